@@ -1,0 +1,62 @@
+namespace MailMesh.Blobs;
+
+/// <summary>Stores raw messages and other large payloads by name. Names are '/'-separated paths
+/// (<c>tenant/mailbox/…</c>); see <see cref="BlobName"/>. Every stored blob carries the MD5 of its content,
+/// checked when a whole blob is read back.</summary>
+public interface IBlobStore
+{
+    /// <summary>Stores <paramref name="content"/> (read to its end) under <paramref name="name"/>, replacing
+    /// any blob of that name.</summary>
+    /// <returns>The stored blob's properties, with the MD5 computed while writing.</returns>
+    Task<BlobProperties> PutAsync(string name, Stream content, string? contentType = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens a blob, or a range of it, for reading; null when no such blob exists. Reading a whole
+    /// blob to its end verifies its MD5 and throws <see cref="BlobIntegrityException"/> on a mismatch.</summary>
+    Task<BlobDownload?> OpenReadAsync(string name, BlobRange? range = null, CancellationToken cancellationToken = default);
+
+    /// <summary>A blob's properties, or null when it does not exist.</summary>
+    Task<BlobProperties?> GetPropertiesAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a blob; false when it did not exist.</summary>
+    Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>The blobs whose names start with <paramref name="prefix"/>, in ordinal name order.</summary>
+    IAsyncEnumerable<BlobProperties> ListAsync(string prefix, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What is known of a stored blob.</summary>
+/// <param name="Name">Its name.</param>
+/// <param name="Length">Its size in bytes.</param>
+/// <param name="ContentMd5">MD5 of the whole content (16 bytes); empty when the store does not know it.</param>
+/// <param name="ETag">Changes on every write.</param>
+/// <param name="LastModified">When it was last written.</param>
+/// <param name="ContentType">The content type given when it was stored.</param>
+public sealed record BlobProperties(string Name, long Length, byte[] ContentMd5, string ETag, DateTimeOffset LastModified, string? ContentType);
+
+/// <summary>A byte range of a blob.</summary>
+/// <param name="Offset">First byte (0-based).</param>
+/// <param name="Length">Number of bytes; null reads to the end.</param>
+public readonly record struct BlobRange(long Offset, long? Length = null)
+{
+    /// <summary>Checks the range is well formed.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative offset or a length below 1.</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(Offset, nameof(Offset));
+        if (Length is { } length)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(length, 1, nameof(Length));
+        }
+    }
+}
+
+/// <summary>An open read of a blob.</summary>
+/// <param name="Properties">The whole blob's properties.</param>
+/// <param name="Content">The bytes requested; dispose it (or this object) when done.</param>
+/// <param name="Offset">Offset of the first byte of <paramref name="Content"/> within the blob.</param>
+/// <param name="Length">Number of bytes <paramref name="Content"/> yields.</param>
+public sealed record BlobDownload(BlobProperties Properties, Stream Content, long Offset, long Length) : IAsyncDisposable
+{
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => Content.DisposeAsync();
+}

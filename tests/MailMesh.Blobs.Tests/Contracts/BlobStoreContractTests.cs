@@ -1,0 +1,166 @@
+using System.Security.Cryptography;
+using System.Text;
+using MailMesh.Blobs;
+
+namespace MailMesh.Blobs.Tests.Contracts;
+
+/// <summary>Behaviour every <see cref="IBlobStore"/> must have; one subclass per backend.</summary>
+public abstract class BlobStoreContractTests
+{
+    private readonly string _root = $"t{Guid.NewGuid():N}";
+
+    /// <summary>A store for this test (each test uses names under its own prefix).</summary>
+    protected abstract IBlobStore Store { get; }
+
+    protected string Name(string relative) => $"{_root}/{relative}";
+
+    [Fact]
+    public async Task Put_ThenOpenRead_ReturnsSameBytesAndMd5()
+    {
+        var bytes = RandomBytes(10_000, seed: 1);
+        var stored = await Store.PutAsync(Name("inbox/1.eml"), new MemoryStream(bytes), "message/rfc822");
+
+        Assert.Equal(bytes.Length, stored.Length);
+        Assert.Equal(MD5.HashData(bytes), stored.ContentMd5);
+        await using var download = await Store.OpenReadAsync(Name("inbox/1.eml"));
+        Assert.NotNull(download);
+        Assert.Equal(bytes, await ReadAllAsync(download.Content));
+        Assert.Equal(MD5.HashData(bytes), download.Properties.ContentMd5);
+        Assert.Equal("message/rfc822", download.Properties.ContentType);
+    }
+
+    [Fact]
+    public async Task Put_LargerThanOneBlock_RoundTripsWithWholeMd5()
+    {
+        var bytes = RandomBytes((3 * 64 * 1024) + 123, seed: 2);
+        await Store.PutAsync(Name("big.bin"), new MemoryStream(bytes));
+
+        var properties = await Store.GetPropertiesAsync(Name("big.bin"));
+        Assert.NotNull(properties);
+        Assert.Equal(bytes.Length, properties.Length);
+        Assert.Equal(MD5.HashData(bytes), properties.ContentMd5);
+        await using var download = await Store.OpenReadAsync(Name("big.bin"));
+        Assert.Equal(bytes, await ReadAllAsync(download!.Content));
+    }
+
+    [Fact]
+    public async Task Put_EmptyContent_StoresEmptyBlob()
+    {
+        await Store.PutAsync(Name("empty"), new MemoryStream());
+
+        await using var download = await Store.OpenReadAsync(Name("empty"));
+        Assert.NotNull(download);
+        Assert.Empty(await ReadAllAsync(download.Content));
+        Assert.Equal(MD5.HashData([]), download.Properties.ContentMd5);
+    }
+
+    [Fact]
+    public async Task Put_ExistingName_ReplacesContentAndETag()
+    {
+        var first = await Store.PutAsync(Name("x"), new MemoryStream("one"u8.ToArray()));
+        var second = await Store.PutAsync(Name("x"), new MemoryStream("two!"u8.ToArray()));
+
+        Assert.NotEqual(first.ETag, second.ETag);
+        await using var download = await Store.OpenReadAsync(Name("x"));
+        Assert.Equal("two!", Encoding.ASCII.GetString(await ReadAllAsync(download!.Content)));
+    }
+
+    [Fact]
+    public async Task OpenRead_Range_ReturnsThoseBytes()
+    {
+        var bytes = RandomBytes(5000, seed: 3);
+        await Store.PutAsync(Name("r"), new MemoryStream(bytes));
+
+        await using (var middle = await Store.OpenReadAsync(Name("r"), new BlobRange(1000, 500)))
+        {
+            Assert.Equal(bytes[1000..1500], await ReadAllAsync(middle!.Content));
+            Assert.Equal(1000, middle.Offset);
+            Assert.Equal(500, middle.Length);
+            Assert.Equal(5000, middle.Properties.Length);
+        }
+
+        await using var tail = await Store.OpenReadAsync(Name("r"), new BlobRange(4900));
+        Assert.Equal(bytes[4900..], await ReadAllAsync(tail!.Content));
+    }
+
+    [Fact]
+    public async Task OpenRead_RangeBeyondEnd_ThrowsWithOffset()
+    {
+        await Store.PutAsync(Name("short"), new MemoryStream(new byte[10]));
+
+        var e = await Assert.ThrowsAsync<BlobStoreException>(() => Store.OpenReadAsync(Name("short"), new BlobRange(100, 5)));
+        Assert.Equal(416, e.StatusCode);
+        Assert.False(e.IsTransient);
+    }
+
+    [Fact]
+    public async Task Missing_Blob_IsNullOrFalse()
+    {
+        Assert.Null(await Store.OpenReadAsync(Name("nope")));
+        Assert.Null(await Store.GetPropertiesAsync(Name("nope")));
+        Assert.False(await Store.DeleteAsync(Name("nope")));
+    }
+
+    [Fact]
+    public async Task Delete_Existing_RemovesIt()
+    {
+        await Store.PutAsync(Name("d"), new MemoryStream(new byte[3]));
+
+        Assert.True(await Store.DeleteAsync(Name("d")));
+        Assert.Null(await Store.GetPropertiesAsync(Name("d")));
+    }
+
+    [Fact]
+    public async Task List_Prefix_ReturnsMatchingNamesInOrdinalOrder()
+    {
+        foreach (var n in new[] { "a/2", "a/10", "a/1", "a/b/c", "ab/x", "b/1" })
+        {
+            await Store.PutAsync(Name(n), new MemoryStream(Encoding.ASCII.GetBytes(n)));
+        }
+
+        var underA = await ToListAsync(Store.ListAsync(Name("a/")));
+        Assert.Equal(new[] { "a/1", "a/10", "a/2", "a/b/c" }.Select(Name), underA.Select(p => p.Name));
+        Assert.All(underA, p => Assert.Equal(MD5.HashData(Encoding.ASCII.GetBytes(p.Name[(_root.Length + 1)..])), p.ContentMd5));
+
+        var startingWithA = await ToListAsync(Store.ListAsync(Name("a")));
+        Assert.Equal(5, startingWithA.Count);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("/leading")]
+    [InlineData("a//b")]
+    [InlineData("a/../b")]
+    [InlineData("back\\slash")]
+    [InlineData("ctl\u0001")]
+    public async Task Put_InvalidName_ThrowsArgumentExceptionSayingWhy(string name)
+    {
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Store.PutAsync(name, new MemoryStream()));
+        Assert.Contains("Invalid blob name", e.Message, StringComparison.Ordinal);
+    }
+
+    protected static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    protected static async Task<byte[]> ReadAllAsync(Stream stream)
+    {
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    private static async Task<List<BlobProperties>> ToListAsync(IAsyncEnumerable<BlobProperties> items)
+    {
+        var list = new List<BlobProperties>();
+        await foreach (var item in items)
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+}
