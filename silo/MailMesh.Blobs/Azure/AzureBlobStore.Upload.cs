@@ -12,6 +12,13 @@ public sealed partial class AzureBlobStore
     {
         BlobName.Validate(name);
         ArgumentNullException.ThrowIfNull(content);
+        if (!_containerReady)
+        {
+            // Once per store: a fresh account or emulator has no container yet.
+            await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+            _containerReady = true;
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(_options.BlockSize);
         try
         {

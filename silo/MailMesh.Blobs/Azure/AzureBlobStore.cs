@@ -18,6 +18,7 @@ public sealed partial class AzureBlobStore : IBlobStore
     private readonly SharedKeySigner? _signer;
     private readonly string _sas;
     private readonly Uri _containerUri;
+    private volatile bool _containerReady;
 
     /// <summary>Creates the store. The <paramref name="http"/> client is not disposed by the store.</summary>
     /// <exception cref="ArgumentException">The options are incomplete; the message says which.</exception>
