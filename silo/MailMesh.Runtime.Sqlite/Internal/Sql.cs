@@ -1,0 +1,78 @@
+namespace MailMesh.Runtime.Sqlite.Internal;
+
+/// <summary>The statements of the store, in one place so the schema and its users are read together.</summary>
+internal static class Sql
+{
+    public const string SelectStateETag =
+        "SELECT etag FROM grain_state WHERE state_name = $stateName AND grain_type = $grainType AND grain_key = $grainKey;";
+
+    public const string SelectState =
+        "SELECT etag, payload FROM grain_state WHERE state_name = $stateName AND grain_type = $grainType AND grain_key = $grainKey;";
+
+    public const string UpsertState = """
+        INSERT INTO grain_state (state_name, grain_type, grain_key, etag, payload, updated_at)
+        VALUES ($stateName, $grainType, $grainKey, $etag, $payload, $updatedAt)
+        ON CONFLICT (state_name, grain_type, grain_key)
+        DO UPDATE SET etag = excluded.etag, payload = excluded.payload, updated_at = excluded.updated_at;
+        """;
+
+    public const string DeleteState =
+        "DELETE FROM grain_state WHERE state_name = $stateName AND grain_type = $grainType AND grain_key = $grainKey;";
+
+    // sequence is an INTEGER PRIMARY KEY left to SQLite: max + 1 inside a write transaction, so commit order
+    // is sequence order and a rolled-back insert leaves no gap (rows are never deleted).
+    public const string InsertEvent = """
+        INSERT INTO event_log (event_id, tenant, type, subject, time, payload)
+        VALUES ($eventId, $tenant, $type, $subject, $time, $payload)
+        RETURNING sequence;
+        """;
+
+    public const string SelectLastSequence = "SELECT COALESCE(MAX(sequence), 0) FROM event_log;";
+
+    public const string SelectEventIdExists = "SELECT 1 FROM event_log WHERE event_id = $eventId;";
+
+    public const int FilterTenant = 1;
+    public const int FilterType = 2;
+    public const int FilterSubject = 4;
+
+    /// <summary>The read statement for a filter shape (a combination of the Filter* bits).</summary>
+    public static string SelectEvents(int shape)
+    {
+        var where = "sequence >= $from";
+        if ((shape & FilterTenant) != 0)
+        {
+            where += " AND tenant = $tenant";
+        }
+
+        if ((shape & FilterType) != 0)
+        {
+            // "a" matches "a" and "a.…" but not "ab": with binary collation, "a." <= t < "a/" ('/' follows '.').
+            where += " AND (type = $type OR (type >= $typeLow AND type < $typeHigh))";
+        }
+
+        if ((shape & FilterSubject) != 0)
+        {
+            where += " AND subject = $subject";
+        }
+
+        return $"SELECT sequence, event_id, tenant, type, subject, time, payload FROM event_log WHERE {where} ORDER BY sequence LIMIT $max;";
+    }
+
+    public const string UpsertReminder = """
+        INSERT INTO reminders (grain_type, grain_key, name, first_due, period, etag)
+        VALUES ($grainType, $grainKey, $name, $firstDue, $period, $etag)
+        ON CONFLICT (grain_type, grain_key, name)
+        DO UPDATE SET first_due = excluded.first_due, period = excluded.period, etag = excluded.etag;
+        """;
+
+    public const string DeleteReminder =
+        "DELETE FROM reminders WHERE grain_type = $grainType AND grain_key = $grainKey AND name = $name;";
+
+    public const string SelectGrainReminders = """
+        SELECT grain_type, grain_key, name, first_due, period, etag FROM reminders
+        WHERE grain_type = $grainType AND grain_key = $grainKey ORDER BY name;
+        """;
+
+    public const string SelectAllReminders =
+        "SELECT grain_type, grain_key, name, first_due, period, etag FROM reminders ORDER BY grain_type, grain_key, name;";
+}

@@ -1,0 +1,73 @@
+using MailMesh.Runtime.Sqlite.Internal;
+using MailMesh.Runtime.Storage;
+
+namespace MailMesh.Runtime.Sqlite;
+
+/// <summary>Reads the <c>event_log</c> table of a <see cref="SqliteStore"/>. Sequences are committed in order, so
+/// a reader that saw sequence n never later finds a new event below n.</summary>
+public sealed class SqliteEventLog : IEventLog
+{
+    private readonly SqliteStore _store;
+
+    /// <summary>Creates the reader over <paramref name="store"/> (which it does not own).</summary>
+    public SqliteEventLog(SqliteStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<EventRecord>> ReadAsync(long fromSequence, int maxCount, EventFilter? filter = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(fromSequence);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        filter ??= new EventFilter();
+        return _store.ExecuteReadAsync($"reading events from sequence {fromSequence}", (fromSequence, maxCount, filter), static (reader, args) =>
+        {
+            var (from, max, f) = args;
+            var shape = (f.Tenant is null ? 0 : Sql.FilterTenant)
+                        | (f.TypePrefix is null ? 0 : Sql.FilterType)
+                        | (f.Subject is null ? 0 : Sql.FilterSubject);
+            var statement = reader.SelectEvents(shape).Bind(0, from).Bind(1, max);
+            var next = 2;
+            if (f.Tenant is not null)
+            {
+                statement.Bind(next++, f.Tenant);
+            }
+
+            if (f.TypePrefix is not null)
+            {
+                statement.Bind(next++, f.TypePrefix).Bind(next++, f.TypePrefix + ".").Bind(next++, f.TypePrefix + "/");
+            }
+
+            if (f.Subject is not null)
+            {
+                statement.Bind(next, f.Subject);
+            }
+
+            var events = new List<EventRecord>(Math.Min(max, 256));
+            using var rows = statement.Query();
+            while (rows.Read())
+            {
+                events.Add(new EventRecord(
+                    rows.GetInt64(0),
+                    Guid.ParseExact(rows.GetString(1), "D"),
+                    rows.GetString(2),
+                    rows.GetString(3),
+                    rows.GetString(4),
+                    Text.ParseTime(rows.GetString(5)),
+                    rows.GetString(6)));
+            }
+
+            return (IReadOnlyList<EventRecord>)events;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<long> GetLastSequenceAsync(CancellationToken cancellationToken = default) =>
+        _store.ReadLastSequenceAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task WaitForEventsAsync(long afterSequence, CancellationToken cancellationToken = default) =>
+        _store.WaitForEventsAsync(afterSequence, cancellationToken);
+}
