@@ -1,0 +1,191 @@
+using System.Buffers;
+using System.Text;
+
+namespace MailMesh.Mime.Encodings;
+
+/// <summary>RFC 2047 encoded-word decoding (B and Q, any charset), lenient about the broken forms real mail has.</summary>
+public static class Rfc2047
+{
+    /// <summary>Decodes every encoded word in an (unfolded) header value given as raw bytes.</summary>
+    public static string Decode(ReadOnlySpan<byte> value, string? fallbackCharset = null)
+    {
+        if (value.IndexOf("=?"u8) < 0)
+        {
+            return Charsets.DecodeRaw(value, fallbackCharset);
+        }
+
+        var sb = new StringBuilder(value.Length);
+        var pending = new ArrayBufferWriter<byte>(64);
+        string? pendingCharset = null;
+        var lastWasEncoded = false;
+        var i = 0;
+        while (i < value.Length)
+        {
+            var rel = value[i..].IndexOf("=?"u8);
+            if (rel < 0)
+            {
+                Flush(sb, pending, ref pendingCharset, fallbackCharset);
+                sb.Append(Charsets.DecodeRaw(value[i..], fallbackCharset));
+                break;
+            }
+
+            var start = i + rel;
+            if (!TryParseWord(value, start, out var charset, out var encoding, out var textStart, out var textEnd, out var end))
+            {
+                Flush(sb, pending, ref pendingCharset, fallbackCharset);
+                sb.Append(Charsets.DecodeRaw(value[i..(start + 2)], fallbackCharset));
+                lastWasEncoded = false;
+                i = start + 2;
+                continue;
+            }
+
+            var between = value[i..start];
+            if (!(lastWasEncoded && IsWhitespace(between)))
+            {
+                Flush(sb, pending, ref pendingCharset, fallbackCharset);
+                sb.Append(Charsets.DecodeRaw(between, fallbackCharset));
+            }
+
+            if (pendingCharset is not null && !string.Equals(pendingCharset, charset, StringComparison.OrdinalIgnoreCase))
+            {
+                Flush(sb, pending, ref pendingCharset, fallbackCharset);
+            }
+
+            pendingCharset = charset;
+            var payload = value[textStart..textEnd];
+            if (encoding is 'B' or 'b')
+            {
+                DecodeB(payload, pending);
+            }
+            else
+            {
+                DecodeQ(payload, pending);
+            }
+
+            lastWasEncoded = true;
+            i = end;
+        }
+
+        Flush(sb, pending, ref pendingCharset, fallbackCharset);
+        return sb.ToString();
+    }
+
+    /// <summary>Decodes encoded words in a string value (chars above U+00FF are kept as they are).</summary>
+    public static string Decode(string value, string? fallbackCharset = null)
+    {
+        if (!value.Contains("=?", StringComparison.Ordinal))
+        {
+            return value;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(value);
+        return Decode(bytes, fallbackCharset ?? "utf-8");
+    }
+
+    private static void Flush(StringBuilder sb, ArrayBufferWriter<byte> pending, ref string? charset, string? fallback)
+    {
+        if (charset is null)
+        {
+            return;
+        }
+
+        sb.Append(Charsets.Decode(pending.WrittenSpan, charset, fallback));
+        pending.Clear();
+        charset = null;
+    }
+
+    private static bool IsWhitespace(ReadOnlySpan<byte> s)
+    {
+        foreach (var b in s)
+        {
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryParseWord(ReadOnlySpan<byte> v, int start, out string charset, out char encoding, out int textStart, out int textEnd, out int end)
+    {
+        charset = string.Empty;
+        encoding = 'Q';
+        textStart = textEnd = end = 0;
+        var p = start + 2;
+        var q1 = v[p..].IndexOf((byte)'?');
+        if (q1 <= 0 || q1 > 64)
+        {
+            return false;
+        }
+
+        var cs = v.Slice(p, q1);
+        if (cs.IndexOfAny(" \t\r\n="u8) >= 0)
+        {
+            return false;
+        }
+
+        p += q1 + 1;
+        if (p + 2 > v.Length || v[p + 1] != (byte)'?' || v[p] is not ((byte)'B' or (byte)'b' or (byte)'Q' or (byte)'q'))
+        {
+            return false;
+        }
+
+        encoding = (char)v[p];
+        textStart = p + 2;
+        // Lenient: the encoded text may contain spaces (some mailers do that); it ends at the first "?=".
+        var close = v[textStart..].IndexOf("?="u8);
+        if (close < 0)
+        {
+            return false;
+        }
+
+        textEnd = textStart + close;
+        end = textEnd + 2;
+        var lang = cs.IndexOf((byte)'*');
+        charset = Encoding.ASCII.GetString(lang >= 0 ? cs[..lang] : cs);
+        return true;
+    }
+
+    private static void DecodeB(ReadOnlySpan<byte> text, ArrayBufferWriter<byte> output)
+    {
+        var span = output.GetSpan(text.Length);
+        var decoder = new Base64Decoder();
+        var n = decoder.Decode(text, span);
+        n += decoder.Flush(span[n..]);
+        output.Advance(n);
+    }
+
+    private static void DecodeQ(ReadOnlySpan<byte> text, ArrayBufferWriter<byte> output)
+    {
+        var span = output.GetSpan(text.Length);
+        var n = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var b = text[i];
+            if (b == (byte)'_')
+            {
+                span[n++] = (byte)' ';
+            }
+            else if (b == (byte)'=' && i + 2 < text.Length && HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0)
+            {
+                span[n++] = (byte)((HexValue(text[i + 1]) << 4) | HexValue(text[i + 2]));
+                i += 2;
+            }
+            else
+            {
+                span[n++] = b;
+            }
+        }
+
+        output.Advance(n);
+    }
+
+    internal static int HexValue(byte b) => b switch
+    {
+        >= (byte)'0' and <= (byte)'9' => b - '0',
+        >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
+        >= (byte)'a' and <= (byte)'f' => b - 'a' + 10,
+        _ => -1,
+    };
+}

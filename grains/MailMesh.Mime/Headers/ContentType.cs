@@ -1,0 +1,162 @@
+using System.Text;
+
+namespace MailMesh.Mime.Headers;
+
+/// <summary>A parsed Content-Type field (RFC 2045 with RFC 2231 parameters); lenient, never throws.</summary>
+public sealed class ContentType
+{
+    /// <summary>Creates a content type.</summary>
+    public ContentType(string mediaType, string mediaSubtype)
+    {
+        MediaType = mediaType;
+        MediaSubtype = mediaSubtype;
+    }
+
+    /// <summary>text/plain, the default.</summary>
+    public static ContentType TextPlain => new("text", "plain");
+
+    /// <summary>The top-level type, lower-case ("text").</summary>
+    public string MediaType { get; set; }
+
+    /// <summary>The subtype, lower-case ("plain").</summary>
+    public string MediaSubtype { get; set; }
+
+    /// <summary>"type/subtype".</summary>
+    public string MimeType => MediaType + "/" + MediaSubtype;
+
+    /// <summary>Parameters in order.</summary>
+    public ParameterList Parameters { get; private init; } = [];
+
+    /// <summary>The boundary parameter.</summary>
+    public string? Boundary
+    {
+        get => Parameters["boundary"];
+        set => Parameters["boundary"] = value;
+    }
+
+    /// <summary>The charset parameter.</summary>
+    public string? Charset
+    {
+        get => Parameters["charset"];
+        set => Parameters["charset"] = value;
+    }
+
+    /// <summary>The (obsolete but common) name parameter.</summary>
+    public string? Name
+    {
+        get => Parameters["name"];
+        set => Parameters["name"] = value;
+    }
+
+    /// <summary>True when type and subtype match (case-insensitive; "*" matches any).</summary>
+    public bool IsMimeType(string mediaType, string mediaSubtype) =>
+        (mediaType == "*" || string.Equals(MediaType, mediaType, StringComparison.OrdinalIgnoreCase)) &&
+        (mediaSubtype == "*" || string.Equals(MediaSubtype, mediaSubtype, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Parses a field value; returns null when there is no usable type/subtype.</summary>
+    public static ContentType? Parse(string value)
+    {
+        var pos = 0;
+        SkipCfws(value, ref pos);
+        var typeStart = pos;
+        while (pos < value.Length && value[pos] != '/' && value[pos] != ';' && !char.IsWhiteSpace(value[pos]))
+        {
+            pos++;
+        }
+
+        var type = value[typeStart..pos];
+        SkipCfws(value, ref pos);
+        string subtype;
+        if (pos < value.Length && value[pos] == '/')
+        {
+            pos++;
+            SkipCfws(value, ref pos);
+            var subStart = pos;
+            while (pos < value.Length && value[pos] != ';' && !char.IsWhiteSpace(value[pos]) && value[pos] != '(')
+            {
+                pos++;
+            }
+
+            subtype = value[subStart..pos];
+        }
+        else
+        {
+            // Lenient: "text" alone means text/plain; anything else without a subtype is unusable.
+            subtype = type.Equals("text", StringComparison.OrdinalIgnoreCase) ? "plain" : string.Empty;
+        }
+
+        if (type.Length == 0 || subtype.Length == 0)
+        {
+            return null;
+        }
+
+        while (pos < value.Length && value[pos] != ';')
+        {
+            pos++;
+        }
+
+        return new ContentType(Intern(type), Intern(subtype)) { Parameters = ParameterList.Parse(value, pos) };
+    }
+
+    internal static void SkipCfws(string s, ref int pos)
+    {
+        while (pos < s.Length)
+        {
+            if (char.IsWhiteSpace(s[pos]))
+            {
+                pos++;
+            }
+            else if (s[pos] == '(')
+            {
+                var depth = 0;
+                while (pos < s.Length)
+                {
+                    if (s[pos] == '\\')
+                    {
+                        pos++;
+                    }
+                    else if (s[pos] == '(')
+                    {
+                        depth++;
+                    }
+                    else if (s[pos] == ')' && --depth == 0)
+                    {
+                        pos++;
+                        break;
+                    }
+
+                    pos++;
+                }
+            }
+            else
+            {
+                break;
+            }
+        }
+    }
+
+    private static string Intern(string s) => s.ToLowerInvariant() switch
+    {
+        "text" => "text",
+        "plain" => "plain",
+        "html" => "html",
+        "multipart" => "multipart",
+        "mixed" => "mixed",
+        "alternative" => "alternative",
+        "related" => "related",
+        "message" => "message",
+        "rfc822" => "rfc822",
+        "application" => "application",
+        "octet-stream" => "octet-stream",
+        "image" => "image",
+        var other => other,
+    };
+
+    /// <summary>Formats the field value.</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder(MimeType);
+        Parameters.AppendTo(sb);
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,155 @@
+using System.Buffers;
+using System.Text;
+using MailMesh.Mime.Encodings;
+
+namespace MailMesh.Mime.Headers;
+
+/// <summary>
+/// One header field. A parsed header keeps its exact bytes (folding, spacing, line breaks) and
+/// decodes its value only when asked; a header set by code is formatted by the writer.
+/// </summary>
+public sealed class Header
+{
+    private readonly ReadOnlyMemory<byte> _field;
+    private readonly int _nameLength;
+    private readonly int _valueStart;
+    private string? _name;
+    private string? _value;
+    private string? _text;
+
+    internal Header(ReadOnlyMemory<byte> field, int nameLength, int valueStart)
+    {
+        _field = field;
+        _nameLength = nameLength;
+        _valueStart = valueStart;
+        IsParsed = true;
+    }
+
+    /// <summary>Creates a header with an unencoded value; the writer applies RFC 2047 and folding.</summary>
+    public Header(string name, string value)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(value);
+        if (name.AsSpan().IndexOfAny(": \t\r\n") >= 0)
+        {
+            throw new ArgumentException($"header name '{name}' contains a colon, blank or line break", nameof(name));
+        }
+
+        _name = name;
+        _value = value;
+        _text = value;
+    }
+
+    /// <summary>Creates a header whose value is already encoded (7-bit or RFC 6532 UTF-8) and only needs folding.</summary>
+    public static Header FromEncoded(string name, string encodedValue) => new(name, encodedValue) { IsPreEncoded = true };
+
+    /// <summary>True for a created header whose value is already encoded (address lists, parameters).</summary>
+    public bool IsPreEncoded { get; private init; }
+
+    /// <summary>True when the header came from parsed input and still has its original bytes.</summary>
+    public bool IsParsed { get; }
+
+    /// <summary>True for a parsed line that is not a valid field (kept for lossless output, never matched by name).</summary>
+    public bool IsInvalid => IsParsed && _nameLength == 0;
+
+    /// <summary>The field name as written (case preserved).</summary>
+    public string Name => _name ??= IsInvalid ? string.Empty : KnownHeaders.GetName(_field.Span[.._nameLength]);
+
+    /// <summary>The whole field as parsed, including folding and the final line break (empty for created headers).</summary>
+    public ReadOnlyMemory<byte> RawField => _field;
+
+    /// <summary>The bytes after the colon up to, not including, the final line break.</summary>
+    public ReadOnlyMemory<byte> RawValue
+    {
+        get
+        {
+            if (!IsParsed)
+            {
+                return Encoding.UTF8.GetBytes(_value!);
+            }
+
+            var span = _field.Span;
+            var end = span.Length;
+            if (end > 0 && span[end - 1] == (byte)'\n')
+            {
+                end--;
+            }
+
+            if (end > _valueStart && span[end - 1] == (byte)'\r')
+            {
+                end--;
+            }
+
+            return _field[_valueStart..Math.Max(end, _valueStart)];
+        }
+    }
+
+    /// <summary>The value unfolded and trimmed but not RFC 2047-decoded (raw 8-bit as UTF-8 or the fallback charset).</summary>
+    public string RawText => _text ??= DecodeUnfolded(static s => Charsets.DecodeRaw(s));
+
+    /// <summary>The value unfolded, trimmed and with RFC 2047 encoded words decoded.</summary>
+    public string Value => _value ??= DecodeUnfolded(static s => Rfc2047.Decode(s));
+
+    /// <summary>The value as given by code (for created headers), else null.</summary>
+    internal string? CreatedValue => IsParsed ? null : _value;
+
+    /// <summary>ASCII case-insensitive name comparison without materializing the name.</summary>
+    public bool NameEquals(string name)
+    {
+        if (!IsParsed)
+        {
+            return string.Equals(_name, name, StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (_nameLength != name.Length || IsInvalid)
+        {
+            return false;
+        }
+
+        var span = _field.Span[.._nameLength];
+        for (var i = 0; i < span.Length; i++)
+        {
+            if ((span[i] | 0x20) != (name[i] | 0x20))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Writes the unfolded, trimmed raw value bytes into a buffer.</summary>
+    internal void CopyUnfolded(IBufferWriter<byte> output)
+    {
+        var value = RawValue.Span;
+        value = value.TrimStart(" \t"u8);
+        while (!value.IsEmpty)
+        {
+            var nl = value.IndexOfAny((byte)'\r', (byte)'\n');
+            if (nl < 0)
+            {
+                output.Write(value);
+                break;
+            }
+
+            output.Write(value[..nl]);
+            value = value[(nl + 1)..];
+        }
+    }
+
+    private string DecodeUnfolded(Func<ReadOnlySpan<byte>, string> decode)
+    {
+        var raw = RawValue.Span;
+        if (raw.IndexOfAny((byte)'\r', (byte)'\n') < 0)
+        {
+            return decode(raw.Trim(" \t"u8));
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(raw.Length);
+        CopyUnfolded(buffer);
+        return decode(buffer.WrittenSpan.TrimEnd(" \t"u8));
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => IsInvalid ? Encoding.UTF8.GetString(_field.Span).TrimEnd() : $"{Name}: {Value}";
+}

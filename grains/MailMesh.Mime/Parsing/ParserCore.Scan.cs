@@ -1,0 +1,203 @@
+using MailMesh.Mime.Headers;
+
+namespace MailMesh.Mime.Parsing;
+
+internal sealed partial class ParserCore
+{
+    /// <summary>A delimiter line found in a body, or the end of input (Frame -1).</summary>
+    /// <param name="Frame">Index of the multipart frame whose boundary matched, -1 at end of input.</param>
+    /// <param name="IsClose">True for a closing delimiter ("--b--").</param>
+    /// <param name="ContentEnd">End of the content before it (the line break before the delimiter belongs to the delimiter).</param>
+    /// <param name="LineEnd">Just past the delimiter line's line break.</param>
+    private readonly record struct Hit(int Frame, bool IsClose, int ContentEnd, int LineEnd);
+
+    private Hit FindBoundary(int from)
+    {
+        var span = _memory.Span;
+        if (_frames.Count == 0)
+        {
+            return new Hit(-1, false, span.Length, span.Length);
+        }
+
+        if (TryMatch(span, from, from, out var hit))
+        {
+            return hit;
+        }
+
+        var pos = from;
+        while (true)
+        {
+            var idx = span[pos..].IndexOf("\n--"u8);
+            if (idx < 0)
+            {
+                return new Hit(-1, false, span.Length, span.Length);
+            }
+
+            var lineStart = pos + idx + 1;
+            if (TryMatch(span, lineStart, from, out hit))
+            {
+                return hit;
+            }
+
+            pos = lineStart;
+        }
+    }
+
+    private bool TryMatch(ReadOnlySpan<byte> span, int lineStart, int from, out Hit hit)
+    {
+        hit = default;
+        if (span.Length - lineStart < 2 || span[lineStart] != (byte)'-' || span[lineStart + 1] != (byte)'-')
+        {
+            return false;
+        }
+
+        var rest = span[(lineStart + 2)..];
+        for (var i = _frames.Count - 1; i >= 0; i--)
+        {
+            var boundary = _frames[i].Boundary;
+            if (!rest.StartsWith(boundary))
+            {
+                continue;
+            }
+
+            var p = lineStart + 2 + boundary.Length;
+            var close = p + 1 < span.Length && span[p] == (byte)'-' && span[p + 1] == (byte)'-';
+            var q = close ? p + 2 : p;
+            var nl = span[q..].IndexOf((byte)'\n');
+            var lineEnd = nl < 0 ? span.Length : q + nl + 1;
+            var tail = span[q..(nl < 0 ? span.Length : q + nl)];
+            if (tail.IndexOfAnyExcept(" \t\r"u8) >= 0)
+            {
+                continue;
+            }
+
+            var contentEnd = lineStart;
+            if (contentEnd > from && span[contentEnd - 1] == (byte)'\n')
+            {
+                contentEnd--;
+                if (contentEnd > from && span[contentEnd - 1] == (byte)'\r')
+                {
+                    contentEnd--;
+                }
+            }
+
+            hit = new Hit(i, close, contentEnd, lineEnd);
+            return true;
+        }
+
+        return false;
+    }
+
+    private readonly record struct HeaderBlock(HeaderList Headers, int BodyStart, Header? ContentType, Header? TransferEncoding);
+
+    private HeaderBlock ParseHeaders(int start)
+    {
+        var span = _memory.Span;
+        var headers = new List<Header>(12);
+        Header? contentType = null;
+        Header? transferEncoding = null;
+        var pos = start;
+        var fieldStart = -1;
+        var nameLength = 0;
+        var valueStart = 0;
+        var bodyStart = span.Length;
+        var blockEnd = span.Length;
+        while (pos < span.Length)
+        {
+            var nl = span[pos..].IndexOf((byte)'\n');
+            var next = nl < 0 ? span.Length : pos + nl + 1;
+            if (next - pos > _options.MaxLineLength)
+            {
+                throw new MimeFormatException($"header line longer than {_options.MaxLineLength} bytes (ParserOptions.MaxLineLength)", pos);
+            }
+
+            if (next - start > _options.MaxHeaderSize)
+            {
+                throw new MimeFormatException($"header block larger than {_options.MaxHeaderSize} bytes (ParserOptions.MaxHeaderSize)", start);
+            }
+
+            var line = span[pos..next];
+            if (line.IndexOfAnyExcept((byte)'\r', (byte)'\n') < 0)
+            {
+                bodyStart = next;
+                blockEnd = next;
+                break;
+            }
+
+            if (line[0] is (byte)' ' or (byte)'\t' && fieldStart >= 0)
+            {
+                pos = next;
+                continue;
+            }
+
+            var colon = line.IndexOf((byte)':');
+            var nameLen = colon > 0 ? ValidNameLength(line[..colon]) : 0;
+            if (nameLen == 0)
+            {
+                if (_options.Strict)
+                {
+                    throw new MimeFormatException("invalid header line (no field name and colon)", pos);
+                }
+
+                // Lenient: the line starts the body (as most mail readers do).
+                bodyStart = pos;
+                blockEnd = pos;
+                break;
+            }
+
+            if (fieldStart >= 0)
+            {
+                AddField(headers, fieldStart, pos, nameLength, valueStart, ref contentType, ref transferEncoding);
+            }
+
+            fieldStart = pos;
+            nameLength = nameLen;
+            valueStart = colon + 1;
+            pos = next;
+        }
+
+        if (fieldStart >= 0)
+        {
+            AddField(headers, fieldStart, pos, nameLength, valueStart, ref contentType, ref transferEncoding);
+        }
+
+        return new HeaderBlock(new HeaderList(headers, _memory[start..blockEnd]), bodyStart, contentType, transferEncoding);
+    }
+
+    private void AddField(List<Header> headers, int start, int end, int nameLength, int valueStart, ref Header? contentType, ref Header? transferEncoding)
+    {
+        var header = new Header(_memory[start..end], nameLength, valueStart);
+        headers.Add(header);
+        switch (nameLength)
+        {
+            case 12 when contentType is null && header.NameEquals("Content-Type"):
+                contentType = header;
+                break;
+            case 25 when transferEncoding is null && header.NameEquals("Content-Transfer-Encoding"):
+                transferEncoding = header;
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Length of the field name without trailing blanks, or 0 when it is not a valid name.</summary>
+    private static int ValidNameLength(ReadOnlySpan<byte> name)
+    {
+        var trimmed = name.TrimEnd(" \t"u8);
+        if (trimmed.IsEmpty)
+        {
+            return 0;
+        }
+
+        foreach (var b in trimmed)
+        {
+            if (b is <= 32 or >= 127)
+            {
+                return 0;
+            }
+        }
+
+        return trimmed.Length;
+    }
+}
