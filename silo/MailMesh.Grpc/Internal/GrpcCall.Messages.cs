@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Google.Protobuf;
+
+namespace MailMesh.Grpc.Internal;
+
+internal sealed partial class GrpcCall
+{
+    private const int FrameHeaderSize = 5;
+
+    /// <summary>Reads the next request message; null when the client finished sending.</summary>
+    public async ValueTask<T?> ReadMessageAsync<T>(MessageParser<T> parser, string typeName, CancellationToken cancellationToken)
+        where T : class, IMessage<T>
+    {
+        var reader = HttpContext.Request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            var examined = buffer.End;
+            try
+            {
+                if (buffer.Length >= FrameHeaderSize)
+                {
+                    var (compressed, length) = ReadFrameHeader(buffer);
+                    if (buffer.Length - FrameHeaderSize >= length)
+                    {
+                        var payload = buffer.Slice(FrameHeaderSize, length);
+                        consumed = payload.End;
+                        examined = consumed;
+                        return Parse(parser, typeName, payload, compressed);
+                    }
+                }
+
+                if (result.IsCompleted)
+                {
+                    consumed = buffer.End;
+                    if (buffer.Length == 0)
+                    {
+                        return null;
+                    }
+
+                    throw Truncated(buffer);
+                }
+            }
+            finally
+            {
+                reader.AdvanceTo(consumed, examined);
+            }
+        }
+    }
+
+    /// <summary>Reads the single request of a unary or server-streaming call.</summary>
+    public async ValueTask<T> ReadSingleMessageAsync<T>(MessageParser<T> parser, string typeName, CancellationToken cancellationToken)
+        where T : class, IMessage<T>
+    {
+        var message = await ReadMessageAsync(parser, typeName, cancellationToken).ConfigureAwait(false)
+            ?? throw new RpcException(StatusCode.Internal, "the request ended without a message; this method expects exactly one");
+        if (await ReadMessageAsync(parser, typeName, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new RpcException(StatusCode.Internal, "the request carried more than one message; this method expects exactly one");
+        }
+
+        return message;
+    }
+
+    private (bool Compressed, int Length) ReadFrameHeader(ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> header = stackalloc byte[FrameHeaderSize];
+        buffer.Slice(0, FrameHeaderSize).CopyTo(header);
+        var flag = header[0];
+        if (flag > 1)
+        {
+            throw new RpcException(StatusCode.Internal,
+                $"malformed message frame: compressed flag is 0x{flag:X2}, expected 0 or 1");
+        }
+
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
+        if (length > (uint)_options.MaxReceiveMessageSize)
+        {
+            throw new RpcException(StatusCode.ResourceExhausted,
+                $"received message of {length} bytes is larger than the limit of {_options.MaxReceiveMessageSize} bytes");
+        }
+
+        if (flag == 1 && _requestEncoding is null)
+        {
+            throw new RpcException(StatusCode.Internal,
+                "a message is marked compressed but the request has no grpc-encoding header");
+        }
+
+        return (flag == 1, (int)length);
+    }
+
+    private T Parse<T>(MessageParser<T> parser, string typeName, ReadOnlySequence<byte> payload, bool compressed)
+        where T : class, IMessage<T>
+    {
+        try
+        {
+            if (!compressed)
+            {
+                return parser.ParseFrom(payload);
+            }
+
+            var plain = MessageCompression.Decompress(_requestEncoding!, payload.ToArray(), _options.MaxReceiveMessageSize)
+                ?? throw new RpcException(StatusCode.ResourceExhausted,
+                    $"decompressed message is larger than the limit of {_options.MaxReceiveMessageSize} bytes");
+            return parser.ParseFrom(plain);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new RpcException(StatusCode.Internal, $"request message is not a valid {typeName}: {e.Message}");
+        }
+        catch (InvalidDataException)
+        {
+            throw new RpcException(StatusCode.Internal, $"request message is not valid {_requestEncoding} data");
+        }
+    }
+
+    private static RpcException Truncated(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.Length < FrameHeaderSize)
+        {
+            return new RpcException(StatusCode.Internal,
+                $"the request ended inside a message frame header ({buffer.Length} of 5 bytes)");
+        }
+
+        Span<byte> header = stackalloc byte[FrameHeaderSize];
+        buffer.Slice(0, FrameHeaderSize).CopyTo(header);
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
+        return new RpcException(StatusCode.Internal,
+            $"the request ended inside a message: {buffer.Length - FrameHeaderSize} of {length} bytes received");
+    }
+
+    /// <summary>Writes one response message, sending the headers first if needed.</summary>
+    public async Task WriteMessageAsync(IMessage message, bool flush, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfCompleted();
+            var size = message.CalculateSize();
+            if (_options.MaxSendMessageSize is { } max && size > max)
+            {
+                throw new RpcException(StatusCode.ResourceExhausted,
+                    $"response message of {size} bytes is larger than the limit of {max} bytes");
+            }
+
+            EnsureHeaders();
+            var writer = HttpContext.Response.BodyWriter;
+            var header = writer.GetSpan(FrameHeaderSize);
+            header[0] = 0;
+            BinaryPrimitives.WriteUInt32BigEndian(header[1..], (uint)size);
+            writer.Advance(FrameHeaderSize);
+            message.WriteTo(writer);
+            if (flush)
+            {
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task WriteResponseHeadersAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfCompleted();
+            if (_headersSent)
+            {
+                throw new InvalidOperationException("Response headers were already sent.");
+            }
+
+            EnsureHeaders();
+            await HttpContext.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void ThrowIfCompleted()
+    {
+        if (!_completed)
+        {
+            return;
+        }
+
+        if (DeadlineExceeded)
+        {
+            throw new RpcException(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+        }
+
+        throw new InvalidOperationException("The call has already completed; no more messages can be written.");
+    }
+
+    private void EnsureHeaders()
+    {
+        if (_headersSent)
+        {
+            return;
+        }
+
+        _headersSent = true;
+        var response = HttpContext.Response;
+        response.StatusCode = 200;
+        response.ContentType = GrpcHeaders.ContentType;
+        response.Headers[GrpcHeaders.AcceptEncoding] = MessageCompression.AcceptEncoding;
+        GrpcHeaders.Write(response.Headers, Context.ResponseHeaders);
+    }
+}
