@@ -49,13 +49,14 @@ public sealed class SqliteEventLog : IEventLog
             using var rows = statement.Query();
             while (rows.Read())
             {
+                var sequence = rows.GetInt64(0);
                 events.Add(new EventRecord(
-                    rows.GetInt64(0),
-                    Guid.ParseExact(rows.GetString(1), "D"),
+                    sequence,
+                    Text.ParseId(rows.GetString(1), $"the event id of the event at sequence {sequence}"),
                     rows.GetString(2),
                     rows.GetString(3),
                     rows.GetString(4),
-                    Text.ParseTime(rows.GetString(5)),
+                    Text.ParseTime(rows.GetString(5), $"the time of the event at sequence {sequence}"),
                     rows.GetString(6)));
             }
 

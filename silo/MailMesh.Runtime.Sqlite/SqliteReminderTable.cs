@@ -71,10 +71,12 @@ public sealed class SqliteReminderTable : IReminderTable
         var entries = new List<ReminderEntry>();
         while (rows.Read())
         {
+            var grain = new GrainId(rows.GetString(0), rows.GetString(1));
+            var name = rows.GetString(2);
             entries.Add(new ReminderEntry(
-                new GrainId(rows.GetString(0), rows.GetString(1)),
-                rows.GetString(2),
-                Text.ParseTime(rows.GetString(3)),
+                grain,
+                name,
+                Text.ParseTime(rows.GetString(3), $"first_due of reminder '{name}' of {grain}"),
                 TimeSpan.FromTicks(rows.GetInt64(4)),
                 rows.GetString(5)));
         }

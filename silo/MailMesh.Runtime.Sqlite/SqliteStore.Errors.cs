@@ -62,6 +62,17 @@ public sealed partial class SqliteStore
         return new StorageException(message, transient, error);
     }
 
+    /// <summary>A stored row that cannot be read back: the error names it and the file; the row is left alone.</summary>
+    internal StorageException Malformed(MalformedRowException error, string operation)
+    {
+        Log.StorageFailed(_logger, DatabasePath, operation, 0, false, error);
+        return new StorageException(
+            $"A stored row in the SQLite database '{DatabasePath}' is malformed while {operation}: {error.Message}. " +
+            "It was left as it is; repair or remove that row (or restore the file from a backup).",
+            isTransient: false,
+            error);
+    }
+
     /// <summary>Errors after which a connection may hold a broken view of the file and is better reopened.</summary>
     internal static bool BreaksConnection(SqliteException error) =>
         error.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase or SqliteIoError or SqliteCantOpen;

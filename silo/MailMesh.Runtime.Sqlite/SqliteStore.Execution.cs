@@ -10,6 +10,7 @@ public sealed partial class SqliteStore
     internal async Task<TResult> ExecuteWriteAsync<TState, TResult>(
         string operation, TState state, Func<WriterConnection, TState, TResult> work, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -52,6 +53,7 @@ public sealed partial class SqliteStore
     internal async Task<TResult> ExecuteReadAsync<TState, TResult>(
         string operation, TState state, Func<ReaderConnection, TState, TResult> work, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         ReaderConnection reader;
         try
@@ -73,6 +75,11 @@ public sealed partial class SqliteStore
         catch (SqliteException e)
         {
             throw Fail(e, operation);
+        }
+        catch (MalformedRowException e)
+        {
+            healthy = true;
+            throw Malformed(e, operation);
         }
         finally
         {

@@ -7,8 +7,17 @@ internal static class Text
 {
     public static string Time(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
 
-    public static DateTimeOffset ParseTime(string value) =>
-        DateTimeOffset.ParseExact(value, "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+    /// <summary>Parses a stored time; <paramref name="where"/> names the row and column for the error.</summary>
+    public static DateTimeOffset ParseTime(string value, string where) =>
+        DateTimeOffset.TryParseExact(value, "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time)
+            ? time
+            : throw new MalformedRowException($"{where} is '{value}', which is not a round-trip ISO 8601 time");
+
+    /// <summary>Parses a stored event id; <paramref name="where"/> names the row for the error.</summary>
+    public static Guid ParseId(string value, string where) =>
+        Guid.TryParseExact(value, "D", out var id)
+            ? id
+            : throw new MalformedRowException($"{where} is '{value}', which is not a GUID");
 
     public static string NewETag() => Guid.NewGuid().ToString("N");
 
