@@ -1,0 +1,86 @@
+using System.Security.Authentication;
+using MailMesh.Testing;
+using MailMesh.SmokeTests.Support;
+
+namespace MailMesh.SmokeTests;
+
+public sealed class DovecotTests
+{
+    [ServerFact(Server.Dovecot)]
+    public async Task ImapLogin_WithAlicesPassword_Succeeds()
+    {
+        var dovecot = TestServers.Dovecot;
+        await using var client = await LineClient.ConnectAsync(dovecot.Imap);
+        Assert.StartsWith("* OK", await client.ReadLineAsync("the IMAP greeting"), StringComparison.Ordinal);
+
+        await client.WriteLineAsync($"a1 LOGIN {dovecot.Alice.Address} {dovecot.Alice.Password}");
+
+        Assert.StartsWith("a1 OK", await ReadTaggedAsync(client, "a1"), StringComparison.Ordinal);
+        await client.WriteLineAsync("a2 SELECT INBOX");
+        Assert.StartsWith("a2 OK", await ReadTaggedAsync(client, "a2"), StringComparison.Ordinal);
+        await client.WriteLineAsync("a3 LOGOUT");
+        Assert.StartsWith("a3 OK", await ReadTaggedAsync(client, "a3"), StringComparison.Ordinal);
+    }
+
+    [ServerFact(Server.Dovecot)]
+    public async Task ImapLogin_WithWrongPassword_IsRejected()
+    {
+        var dovecot = TestServers.Dovecot;
+        await using var client = await LineClient.ConnectAsync(dovecot.Imap);
+        await client.ReadLineAsync("the IMAP greeting");
+
+        await client.WriteLineAsync($"a1 LOGIN {dovecot.Bob.Address} not-{dovecot.Bob.Password}");
+
+        Assert.StartsWith("a1 NO", await ReadTaggedAsync(client, "a1"), StringComparison.Ordinal);
+    }
+
+    [ServerFact(Server.Dovecot)]
+    public async Task Imaps_TrustingTheTestCa_ValidatesTheServerAndLogsIn()
+    {
+        var dovecot = TestServers.Dovecot;
+        using var ca = dovecot.LoadCaCertificate();
+        await using var client = await LineClient.ConnectTlsAsync(dovecot.Imaps, "localhost", ca);
+        Assert.StartsWith("* OK", await client.ReadLineAsync("the IMAPS greeting"), StringComparison.Ordinal);
+
+        await client.WriteLineAsync($"a1 LOGIN {dovecot.Bob.Address} {dovecot.Bob.Password}");
+
+        Assert.StartsWith("a1 OK", await ReadTaggedAsync(client, "a1"), StringComparison.Ordinal);
+    }
+
+    [ServerFact(Server.Dovecot)]
+    public async Task Imaps_WithoutTrustingTheTestCa_FailsValidation()
+    {
+        await Assert.ThrowsAsync<AuthenticationException>(() => LineClient.ConnectTlsAsync(TestServers.Dovecot.Imaps, "localhost", trustedRoot: null));
+    }
+
+    [ServerFact(Server.Dovecot)]
+    public async Task Pop3Stat_AfterUserAndPass_ReturnsMaildropSize()
+    {
+        var dovecot = TestServers.Dovecot;
+        await using var client = await LineClient.ConnectAsync(dovecot.Pop3);
+        Assert.StartsWith("+OK", await client.ReadLineAsync("the POP3 greeting"), StringComparison.Ordinal);
+
+        await client.WriteLineAsync($"USER {dovecot.Alice.Address}");
+        Assert.StartsWith("+OK", await client.ReadLineAsync("the reply to USER"), StringComparison.Ordinal);
+        await client.WriteLineAsync($"PASS {dovecot.Alice.Password}");
+        Assert.StartsWith("+OK", await client.ReadLineAsync("the reply to PASS"), StringComparison.Ordinal);
+        await client.WriteLineAsync("STAT");
+        var stat = await client.ReadLineAsync("the reply to STAT");
+
+        Assert.Matches(@"^\+OK \d+ \d+$", stat);
+        await client.WriteLineAsync("QUIT");
+        Assert.StartsWith("+OK", await client.ReadLineAsync("the reply to QUIT"), StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ReadTaggedAsync(LineClient client, string tag)
+    {
+        while (true)
+        {
+            var line = await client.ReadLineAsync($"the tagged reply {tag}");
+            if (line.StartsWith(tag + " ", StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+    }
+}
