@@ -1,0 +1,312 @@
+using System.Text;
+using MailMesh.Mime.Encodings;
+
+namespace MailMesh.Mime.Addresses;
+
+/// <summary>
+/// A lenient RFC 5322 address-list parser: groups, comments, quoted and encoded display names,
+/// obsolete routes, and the broken forms real mail has (unquoted commas in names, missing brackets,
+/// bare local parts, stray brackets). It never throws.
+/// </summary>
+internal static class AddressParser
+{
+    private enum TokenKind
+    {
+        Atom,
+        Quoted,
+        Comment,
+        Literal,
+        Special,
+    }
+
+    private readonly record struct Token(TokenKind Kind, string Text);
+
+    public static InternetAddressList ParseList(string value)
+    {
+        var tokens = Tokenize(value);
+        var result = new InternetAddressList();
+        List<MailboxAddress>? group = null;
+        var groupName = string.Empty;
+        var item = new List<Token>();
+        string? carriedName = null;
+        for (var i = 0; i <= tokens.Count; i++)
+        {
+            var t = i < tokens.Count ? tokens[i] : new Token(TokenKind.Special, ",");
+            if (t.Kind == TokenKind.Special && t.Text == ":" && group is null && !item.Any(x => x.Text is "<" or "@"))
+            {
+                groupName = Phrase(item);
+                group = [];
+                item.Clear();
+                continue;
+            }
+
+            var endsGroup = t.Kind == TokenKind.Special && t.Text == ";";
+            if (t.Kind == TokenKind.Special && (t.Text == "," || endsGroup) && !InsideAngle(item))
+            {
+                var mailbox = BuildMailbox(item, ref carriedName, i < tokens.Count ? tokens.Skip(i + 1) : []);
+                if (mailbox is not null)
+                {
+                    if (group is not null)
+                    {
+                        group.Add(mailbox);
+                    }
+                    else
+                    {
+                        result.Add(mailbox);
+                    }
+                }
+
+                item.Clear();
+                if (endsGroup && group is not null)
+                {
+                    result.Add(new GroupAddress(groupName, group));
+                    group = null;
+                }
+
+                continue;
+            }
+
+            item.Add(t);
+        }
+
+        if (group is not null)
+        {
+            result.Add(new GroupAddress(groupName, group));
+        }
+
+        return result;
+    }
+
+    private static bool InsideAngle(List<Token> item)
+    {
+        var open = false;
+        foreach (var t in item)
+        {
+            if (t.Kind == TokenKind.Special)
+            {
+                if (t.Text == "<")
+                {
+                    open = true;
+                }
+                else if (t.Text == ">")
+                {
+                    open = false;
+                }
+            }
+        }
+
+        return open;
+    }
+
+    private static MailboxAddress? BuildMailbox(List<Token> item, ref string? carriedName, IEnumerable<Token> following)
+    {
+        if (item.Count == 0)
+        {
+            return null;
+        }
+
+        var open = item.FindIndex(t => t.Kind == TokenKind.Special && t.Text == "<");
+        string name;
+        string address;
+        if (open >= 0)
+        {
+            var close = item.FindIndex(open + 1, t => t.Kind == TokenKind.Special && t.Text == ">");
+            var inner = item.GetRange(open + 1, (close < 0 ? item.Count : close) - open - 1);
+            // Obsolete route "<@a,@b:user@c>": drop everything up to the last colon.
+            var colon = inner.FindLastIndex(t => t.Kind == TokenKind.Special && t.Text == ":");
+            if (colon >= 0)
+            {
+                inner = inner.GetRange(colon + 1, inner.Count - colon - 1);
+            }
+
+            address = AddrSpec(inner);
+            name = Phrase(item.GetRange(0, open));
+            if (name.Length == 0)
+            {
+                name = CommentName(item);
+            }
+        }
+        else if (item.Any(t => t.Kind == TokenKind.Special && t.Text == "@"))
+        {
+            address = AddrSpec(item);
+            name = CommentName(item);
+        }
+        else
+        {
+            // No '@' and no brackets: "Last, First <x@y>" split at the comma. Carry the words over
+            // when the next item has an angle address; otherwise it is a bare local part.
+            var phrase = Phrase(item);
+            if (following.TakeWhile(t => !(t.Kind == TokenKind.Special && t.Text is "," or ";")).Any(t => t.Kind == TokenKind.Special && t.Text == "<"))
+            {
+                carriedName = carriedName is null ? phrase : carriedName + ", " + phrase;
+                return null;
+            }
+
+            address = phrase.Replace(" ", string.Empty, StringComparison.Ordinal);
+            name = CommentName(item);
+            if (address.Length == 0)
+            {
+                return null;
+            }
+        }
+
+        if (carriedName is not null)
+        {
+            name = name.Length == 0 ? carriedName : carriedName + ", " + name;
+            carriedName = null;
+        }
+
+        return new MailboxAddress(name, address);
+    }
+
+    private static string AddrSpec(List<Token> tokens)
+    {
+        var sb = new StringBuilder();
+        foreach (var t in tokens)
+        {
+            switch (t.Kind)
+            {
+                case TokenKind.Comment:
+                    break;
+                case TokenKind.Quoted:
+                    sb.Append(t.Text.AsSpan().IndexOfAny(" \"(),:;<>@[\\]") >= 0 ? "\"" + t.Text + "\"" : t.Text);
+                    break;
+                case TokenKind.Literal:
+                    sb.Append('[').Append(t.Text).Append(']');
+                    break;
+                case TokenKind.Special when t.Text is "<" or ">":
+                    break;
+                default:
+                    sb.Append(t.Text);
+                    break;
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Phrase(List<Token> tokens)
+    {
+        var sb = new StringBuilder();
+        foreach (var t in tokens)
+        {
+            if (t.Kind is TokenKind.Comment || (t.Kind == TokenKind.Special && t.Text != "."))
+            {
+                continue;
+            }
+
+            if (sb.Length > 0 && t.Text != ".")
+            {
+                sb.Append(' ');
+            }
+
+            sb.Append(t.Text);
+        }
+
+        return Rfc2047.Decode(sb.ToString()).Trim();
+    }
+
+    private static string CommentName(List<Token> tokens)
+    {
+        var comment = tokens.LastOrDefault(t => t.Kind == TokenKind.Comment);
+        return comment.Text is null ? string.Empty : Rfc2047.Decode(comment.Text).Trim();
+    }
+
+    private static List<Token> Tokenize(string s)
+    {
+        var tokens = new List<Token>();
+        var i = 0;
+        while (i < s.Length)
+        {
+            var c = s[i];
+            if (char.IsWhiteSpace(c))
+            {
+                i++;
+            }
+            else if (c == '"')
+            {
+                var sb = new StringBuilder();
+                i++;
+                while (i < s.Length && s[i] != '"')
+                {
+                    if (s[i] == '\\' && i + 1 < s.Length)
+                    {
+                        i++;
+                    }
+
+                    sb.Append(s[i++]);
+                }
+
+                i++;
+                tokens.Add(new Token(TokenKind.Quoted, sb.ToString()));
+            }
+            else if (c == '(')
+            {
+                var sb = new StringBuilder();
+                var depth = 1;
+                i++;
+                while (i < s.Length && depth > 0)
+                {
+                    if (s[i] == '\\' && i + 1 < s.Length)
+                    {
+                        i++;
+                    }
+                    else if (s[i] == '(')
+                    {
+                        depth++;
+                    }
+                    else if (s[i] == ')' && --depth == 0)
+                    {
+                        i++;
+                        break;
+                    }
+
+                    sb.Append(s[i++]);
+                }
+
+                tokens.Add(new Token(TokenKind.Comment, sb.ToString()));
+            }
+            else if (c == '[')
+            {
+                var end = s.IndexOf(']', i);
+                end = end < 0 ? s.Length : end;
+                tokens.Add(new Token(TokenKind.Literal, s[(i + 1)..end]));
+                i = Math.Min(end + 1, s.Length);
+            }
+            else if ("<>@,;:.".Contains(c, StringComparison.Ordinal))
+            {
+                tokens.Add(new Token(TokenKind.Special, c.ToString()));
+                i++;
+            }
+            else
+            {
+                var start = i;
+                while (i < s.Length && !char.IsWhiteSpace(s[i]) && "\"()[]<>@,;:".IndexOf(s[i], StringComparison.Ordinal) < 0)
+                {
+                    // Encoded words may contain '.', keep them whole; plain atoms stop at '.' only inside addr-specs.
+                    if (s[i] == '.' && !(i + 1 < s.Length && IsInEncodedWord(s, start, i)))
+                    {
+                        break;
+                    }
+
+                    i++;
+                }
+
+                if (i == start)
+                {
+                    tokens.Add(new Token(TokenKind.Special, s[i].ToString()));
+                    i++;
+                }
+                else
+                {
+                    tokens.Add(new Token(TokenKind.Atom, s[start..i]));
+                }
+            }
+        }
+
+        return tokens;
+    }
+
+    private static bool IsInEncodedWord(string s, int start, int i) =>
+        s.AsSpan(start, i - start).StartsWith("=?", StringComparison.Ordinal) && s.IndexOf("?=", i, StringComparison.Ordinal) > i;
+}
