@@ -1,0 +1,62 @@
+using MailMesh.Runtime.Invocation;
+
+namespace MailMesh.Runtime.Internal.Calls;
+
+/// <summary>One link of the chain of grain turns a call is made from: the grain, what it runs, and the turn that
+/// called it. Flows with the async control flow of the turn (an <see cref="AsyncLocal{T}"/>).</summary>
+internal sealed class CallChain
+{
+    private static readonly AsyncLocal<CallChain?> CurrentLocal = new();
+
+    public CallChain(GrainId grain, string method, bool isReadOnly, CallChain? caller)
+    {
+        Grain = grain;
+        Method = method;
+        IsReadOnly = isReadOnly;
+        Caller = caller;
+    }
+
+    /// <summary>The chain of the turn running on this async flow; null outside grains.</summary>
+    public static CallChain? Current
+    {
+        get => CurrentLocal.Value;
+        set => CurrentLocal.Value = value;
+    }
+
+    public GrainId Grain { get; }
+
+    public string Method { get; }
+
+    public bool IsReadOnly { get; }
+
+    public CallChain? Caller { get; }
+
+    /// <summary>The link of <paramref name="grain"/> in this chain that a call of <paramref name="method"/> to it
+    /// would wait on forever; null when there is none.</summary>
+    public CallChain? FindBlockingLink(GrainId grain, GrainMethodInfo method)
+    {
+        for (var link = this; link is not null; link = link.Caller)
+        {
+            if (link.Grain == grain && !(method.IsReadOnly && link.IsReadOnly))
+            {
+                return link;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The chain, first caller first, ending with the new call.</summary>
+    public List<string> Describe(GrainId target, string method)
+    {
+        var links = new List<string>();
+        for (var link = this; link is not null; link = link.Caller)
+        {
+            links.Add($"{link.Grain}.{link.Method}");
+        }
+
+        links.Reverse();
+        links.Add($"{target}.{method}");
+        return links;
+    }
+}

@@ -1,0 +1,202 @@
+using MailMesh.Runtime.Internal.Scheduling;
+using MailMesh.Runtime.Storage;
+
+namespace MailMesh.Runtime.Internal.Reminders;
+
+/// <summary>Durable reminders of this silo: loaded from the <see cref="IReminderTable"/> at start, kept in memory
+/// with their next due time, fired by one timer (activating the grain when needed). A tick that fell due while
+/// the silo was down is delivered once at start (at-least-once).</summary>
+internal sealed class ReminderService : IAsyncDisposable
+{
+    private static readonly TimeSpan MinimumPeriod = TimeSpan.FromSeconds(1);
+
+    private readonly SiloRuntime _runtime;
+    private readonly IReminderTable? _table;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(GrainId Grain, string Name), Entry> _entries = [];
+    private ITimer? _timer;
+    private bool _running;
+
+    public ReminderService(SiloRuntime runtime, IReminderTable? table)
+    {
+        _runtime = runtime;
+        _table = table;
+    }
+
+    private IReminderTable Table => _table ?? throw new InvalidOperationException(
+        "No IReminderTable is registered: add a storage provider (e.g. services.AddMailMeshSqliteStorage(...)) to use reminders.");
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_table is null)
+        {
+            return;
+        }
+
+        var stored = await _table.ReadAllAsync(cancellationToken).ConfigureAwait(false);
+        var now = _runtime.TimeProvider.GetUtcNow();
+        lock (_lock)
+        {
+            foreach (var row in stored)
+            {
+                _entries[(row.Grain, row.Name)] = new Entry(row, row.FirstDue <= now ? now : row.FirstDue);
+            }
+
+            using (ExecutionContext.SuppressFlow())
+            {
+                _timer = _runtime.TimeProvider.CreateTimer(static s => ((ReminderService)s!).OnTimer(), this,
+                    Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+
+            _running = true;
+            ArmLocked(now);
+        }
+
+        _runtime.Log.RemindersLoaded(stored.Count);
+    }
+
+    public void Stop()
+    {
+        lock (_lock)
+        {
+            _running = false;
+            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public async Task RegisterAsync(GrainId grain, string name, TimeSpan dueTime, TimeSpan period)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (period < MinimumPeriod)
+        {
+            throw new ArgumentOutOfRangeException(nameof(period), period, $"A reminder's period must be at least {MinimumPeriod.TotalSeconds} s.");
+        }
+
+        if (dueTime < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(dueTime), dueTime, "A reminder's due time must not be negative.");
+        }
+
+        var now = _runtime.TimeProvider.GetUtcNow();
+        var row = await Table.UpsertAsync(grain, name, now + dueTime, period).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _entries[(grain, name)] = new Entry(row, row.FirstDue);
+            ArmLocked(_runtime.TimeProvider.GetUtcNow());
+        }
+    }
+
+    public async Task<bool> UnregisterAsync(GrainId grain, string name)
+    {
+        var removed = await Table.RemoveAsync(grain, name).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _entries.Remove((grain, name));
+        }
+
+        return removed;
+    }
+
+    private void OnTimer()
+    {
+        var now = _runtime.TimeProvider.GetUtcNow();
+        var due = new List<(ReminderEntry Row, DateTimeOffset Tick)>();
+        lock (_lock)
+        {
+            if (!_running)
+            {
+                return;
+            }
+
+            foreach (var entry in _entries.Values)
+            {
+                if (entry.NextDue <= now)
+                {
+                    due.Add((entry.Row, entry.NextDue));
+                    entry.NextDue = NextAfter(entry.Row, now);
+                }
+            }
+
+            ArmLocked(now);
+        }
+
+        foreach (var (row, tick) in due)
+        {
+            Fire(row, tick);
+        }
+    }
+
+    private void Fire(ReminderEntry row, DateTimeOffset tick)
+    {
+        var status = new TickStatus(row.FirstDue, row.Period, tick);
+        var name = row.Name;
+        var turn = new SystemTurn($"reminder '{name}'", activation =>
+        {
+            if (activation.Instance is not IRemindable remindable)
+            {
+                throw new InvalidOperationException($"{activation.ClassInfo.ClassType.Name} has reminder '{name}' but does not implement IRemindable.");
+            }
+
+            return remindable.ReceiveReminder(name, status);
+        }, error => _runtime.Log.ReminderNotDelivered(row.Grain, name, error));
+        try
+        {
+            _runtime.Catalog.Dispatch(row.Grain, turn);
+        }
+        catch (Exception e)
+        {
+            _runtime.Log.ReminderNotDelivered(row.Grain, name, e);
+        }
+    }
+
+    private static DateTimeOffset NextAfter(ReminderEntry row, DateTimeOffset now)
+    {
+        if (row.FirstDue > now)
+        {
+            return row.FirstDue;
+        }
+
+        var periods = (now - row.FirstDue).Ticks / row.Period.Ticks + 1;
+        return row.FirstDue + TimeSpan.FromTicks(periods * row.Period.Ticks);
+    }
+
+    private void ArmLocked(DateTimeOffset now)
+    {
+        if (!_running || _timer is null)
+        {
+            return;
+        }
+
+        var next = DateTimeOffset.MaxValue;
+        foreach (var entry in _entries.Values)
+        {
+            if (entry.NextDue < next)
+            {
+                next = entry.NextDue;
+            }
+        }
+
+        if (next == DateTimeOffset.MaxValue)
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        var delay = next - now;
+        // Re-check at least hourly so a clock change cannot strand reminders.
+        _timer.Change(delay <= TimeSpan.Zero ? TimeSpan.Zero : (delay > TimeSpan.FromHours(1) ? TimeSpan.FromHours(1) : delay), Timeout.InfiniteTimeSpan);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Stop();
+        return _timer?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+
+    private sealed class Entry(ReminderEntry row, DateTimeOffset nextDue)
+    {
+        public ReminderEntry Row { get; } = row;
+
+        public DateTimeOffset NextDue { get; set; } = nextDue;
+    }
+}

@@ -1,0 +1,48 @@
+namespace MailMesh.Runtime.Internal.Scheduling;
+
+/// <summary>A turn with a deadline (a grain call).</summary>
+internal interface ITimedTurn
+{
+    bool IsExpired(long timestamp);
+
+    void TimeOut(string detail);
+}
+
+internal sealed partial class TurnScheduler
+{
+    /// <summary>Adds the queued and running turns whose deadline has passed, with why they have not finished.</summary>
+    public void CollectExpired(long now, List<(ITimedTurn Turn, string Detail)> expired)
+    {
+        lock (_lock)
+        {
+            foreach (var turn in _running)
+            {
+                if (turn is ITimedTurn timed && !turn.IsCompleted && timed.IsExpired(now))
+                {
+                    expired.Add((timed, "the grain was still running it"));
+                }
+            }
+
+            var position = 0;
+            foreach (var turn in _requests)
+            {
+                position++;
+                if (turn is ITimedTurn timed && !turn.IsCompleted && timed.IsExpired(now))
+                {
+                    expired.Add((timed, $"it was still queued ({position} in line) behind {DescribeRunning()}"));
+                }
+            }
+        }
+    }
+
+    private string DescribeRunning()
+    {
+        if (_running.Count == 0)
+        {
+            return _exclusive is null ? "nothing" : _exclusive.Name;
+        }
+
+        return string.Join(", ", _running.Select(t => t.Name)) +
+               " (a non-reentrant grain runs one call at a time; a call cycle between grains ends here)";
+    }
+}
