@@ -1,0 +1,61 @@
+using MailMesh.Runtime.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MailMesh.Runtime.Sqlite.Tests;
+
+public sealed class SqliteEventWaitTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private readonly TempDirectory _directory = new();
+
+    private string DatabasePath => _directory.File("mailmesh.db");
+
+    public void Dispose() => _directory.Dispose();
+
+    private static EventDraft Event() => new(Guid.NewGuid(), "acme", "mailbox.created", "acme/box", DateTimeOffset.UnixEpoch, "{}");
+
+    [Fact]
+    public async Task WaitForEventsAsync_AnotherStoreOnTheFileCommits_WakesAtTheNextPollOnly()
+    {
+        var time = new FakeTimeProvider();
+        var options = SqliteBackend.Options(DatabasePath);
+        options.EventPollInterval = TimeSpan.FromSeconds(1);
+        await using var reader = await SqliteStore.OpenAsync(options, timeProvider: time);
+        // A second store stands for another process: its commits cannot signal the reader's store.
+        await using var writer = await SqliteStore.OpenAsync(SqliteBackend.Options(DatabasePath));
+        var waiting = new SqliteEventLog(reader).WaitForEventsAsync(0);
+
+        await new SqliteGrainStorage(writer).ClearAsync("s", GrainId.Create("T", "acme/box"), null, [Event()]);
+        Assert.False(waiting.IsCompleted, "the wait ended before its poll interval elapsed: it must not spin on the file");
+        time.Advance(options.EventPollInterval);
+
+        await waiting.WaitAsync(Patience);
+        Assert.Equal(1, await new SqliteEventLog(reader).GetLastSequenceAsync());
+    }
+
+    [Fact]
+    public async Task WaitForEventsAsync_ThisStoreCommits_WakesWithoutThePoll()
+    {
+        var time = new FakeTimeProvider();
+        await using var store = await SqliteStore.OpenAsync(SqliteBackend.Options(DatabasePath), timeProvider: time);
+        var waiting = new SqliteEventLog(store).WaitForEventsAsync(0);
+        Assert.False(waiting.IsCompleted, "the wait ended before any event existed");
+
+        await new SqliteGrainStorage(store).ClearAsync("s", GrainId.Create("T", "acme/box"), null, [Event()]);
+
+        await waiting.WaitAsync(Patience);
+    }
+
+    [Fact]
+    public async Task WaitForEventsAsync_CancelledWhileWaiting_EndsWithoutThePoll()
+    {
+        var time = new FakeTimeProvider();
+        await using var store = await SqliteStore.OpenAsync(SqliteBackend.Options(DatabasePath), timeProvider: time);
+        using var cancellation = new CancellationTokenSource();
+        var waiting = new SqliteEventLog(store).WaitForEventsAsync(0, cancellation.Token);
+
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Patience));
+    }
+}
