@@ -1,0 +1,220 @@
+using MailMesh.Sieve.Interpretation;
+using MailMesh.Sieve.Parsing;
+using MailMesh.Sieve.Validation;
+
+namespace MailMesh.Sieve.Extensions.Core;
+
+/// <summary><c>true</c> and <c>false</c>.</summary>
+internal sealed class ConstantTest : SieveTestDefinition
+{
+    private readonly bool _value;
+
+    public ConstantTest(bool value)
+        : base(value ? "true" : "false", null)
+    {
+        _value = value;
+    }
+
+    public override bool Evaluate(SieveRuntime runtime, SieveTestNode test) => _value;
+}
+
+/// <summary><c>not</c>, <c>allof</c>, <c>anyof</c> (short-circuit).</summary>
+internal sealed class LogicTest : SieveTestDefinition
+{
+    public LogicTest(string name)
+        : base(name, null)
+    {
+        TestRule = name == "not" ? SieveTestRule.One : SieveTestRule.List;
+    }
+
+    public override bool Evaluate(SieveRuntime runtime, SieveTestNode test)
+    {
+        switch (Name)
+        {
+            case "not":
+                return !runtime.Evaluate(test.Tests[0]);
+            case "allof":
+                foreach (var nested in test.Tests)
+                {
+                    if (!runtime.Evaluate(nested))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                foreach (var nested in test.Tests)
+                {
+                    if (runtime.Evaluate(nested))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+        }
+    }
+}
+
+/// <summary><c>exists header-names</c>: true when every named header is present.</summary>
+internal sealed class ExistsTest : SieveTestDefinition
+{
+    public ExistsTest()
+        : base("exists", null, SieveArgumentKind.StringList)
+    {
+    }
+
+    public override void Validate(SieveValidationContext context, SieveNode node) => HeaderNames.Check(context, node, 0);
+
+    public override bool Evaluate(SieveRuntime runtime, SieveTestNode test) =>
+        runtime.GetStrings(test.Args.Positional[0]).All(runtime.Headers.Contains);
+}
+
+/// <summary><c>size :over|:under limit</c>.</summary>
+internal sealed class SizeTest : SieveTestDefinition
+{
+    public SizeTest()
+        : base("size", null, SieveArgumentKind.Number)
+    {
+        AddTag(new SieveTagDefinition("over", null, null, "size"));
+        AddTag(new SieveTagDefinition("under", null, null, "size"));
+    }
+
+    public override void Validate(SieveValidationContext context, SieveNode node)
+    {
+        if (node.Args.Group("size") is null)
+        {
+            context.Error(node.Position, "the size test requires :over or :under");
+        }
+    }
+
+    public override bool Evaluate(SieveRuntime runtime, SieveTestNode test)
+    {
+        var limit = SieveRuntime.GetNumber(test.Args.Positional[0]);
+        return test.Args.Has("over") ? runtime.Message.Size > limit : runtime.Message.Size < limit;
+    }
+}
+
+/// <summary><c>header [COMPARATOR] [MATCH-TYPE] [:index n [:last]] header-names key-list</c>.</summary>
+internal sealed class HeaderTest : SieveMatchingTest
+{
+    public HeaderTest()
+        : base("header", null, SieveArgumentKind.StringList, SieveArgumentKind.StringList)
+    {
+        AddTags(MessageValues.IndexTags);
+    }
+
+    public override void Validate(SieveValidationContext context, SieveNode node)
+    {
+        base.Validate(context, node);
+        HeaderNames.Check(context, node, 0);
+    }
+
+    protected override IEnumerable<string> Values(SieveRuntime runtime, SieveTestNode test)
+    {
+        var (index, last) = IndexOf(test);
+        foreach (var name in runtime.GetStrings(test.Args.Positional[0]))
+        {
+            foreach (var value in MessageValues.Header(runtime, name, index, last))
+            {
+                yield return value;
+            }
+        }
+    }
+}
+
+/// <summary><c>address [COMPARATOR] [ADDRESS-PART] [MATCH-TYPE] [:index n [:last]] header-list key-list</c>.</summary>
+internal sealed class AddressTest : SieveMatchingTest
+{
+    public AddressTest()
+        : base("address", null, SieveArgumentKind.StringList, SieveArgumentKind.StringList)
+    {
+        AddTags(MessageValues.AddressPartTags);
+        AddTags(MessageValues.IndexTags);
+    }
+
+    public override void Validate(SieveValidationContext context, SieveNode node)
+    {
+        base.Validate(context, node);
+        HeaderNames.Check(context, node, 0);
+    }
+
+    protected override IEnumerable<string> Values(SieveRuntime runtime, SieveTestNode test)
+    {
+        var (index, last) = IndexOf(test);
+        var part = test.Args.Group("address-part") ?? "all";
+        foreach (var name in runtime.GetStrings(test.Args.Positional[0]))
+        {
+            foreach (var value in MessageValues.Addresses(runtime, name, part, index, last))
+            {
+                yield return value;
+            }
+        }
+    }
+}
+
+/// <summary><c>envelope [COMPARATOR] [ADDRESS-PART] [MATCH-TYPE] envelope-part key-list</c> (RFC 5228 5.4).</summary>
+internal sealed class EnvelopeTest : SieveMatchingTest
+{
+    public EnvelopeTest()
+        : base("envelope", "envelope", SieveArgumentKind.StringList, SieveArgumentKind.StringList)
+    {
+        AddTags(MessageValues.AddressPartTags);
+    }
+
+    public override void Validate(SieveValidationContext context, SieveNode node)
+    {
+        base.Validate(context, node);
+        if (node.Args.Positional is [SieveStringListArgument parts, ..])
+        {
+            foreach (var part in parts.Items.Where(p => !p.HasVariables))
+            {
+                if (part.Value.ToLowerInvariant() is not ("from" or "to" or "auth"))
+                {
+                    context.Error(part.Position, $"envelope: unknown envelope part '{part.Value}': expected \"from\", \"to\" or \"auth\"");
+                }
+            }
+        }
+    }
+
+    protected override IEnumerable<string> Values(SieveRuntime runtime, SieveTestNode test)
+    {
+        var part = test.Args.Group("address-part") ?? "all";
+        foreach (var name in runtime.GetStrings(test.Args.Positional[0]))
+        {
+            var address = name.ToLowerInvariant() switch
+            {
+                "from" => runtime.Envelope.From,
+                "to" => runtime.Envelope.To,
+                "auth" => runtime.Envelope.Auth,
+                _ => null,
+            };
+            if (address is not null && MessageValues.AddressPart(address, part, runtime.Options.SubaddressSeparator) is { } value)
+            {
+                yield return value;
+            }
+        }
+    }
+}
+
+/// <summary>Checks constant header names (RFC 5322 field-name: printable ASCII except ':').</summary>
+public static class HeaderNames
+{
+    /// <summary>True when <paramref name="name"/> is a valid header field name.</summary>
+    public static bool IsValid(string name) => name.Length > 0 && name.All(c => c is > ' ' and < (char)127 and not ':');
+
+    /// <summary>Reports invalid constant header names in positional argument <paramref name="index"/>.</summary>
+    public static void Check(SieveValidationContext context, SieveNode node, int index)
+    {
+        if (node.Args.Positional.Count <= index || node.Args.Positional[index] is not SieveStringListArgument names)
+        {
+            return;
+        }
+
+        foreach (var name in names.Items.Where(n => !n.HasVariables && !IsValid(n.Value)))
+        {
+            context.Error(name.Position, $"the {node.Name} test: '{name.Value}' is not a valid header field name");
+        }
+    }
+}

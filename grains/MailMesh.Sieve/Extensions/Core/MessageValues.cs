@@ -1,0 +1,127 @@
+using MailMesh.Sieve.Internal;
+using MailMesh.Sieve.Interpretation;
+using MailMesh.Sieve.Validation;
+
+namespace MailMesh.Sieve.Extensions.Core;
+
+/// <summary>Reads header values and addresses from the runtime's header view for tests.</summary>
+public static class MessageValues
+{
+    /// <summary>The :index and :last tags (RFC 5260 index extension).</summary>
+    public static IEnumerable<SieveTagDefinition> IndexTags =>
+    [
+        new("index", SieveArgumentKind.Number, "index"),
+        new("last", null, "index"),
+    ];
+
+    /// <summary>The address-part tags (RFC 5228 and RFC 5233 subaddress).</summary>
+    public static IEnumerable<SieveTagDefinition> AddressPartTags =>
+    [
+        new("all", null, null, "address-part"),
+        new("localpart", null, null, "address-part"),
+        new("domain", null, null, "address-part"),
+        new("user", null, "subaddress", "address-part"),
+        new("detail", null, "subaddress", "address-part"),
+    ];
+
+    /// <summary>The values of a header (RFC 2047 decoded, trimmed), optionally one occurrence by index.</summary>
+    public static IEnumerable<string> Header(SieveRuntime runtime, string name, int? index = null, bool last = false)
+    {
+        foreach (var raw in Select(runtime.Headers.GetValues(name), index, last))
+        {
+            yield return MimeWords.Decode(raw).Trim();
+        }
+    }
+
+    /// <summary>The address parts of every address in a header.</summary>
+    public static IEnumerable<string> Addresses(SieveRuntime runtime, string name, string addressPart, int? index = null, bool last = false)
+    {
+        foreach (var raw in Select(runtime.Headers.GetValues(name), index, last))
+        {
+            foreach (var address in AddressList.Parse(MimeWords.Decode(raw)))
+            {
+                if (Part(address, addressPart, runtime.Options.SubaddressSeparator) is { } part)
+                {
+                    yield return part;
+                }
+            }
+        }
+    }
+
+    /// <summary>The chosen part of a single address string (envelope), or null when it has none.</summary>
+    public static string? AddressPart(string address, string addressPart, string separator)
+    {
+        if (address.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        var parsed = AddressList.Parse(address);
+        return parsed.Count == 0 ? null : Part(parsed[0], addressPart, separator);
+    }
+
+    /// <summary>True when <paramref name="address"/> is a syntactically plausible addr-spec (local@domain).</summary>
+    public static bool IsValidAddress(string address)
+    {
+        var parsed = AddressList.Parse(address);
+        return parsed.Count == 1 && parsed[0].Domain is { Length: > 0 } domain && !domain.Contains(' ', StringComparison.Ordinal)
+            && !string.IsNullOrEmpty(parsed[0].LocalPart);
+    }
+
+    /// <summary>The addr-spec of the first address in <paramref name="value"/>, or null.</summary>
+    public static string? FirstAddress(string value)
+    {
+        var parsed = AddressList.Parse(MimeWords.Decode(value));
+        return parsed.Count > 0 && parsed[0].Domain is not null ? parsed[0].Address : null;
+    }
+
+    /// <summary>Every addr-spec in <paramref name="value"/>.</summary>
+    public static IEnumerable<string> AllAddresses(string value) =>
+        AddressList.Parse(MimeWords.Decode(value)).Where(a => a.Domain is not null).Select(a => a.Address);
+
+    /// <summary>Applies :index/:last to a sequence.</summary>
+    public static IEnumerable<string> Select(IEnumerable<string> values, int? index, bool last)
+    {
+        if (index is not { } n)
+        {
+            return values;
+        }
+
+        var list = values.ToList();
+        if (n < 1 || n > list.Count)
+        {
+            return [];
+        }
+
+        return [list[last ? list.Count - n : n - 1]];
+    }
+
+    private static string? Part(ParsedAddress address, string part, string separator)
+    {
+        if (part == "all")
+        {
+            return address.Address;
+        }
+
+        if (address.LocalPart is null || address.Domain is null)
+        {
+            return null;
+        }
+
+        switch (part)
+        {
+            case "localpart":
+                return address.LocalPart;
+            case "domain":
+                return address.Domain;
+            default:
+                var at = separator.Length == 0 ? -1 : address.LocalPart.IndexOf(separator, StringComparison.Ordinal);
+                if (part == "user")
+                {
+                    return at < 0 ? address.LocalPart : address.LocalPart[..at];
+                }
+
+                return at < 0 ? null : address.LocalPart[(at + separator.Length)..];
+        }
+    }
+}

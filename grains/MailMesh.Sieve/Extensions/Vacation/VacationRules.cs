@@ -1,0 +1,58 @@
+using MailMesh.Sieve.Extensions.Core;
+using MailMesh.Sieve.Interpretation;
+
+namespace MailMesh.Sieve.Extensions.Vacation;
+
+/// <summary>When not to send an auto-reply (RFC 5230 section 4.5-4.6, RFC 3834 section 2).</summary>
+internal static class VacationRules
+{
+    private static readonly string[] ListHeaders = ["list-id", "list-help", "list-subscribe", "list-unsubscribe", "list-post", "list-owner", "list-archive"];
+    private static readonly string[] SystemLocalParts = ["mailer-daemon", "listserv", "majordomo", "postmaster", "noreply", "no-reply"];
+
+    public static string? WhyNotReply(SieveRuntime runtime, string? sender, IReadOnlyList<string> ownAddresses)
+    {
+        if (string.IsNullOrEmpty(sender))
+        {
+            return "the message has no return path";
+        }
+
+        if (MessageValues.Header(runtime, "auto-submitted").FirstOrDefault() is { } auto && !auto.StartsWith("no", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"the message is auto-submitted ({auto})";
+        }
+
+        if (MessageValues.Header(runtime, "precedence").FirstOrDefault() is { } precedence
+            && precedence.ToLowerInvariant() is "bulk" or "list" or "junk")
+        {
+            return $"the message has Precedence: {precedence}";
+        }
+
+        if (ListHeaders.FirstOrDefault(runtime.Headers.Contains) is { } list)
+        {
+            return $"the message came through a mailing list ({list})";
+        }
+
+        var local = sender.Split('@')[0].ToLowerInvariant();
+        if (SystemLocalParts.Contains(local) || local.StartsWith("owner-", StringComparison.Ordinal) || local.EndsWith("-request", StringComparison.Ordinal))
+        {
+            return $"the sender {sender} is a system or list address";
+        }
+
+        if (ownAddresses.Any(a => a.Equals(sender, StringComparison.OrdinalIgnoreCase)))
+        {
+            return "the sender is the user";
+        }
+
+        if (ownAddresses.Count > 0)
+        {
+            var recipients = new[] { "to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc" }
+                .SelectMany(h => MessageValues.Addresses(runtime, h, "all"));
+            if (!recipients.Any(r => ownAddresses.Any(a => a.Equals(r, StringComparison.OrdinalIgnoreCase))))
+            {
+                return "none of the user's addresses is among the message's recipients";
+            }
+        }
+
+        return null;
+    }
+}

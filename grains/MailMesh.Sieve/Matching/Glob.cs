@@ -1,0 +1,139 @@
+namespace MailMesh.Sieve.Matching;
+
+/// <summary>
+/// The :matches wildcard match (RFC 5228 2.7.1) with captures for match variables (RFC 5229):
+/// each '*' takes as little as possible except the last, which takes the rest. Linear segment
+/// search, so no pattern can make it exponential.
+/// </summary>
+internal static class Glob
+{
+    public static bool Match(string value, string pattern, SieveComparator comparator, List<string>? captures)
+    {
+        var segments = Split(pattern);
+        var gaps = new List<(int Start, int Length, bool IsStar)>();
+        var first = segments[0];
+        if (!MatchAt(value, 0, first, comparator, gaps))
+        {
+            return false;
+        }
+
+        if (segments.Count == 1)
+        {
+            if (first.Count != value.Length)
+            {
+                return false;
+            }
+
+            Fill(value, gaps, captures);
+            return true;
+        }
+
+        var position = first.Count;
+        var last = segments[^1];
+        var lastStart = value.Length - last.Count;
+        for (var s = 1; s < segments.Count - 1; s++)
+        {
+            var segment = segments[s];
+            var found = -1;
+            for (var at = position; at + segment.Count <= lastStart; at++)
+            {
+                var probe = new List<(int, int, bool)>();
+                if (MatchAt(value, at, segment, comparator, probe))
+                {
+                    gaps.Add((position, at - position, true));
+                    gaps.AddRange(probe);
+                    found = at;
+                    break;
+                }
+            }
+
+            if (found < 0)
+            {
+                return false;
+            }
+
+            position = found + segment.Count;
+        }
+
+        if (lastStart < position)
+        {
+            return false;
+        }
+
+        gaps.Add((position, lastStart - position, true));
+        if (!MatchAt(value, lastStart, last, comparator, gaps))
+        {
+            return false;
+        }
+
+        Fill(value, gaps, captures);
+        return true;
+    }
+
+    private static void Fill(string value, List<(int Start, int Length, bool IsStar)> gaps, List<string>? captures)
+    {
+        if (captures is null)
+        {
+            return;
+        }
+
+        captures.Clear();
+        captures.Add(value);
+        foreach (var (start, length, _) in gaps)
+        {
+            captures.Add(value.Substring(start, length));
+        }
+    }
+
+    // A segment is the pattern between stars: literal characters, or '\0' marks for '?'.
+    private static List<List<(char Char, bool Any)>> Split(string pattern)
+    {
+        var segments = new List<List<(char, bool)>> { new() };
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            switch (c)
+            {
+                case '\\' when i + 1 < pattern.Length:
+                    segments[^1].Add((pattern[++i], false));
+                    break;
+                case '*':
+                    segments.Add([]);
+                    break;
+                case '?':
+                    segments[^1].Add(('\0', true));
+                    break;
+                default:
+                    segments[^1].Add((c, false));
+                    break;
+            }
+        }
+
+        return segments;
+    }
+
+    private static bool MatchAt(string value, int at, List<(char Char, bool Any)> segment, SieveComparator comparator, List<(int, int, bool)> gaps)
+    {
+        if (at + segment.Count > value.Length)
+        {
+            return false;
+        }
+
+        var mark = gaps.Count;
+        for (var i = 0; i < segment.Count; i++)
+        {
+            var (c, any) = segment[i];
+            if (any)
+            {
+                gaps.Add((at + i, 1, false));
+            }
+            else if (!comparator.CharEquals(value[at + i], c))
+            {
+                gaps.RemoveRange(mark, gaps.Count - mark);
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
