@@ -1,26 +1,32 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using MailMesh.Blobs.Azure;
+using MailMesh.Testing;
 
 namespace MailMesh.Blobs.Tests;
 
-/// <summary>The Azurite blob emulator the test scripts start (MAILMESH_TEST_AZURITE_BLOB, default
-/// http://127.0.0.1:10000/devstoreaccount1), with its well-known development account.</summary>
+/// <summary>The Azurite blob emulator the test scripts start (see <see cref="TestServers.Azurite"/>).</summary>
 internal static class Azurite
 {
-    public const string Account = "devstoreaccount1";
-    public const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    public static Uri Endpoint => TestServers.Azurite.BlobEndpoint;
 
-    public static Uri Endpoint => new(Environment.GetEnvironmentVariable("MAILMESH_TEST_AZURITE_BLOB") is { Length: > 0 } url
-        ? url
-        : "http://127.0.0.1:10000/devstoreaccount1");
+    /// <summary>Skips the calling test when Azurite is not running, or fails it when test servers are required.</summary>
+    public static void Require()
+    {
+        var problem = TestServers.GetProblem(Server.Azurite);
+        if (problem is null)
+        {
+            return;
+        }
+
+        Assert.False(TestServers.Required, problem);
+        Skip.If(true, problem);
+    }
 
     public static AzureBlobOptions Options(string container) => new()
     {
         ServiceUri = Endpoint,
-        AccountName = Account,
-        AccountKey = Key,
+        AccountName = TestServers.Azurite.AccountName,
+        AccountKey = TestServers.Azurite.AccountKey,
         Container = container,
         BlockSize = 64 * 1024,
         MaxAttempts = 2,
