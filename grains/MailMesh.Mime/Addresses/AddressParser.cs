@@ -41,7 +41,7 @@ internal static class AddressParser
             }
 
             var endsGroup = t.Kind == TokenKind.Special && t.Text == ";";
-            if (t.Kind == TokenKind.Special && (t.Text == "," || endsGroup) && !InsideAngle(item))
+            if (t.Kind == TokenKind.Special && (t.Text == "," || endsGroup) && (i == tokens.Count || !InsideAngle(item)))
             {
                 var mailbox = BuildMailbox(item, ref carriedName, i < tokens.Count ? tokens.Skip(i + 1) : []);
                 if (mailbox is not null)

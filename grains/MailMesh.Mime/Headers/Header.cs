@@ -122,7 +122,7 @@ public sealed class Header
     internal void CopyUnfolded(IBufferWriter<byte> output)
     {
         var value = RawValue.Span;
-        value = value.TrimStart(" \t"u8);
+        value = value.TrimStart(" \t\r\n"u8);
         while (!value.IsEmpty)
         {
             var nl = value.IndexOfAny((byte)'\r', (byte)'\n');

@@ -190,7 +190,7 @@ public static class HeaderEncoder
         {
             var sep = firstWord ? " " : (space.Length == 0 ? string.Empty : space);
             firstWord = false;
-            if (lineLength + sep.Length + word.Length > maxLineLength && lineLength > name.Length + 1 && sep.Length > 0)
+            if (lineLength + sep.Length + word.Length > maxLineLength && sep.Length > 0)
             {
                 sb.Append("\r\n");
                 sb.Append(sep[0] == '\t' ? "\t" : " ");
