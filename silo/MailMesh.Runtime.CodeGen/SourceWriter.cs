@@ -193,13 +193,14 @@ internal static class SourceWriter
             var parameters = string.Join(", ", m.Method.Parameters.Select(p => p.Type.ToDisplayString(SymbolFacts.TypeFormat) + " " + SymbolFacts.Escape(p.Name)));
             sb.AppendLine($"    {ret} {declaring}.{SymbolFacts.Escape(m.Method.Name)}({parameters})");
             sb.AppendLine("    {");
-            sb.AppendLine($"        var request = new {m.ClassName}();");
+            // The local's name cannot clash with a parameter: '__' names are reserved for generated code.
+            sb.AppendLine($"        var __request = new {m.ClassName}();");
             for (var i = 0; i < m.Method.Parameters.Length; i++)
             {
-                sb.AppendLine($"        request.Arg{i} = {SymbolFacts.Escape(m.Method.Parameters[i].Name)};");
+                sb.AppendLine($"        __request.Arg{i} = {SymbolFacts.Escape(m.Method.Parameters[i].Name)};");
             }
 
-            var call = m.Kind is ReturnKind.Task or ReturnKind.ValueTask ? "Invoker.InvokeVoidAsync(this, request)" : "Invoker.InvokeAsync(this, request)";
+            var call = m.Kind is ReturnKind.Task or ReturnKind.ValueTask ? "Invoker.InvokeVoidAsync(this, __request)" : "Invoker.InvokeAsync(this, __request)";
             sb.AppendLine(m.Kind is ReturnKind.Task or ReturnKind.TaskOfT ? $"        return {call}.AsTask();" : $"        return {call};");
             sb.AppendLine("    }");
         }
