@@ -14,7 +14,7 @@ set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUN_DIR=${MAILMESH_RUN_DIR:-/tmp/mailmesh-test-servers}
-START_TIMEOUT=${MAILMESH_TEST_START_TIMEOUT:-90}   # seconds per server
+START_TIMEOUT=${MAILMESH_TEST_START_TIMEOUT:-120}   # seconds per server
 STOP_TIMEOUT=${MAILMESH_TEST_STOP_TIMEOUT:-30}     # seconds per server
 
 HOST=127.0.0.1
@@ -129,7 +129,8 @@ launch() { # NAME LOGFILE CMD...
   local name=$1 logfile=$2 dir
   dir=$(server_dir "$name")
   shift 2
-  (cd "$dir" && exec setsid "$@" >"$logfile" 2>&1 </dev/null) &
+  # fds 8/9 are lock files (ours, scripts/test.sh's): a long-lived server must not hold them.
+  (cd "$dir" && exec setsid "$@" >"$logfile" 2>&1 </dev/null 8>&- 9>&-) &
   printf '%s' "$!" >"$(pid_file "$name")"
 }
 
@@ -149,7 +150,7 @@ start_postgres() {
   # pg_ctl detaches the postmaster into its own session; -w waits until it accepts connections.
   (cd "$d" && timeout "$START_TIMEOUT" "${as[@]}" "$bin/pg_ctl" -D "$d/data" -l "$d/postgres.log" -w -t "$START_TIMEOUT" \
       -o "-p $PG_PORT -c listen_addresses=$HOST -k $d -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-      start >"$d/pg_ctl.log" 2>&1) || { err "postgres: pg_ctl start failed"; log_tail postgres "$d/pg_ctl.log" "$d/postgres.log"; exit 1; }
+      start >"$d/pg_ctl.log" 2>&1 </dev/null 8>&- 9>&-) || { err "postgres: pg_ctl start failed"; log_tail postgres "$d/pg_ctl.log" "$d/postgres.log"; exit 1; }
   head -1 "$d/data/postmaster.pid" >"$(pid_file postgres)"
   (cd "$d" && timeout 30 "${as[@]}" psql -h "$d" -p "$PG_PORT" -U postgres -d postgres -qX -v ON_ERROR_STOP=1 \
       -c "CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'" \
@@ -221,7 +222,7 @@ CONF
 launch_epmd() {
   local d
   d=$(server_dir rabbitmq)
-  (cd "$d/epmd" && exec setsid epmd -address "$HOST" -port "$EPMD_PORT" >"$d/epmd/epmd.log" 2>&1 </dev/null) &
+  (cd "$d/epmd" && exec setsid epmd -address "$HOST" -port "$EPMD_PORT" >"$d/epmd/epmd.log" 2>&1 </dev/null 8>&- 9>&-) &
   printf '%s' "$!" >"$d/epmd/pid"
 }
 
@@ -480,6 +481,16 @@ select_servers() { # validates names; prints the selection (all when none given)
   echo "$*"
 }
 
+# Serializes up/down of concurrent callers sharing one run dir (a second caller waits).
+take_lock() {
+  mkdir -p "$RUN_DIR" && chmod 755 "$RUN_DIR"
+  exec 8>"$RUN_DIR/.servers.lock"
+  if ! flock -n 8; then
+    log "another test-servers.sh up/down is running on $RUN_DIR; waiting for it"
+    flock -w 600 8 || die "gave up waiting for $RUN_DIR/.servers.lock"
+  fi
+}
+
 need_root() {
   if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null 2>&1 || die "$1 needs root (PostgreSQL and Dovecot run as their own users); run as root"
@@ -488,8 +499,7 @@ need_root() {
 }
 
 cmd_up() {
-  local s pid t0 started=()
-  mkdir -p "$RUN_DIR" && chmod 755 "$RUN_DIR"
+  local s pid t0
   for s in $(select_servers "$@"); do
     if pid=$(running_pid "$s"); then
       log "$s: already running (pid $pid): $(server_address "$s")"
@@ -498,7 +508,6 @@ cmd_up() {
     t0=$(now_ms)
     "start_$s"
     log "$s: ready in $(( $(now_ms) - t0 )) ms (pid $(cat "$(pid_file "$s")")): $(server_address "$s")"
-    started+=("$s")
   done
   print_env >"$RUN_DIR/env.sh"
   log "environment written to $RUN_DIR/env.sh (source it before running tests)"
@@ -528,8 +537,8 @@ cmd_status() {
 }
 
 case ${1:-} in
-  up) shift; need_root up "$@"; cmd_up "$@" ;;
-  down) shift; need_root down "$@"; cmd_down "$@" ;;
+  up) shift; need_root up "$@"; take_lock; cmd_up "$@" ;;
+  down) shift; need_root down "$@"; take_lock; cmd_down "$@" ;;
   status) need_root status; cmd_status ;;
   env) print_env ;;
   *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;

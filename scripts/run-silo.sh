@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Starts the embedded MailMesh silo (SQLite and a blob directory under its data dir; needs nothing
+# but the .NET SDK). Arguments go to the silo, e.g. --urls http://127.0.0.1:5080.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+exec dotnet run --project silo/MailMesh.Silo -c Release -- "$@"
