@@ -1,2 +1,10 @@
-Console.Error.WriteLine("mailmesh: the command-line tool arrives with the gRPC API.");
-return 2;
+using MailMesh.Cli;
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+return await new CliApp(Console.Out, Console.Error).RunAsync(args, cancel.Token);
