@@ -16,9 +16,21 @@ public sealed partial class SqliteStore
     private const int SqliteCantOpen = 14;
     private const int SqliteNotADatabase = 26;
 
-    /// <summary>Turns a SQLite error into a <see cref="StorageException"/> that names the file, says what failed
-    /// and what to do, logs it, and returns it for <c>throw Fail(e, …)</c>.</summary>
+    /// <summary>Logs a SQLite error and returns it as a <see cref="StorageException"/>, for <c>throw Fail(e, …)</c>.</summary>
     internal StorageException Fail(SqliteException error, string operation)
+    {
+        var translated = Translate(error, operation);
+        Log.StorageFailed(_logger, DatabasePath, operation, error.SqliteExtendedErrorCode, translated.IsTransient, error);
+        return translated;
+    }
+
+    /// <summary>Whether a retry may succeed later (busy, full, I/O) as opposed to a permanent fault.</summary>
+    internal static bool IsTransient(SqliteException error) =>
+        error.SqliteErrorCode is SqliteFull or SqliteBusy or SqliteLocked or SqliteIoError or SqliteNoMemory;
+
+    /// <summary>Turns a SQLite error into a <see cref="StorageException"/> that names the file, says what failed
+    /// and what to do.</summary>
+    internal StorageException Translate(SqliteException error, string operation)
     {
         var (message, transient) = error.SqliteErrorCode switch
         {
@@ -58,7 +70,6 @@ public sealed partial class SqliteStore
                 false),
         };
 
-        Log.StorageFailed(_logger, DatabasePath, operation, error.SqliteExtendedErrorCode, transient, error);
         return new StorageException(message, transient, error);
     }
 

@@ -17,7 +17,6 @@ public sealed partial class SqliteStore : IAsyncDisposable, IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly SemaphoreSlim _initLock = new(1, 1);
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ReaderPool _readers;
     private WriterConnection? _writer;
     private volatile bool _initialized;
@@ -102,36 +101,30 @@ public sealed partial class SqliteStore : IAsyncDisposable, IDisposable
             }
 
             ObjectDisposedException.ThrowIf(_disposed, this);
-            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            EnsureDirectory();
             try
             {
-                EnsureDirectory();
-                var writer = OpenWriter("opening the database");
-                try
-                {
-                    var version = SchemaMigrator.Migrate(writer, DatabasePath, _timeProvider, _logger);
-                    Volatile.Write(ref _schemaVersion, version);
-                    var last = Convert.ToInt64(Connections.Scalar(writer.Connection, Sql.SelectLastSequence), System.Globalization.CultureInfo.InvariantCulture);
-                    PublishSequence(last);
-                }
-                catch (SqliteException e)
-                {
-                    CloseWriter();
-                    throw Fail(e, "opening the database and applying schema migrations");
-                }
-                catch
-                {
-                    CloseWriter();
-                    throw;
-                }
-
-                _initialized = true;
-                Log.StoreOpened(_logger, DatabasePath, _schemaVersion);
+                var writer = OpenWriterConnection();
+                var version = SchemaMigrator.Migrate(writer, DatabasePath, _timeProvider, _logger);
+                Volatile.Write(ref _schemaVersion, version);
+                var last = Convert.ToInt64(Connections.Scalar(writer.Connection, Sql.SelectLastSequence), System.Globalization.CultureInfo.InvariantCulture);
+                PublishSequence(last);
             }
-            finally
+            catch (SqliteException e)
             {
-                _writeLock.Release();
+                CloseWriter();
+                throw Fail(e, "opening the database and applying schema migrations");
             }
+            catch
+            {
+                CloseWriter();
+                throw;
+            }
+
+            // From here on only the writer loop touches the writer connection.
+            _writerLoop = Task.Run(RunWriterLoopAsync, CancellationToken.None);
+            _initialized = true;
+            Log.StoreOpened(_logger, DatabasePath, _schemaVersion);
         }
         finally
         {
@@ -161,7 +154,8 @@ public sealed partial class SqliteStore : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Closes every connection; running operations finish first. The file stays consistent.</summary>
+    /// <summary>Closes every connection. Writes already queued are committed first; later ones throw
+    /// <see cref="ObjectDisposedException"/>. The file stays consistent.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -170,15 +164,21 @@ public sealed partial class SqliteStore : IAsyncDisposable, IDisposable
         }
 
         _disposed = true;
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        await _initLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            _writes.Writer.TryComplete();
+            if (_writerLoop is not null)
+            {
+                await _writerLoop.ConfigureAwait(false);
+            }
+
             CloseWriter();
             _readers.Dispose();
         }
         finally
         {
-            _writeLock.Release();
+            _initLock.Release();
         }
 
         // Wake readers waiting for events so they observe the disposal instead of waiting for the poll.

@@ -28,7 +28,7 @@ internal static class Connections
             connection.Open();
             var busy = (long)Math.Ceiling(options.BusyTimeout.TotalMilliseconds);
             var pragmas = writer
-                ? $"PRAGMA busy_timeout = {busy}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {(options.FlushEveryCommit ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON;"
+                ? $"PRAGMA busy_timeout = {busy}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {(options.FlushEveryCommit ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;"
                 : $"PRAGMA busy_timeout = {busy}; PRAGMA query_only = ON; PRAGMA foreign_keys = ON;";
             Execute(connection, pragmas);
             if (writer && options.MaxDatabaseSizeBytes is { } maxBytes)

@@ -10,6 +10,9 @@ internal sealed class WriterConnection : IDisposable
     private Statement? _begin;
     private Statement? _commit;
     private Statement? _rollback;
+    private Statement? _savepoint;
+    private Statement? _release;
+    private Statement? _rollbackToSavepoint;
     private Statement? _selectStateETag;
     private Statement? _upsertState;
     private Statement? _deleteState;
@@ -37,6 +40,19 @@ internal sealed class WriterConnection : IDisposable
 
     public void Rollback() => Prepare(ref _rollback, "ROLLBACK;").Execute();
 
+    /// <summary>Marks the start of one write inside a group commit.</summary>
+    public void Savepoint() => Prepare(ref _savepoint, "SAVEPOINT write;").Execute();
+
+    /// <summary>Keeps the write since <see cref="Savepoint"/> (it commits with the transaction).</summary>
+    public void ReleaseSavepoint() => Prepare(ref _release, "RELEASE write;").Execute();
+
+    /// <summary>Undoes the write since <see cref="Savepoint"/> and leaves the rest of the transaction intact.</summary>
+    public void RollbackToSavepoint()
+    {
+        Prepare(ref _rollbackToSavepoint, "ROLLBACK TO write;").Execute();
+        ReleaseSavepoint();
+    }
+
     public Statement SelectStateETag => Prepare(ref _selectStateETag, Sql.SelectStateETag, "$stateName", "$grainType", "$grainKey");
 
     public Statement UpsertState => Prepare(ref _upsertState, Sql.UpsertState, "$stateName", "$grainType", "$grainKey", "$etag", "$payload", "$updatedAt");
@@ -56,7 +72,7 @@ internal sealed class WriterConnection : IDisposable
 
     public void Dispose()
     {
-        foreach (var statement in new[] { _begin, _commit, _rollback, _selectStateETag, _upsertState, _deleteState, _insertEvent, _eventIdExists, _upsertReminder, _deleteReminder })
+        foreach (var statement in new[] { _begin, _commit, _rollback, _savepoint, _release, _rollbackToSavepoint, _selectStateETag, _upsertState, _deleteState, _insertEvent, _eventIdExists, _upsertReminder, _deleteReminder })
         {
             statement?.Dispose();
         }
