@@ -1,13 +1,39 @@
 namespace MailMesh.Sieve.Interpretation;
 
+/// <summary>How a score header is read.</summary>
+public enum SieveScoreKind
+{
+    /// <summary>A number (e.g. SpamAssassin's score), scaled against the maximum.</summary>
+    Score,
+
+    /// <summary>The length of the value (e.g. "*****"), scaled against the maximum.</summary>
+    Strlen,
+
+    /// <summary>A text mapped to a level through <see cref="SieveScoreHeader.TextValues"/>.</summary>
+    Text,
+}
+
 /// <summary>How spamtest/virustest read their score from a header (RFC 5235).</summary>
 /// <param name="HeaderName">The header carrying the score, e.g. X-Spam-Score.</param>
 /// <param name="MaxValue">The score that maps to the top of the scale (10 for spamtest, 5 for virustest).</param>
-/// <param name="ValuePattern">A regex whose first group is the number; by default the first number in the value.</param>
-public sealed record SieveScoreHeader(string HeaderName, double MaxValue, string? ValuePattern = null);
+/// <param name="ValuePattern">A regex whose first group is the value; by default the first number (or the whole value).</param>
+public sealed record SieveScoreHeader(string HeaderName, double MaxValue, string? ValuePattern = null)
+{
+    /// <summary>How the value is interpreted.</summary>
+    public SieveScoreKind Kind { get; init; } = SieveScoreKind.Score;
+
+    /// <summary>For <see cref="SieveScoreKind.Text"/>: the text that means each level (1..10 spamtest, 1..5 virustest).</summary>
+    public IReadOnlyDictionary<int, string>? TextValues { get; init; }
+
+    /// <summary>A header holding the maximum score, when it varies per message (e.g. "required=5.0").</summary>
+    public string? MaxHeaderName { get; init; }
+
+    /// <summary>A regex whose first group is the maximum in <see cref="MaxHeaderName"/>.</summary>
+    public string? MaxValuePattern { get; init; }
+}
 
 /// <summary>The environment of one execution: services, clock, identity and settings.</summary>
-public sealed class SieveExecutionOptions
+public sealed record SieveExecutionOptions
 {
     /// <summary>The clock for currentdate, vacation and duplicate.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;

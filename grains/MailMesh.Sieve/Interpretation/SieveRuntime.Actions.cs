@@ -125,12 +125,18 @@ public sealed partial class SieveRuntime
         }
     }
 
-    private static string MailboxOf(SieveAction action) => action is FileIntoAction f ? f.Mailbox : "INBOX";
+    private static string MailboxOf(SieveAction action) => action is FileIntoAction f ? NormalizeMailbox(f.Mailbox) : "INBOX";
+
+    /// <summary>Spells the INBOX prefix in upper case (IMAP's INBOX is case-insensitive).</summary>
+    public static string NormalizeMailbox(string mailbox) =>
+        mailbox.StartsWith("inbox", StringComparison.OrdinalIgnoreCase) && (mailbox.Length == 5 || !char.IsAsciiLetterOrDigit(mailbox[5]))
+            ? "INBOX" + mailbox[5..]
+            : mailbox;
 
     private static SieveAction Merge(SieveAction existing, SieveAction added)
     {
-        static IReadOnlyList<string> Flags(SieveAction a) => a is KeepAction k ? k.Flags : ((FileIntoAction)a).Flags;
-        var flags = Flags(existing).Union(Flags(added), StringComparer.OrdinalIgnoreCase).ToList();
+        // RFC 5232 section 3.1: when duplicate deliveries are merged, the last flag list wins.
+        var flags = added is KeepAction k ? k.Flags : ((FileIntoAction)added).Flags;
         return existing switch
         {
             KeepAction keep => keep with { Flags = flags },

@@ -45,8 +45,8 @@ public sealed partial class SieveRuntime
     /// <summary>The SMTP envelope.</summary>
     public SieveEnvelope Envelope { get; set; }
 
-    /// <summary>The execution options.</summary>
-    public SieveExecutionOptions Options { get; }
+    /// <summary>The execution options (hosts driving a runtime themselves, such as test harnesses, may replace them).</summary>
+    public SieveExecutionOptions Options { get; set; }
 
     /// <summary>The limits in force.</summary>
     public SieveLimits Limits => Options.Limits;
@@ -161,6 +161,23 @@ public sealed partial class SieveRuntime
         finally
         {
             Frame = previous;
+        }
+    }
+
+    /// <summary>
+    /// Runs another script as its own execution that shares this result (test harnesses,
+    /// multi-script setups): <c>stop</c> in it ends only that script.
+    /// </summary>
+    public void RunSubordinate(SieveScript script)
+    {
+        var stopped = _stopped;
+        try
+        {
+            RunNested(script, SieveScriptLocation.Personal);
+        }
+        finally
+        {
+            _stopped = stopped;
         }
     }
 

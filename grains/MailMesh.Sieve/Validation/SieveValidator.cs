@@ -60,6 +60,16 @@ internal sealed class SieveValidator
                 if (_language.HasCapability(item.Value))
                 {
                     _context.AddRequired(item.Value.ToLowerInvariant());
+
+                    // Capabilities that extend another one imply it (RFC 6131, RFC 5235).
+                    if (item.Value.Equals("vacation-seconds", StringComparison.OrdinalIgnoreCase))
+                    {
+                        _context.AddRequired("vacation");
+                    }
+                    else if (item.Value.Equals("spamtestplus", StringComparison.OrdinalIgnoreCase))
+                    {
+                        _context.AddRequired("spamtest");
+                    }
                 }
                 else
                 {

@@ -28,36 +28,79 @@ internal sealed class ScoreTest : SieveMatchingTest
     protected override IEnumerable<string> Values(SieveRuntime runtime, SieveTestNode test)
     {
         var config = _virus ? runtime.Options.VirusScore : runtime.Options.SpamScore;
-        var percent = test.Args.Has("percent");
-        var score = config is null ? null : ReadScore(runtime, config);
-        if (score is not { } value)
-        {
-            return ["0"];
-        }
-
-        var ratio = Math.Clamp(value / config!.MaxValue, 0, 1);
-        var result = percent ? (int)Math.Round(ratio * 100) : _virus ? 1 + (int)Math.Round(ratio * 4) : 1 + (int)Math.Round(ratio * 9);
-        return [result.ToString(CultureInfo.InvariantCulture)];
+        var level = config is null ? null : Level(runtime, config, test.Args.Has("percent"));
+        return [(level ?? 0).ToString(CultureInfo.InvariantCulture)];
     }
 
-    private static double? ReadScore(SieveRuntime runtime, SieveScoreHeader config)
+    // 0 = not tested; spamtest 1..10 (or :percent 0..100), virustest 1..5 (RFC 5235 section 3).
+    private int? Level(SieveRuntime runtime, SieveScoreHeader config, bool percent)
     {
+        var top = _virus ? 5 : 10;
         var header = MessageValues.Header(runtime, config.HeaderName).FirstOrDefault();
-        if (header is null)
+        var pattern = config.ValuePattern ?? (config.Kind == SieveScoreKind.Score ? @"(-?\d+(\.\d+)?)" : null);
+        if (header is null || Extract(header, pattern) is not { } text)
         {
             return null;
         }
 
-        var match = config.ValuePattern is null
-            ? Regex.Match(header, @"-?\d+(\.\d+)?", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100))
-            : Regex.Match(header, config.ValuePattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        if (config.Kind == SieveScoreKind.Text)
+        {
+            var entry = config.TextValues?.FirstOrDefault(v => v.Value.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase));
+            if (entry is not { Value: not null } found)
+            {
+                return null;
+            }
+
+            return percent ? (int)Math.Round((found.Key - 1) * 100.0 / (top - 1)) : found.Key;
+        }
+
+        double score;
+        if (config.Kind == SieveScoreKind.Strlen)
+        {
+            score = text.Trim().Length;
+        }
+        else if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out score))
+        {
+            return null;
+        }
+
+        var max = config.MaxValue;
+        if (config.MaxHeaderName is not null
+            && MessageValues.Header(runtime, config.MaxHeaderName).FirstOrDefault() is { } maxHeader
+            && Extract(maxHeader, config.MaxValuePattern) is { } maxText
+            && double.TryParse(maxText, NumberStyles.Float, CultureInfo.InvariantCulture, out var headerMax))
+        {
+            max = headerMax;
+        }
+
+        if (max <= 0)
+        {
+            return null;
+        }
+
+        var ratio = Math.Clamp(score / max, 0, 1);
+        if (percent)
+        {
+            return (int)Math.Round(ratio * 100);
+        }
+
+        return 1 + (int)Math.Floor((ratio * (top - 1)) + 1e-9);
+    }
+
+    private static string? Extract(string value, string? pattern)
+    {
+        if (pattern is null)
+        {
+            return value;
+        }
+
+        var match = Regex.Match(value, Matching.PosixRegex.Translate(pattern), RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
         if (!match.Success)
         {
             return null;
         }
 
-        var text = match.Groups.Count > 1 && match.Groups[1].Success && config.ValuePattern is not null ? match.Groups[1].Value : match.Value;
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var score) ? score : null;
+        return match.Groups.Count > 1 && match.Groups[1].Success ? match.Groups[1].Value : match.Value;
     }
 }
 

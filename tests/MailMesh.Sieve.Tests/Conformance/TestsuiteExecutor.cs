@@ -1,0 +1,124 @@
+using System.Text;
+using MailMesh.Sieve.Interpretation;
+using MailMesh.Sieve.Parsing;
+using MailMesh.Sieve.Tests.Support;
+
+namespace MailMesh.Sieve.Tests.Conformance;
+
+/// <summary>Carries out a result the way the testsuite's mail store and SMTP sink would (test_result_execute, test_message).</summary>
+internal static class TestsuiteExecutor
+{
+    public static bool Execute(TestsuiteState state, SieveRuntime runtime)
+    {
+        if (state.LastRunError is not null)
+        {
+            return false;
+        }
+
+        var raw = CurrentMessage(runtime);
+        var actions = runtime.Actions.ToList();
+        if (runtime.ImplicitKeep && !actions.Exists(a => a is KeepAction))
+        {
+            actions.Add(new KeepAction([.. runtime.InternalFlags], Implicit: true));
+        }
+
+        foreach (var action in actions)
+        {
+            switch (action)
+            {
+                case KeepAction keep:
+                    state.Mailboxes["INBOX"].Add(new StoredMessage(raw, keep.Flags));
+                    break;
+                case FileIntoAction file:
+                    var mailbox = SieveRuntime.NormalizeMailbox(file.Mailbox);
+                    if (!state.Mailboxes.TryGetValue(mailbox, out var messages))
+                    {
+                        if (!file.Create)
+                        {
+                            return false;
+                        }
+
+                        state.Mailboxes[mailbox] = messages = [];
+                    }
+
+                    messages.Add(new StoredMessage(raw, file.Flags));
+                    break;
+                case RedirectAction redirect:
+                    state.Outbox.Add(new SentMessage(runtime.Envelope.From, redirect.Address, raw));
+                    break;
+                case VacationAction vacation:
+                    state.Outbox.Add(new SentMessage(string.Empty, vacation.Recipient, VacationReply(runtime, vacation)));
+                    state.VacationTracker.Record(vacation.Handle, vacation.Recipient, vacation.Period, runtime.Now);
+                    break;
+                case RejectAction reject when !reject.Extended && !string.IsNullOrEmpty(runtime.Envelope.From):
+                    state.Outbox.Add(new SentMessage(string.Empty, runtime.Envelope.From!, $"To: <{runtime.Envelope.From}>\r\nSubject: Rejected\r\nAuto-Submitted: auto-replied (rejected)\r\n\r\n{reject.Reason}\r\n"));
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return true;
+    }
+
+    public static bool SelectMessage(TestsuiteState state, SieveRuntime runtime, SieveTestNode test)
+    {
+        var index = (int)SieveRuntime.GetNumber(test.Args.Positional[0]);
+        if (test.Args.Has("smtp"))
+        {
+            if (index < 0 || index >= state.Outbox.Count)
+            {
+                return false;
+            }
+
+            var sent = state.Outbox[index];
+            runtime.Message = TestMessage.Parse(sent.Raw);
+            runtime.Envelope = new Messages.SieveEnvelope(sent.EnvelopeFrom, sent.EnvelopeTo);
+            return true;
+        }
+
+        var folder = SieveRuntime.NormalizeMailbox(runtime.GetString(test.Args.Value("folder")!));
+        if (!state.Mailboxes.TryGetValue(folder, out var messages) || index < 0 || index >= messages.Count)
+        {
+            return false;
+        }
+
+        runtime.Message = TestMessage.Parse(messages[index].Raw);
+        runtime.InternalFlags.Clear();
+        runtime.InternalFlags.AddRange(messages[index].Flags);
+        return true;
+    }
+
+    private static string CurrentMessage(SieveRuntime runtime)
+    {
+        var builder = new StringBuilder();
+        foreach (var field in runtime.Headers.Fields)
+        {
+            builder.Append(field.Name).Append(": ").Append(field.Value).Append("\r\n");
+        }
+
+        return builder.Append("\r\n").Append(runtime.Message.Root.RawContent).ToString();
+    }
+
+    private static string VacationReply(SieveRuntime runtime, VacationAction vacation)
+    {
+        var from = vacation.From ?? runtime.Envelope.To ?? "recipient@example.com";
+        var builder = new StringBuilder()
+            .Append("From: ").Append(from).Append("\r\n")
+            .Append("To: <").Append(vacation.Recipient).Append(">\r\n")
+            .Append("Subject: ").Append(vacation.Subject).Append("\r\n")
+            .Append("Auto-Submitted: auto-replied (vacation)\r\n");
+        if (vacation.InReplyTo is not null)
+        {
+            builder.Append("In-Reply-To: ").Append(vacation.InReplyTo).Append("\r\n")
+                .Append("References: ").Append(vacation.InReplyTo).Append("\r\n");
+        }
+
+        if (vacation.Mime)
+        {
+            return builder.Append("MIME-Version: 1.0\r\n").Append(vacation.Reason).ToString();
+        }
+
+        return builder.Append("\r\n").Append(vacation.Reason).ToString();
+    }
+}

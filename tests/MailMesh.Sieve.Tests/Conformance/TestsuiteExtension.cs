@@ -1,0 +1,213 @@
+using MailMesh.Sieve.Extensions.Core;
+using MailMesh.Sieve.Interpretation;
+using MailMesh.Sieve.Parsing;
+using MailMesh.Sieve.Tests.Support;
+using MailMesh.Sieve.Validation;
+
+namespace MailMesh.Sieve.Tests.Conformance;
+
+/// <summary>
+/// The part of Pigeonhole's <c>vnd.dovecot.testsuite</c> extension the corpus needs, built on the
+/// engine's public extension API. Lives in the test project: it is a harness, not a feature.
+/// </summary>
+internal sealed class TestsuiteExtension(TestsuiteState state) : ISieveExtension
+{
+    private const string Capability = "vnd.dovecot.testsuite";
+
+    public void Register(SieveLanguage language)
+    {
+        language.AddCapability(Capability);
+        language.AddCommand(new TestCommand(state));
+        language.AddCommand(new Command("test_fail", (r, c) => throw new TestFailedException(r.GetString(c.Args.Positional[0])), SieveArgumentKind.String));
+        language.AddCommand(new Command("test_set", (r, c) => TestSet(r, r.GetString(c.Args.Positional[0]), r.GetString(c.Args.Positional[1])), SieveArgumentKind.String, SieveArgumentKind.String));
+        language.AddCommand(new Command("test_config_set", (r, c) => ConfigSet(r, r.GetString(c.Args.Positional[0]), r.GetString(c.Args.Positional[1])), SieveArgumentKind.String, SieveArgumentKind.String));
+        language.AddCommand(new Command("test_config_unset", (r, c) =>
+        {
+            state.Config.Remove(r.GetString(c.Args.Positional[0]));
+            r.Options = TestsuiteConfig.Apply(state.BaseOptions, state.Config);
+        }, SieveArgumentKind.String));
+        var reload = new Command("test_config_reload", (r, _) => r.Options = TestsuiteConfig.Apply(state.BaseOptions, state.Config));
+        reload.AddTag(new SieveTagDefinition("extension", SieveArgumentKind.String));
+        language.AddCommand(reload);
+        language.AddCommand(new Command("test_result_reset", (r, _) => ResetResult(r)));
+        language.AddCommand(new Command("test_result_print", (_, _) => { }));
+        language.AddCommand(new Command("test_mailbox_create", (r, c) => state.Mailboxes.TryAdd(SieveRuntime.NormalizeMailbox(r.GetString(c.Args.Positional[0])), []), SieveArgumentKind.String));
+        language.AddCommand(new Command("test_binary_save", (_, _) => throw new TestUnsupportedException("compiled binaries (test_binary_save) do not exist in this engine"), SieveArgumentKind.String));
+        language.AddCommand(new Command("test_binary_load", (_, _) => throw new TestUnsupportedException("compiled binaries (test_binary_load) do not exist in this engine"), SieveArgumentKind.String));
+        language.AddCommand(new Command("test_imap_metadata_set", (_, _) => throw new TestUnsupportedException("IMAP METADATA is not implemented"), SieveArgumentKind.String, SieveArgumentKind.String));
+        language.AddTest(new Test("test_script_compile", (r, t) => Compile(r, r.GetString(t.Args.Positional[0])), SieveArgumentKind.String));
+        var run = new Test("test_script_run", (r, t) => RunScript(r, t.Args.Has("append_result")));
+        run.AddTag(new SieveTagDefinition("append_result"));
+        language.AddTest(run);
+        language.AddTest(new Test("test_multiscript", (_, _) => throw new TestUnsupportedException("multiscript (sieve_before/after sequences) is not implemented"), SieveArgumentKind.StringList));
+        language.AddTest(new Test("test_result_execute", (r, _) => TestsuiteExecutor.Execute(state, r)));
+        var message = new Test("test_message", (r, t) => TestsuiteExecutor.SelectMessage(state, r, t), SieveArgumentKind.Number);
+        message.AddTag(new SieveTagDefinition("smtp", null, null, "source"));
+        message.AddTag(new SieveTagDefinition("folder", SieveArgumentKind.String, null, "source"));
+        language.AddTest(message);
+        language.AddTest(new ListMatchTest("test_error", r => state.LastCompilation?.Errors.Select(e => e.Message).ToList() ?? []));
+        language.AddTest(new ListMatchTest("test_result_action", r => r.Actions.Select(ActionName).ToList()));
+    }
+
+    private static string ActionName(SieveAction action) => action switch
+    {
+        FileIntoAction => "store",
+        _ => action.Name,
+    };
+
+    private void ConfigSet(SieveRuntime runtime, string key, string value)
+    {
+        TestsuiteConfig.CheckSupported(key);
+        state.Config[key] = value;
+        runtime.Options = TestsuiteConfig.Apply(state.BaseOptions, state.Config);
+    }
+
+    private void ResetResult(SieveRuntime runtime)
+    {
+        runtime.ResetResult();
+        state.Outbox.Clear();
+        state.LastRunError = null;
+    }
+
+    private static void TestSet(SieveRuntime runtime, string name, string value)
+    {
+        switch (name.ToLowerInvariant())
+        {
+            case "message":
+                runtime.Message = TestMessage.Parse(value);
+                break;
+            case "envelope.from":
+                runtime.Envelope = runtime.Envelope with { From = value.Trim('<', '>') };
+                break;
+            case "envelope.to":
+                runtime.Envelope = runtime.Envelope with { To = value.Trim('<', '>') };
+                break;
+            case "envelope.auth":
+                runtime.Envelope = runtime.Envelope with { Auth = value };
+                break;
+            default:
+                throw new TestUnsupportedException($"test_set '{name}' is not supported by the harness");
+        }
+    }
+
+    private bool Compile(SieveRuntime runtime, string relativePath)
+    {
+        var path = Path.Combine(state.SuiteDirectory, relativePath);
+        if (!File.Exists(path))
+        {
+            throw new TestFailedException($"test_script_compile: no script at {relativePath}");
+        }
+
+        state.LastCompilation = runtime.Compile(File.ReadAllText(path), Path.GetFileName(path));
+        return state.LastCompilation.Success;
+    }
+
+    private bool RunScript(SieveRuntime runtime, bool append)
+    {
+        var script = state.LastCompilation?.Script;
+        if (script is null)
+        {
+            return false;
+        }
+
+        if (!append)
+        {
+            ResetResult(runtime);
+        }
+
+        try
+        {
+            runtime.RunSubordinate(script);
+            return true;
+        }
+        catch (SieveRuntimeException e)
+        {
+            state.LastRunError = e;
+            return false;
+        }
+    }
+
+    private sealed class TestCommand : SieveCommandDefinition
+    {
+        private readonly TestsuiteState _state;
+
+        public TestCommand(TestsuiteState state)
+            : base("test", Capability, SieveArgumentKind.String)
+        {
+            _state = state;
+            RequiresBlock = true;
+        }
+
+        public override void Execute(SieveRuntime runtime, SieveCommandNode command)
+        {
+            var name = runtime.GetString(command.Args.Positional[0]);
+            try
+            {
+                runtime.ExecuteCommands(command.Block!);
+                _state.Tests.Add(new TestOutcome(name, TestStatus.Passed, null));
+            }
+            catch (TestFailedException e)
+            {
+                _state.Tests.Add(new TestOutcome(name, TestStatus.Failed, e.Message));
+            }
+            catch (TestUnsupportedException e)
+            {
+                _state.Tests.Add(new TestOutcome(name, TestStatus.Unsupported, e.Message));
+            }
+            catch (SieveRuntimeException e)
+            {
+                _state.Tests.Add(new TestOutcome(name, TestStatus.Failed, "run-time error: " + e.Message));
+            }
+        }
+    }
+
+    private sealed class Command : SieveCommandDefinition
+    {
+        private readonly Action<SieveRuntime, SieveCommandNode> _body;
+
+        public Command(string name, Action<SieveRuntime, SieveCommandNode> body, params SieveArgumentKind[] positional)
+            : base(name, Capability, positional)
+        {
+            _body = body;
+        }
+
+        public override void Execute(SieveRuntime runtime, SieveCommandNode command) => _body(runtime, command);
+    }
+
+    private sealed class Test : SieveTestDefinition
+    {
+        private readonly Func<SieveRuntime, SieveTestNode, bool> _body;
+
+        public Test(string name, Func<SieveRuntime, SieveTestNode, bool> body, params SieveArgumentKind[] positional)
+            : base(name, Capability, positional)
+        {
+            _body = body;
+        }
+
+        public override bool Evaluate(SieveRuntime runtime, SieveTestNode test) => _body(runtime, test);
+    }
+
+    /// <summary>test_error / test_result_action: match a list (errors, action names), or one item with :index (1-based).</summary>
+    private sealed class ListMatchTest : SieveMatchingTest
+    {
+        private readonly Func<SieveRuntime, List<string>> _values;
+
+        public ListMatchTest(string name, Func<SieveRuntime, List<string>> values)
+            : base(name, Capability, SieveArgumentKind.StringList)
+        {
+            _values = values;
+            AddTag(new SieveTagDefinition("index", SieveArgumentKind.Number));
+        }
+
+        protected override IEnumerable<string> Values(SieveRuntime runtime, SieveTestNode test)
+        {
+            var values = _values(runtime);
+            if (test.Args.Value("index") is SieveNumberArgument index)
+            {
+                return index.Value >= 1 && index.Value <= values.Count ? [values[(int)index.Value - 1]] : [];
+            }
+
+            return values;
+        }
+    }
+}
