@@ -64,6 +64,9 @@ public sealed class ImapCapabilities
     /// <summary>LIST-EXTENDED (RFC 5258).</summary>
     public bool ListExtended => Contains("LIST-EXTENDED");
 
+    /// <summary>MULTIAPPEND (RFC 3502): several messages in one APPEND.</summary>
+    public bool MultiAppend => Contains("MULTIAPPEND");
+
     /// <summary>UNSELECT (RFC 3691).</summary>
     public bool Unselect => Contains("UNSELECT");
 

@@ -254,6 +254,7 @@ public sealed partial class ImapClient
                 var appendValidity = await ImapParser.ReadUInt32Async(reader, "[APPENDUID]", cancellationToken).ConfigureAwait(false);
                 var appended = await ReadUidSetAsync("[APPENDUID]", cancellationToken).ConfigureAwait(false);
                 code.AppendUid = new ImapAppendResult(appendValidity, appended.Ranges[0].Start);
+                code.AppendUids = appended;
                 break;
             case "MODIFIED":
                 code.Modified = await ReadUidSetAsync("[MODIFIED]", cancellationToken).ConfigureAwait(false);

@@ -23,6 +23,9 @@ public sealed class ImapResponseCode
     /// <summary>APPENDUID (RFC 4315) after APPEND.</summary>
     public ImapAppendResult? AppendUid { get; internal set; }
 
+    /// <summary>Every UID of an APPENDUID (several after MULTIAPPEND, RFC 3502).</summary>
+    public ImapUidSet? AppendUids { get; internal set; }
+
     /// <summary>MODIFIED (RFC 7162): messages a conditional STORE did not change.</summary>
     public ImapUidSet? Modified { get; internal set; }
 

@@ -63,16 +63,25 @@ public sealed class ImapUidSet : IEnumerable<uint>
         }
     }
 
-    /// <summary>A single range; <paramref name="end"/> null means <c>*</c>.</summary>
-    public static ImapUidSet Range(uint start, uint? end = null)
+    /// <summary>One UID.</summary>
+    public static ImapUidSet Single(uint uid) => Range(uid, uid);
+
+    /// <summary>The closed range <c>start:end</c>.</summary>
+    public static ImapUidSet Range(uint start, uint end)
     {
         if (start == 0 || end == 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(start), "IMAP UIDs start at 1.");
+            throw new ArgumentOutOfRangeException(nameof(start), "IMAP UIDs start at 1; 0 is not a UID.");
         }
 
-        var last = end ?? uint.MaxValue;
-        return new([new ImapUidRange(Math.Min(start, last), Math.Max(start, last))]);
+        return new([new ImapUidRange(Math.Min(start, end), Math.Max(start, end))]);
+    }
+
+    /// <summary><c>start:*</c>: every UID from <paramref name="start"/> on (for "what is new since").</summary>
+    public static ImapUidSet StartingAt(uint start)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(start);
+        return new([new ImapUidRange(start, uint.MaxValue)]);
     }
 
     /// <summary>The given UIDs, sorted and compressed into ranges.</summary>

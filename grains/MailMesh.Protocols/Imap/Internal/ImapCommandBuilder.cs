@@ -88,6 +88,7 @@ internal sealed class ImapCommandBuilder
             LiteralLength = data.Length,
             Synchronizing = !_literalPlus,
         });
+        _needSpace = true;
         return this;
     }
 
@@ -101,6 +102,7 @@ internal sealed class ImapCommandBuilder
             LiteralLength = length,
             Synchronizing = !_literalPlus,
         });
+        _needSpace = true;
         return this;
     }
 
