@@ -88,6 +88,28 @@ public static class TestServers
         }
     }
 
+    /// <summary>
+    /// For tests marked <see cref="SkippableFactAttribute"/>/<see cref="SkippableTheoryAttribute"/>
+    /// that decide at run time which server they need (contract tests): returns when
+    /// <paramref name="server"/> is reachable; otherwise skips the test with the reason, or, when
+    /// <c>MAILMESH_TEST_SERVERS=required</c>, fails it with <see cref="TestServerUnavailableException"/>.
+    /// </summary>
+    public static void Require(Server server)
+    {
+        var problem = GetProblem(server);
+        if (problem is null)
+        {
+            return;
+        }
+
+        if (Required)
+        {
+            throw new TestServerUnavailableException(problem + " (MAILMESH_TEST_SERVERS=required, so this fails instead of being skipped.)");
+        }
+
+        Skip.If(true, problem);
+    }
+
     private static string? TryConnect(HostPort address, TimeSpan timeout)
     {
         using var client = new TcpClient();
