@@ -30,6 +30,7 @@ public sealed partial class ImapClient : IAsyncDisposable
     private int _busy;
     private string? _byeText;
     private string? _continuationText;
+    private ImapSessionState _state;
 
     /// <summary>Creates a client; nothing happens on the network until <see cref="ConnectAsync"/>.</summary>
     public ImapClient(ImapClientOptions options, ILogger<ImapClient>? logger = null)
@@ -42,7 +43,25 @@ public sealed partial class ImapClient : IAsyncDisposable
     }
 
     /// <summary>The session state.</summary>
-    public ImapSessionState State { get; private set; }
+    public ImapSessionState State
+    {
+        get => _state;
+        private set
+        {
+            if (_state != value)
+            {
+                _state = value;
+                try
+                {
+                    StateChanged?.Invoke(this, value);
+                }
+                catch (Exception e)
+                {
+                    ImapLog.EventHandlerFailed(_logger, e);
+                }
+            }
+        }
+    }
 
     /// <summary>The latest capabilities (they change after STARTTLS and after login).</summary>
     public ImapCapabilities Capabilities { get; private set; } = ImapCapabilities.None;
@@ -64,6 +83,9 @@ public sealed partial class ImapClient : IAsyncDisposable
 
     /// <summary>Raised for EXISTS, EXPUNGE, VANISHED and unsolicited FETCH (flag changes) on the selected mailbox.</summary>
     public event EventHandler<ImapMailboxEventArgs>? MailboxChanged;
+
+    /// <summary>Raised when <see cref="State"/> changes (e.g. to <see cref="ImapSessionState.Idle"/> once the server accepted IDLE).</summary>
+    public event EventHandler<ImapSessionState>? StateChanged;
 
     /// <summary>Raised for <c>[ALERT]</c> responses.</summary>
     public event EventHandler<ImapAlertEventArgs>? Alert;
