@@ -133,4 +133,24 @@ public sealed class SqliteGroupCommitTests : IAsyncLifetime
         var events = await new SqliteEventLog(_store).ReadAsync(0, 100);
         Assert.Equal([1L, 2L, 3L], events.Select(e => e.Sequence));
     }
+
+    [Fact]
+    public async Task DisposeAsync_WithQueuedWrites_CommitsThemBeforeClosing()
+    {
+        var held = await HoldWriterLoopAsync();
+        var queued = Enumerable.Range(0, 5)
+            .Select(i => Storage.WriteAsync("s", Grain($"queued-{i}"), "{}"u8.ToArray(), null, [Event($"queued-{i}")]))
+            .ToArray();
+
+        var disposing = _store.DisposeAsync().AsTask();
+        _gate.Set();
+        await disposing.WaitAsync(Patience);
+
+        await held.WaitAsync(Patience);
+        await Task.WhenAll(queued).WaitAsync(Patience);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => Storage.WriteAsync("s", Grain("late"), "{}"u8.ToArray(), null, []));
+        await using var reopened = await SqliteStore.OpenAsync(SqliteBackend.Options(_store.DatabasePath));
+        Assert.Equal(6, await new SqliteEventLog(reopened).GetLastSequenceAsync());
+        Assert.NotNull(await new SqliteGrainStorage(reopened).ReadAsync("s", Grain("queued-4")));
+    }
 }

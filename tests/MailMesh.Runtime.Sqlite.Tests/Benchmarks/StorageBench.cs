@@ -46,8 +46,8 @@ static string SqliteConnectionVersion()
 
 static async Task<double> Writes(IGrainStorage storage, string name, int count, byte[] payload, int eventsPerWrite, int writers)
 {
-    var grains = 1000;
-    var etags = new string?[grains];
+    var grainsPerWriter = Math.Max(1, 1024 / writers);
+    var etags = new string?[grainsPerWriter * writers];
     var perWriter = count / writers;
     var stopwatch = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
@@ -55,7 +55,7 @@ static async Task<double> Writes(IGrainStorage storage, string name, int count, 
         for (var i = 0; i < perWriter; i++)
         {
             // Each writer owns the grains g with g % writers == w, so ETags never conflict.
-            var g = (w + (i * writers)) % grains;
+            var g = w + (writers * (i % grainsPerWriter));
             var grain = new GrainId("Bench.IGrain", $"acme/{name}-{g}");
             var events = eventsPerWrite == 0
                 ? Array.Empty<EventDraft>()
@@ -74,7 +74,7 @@ static async Task<double> Reads(IGrainStorage storage, int count)
     {
         for (var i = 0; i < count / 8; i++)
         {
-            _ = await storage.ReadAsync("state", new GrainId("Bench.IGrain", $"acme/plain-{(i * 8 + r) % 1000}"));
+            _ = await storage.ReadAsync("state", new GrainId("Bench.IGrain", $"acme/plain-{(i * 8 + r) % 1024}"));
         }
     })));
     return count / 8 * 8 / stopwatch.Elapsed.TotalSeconds;
