@@ -27,7 +27,7 @@ public sealed record SieveLimits
     /// <summary>Most commands and tests one execution may evaluate (a CPU guard).</summary>
     public long MaxSteps { get; init; } = 1_000_000;
 
-    /// <summary>Longest value a variable may hold, in characters (longer values are truncated).</summary>
+    /// <summary>Longest value a variable may hold, in UTF-8 bytes (longer values are truncated at a character boundary).</summary>
     public int MaxVariableSize { get; init; } = 4000;
 
     /// <summary>Most variables one script scope may define.</summary>

@@ -62,7 +62,7 @@ public sealed record SieveExecutionOptions
     /// <summary>The user's own addresses (vacation replies only when one of them was a recipient).</summary>
     public IReadOnlyList<string> UserAddresses { get; init; } = [];
 
-    /// <summary>Separator between user and detail for subaddress (RFC 5233).</summary>
+    /// <summary>Separator characters between user and detail for subaddress (RFC 5233); each character separates.</summary>
     public string SubaddressSeparator { get; init; } = "+";
 
     /// <summary>Where spamtest reads its score; null makes spamtest report "not tested".</summary>

@@ -16,6 +16,9 @@ public sealed class SieveHeaderView
     /// <summary>The fields in order.</summary>
     public IReadOnlyList<SieveHeader> Fields => _fields;
 
+    /// <summary>How many octets the edits added (negative when they removed more), for the size test.</summary>
+    public long SizeDelta { get; private set; }
+
     /// <summary>True once addheader or deleteheader changed something.</summary>
     public bool Modified { get; private set; }
 
@@ -46,6 +49,7 @@ public sealed class SieveHeaderView
             _fields.Insert(0, new SieveHeader(name, value));
         }
 
+        SizeDelta += FieldSize(name, value);
         Modified = true;
     }
 
@@ -80,6 +84,7 @@ public sealed class SieveHeaderView
         {
             if (predicate(_fields[positions[p]].Value))
             {
+                SizeDelta -= FieldSize(_fields[positions[p]].Name, _fields[positions[p]].Value);
                 _fields.RemoveAt(positions[p]);
                 removed++;
             }
@@ -92,4 +97,7 @@ public sealed class SieveHeaderView
 
         return removed;
     }
+
+    private static long FieldSize(string name, string value) =>
+        System.Text.Encoding.UTF8.GetByteCount(name) + 2 + System.Text.Encoding.UTF8.GetByteCount(value) + 2;
 }

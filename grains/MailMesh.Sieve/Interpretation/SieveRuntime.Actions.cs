@@ -59,7 +59,7 @@ public sealed partial class SieveRuntime
 
                 if (_actions.OfType<RedirectAction>().Count() >= Limits.MaxRedirects)
                 {
-                    throw Fail($"too many redirect actions: the limit is {Limits.MaxRedirects} per message", position);
+                    throw Fail($"too many redirects: the number of redirect actions exceeds policy limit ({Limits.MaxRedirects} per message)", position);
                 }
 
                 break;
@@ -73,7 +73,7 @@ public sealed partial class SieveRuntime
 
         if (_actions.Count >= Limits.MaxActions)
         {
-            throw Fail($"too many actions: the limit is {Limits.MaxActions} per message", position);
+            throw Fail($"too many actions: the total number of actions exceeds policy limit ({Limits.MaxActions} per message)", position);
         }
 
         CheckConflicts(action, position);

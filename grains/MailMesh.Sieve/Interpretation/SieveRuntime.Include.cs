@@ -9,6 +9,13 @@ public sealed partial class SieveRuntime
     public void Include(string name, SieveScriptLocation location, bool once, bool optional, SourcePosition position)
     {
         var key = $"{location}:{name}";
+
+        // RFC 6609 3.2: with :once a script that was already included (in any way) is skipped, even recursively.
+        if (once && !MarkIncludedOnce(key))
+        {
+            return;
+        }
+
         for (var frame = Frame; frame is not null; frame = frame.Parent)
         {
             if (frame.Script.Name == key)
@@ -20,11 +27,6 @@ public sealed partial class SieveRuntime
         if (Frame.Depth + 1 > Limits.MaxIncludeDepth)
         {
             throw Fail($"includes are nested too deeply: the limit is {Limits.MaxIncludeDepth}", position);
-        }
-
-        if (once && !MarkIncludedOnce(key))
-        {
-            return;
         }
 
         var source = Options.ScriptResolver?.Resolve(name, location);
@@ -50,6 +52,7 @@ public sealed partial class SieveRuntime
             throw Fail($"include: the {location.ToString().ToLowerInvariant()} script '{name}' does not compile: {first.Position}: {first.Message}", position);
         }
 
+        MarkIncludedOnce(key);
         RunNested(compilation.Script, location);
     }
 }

@@ -178,19 +178,28 @@ public sealed partial class SieveRuntime
         return Frame.Globals.Contains(name) ? (_globals, name) : (Frame.Locals, name);
     }
 
+    // The limit counts UTF-8 bytes; a character that would cross it is dropped whole.
     private string Truncate(string value)
     {
-        if (value.Length <= Limits.MaxVariableSize)
+        var limit = Limits.MaxVariableSize;
+        if (value.Length * 3 <= limit || Encoding.UTF8.GetByteCount(value) <= limit)
         {
             return value;
         }
 
-        var cut = Limits.MaxVariableSize;
-        if (char.IsHighSurrogate(value[cut - 1]))
+        var bytes = 0;
+        var index = 0;
+        foreach (var rune in value.EnumerateRunes())
         {
-            cut--;
+            if (bytes + rune.Utf8SequenceLength > limit)
+            {
+                break;
+            }
+
+            bytes += rune.Utf8SequenceLength;
+            index += rune.Utf16SequenceLength;
         }
 
-        return value[..cut];
+        return value[..index];
     }
 }

@@ -243,6 +243,12 @@ public sealed class SieveLexer
                 Error(Position, "bare CR in quoted string: expected CRLF");
             }
 
+            // Line breaks inside strings are CRLF (RFC 5228 2.4.2), whatever the script file uses.
+            if (c == '\n' && (text.Length == 0 || text[^1] != '\r'))
+            {
+                text.Append('\r');
+            }
+
             text.Append(c);
             Advance();
         }

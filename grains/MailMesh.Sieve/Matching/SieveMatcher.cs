@@ -214,7 +214,9 @@ public sealed class SieveMatcher
         }
         catch (ArgumentException e)
         {
-            throw runtime.Fail($"invalid regular expression '{key}': {e.Message}");
+            // A key built from variables at run time may not be a valid regex: it matches nothing.
+            runtime.Log($"invalid regular expression '{key}' treated as not matching: {e.Message}");
+            return false;
         }
 
         Match match;

@@ -55,6 +55,11 @@ internal static class EncodedCharacter
         }
 
         var items = body[(colon + 1)..].ToString().Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        if (items.Length == 0)
+        {
+            return null;
+        }
+
         if (isHex)
         {
             bytes.Clear();

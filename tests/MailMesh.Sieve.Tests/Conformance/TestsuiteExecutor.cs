@@ -1,6 +1,6 @@
 using System.Text;
 using MailMesh.Sieve.Interpretation;
-using MailMesh.Sieve.Parsing;
+
 using MailMesh.Sieve.Tests.Support;
 
 namespace MailMesh.Sieve.Tests.Conformance;
@@ -15,7 +15,7 @@ internal static class TestsuiteExecutor
             return false;
         }
 
-        var raw = CurrentMessage(runtime);
+        var raw = CurrentMessage(runtime, runtime.Headers.Fields);
         var actions = runtime.Actions.ToList();
         if (runtime.ImplicitKeep && !actions.Exists(a => a is KeepAction))
         {
@@ -31,11 +31,16 @@ internal static class TestsuiteExecutor
                     break;
                 case FileIntoAction file:
                     var mailbox = SieveRuntime.NormalizeMailbox(file.Mailbox);
+                    if (mailbox.Split('/', '.').Any(p => p.Length == 0))
+                    {
+                        return Fail(state, runtime, $"failed to store into mailbox '{file.Mailbox}': invalid mailbox name");
+                    }
+
                     if (!state.Mailboxes.TryGetValue(mailbox, out var messages))
                     {
                         if (!file.Create)
                         {
-                            return false;
+                            return Fail(state, runtime, $"failed to store into mailbox '{file.Mailbox}': mailbox does not exist");
                         }
 
                         state.Mailboxes[mailbox] = messages = [];
@@ -61,7 +66,7 @@ internal static class TestsuiteExecutor
         return true;
     }
 
-    public static bool SelectMessage(TestsuiteState state, SieveRuntime runtime, SieveTestNode test)
+    public static bool SelectMessage(TestsuiteState state, SieveRuntime runtime, MailMesh.Sieve.Parsing.SieveNode test)
     {
         var index = (int)SieveRuntime.GetNumber(test.Args.Positional[0]);
         if (test.Args.Has("smtp"))
@@ -89,10 +94,18 @@ internal static class TestsuiteExecutor
         return true;
     }
 
-    private static string CurrentMessage(SieveRuntime runtime)
+    // A failed execution falls back to implicit keep of the original message (no editheader changes).
+    private static bool Fail(TestsuiteState state, SieveRuntime runtime, string error)
+    {
+        state.Errors.Add(error);
+        state.Mailboxes["INBOX"].Add(new StoredMessage(CurrentMessage(runtime, runtime.Message.Headers), []));
+        return false;
+    }
+
+    private static string CurrentMessage(SieveRuntime runtime, IReadOnlyList<Messages.SieveHeader> fields)
     {
         var builder = new StringBuilder();
-        foreach (var field in runtime.Headers.Fields)
+        foreach (var field in fields)
         {
             builder.Append(field.Name).Append(": ").Append(field.Value).Append("\r\n");
         }

@@ -45,7 +45,17 @@ internal sealed class TestsuiteExtension(TestsuiteState state) : ISieveExtension
         message.AddTag(new SieveTagDefinition("smtp", null, null, "source"));
         message.AddTag(new SieveTagDefinition("folder", SieveArgumentKind.String, null, "source"));
         language.AddTest(message);
-        language.AddTest(new ListMatchTest("test_error", r => state.LastCompilation?.Errors.Select(e => e.Message).ToList() ?? []));
+        var messageCommand = new Command("test_message", (r, c) =>
+        {
+            if (!TestsuiteExecutor.SelectMessage(state, r, c))
+            {
+                throw new TestFailedException("test_message: the requested message does not exist");
+            }
+        }, SieveArgumentKind.Number);
+        messageCommand.AddTag(new SieveTagDefinition("smtp", null, null, "source"));
+        messageCommand.AddTag(new SieveTagDefinition("folder", SieveArgumentKind.String, null, "source"));
+        language.AddCommand(messageCommand);
+        language.AddTest(new ListMatchTest("test_error", r => state.Errors));
         language.AddTest(new ListMatchTest("test_result_action", r => r.Actions.Select(ActionName).ToList()));
     }
 
@@ -77,10 +87,10 @@ internal sealed class TestsuiteExtension(TestsuiteState state) : ISieveExtension
                 runtime.Message = TestMessage.Parse(value);
                 break;
             case "envelope.from":
-                runtime.Envelope = runtime.Envelope with { From = value.Trim('<', '>') };
+                runtime.Envelope = runtime.Envelope with { From = value };
                 break;
             case "envelope.to":
-                runtime.Envelope = runtime.Envelope with { To = value.Trim('<', '>') };
+                runtime.Envelope = runtime.Envelope with { To = value };
                 break;
             case "envelope.auth":
                 runtime.Envelope = runtime.Envelope with { Auth = value };
@@ -99,6 +109,14 @@ internal sealed class TestsuiteExtension(TestsuiteState state) : ISieveExtension
         }
 
         state.LastCompilation = runtime.Compile(File.ReadAllText(path), Path.GetFileName(path));
+        state.Errors.Clear();
+        state.Errors.AddRange(state.LastCompilation.Errors.Select(e => e.Message));
+        var missing = TestsuiteRunner.MissingCapabilities(state.LastCompilation);
+        if (missing.Count > 0)
+        {
+            throw new TestUnsupportedException($"{relativePath}: " + string.Join("; ", missing.Select(m => TestsuiteRunner.NotImplemented[m])));
+        }
+
         return state.LastCompilation.Success;
     }
 
@@ -123,6 +141,7 @@ internal sealed class TestsuiteExtension(TestsuiteState state) : ISieveExtension
         catch (SieveRuntimeException e)
         {
             state.LastRunError = e;
+            state.Errors.Add(e.Message);
             return false;
         }
     }
@@ -148,7 +167,9 @@ internal sealed class TestsuiteExtension(TestsuiteState state) : ISieveExtension
             }
             catch (TestFailedException e)
             {
-                _state.Tests.Add(new TestOutcome(name, TestStatus.Failed, e.Message));
+                var compileErrors = _state.LastCompilation is { Success: false } failed ? " [last compile: " + string.Join(" | ", failed.Errors.Take(2)) + "]" : string.Empty;
+                var runError = _state.LastRunError is { } error ? " [last run: " + error.Message + "]" : string.Empty;
+                _state.Tests.Add(new TestOutcome(name, TestStatus.Failed, e.Message + compileErrors + runError));
             }
             catch (TestUnsupportedException e)
             {

@@ -58,13 +58,8 @@ internal static partial class TestsuiteRunner
         var compilation = compiler.Compile(File.ReadAllText(path), Path.GetFileName(path));
         if (!compilation.Success)
         {
-            var missing = compilation.Errors
-                .Select(e => CapabilityPattern().Match(e.Message))
-                .Where(m => m.Success)
-                .Select(m => m.Groups[1].Value)
-                .Distinct(StringComparer.OrdinalIgnoreCase)
-                .ToList();
-            if (missing.Count > 0 && missing.All(NotImplemented.ContainsKey))
+            var missing = MissingCapabilities(compilation);
+            if (missing.Count > 0)
             {
                 return new SuiteOutcome(relative, SuiteStatus.Unsupported, string.Join("; ", missing.Select(m => NotImplemented[m])), []);
             }
@@ -94,6 +89,18 @@ internal static partial class TestsuiteRunner
         }
 
         return new SuiteOutcome(relative, SuiteStatus.Ran, detail, state.Tests);
+    }
+
+    /// <summary>Unimplemented capabilities a failed compilation names (empty when it failed for other reasons).</summary>
+    public static List<string> MissingCapabilities(SieveCompilation compilation)
+    {
+        var missing = compilation.Errors
+            .Select(e => CapabilityPattern().Match(e.Message))
+            .Where(m => m.Success)
+            .Select(m => m.Groups[1].Value)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        return missing.Count > 0 && missing.All(NotImplemented.ContainsKey) ? missing : [];
     }
 
     [GeneratedRegex("unknown Sieve capability '([^']+)'")]

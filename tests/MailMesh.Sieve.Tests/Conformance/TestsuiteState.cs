@@ -51,6 +51,9 @@ internal sealed class TestsuiteState
 
     public SieveRuntimeException? LastRunError { get; set; }
 
+    /// <summary>What test_error sees: the last compile's errors, then run-time and execution errors.</summary>
+    public List<string> Errors { get; } = [];
+
     public List<TestOutcome> Tests { get; } = [];
 
     public Dictionary<string, List<StoredMessage>> Mailboxes { get; } = new(StringComparer.Ordinal);

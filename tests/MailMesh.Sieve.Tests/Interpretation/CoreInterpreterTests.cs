@@ -113,7 +113,7 @@ public sealed class CoreInterpreterTests
         var script = string.Concat(Enumerable.Range(0, 5).Select(i => $"redirect \"u{i}@example.org\";"));
         var result = SieveTestHost.Run(script);
         Assert.False(result.Succeeded);
-        Assert.Contains("too many redirect actions", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("number of redirect actions exceeds policy limit", result.Error!.Message, StringComparison.Ordinal);
         Assert.Equal("implicit-keep", SieveTestHost.Describe(result));
     }
 
@@ -122,7 +122,7 @@ public sealed class CoreInterpreterTests
     {
         var script = "require \"fileinto\";" + string.Concat(Enumerable.Range(0, 40).Select(i => $"fileinto \"f{i}\";"));
         var result = SieveTestHost.Run(script);
-        Assert.Contains("too many actions: the limit is 32", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("total number of actions exceeds policy limit (32 per message)", result.Error!.Message, StringComparison.Ordinal);
     }
 
     [Fact]

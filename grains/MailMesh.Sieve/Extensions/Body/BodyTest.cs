@@ -18,15 +18,6 @@ internal sealed partial class BodyTest : SieveMatchingTest
         AddTag(new SieveTagDefinition("text", null, null, "transform"));
     }
 
-    public override void Validate(SieveValidationContext context, SieveNode node)
-    {
-        base.Validate(context, node);
-        if (node.Args.Has("count"))
-        {
-            context.Error(node.Position, "the body test does not allow :count (RFC 5173 section 5)");
-        }
-    }
-
     protected override IEnumerable<string> Values(SieveRuntime runtime, SieveTestNode test)
     {
         var root = runtime.Message.Root;

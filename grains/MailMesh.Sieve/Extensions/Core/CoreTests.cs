@@ -92,7 +92,8 @@ internal sealed class SizeTest : SieveTestDefinition
     public override bool Evaluate(SieveRuntime runtime, SieveTestNode test)
     {
         var limit = SieveRuntime.GetNumber(test.Args.Positional[0]);
-        return test.Args.Has("over") ? runtime.Message.Size > limit : runtime.Message.Size < limit;
+        var size = runtime.Message.Size + runtime.Headers.SizeDelta;
+        return test.Args.Has("over") ? size > limit : size < limit;
     }
 }
 
@@ -183,14 +184,25 @@ internal sealed class EnvelopeTest : SieveMatchingTest
         var part = test.Args.Group("address-part") ?? "all";
         foreach (var name in runtime.GetStrings(test.Args.Positional[0]))
         {
-            var address = name.ToLowerInvariant() switch
+            var lower = name.ToLowerInvariant();
+            if (lower == "auth")
+            {
+                // The authenticated identity is a user name, not necessarily an address.
+                if (runtime.Envelope.Auth is { } auth && (part == "all" ? auth : MessageValues.AddressPart(auth, part, runtime.Options.SubaddressSeparator)) is { } identity)
+                {
+                    yield return identity;
+                }
+
+                continue;
+            }
+
+            var address = lower switch
             {
                 "from" => runtime.Envelope.From,
                 "to" => runtime.Envelope.To,
-                "auth" => runtime.Envelope.Auth,
                 _ => null,
             };
-            if (address is not null && MessageValues.AddressPart(address, part, runtime.Options.SubaddressSeparator) is { } value)
+            if (address is not null && MessageValues.EnvelopePart(address, part, runtime.Options.SubaddressSeparator) is { } value)
             {
                 yield return value;
             }
@@ -214,7 +226,7 @@ public static class HeaderNames
 
         foreach (var name in names.Items.Where(n => !n.HasVariables && !IsValid(n.Value)))
         {
-            context.Error(name.Position, $"the {node.Name} test: '{name.Value}' is not a valid header field name");
+            context.Warning(name.Position, $"the {node.Name} test: '{name.Value}' is not a valid header field name; it never matches");
         }
     }
 }

@@ -27,6 +27,11 @@ public static class MessageValues
     /// <summary>The values of a header (RFC 2047 decoded, trimmed), optionally one occurrence by index.</summary>
     public static IEnumerable<string> Header(SieveRuntime runtime, string name, int? index = null, bool last = false)
     {
+        if (!HeaderNames.IsValid(name))
+        {
+            yield break;
+        }
+
         foreach (var raw in Select(runtime.Headers.GetValues(name), index, last))
         {
             yield return MimeWords.Decode(raw).Trim();
@@ -48,7 +53,7 @@ public static class MessageValues
         }
     }
 
-    /// <summary>The chosen part of a single address string (envelope), or null when it has none.</summary>
+    /// <summary>The chosen part of a single address string (envelope), or null when it has none or does not parse.</summary>
     public static string? AddressPart(string address, string addressPart, string separator)
     {
         if (address.Length == 0)
@@ -57,8 +62,33 @@ public static class MessageValues
         }
 
         var parsed = AddressList.Parse(address);
-        return parsed.Count == 0 ? null : Part(parsed[0], addressPart, separator);
+        return parsed.Count != 1 || parsed[0].Domain is null ? null : Part(parsed[0], addressPart, separator);
     }
+
+    /// <summary>The chosen part of an SMTP path (envelope test), or null when the path is invalid or lacks the part.</summary>
+    public static string? EnvelopePart(string path, string addressPart, string separator)
+    {
+        if (SmtpPath.Parse(path) is not { } parsed)
+        {
+            return null;
+        }
+
+        if (parsed.IsNull)
+        {
+            return string.Empty;
+        }
+
+        return addressPart switch
+        {
+            "all" => parsed.Address,
+            "domain" => parsed.Domain,
+            _ => Part(new ParsedAddress(parsed.Address, parsed.LocalPart, parsed.Domain ?? string.Empty), addressPart, separator),
+        };
+    }
+
+    /// <summary>The address of an SMTP path without brackets or route, or null when invalid or the null path.</summary>
+    public static string? EnvelopeAddress(string? path) =>
+        path is not null && SmtpPath.Parse(path) is { IsNull: false } parsed ? parsed.Address : null;
 
     /// <summary>True when <paramref name="address"/> is a syntactically plausible addr-spec (local@domain).</summary>
     public static bool IsValidAddress(string address)
@@ -115,13 +145,14 @@ public static class MessageValues
             case "domain":
                 return address.Domain;
             default:
-                var at = separator.Length == 0 ? -1 : address.LocalPart.IndexOf(separator, StringComparison.Ordinal);
+                // Like Dovecot's recipient_delimiter, every character of the separator is a delimiter.
+                var at = separator.Length == 0 ? -1 : address.LocalPart.IndexOfAny(separator.ToCharArray());
                 if (part == "user")
                 {
                     return at < 0 ? address.LocalPart : address.LocalPart[..at];
                 }
 
-                return at < 0 ? null : address.LocalPart[(at + separator.Length)..];
+                return at < 0 ? null : address.LocalPart[(at + 1)..];
         }
     }
 }

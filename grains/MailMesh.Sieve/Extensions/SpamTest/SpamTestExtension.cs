@@ -37,7 +37,7 @@ internal sealed class ScoreTest : SieveMatchingTest
     {
         var top = _virus ? 5 : 10;
         var header = MessageValues.Header(runtime, config.HeaderName).FirstOrDefault();
-        var pattern = config.ValuePattern ?? (config.Kind == SieveScoreKind.Score ? @"(-?\d+(\.\d+)?)" : null);
+        var pattern = config.ValuePattern ?? (config.Kind == SieveScoreKind.Score ? @"(-?(?:\d+(?:\.\d+)?|\.\d+))" : null);
         if (header is null || Extract(header, pattern) is not { } text)
         {
             return null;

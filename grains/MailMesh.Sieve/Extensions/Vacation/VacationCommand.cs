@@ -53,10 +53,10 @@ internal sealed class VacationCommand : SieveCommandDefinition
         var period = Period(runtime, command);
         var ownAddresses = runtime.Options.UserAddresses
             .Concat(args.Value("addresses") is { } a ? runtime.GetStrings(a) : [])
-            .Concat(runtime.Envelope.To is { Length: > 0 } to ? [to] : [])
+            .Concat(MessageValues.EnvelopeAddress(runtime.Envelope.To) is { } to ? [to] : [])
             .ToList();
 
-        var sender = runtime.Envelope.From ?? MessageValues.Header(runtime, "return-path").Select(MessageValues.FirstAddress).FirstOrDefault();
+        var sender = runtime.Envelope.From is { } from0 ? MessageValues.EnvelopeAddress(from0) : MessageValues.Header(runtime, "return-path").Select(MessageValues.FirstAddress).FirstOrDefault();
         var refusal = VacationRules.WhyNotReply(runtime, sender, ownAddresses);
         if (refusal is null && runtime.Options.VacationTracker?.HasReplied(handle, sender!, runtime.Now) == true)
         {

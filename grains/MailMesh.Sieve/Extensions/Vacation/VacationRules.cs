@@ -27,6 +27,12 @@ internal static class VacationRules
             return $"the message has Precedence: {precedence}";
         }
 
+        if (MessageValues.Header(runtime, "x-auto-response-suppress").FirstOrDefault() is { } suppress
+            && suppress.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries).Any(v => v.Equals("all", StringComparison.OrdinalIgnoreCase) || v.Equals("oof", StringComparison.OrdinalIgnoreCase)))
+        {
+            return $"the sender asked for no automatic replies (X-Auto-Response-Suppress: {suppress})";
+        }
+
         if (ListHeaders.FirstOrDefault(runtime.Headers.Contains) is { } list)
         {
             return $"the message came through a mailing list ({list})";
