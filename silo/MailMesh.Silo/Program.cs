@@ -1,4 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/healthz/live", () => Results.Ok());
+using MailMesh.Silo.Hosting;
+
+var app = SiloHost.Build(args);
 app.Run();

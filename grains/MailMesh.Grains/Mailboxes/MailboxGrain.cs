@@ -1,0 +1,73 @@
+using MailMesh.Runtime;
+
+namespace MailMesh.Grains.Mailboxes;
+
+/// <summary>A tenant's mailbox. Its sync, rules and sharing build on this life cycle.</summary>
+public sealed class MailboxGrain([PersistentState("mailbox")] IPersistentState<MailboxState> state) : Grain, IMailboxGrain
+{
+    /// <summary>Longest display name.</summary>
+    public const int MaxDisplayNameLength = 200;
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.RecordExists && !state.State.Listed)
+        {
+            // The mailbox was stored but its directory registration did not complete: finish it now.
+            await ListInDirectory();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<MailboxInfo> Create(CreateMailbox request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (state.RecordExists)
+        {
+            throw new MailboxAlreadyExistsException(GrainKey);
+        }
+
+        Validate(request);
+        state.State = new MailboxState
+        {
+            DisplayName = request.DisplayName.Trim(),
+            Address = string.IsNullOrWhiteSpace(request.Address) ? null : request.Address.Trim(),
+            CreatedAt = TimeProvider.GetUtcNow(),
+        };
+        var info = Info();
+        RaiseEvent("mailbox.created", GrainKey, new { name = info.Name, displayName = info.DisplayName, address = info.Address });
+        await state.WriteStateAsync();
+        await ListInDirectory();
+        return info;
+    }
+
+    /// <inheritdoc />
+    public Task<MailboxInfo?> Get() => Task.FromResult(state.RecordExists ? Info() : null);
+
+    private async Task ListInDirectory()
+    {
+        await GrainFactory.GetGrain<IMailboxDirectoryGrain>(MailboxDirectoryGrain.KeyFor(GrainId.Tenant)).Register(Name);
+        state.State.Listed = true;
+        await state.WriteStateAsync();
+    }
+
+    private string Name => GrainKey[(GrainId.Tenant.Length + 1)..];
+
+    private MailboxInfo Info() => new(GrainId.Tenant, Name, state.State.DisplayName, state.State.Address, state.State.CreatedAt);
+
+    private static void Validate(CreateMailbox request)
+    {
+        var displayName = request.DisplayName?.Trim() ?? "";
+        if (displayName.Length is 0 or > MaxDisplayNameLength)
+        {
+            throw new ArgumentException(
+                $"display_name must be 1-{MaxDisplayNameLength} characters; it is {displayName.Length}.", nameof(CreateMailbox.DisplayName));
+        }
+
+        if (!string.IsNullOrWhiteSpace(request.Address) && !MailAddressSyntax.IsValid(request.Address.Trim()))
+        {
+            throw new ArgumentException(
+                $"address '{request.Address}' is not an e-mail address of the form local@domain.", nameof(CreateMailbox.Address));
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using MailMesh.Silo.Health;
+using Microsoft.Extensions.Options;
+
+namespace MailMesh.Silo.Hosting;
+
+/// <summary>Composes the silo: configuration, options, the grain runtime and its store, endpoints.</summary>
+public static class SiloHost
+{
+    /// <summary>Prefix of the environment variables that configure MailMesh (<c>MAILMESH__SILO__DATADIRECTORY</c>
+    /// sets <c>Silo:DataDirectory</c>).</summary>
+    public const string EnvironmentPrefix = "MAILMESH__";
+
+    /// <summary>Builds the web application from the command line.</summary>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        // MAILMESH__ variables override appsettings; the command line still overrides both.
+        builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.Configuration.AddCommandLine(args);
+
+        builder.Services.AddOptions<SiloOptions>()
+            .Bind(builder.Configuration.GetSection(SiloOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
+        builder.Services.AddSiloHealthChecks();
+        builder.Services.AddSiloRuntime(builder.Configuration);
+
+        var app = builder.Build();
+        app.MapSiloHealth();
+        return app;
+    }
+}

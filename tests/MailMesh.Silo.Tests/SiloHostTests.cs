@@ -1,0 +1,78 @@
+using System.Net;
+using MailMesh.Silo.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace MailMesh.Silo.Tests;
+
+public sealed class SiloHostTests
+{
+    [Fact]
+    public async Task Start_Defaults_ServesLiveAndReadyProbes()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        using var http = new HttpClient { BaseAddress = silo.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+
+        var live = await http.GetAsync(new Uri("/healthz/live", UriKind.Relative));
+        var ready = await http.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("event log at sequence", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(silo.DataDirectory, "mailmesh.db")), "the embedded store lives under the data directory");
+    }
+
+    [Fact]
+    public async Task Start_DataDirectoryIsAFile_FailsSayingWhichVariableToSet()
+    {
+        var file = Path.GetTempFileName();
+
+        var app = SiloHost.Build(["--Urls", "http://127.0.0.1:0", "--Silo:DataDirectory", file]);
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("MAILMESH__SILO__DATADIRECTORY", e.Message, StringComparison.Ordinal);
+        Assert.Contains(file, e.Message, StringComparison.Ordinal);
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Start_NegativeCallTimeout_FailsNamingTheSetting()
+    {
+        var app = SiloHost.Build(["--Urls", "http://127.0.0.1:0", "--Silo:DataDirectory", TestSilo.NewDataDirectory(), "--Runtime:CallTimeout", "-00:00:01"]);
+
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("CallTimeout", e.Message, StringComparison.Ordinal);
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Start_UnknownBlobProvider_FailsListingTheChoices()
+    {
+        var app = SiloHost.Build(["--Urls", "http://127.0.0.1:0", "--Silo:DataDirectory", TestSilo.NewDataDirectory(), "--Blobs:Provider", "Floppy"]);
+
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("'Local' or 'Azure'", e.Message, StringComparison.Ordinal);
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public void Build_MailMeshEnvironmentVariable_OverridesAppSettings()
+    {
+        var directory = TestSilo.NewDataDirectory();
+        Environment.SetEnvironmentVariable("MAILMESH__SILO__SHUTDOWNTIMEOUT", "00:00:07");
+        try
+        {
+            var app = SiloHost.Build(["--Silo:DataDirectory", directory]);
+            var options = app.Services.GetRequiredService<IOptions<SiloOptions>>().Value;
+
+            Assert.Equal(TimeSpan.FromSeconds(7), options.ShutdownTimeout);
+            Assert.Equal(directory, options.DataDirectory);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("MAILMESH__SILO__SHUTDOWNTIMEOUT", null);
+        }
+    }
+}
