@@ -65,11 +65,19 @@ public sealed class ParserTests
     [Fact]
     public void Parse_BoundaryLikeLinesInBody_AreContent()
     {
-        var message = TestMessages.Parse("Content-Type: multipart/mixed; boundary=abc\n\n--abc\n\n--abcdef is not it\n-- abc neither\n--abc--x neither\n--abc--\n");
+        var message = TestMessages.Parse("Content-Type: multipart/mixed; boundary=abc\n\n--abc\n\n--abcdef is not it\n-- abc neither\n--abc_x neither\n--abc--\n");
 
         var multipart = Assert.IsType<Multipart>(message.Body);
         Assert.Single(multipart.Children);
-        Assert.Equal("--abcdef is not it\r\n-- abc neither\r\n--abc--x neither", ((MimePart)multipart.Children[0]).GetText());
+        Assert.Equal("--abcdef is not it\r\n-- abc neither\r\n--abc_x neither", ((MimePart)multipart.Children[0]).GetText());
+    }
+
+    [Fact]
+    public void Parse_DelimiterFollowedByBlankAndText_IsDelimiter()
+    {
+        var message = TestMessages.Parse("Content-Type: multipart/mixed; boundary=b\n\n--b ignored text\n\none\n--b-- trailing words\n");
+
+        Assert.Equal("one", ((MimePart)Assert.Single(Assert.IsType<Multipart>(message.Body).Children)).GetText());
     }
 
     [Fact]

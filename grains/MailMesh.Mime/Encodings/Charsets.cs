@@ -74,6 +74,10 @@ public static class Charsets
         {
             return int.TryParse(n, out var cp) ? TryCodePage(cp) : null;
         }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
     }
 
     private static Encoding? TryCodePage(int codePage)
@@ -107,10 +111,15 @@ public static class Charsets
             return string.Empty;
         }
 
+        if (charset is not null && (charset.Equals("utf-7", StringComparison.OrdinalIgnoreCase) || charset.Equals("unicode-1-1-utf-7", StringComparison.OrdinalIgnoreCase)))
+        {
+            return Utf7.Decode(bytes);
+        }
+
         if (System.Text.Ascii.IsValid(bytes))
         {
             var enc0 = GetEncoding(charset);
-            if (enc0 is null || enc0.IsSingleByte || enc0.CodePage == 65001 || enc0.CodePage == 20127)
+            if (enc0 is null || enc0.CodePage is 65001 or 20127 or 874 or 20866 or 21866 or (>= 1250 and <= 1258) or (>= 28591 and <= 28605))
             {
                 return Encoding.ASCII.GetString(bytes);
             }

@@ -65,8 +65,11 @@ internal sealed partial class ParserCore
             var q = close ? p + 2 : p;
             var nl = span[q..].IndexOf((byte)'\n');
             var lineEnd = nl < 0 ? span.Length : q + nl + 1;
+            // RFC 2046: only the start of the line must match. Accepted after the boundary: blanks
+            // (transport padding), "--" and anything (closing), or a blank and anything. A boundary
+            // directly followed by more boundary characters is another boundary, not this one.
             var tail = span[q..(nl < 0 ? span.Length : q + nl)];
-            if (tail.IndexOfAnyExcept(" \t\r"u8) >= 0)
+            if (!close && tail.Length > 0 && tail[0] is not ((byte)' ' or (byte)'\t' or (byte)'\r'))
             {
                 continue;
             }
@@ -132,6 +135,15 @@ internal sealed partial class ParserCore
 
             var colon = line.IndexOf((byte)':');
             var nameLen = colon > 0 ? ValidNameLength(line[..colon]) : 0;
+            if (nameLen == 0 && pos == start && (line.StartsWith("From "u8) || line.StartsWith(">From "u8)))
+            {
+                // An mbox separator (often ">From "-quoted) opening an embedded message: kept as an
+                // invalid field so the header block goes on and the bytes survive rewriting.
+                headers.Add(new Header(_memory[pos..next], 0, 0));
+                pos = next;
+                continue;
+            }
+
             if (nameLen == 0)
             {
                 if (_options.Strict)
@@ -192,7 +204,9 @@ internal sealed partial class ParserCore
 
         foreach (var b in trimmed)
         {
-            if (b is <= 32 or >= 127)
+            // Lenient: 8-bit bytes in a name make it invalid by RFC 5322 but real mail has them;
+            // the field is kept (so the header block goes on) and matches no known name.
+            if (b is <= 32 or 127)
             {
                 return 0;
             }

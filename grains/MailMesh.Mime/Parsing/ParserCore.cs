@@ -84,7 +84,7 @@ internal sealed partial class ParserCore
                 {
                     var multipart = new Multipart(block.Headers, contentType) { Offset = pos, BodyOffset = block.BodyStart, Depth = depth };
                     target.Attach(multipart);
-                    _frames.Add(new Frame(multipart, Encoding.UTF8.GetBytes(multipart.Boundary.TrimEnd()), depth, contentType.IsMimeType("multipart", "digest")));
+                    _frames.Add(new Frame(multipart, Encoding.UTF8.GetBytes(multipart.Boundary), depth, contentType.IsMimeType("multipart", "digest")));
                     hit = FindBoundary(block.BodyStart);
                     multipart.RawPreamble = _memory[block.BodyStart..hit.ContentEnd];
                     break;
