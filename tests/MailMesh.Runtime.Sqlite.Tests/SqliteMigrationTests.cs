@@ -35,6 +35,32 @@ public sealed class SqliteMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task OpenAsync_FileAtVersionOne_UpgradesStepByStepAndKeepsData()
+    {
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = Internal.Schema.CreateVersionTable + Internal.Schema.Migrations[0].Sql + """
+                INSERT INTO schema_version (version, description, applied_at) VALUES (1, 'v1', '2026-11-22T00:00:00Z');
+                INSERT INTO event_log (event_id, tenant, type, subject, time, payload)
+                VALUES ('6f1c1d2e-0000-4000-8000-000000000001', 'acme', 'mailbox.created', 'acme/box', '2026-11-22T00:00:00.0000000+00:00', '{}');
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var store = await SqliteStore.OpenAsync(SqliteBackend.Options(DatabasePath));
+
+        Assert.Equal(SqliteStore.LatestSchemaVersion, store.SchemaVersion);
+        Assert.True(SqliteStore.LatestSchemaVersion >= 2);
+        var events = await new SqliteEventLog(store).ReadAsync(0, 10, new Storage.EventFilter("acme", Subject: "acme/box"));
+        Assert.Equal([1L], events.Select(e => e.Sequence));
+        Assert.Equal(0L, Query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_event_log_subject_sequence';"));
+        Assert.Equal(1L, Query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_event_log_tenant_subject_sequence';"));
+        Assert.Equal((long)SqliteStore.LatestSchemaVersion, Query("SELECT COUNT(*) FROM schema_version;"));
+    }
+
+    [Fact]
     public async Task OpenAsync_MissingDirectory_CreatesIt()
     {
         var path = Path.Combine(_directory.Path, "data", "nested", "mailmesh.db");

@@ -42,6 +42,10 @@ internal static class Schema
                 PRIMARY KEY (grain_type, grain_key, name)
             ) WITHOUT ROWID;
             """),
+        new(2, "event log: subject index within a tenant", """
+            DROP INDEX IF EXISTS ix_event_log_subject_sequence;
+            CREATE INDEX ix_event_log_tenant_subject_sequence ON event_log (tenant, subject, sequence);
+            """),
     ];
 
     /// <summary>The newest schema version this code knows.</summary>

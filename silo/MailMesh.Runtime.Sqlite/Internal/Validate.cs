@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using MailMesh.Runtime.Storage;
@@ -85,23 +86,31 @@ internal static class Validate
             throw new ArgumentException($"{where} has an empty payload; use a JSON object such as {{}}.", parameterName);
         }
 
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(json.Length);
+        byte[]? rented = null;
+        Span<byte> buffer = maxBytes <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
         try
         {
-            var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
+            var reader = new Utf8JsonReader(buffer[..Encoding.UTF8.GetBytes(json, buffer)]);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new ArgumentException($"{where} has a payload that is not a JSON object (it starts with {reader.TokenType}).", parameterName);
             }
 
             reader.Skip();
-            if (reader.Read())
-            {
-                throw new ArgumentException($"{where} has text after the JSON object of its payload, at byte {reader.TokenStartIndex}.", parameterName);
-            }
+            // Reading past the object throws JsonException when anything but white space follows it.
+            _ = reader.Read();
         }
         catch (JsonException e)
         {
             throw new ArgumentException($"{where} has a payload that is not valid JSON: {e.Message}", parameterName, e);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 }

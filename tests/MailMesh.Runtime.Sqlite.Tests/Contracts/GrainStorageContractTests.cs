@@ -202,6 +202,12 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         var badPayload = await Assert.ThrowsAsync<ArgumentException>(
             () => Storage.WriteAsync(StateName, Grain(), Json("{}"), null, [Event(payload: "[1,2]")]));
         Assert.Contains("JSON object", badPayload.Message, StringComparison.Ordinal);
+        var brokenJson = await Assert.ThrowsAsync<ArgumentException>(
+            () => Storage.WriteAsync(StateName, Grain(), Json("{}"), null, [Event(payload: "{\"a\":")]));
+        Assert.Contains("not valid JSON", brokenJson.Message, StringComparison.Ordinal);
+        var trailing = await Assert.ThrowsAsync<ArgumentException>(
+            () => Storage.WriteAsync(StateName, Grain(), Json("{}"), null, [Event(payload: "{} {}")]));
+        Assert.Contains("not valid JSON", trailing.Message, StringComparison.Ordinal);
         var badTenant = await Assert.ThrowsAsync<ArgumentException>(
             () => Storage.WriteAsync(StateName, Grain(), Json("{}"), null, [Event(tenant: "Acme")]));
         Assert.Contains("tenant", badTenant.Message, StringComparison.Ordinal);
