@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# `dotnet run` starts the silo in its project directory: keep the data under the checkout instead.
+export MAILMESH__SILO__DATADIRECTORY=${MAILMESH__SILO__DATADIRECTORY:-$PWD/.mailmesh/data}
 exec dotnet run --project silo/MailMesh.Silo -c Release -- "$@"
