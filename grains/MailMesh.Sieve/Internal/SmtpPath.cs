@@ -74,6 +74,7 @@ internal readonly record struct SmtpPath(string LocalPart, string? Domain)
         }
 
         var labels = domain.Split('.');
-        return domain.Length > 0 && labels.All(l => l.Length > 0 && l.All(c => char.IsLetterOrDigit(c) || c == '-'));
+        // Lenient like real MTAs: any label characters except separators and white space.
+        return domain.Length > 0 && labels.All(l => l.Length > 0 && !l.Any(c => c is ' ' or '\t' or '@' or ',' or ':' or ';' or '[' or ']' || char.IsControl(c)));
     }
 }

@@ -62,6 +62,12 @@ public sealed record SieveExecutionOptions
     /// <summary>The user's own addresses (vacation replies only when one of them was a recipient).</summary>
     public IReadOnlyList<string> UserAddresses { get; init; } = [];
 
+    /// <summary>
+    /// Reply to vacation only when one of the user's addresses (<see cref="UserAddresses"/>,
+    /// :addresses, the envelope recipient) is among To/Cc/Bcc (RFC 5230 section 4.5 SHOULD).
+    /// </summary>
+    public bool VacationChecksRecipient { get; init; } = true;
+
     /// <summary>Separator characters between user and detail for subaddress (RFC 5233); each character separates.</summary>
     public string SubaddressSeparator { get; init; } = "+";
 

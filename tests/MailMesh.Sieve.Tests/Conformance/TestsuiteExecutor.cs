@@ -53,10 +53,9 @@ internal static class TestsuiteExecutor
                     break;
                 case VacationAction vacation:
                     state.Outbox.Add(new SentMessage(string.Empty, vacation.Recipient, VacationReply(runtime, vacation)));
-                    state.VacationTracker.Record(vacation.Handle, vacation.Recipient, vacation.Period, runtime.Now);
                     break;
-                case RejectAction reject when !reject.Extended && !string.IsNullOrEmpty(runtime.Envelope.From):
-                    state.Outbox.Add(new SentMessage(string.Empty, runtime.Envelope.From!, $"To: <{runtime.Envelope.From}>\r\nSubject: Rejected\r\nAuto-Submitted: auto-replied (rejected)\r\n\r\n{reject.Reason}\r\n"));
+                case RejectAction reject when !reject.Extended && Extensions.Core.MessageValues.EnvelopeAddress(runtime.Envelope.From) is { } sender:
+                    state.Outbox.Add(new SentMessage(string.Empty, sender, $"To: <{sender}>\r\nSubject: Rejected\r\nAuto-Submitted: auto-replied (rejected)\r\n\r\n{reject.Reason}\r\n"));
                     break;
                 default:
                     break;

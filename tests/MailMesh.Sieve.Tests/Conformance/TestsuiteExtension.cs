@@ -84,7 +84,9 @@ internal sealed class TestsuiteExtension(TestsuiteState state) : ISieveExtension
         switch (name.ToLowerInvariant())
         {
             case "message":
+                // A new message comes with the default envelope (test_message :smtp may have replaced it).
                 runtime.Message = TestMessage.Parse(value);
+                runtime.Envelope = TestsuiteState.DefaultEnvelope;
                 break;
             case "envelope.from":
                 runtime.Envelope = runtime.Envelope with { From = value };
@@ -169,7 +171,8 @@ internal sealed class TestsuiteExtension(TestsuiteState state) : ISieveExtension
             {
                 var compileErrors = _state.LastCompilation is { Success: false } failed ? " [last compile: " + string.Join(" | ", failed.Errors.Take(2)) + "]" : string.Empty;
                 var runError = _state.LastRunError is { } error ? " [last run: " + error.Message + "]" : string.Empty;
-                _state.Tests.Add(new TestOutcome(name, TestStatus.Failed, e.Message + compileErrors + runError));
+                var log = runtime.LogEntries.Count > 0 ? " [log: " + runtime.LogEntries[^1] + "]" : string.Empty;
+                _state.Tests.Add(new TestOutcome(name, TestStatus.Failed, e.Message + compileErrors + runError + log));
             }
             catch (TestUnsupportedException e)
             {

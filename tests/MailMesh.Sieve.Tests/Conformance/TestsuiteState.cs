@@ -32,9 +32,9 @@ internal sealed class TestsuiteState
         BaseOptions = new SieveExecutionOptions
         {
             ScriptResolver = new DirectoryResolver(suiteDirectory),
-            VacationTracker = VacationTracker,
             DuplicateTracker = DuplicateTracker,
             Mailboxes = new StoreCatalog(this),
+            VacationChecksRecipient = false,
             Limits = new SieveLimits { MaxSteps = 5_000_000, MaxExecutionTime = TimeSpan.FromSeconds(30) },
         };
     }
@@ -42,8 +42,6 @@ internal sealed class TestsuiteState
     public string SuiteDirectory { get; }
 
     public SieveExecutionOptions BaseOptions { get; }
-
-    public InMemoryVacationTracker VacationTracker { get; } = new();
 
     public InMemoryDuplicateTracker DuplicateTracker { get; } = new();
 

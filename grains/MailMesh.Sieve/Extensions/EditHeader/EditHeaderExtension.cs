@@ -72,7 +72,7 @@ internal sealed class DeleteHeaderCommand : SieveCommandDefinition
 
         if (patterns is null && node.Args.Group("match-type") is not null)
         {
-            context.Error(node.Position, "deleteheader: a match type needs a list of value patterns after the field name");
+            context.Warning(node.Position, "deleteheader: the match type has no effect without value patterns after the field name; every such field is deleted");
         }
     }
 

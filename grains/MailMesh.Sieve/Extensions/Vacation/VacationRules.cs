@@ -49,7 +49,7 @@ internal static class VacationRules
             return "the sender is the user";
         }
 
-        if (ownAddresses.Count > 0)
+        if (ownAddresses.Count > 0 && runtime.Options.VacationChecksRecipient)
         {
             var recipients = new[] { "to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc" }
                 .SelectMany(h => MessageValues.Addresses(runtime, h, "all"));
