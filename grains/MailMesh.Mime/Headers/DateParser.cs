@@ -140,7 +140,7 @@ public static class DateParser
             return false;
         }
 
-        if (day > DateTime.DaysInMonth(Math.Clamp(year.Value, 1, 9999), month.Value) || hour > 23 || minute > 59 || second > 60 || year < 1 || year > 9999)
+        if (year < 2 || year > 9998 || day < 1 || day > DateTime.DaysInMonth(year.Value, month.Value) || hour > 23 || minute is < 0 or > 59 || second is < 0 or > 60)
         {
             return false;
         }
