@@ -16,6 +16,9 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RUN_DIR=${MAILMESH_RUN_DIR:-/tmp/mailmesh-test-servers}
 START_TIMEOUT=${MAILMESH_TEST_START_TIMEOUT:-120}   # seconds per server
 STOP_TIMEOUT=${MAILMESH_TEST_STOP_TIMEOUT:-30}     # seconds per server
+# RabbitMQ boots in 10-20 s on an idle 2-core machine but took 100 s while the machine was
+# busy compiling: it gets a longer bound.
+RMQ_START_TIMEOUT=${MAILMESH_TEST_RABBITMQ_START_TIMEOUT:-300}
 
 HOST=127.0.0.1
 PG_PORT=${MAILMESH_TEST_POSTGRES_PORT:-25432}
@@ -70,6 +73,13 @@ running_pid() { # NAME -> prints pid if running; cleans a stale pid file
     return 0
   fi
   log "$1: removing stale pid file ($f: process ${pid:-?} is gone)" >&2
+  # Linux does not hand out a pid that is still some group's id, so live members of group $pid
+  # are leftovers of that server (e.g. the broker after its wrapper script was killed).
+  if [[ "$pid" =~ ^[0-9]+$ ]] && group_alive "$pid"; then
+    log "$1: stopping leftover processes of process group $pid" >&2
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    wait_group_gone "$pid" "$STOP_TIMEOUT" || kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
   rm -f "$f"
   return 1
 }
@@ -184,6 +194,7 @@ start_rabbitmq() {
   local d
   d=$(server_dir rabbitmq)
   [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || die "rabbitmq: not installed; run scripts/install-deps.sh"
+  stop_epmd || true   # a leftover of an earlier broker whose wrapper was killed
   check_port_free rabbitmq "$RMQ_PORT" MAILMESH_TEST_RABBITMQ_PORT
   check_port_free rabbitmq "$RMQ_DIST_PORT" MAILMESH_TEST_RABBITMQ_DIST_PORT
   check_port_free epmd "$EPMD_PORT" MAILMESH_TEST_EPMD_PORT
@@ -212,8 +223,8 @@ CONF
     mkdir -p "$d/epmd" && launch_epmd
     wait_port_ready rabbitmq "$(cat "$d/epmd/pid")" "$EPMD_PORT" "$d/epmd/epmd.log"
     launch rabbitmq "$d/log/stdout.log" rabbitmq-server
-    if ! timeout "$START_TIMEOUT" rabbitmqctl wait --timeout "$START_TIMEOUT" "$RABBITMQ_PID_FILE" >"$d/log/wait.log" 2>&1; then
-      fail_start rabbitmq "rabbitmqctl wait failed or timed out after ${START_TIMEOUT}s" "$d/log/wait.log" "$d/log/stdout.log" "$d/log/$RABBITMQ_NODENAME.log"
+    if ! timeout "$RMQ_START_TIMEOUT" rabbitmqctl wait --timeout "$RMQ_START_TIMEOUT" "$RABBITMQ_PID_FILE" >"$d/log/wait.log" 2>&1; then
+      fail_start rabbitmq "rabbitmqctl wait failed or timed out after ${RMQ_START_TIMEOUT}s (MAILMESH_TEST_RABBITMQ_START_TIMEOUT)" "$d/log/wait.log" "$d/log/stdout.log" "$d/log/$RABBITMQ_NODENAME.log"
     fi
   )
   wait_port_ready rabbitmq "$(cat "$(pid_file rabbitmq)")" "$RMQ_PORT" "$d/log/stdout.log"
@@ -392,9 +403,9 @@ start_azurite() {
 # ---------------------------------------------------------------- stop
 
 stop_server() { # NAME
-  local name=$1 pid d
-  d=$(server_dir "$name")
+  local name=$1 pid stopped=false
   if pid=$(running_pid "$name"); then
+    stopped=true
     log "$name: stopping process group $pid"
     case $name in
       postgres) kill -INT "$pid" 2>/dev/null || true ;;   # fast shutdown; the postmaster stops its backends
@@ -407,19 +418,30 @@ stop_server() { # NAME
     fi
   fi
   rm -f "$(pid_file "$name")"
-  if [ "$name" = rabbitmq ] && [ -f "$d/epmd/pid" ]; then
-    local epid
-    epid=$(cat "$d/epmd/pid")
-    if [[ "$epid" =~ ^[0-9]+$ ]] && kill -0 "$epid" 2>/dev/null && [[ "$(readlink "/proc/$epid/cwd" 2>/dev/null)" == "$d"* ]]; then
-      kill -TERM -- "-$epid" 2>/dev/null || true
-      wait_group_gone "$epid" "$STOP_TIMEOUT" || kill -KILL -- "-$epid" 2>/dev/null || true
-    fi
-    rm -f "$d/epmd/pid"
+  [ "$name" = rabbitmq ] && stop_epmd && stopped=true
+  # Only after stopping something: a port of a server that was not running may belong to another program.
+  if $stopped; then
+    local p
+    for p in $(server_ports "$name"); do
+      wait_port_closed "$p" "$STOP_TIMEOUT" || err "$name: port $HOST:$p still open ${STOP_TIMEOUT}s after stopping (another process listens there?)"
+    done
   fi
-  local p
-  for p in $(server_ports "$name"); do
-    wait_port_closed "$p" "$STOP_TIMEOUT" || err "$name: port $HOST:$p still open ${STOP_TIMEOUT}s after stopping (another process listens there?)"
-  done
+}
+
+# Stops the epmd started for RabbitMQ (its own pid file); true when one was running.
+stop_epmd() {
+  local d epid
+  d=$(server_dir rabbitmq)
+  [ -f "$d/epmd/pid" ] || return 1
+  epid=$(cat "$d/epmd/pid")
+  rm -f "$d/epmd/pid"
+  if [[ "$epid" =~ ^[0-9]+$ ]] && kill -0 "$epid" 2>/dev/null && [[ "$(readlink "/proc/$epid/cwd" 2>/dev/null)" == "$d"* ]]; then
+    log "epmd: stopping process group $epid"
+    kill -TERM -- "-$epid" 2>/dev/null || true
+    wait_group_gone "$epid" "$STOP_TIMEOUT" || kill -KILL -- "-$epid" 2>/dev/null || true
+    return 0
+  fi
+  return 1
 }
 
 server_ports() {
