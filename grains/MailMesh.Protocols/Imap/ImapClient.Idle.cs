@@ -38,13 +38,15 @@ public sealed partial class ImapClient
         }
 
         var command = Command("IDLE").Atom("IDLE").Build();
-        using var timeout = new CancellationTokenSource(_options.CommandTimeout, _time);
-        var token = timeout.Token;
+
+        // Each phase gets its own response timeout: the wait itself has none, so a timer armed before a
+        // 25-minute wait must not cancel the DONE that follows it.
+        var timeout = new CancellationTokenSource(_options.CommandTimeout, _time);
         try
         {
-            await SendAsync(command, timeout, token).ConfigureAwait(false);
-            await FlushAsync(token).ConfigureAwait(false);
-            while (await ReadResponseAsync(token).ConfigureAwait(false) != ResponseKind.Continuation)
+            await SendAsync(command, timeout, timeout.Token).ConfigureAwait(false);
+            await FlushAsync(timeout.Token).ConfigureAwait(false);
+            while (await ReadResponseAsync(timeout.Token).ConfigureAwait(false) != ResponseKind.Continuation)
             {
                 if (command.IsComplete)
                 {
@@ -53,9 +55,9 @@ public sealed partial class ImapClient
                 }
             }
 
-            State = ImapSessionState.Idle;
             using var refresh = new CancellationTokenSource(_options.IdleRefreshInterval, _time);
             using var wake = CancellationTokenSource.CreateLinkedTokenSource(doneToken, cancellationToken, refresh.Token);
+            State = ImapSessionState.Idle;
             while (!wake.IsCancellationRequested && !command.IsComplete)
             {
                 if (!await _reader!.WaitForDataAsync(wake.Token).ConfigureAwait(false))
@@ -63,18 +65,18 @@ public sealed partial class ImapClient
                     break;
                 }
 
-                timeout.CancelAfter(_options.CommandTimeout);
-                await ReadResponseAsync(token).ConfigureAwait(false);
+                timeout = Renew(timeout);
+                await ReadResponseAsync(timeout.Token).ConfigureAwait(false);
             }
 
             if (!command.IsComplete)
             {
+                timeout = Renew(timeout);
                 _out.Write("DONE\r\n"u8);
-                timeout.CancelAfter(_options.CommandTimeout);
-                await FlushAsync(token).ConfigureAwait(false);
+                await FlushAsync(timeout.Token).ConfigureAwait(false);
                 while (!command.IsComplete)
                 {
-                    await ReadResponseAsync(token).ConfigureAwait(false);
+                    await ReadResponseAsync(timeout.Token).ConfigureAwait(false);
                 }
             }
         }
@@ -84,6 +86,7 @@ public sealed partial class ImapClient
         }
         finally
         {
+            timeout.Dispose();
             if (State == ImapSessionState.Idle)
             {
                 State = ImapSessionState.Selected;
@@ -92,5 +95,11 @@ public sealed partial class ImapClient
 
         command.ThrowIfFailed();
         return doneToken.IsCancellationRequested || cancellationToken.IsCancellationRequested;
+    }
+
+    private CancellationTokenSource Renew(CancellationTokenSource previous)
+    {
+        previous.Dispose();
+        return new CancellationTokenSource(_options.CommandTimeout, _time);
     }
 }

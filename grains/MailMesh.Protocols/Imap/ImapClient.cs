@@ -127,7 +127,7 @@ public sealed partial class ImapClient : IAsyncDisposable
                 ProtocolFailureKind.Timeout, $"The IMAP server {_options.Host}:{_options.EffectivePort} did not respond within {_options.CommandTimeout}.", reason),
             OperationCanceledException => new ImapProtocolException(
                 ProtocolFailureKind.Cancelled, "An IMAP command was cancelled while in flight; the session state is unknown, so the connection was closed.", reason),
-            EndOfStreamException when _byeText is not null => new ImapProtocolException(
+            EndOfStreamException or IOException when _byeText is not null => new ImapProtocolException(
                 ProtocolFailureKind.ServerClosed, $"The IMAP server closed the connection: BYE {_byeText}", reason),
             EndOfStreamException => new ImapProtocolException(
                 ProtocolFailureKind.Network, $"The IMAP server {_options.Host}:{_options.EffectivePort} closed the connection unexpectedly.", reason),

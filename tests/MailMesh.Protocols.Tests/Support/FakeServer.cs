@@ -125,7 +125,14 @@ public sealed class FakeConnection : IAsyncDisposable
         return line[..space];
     }
 
-    /// <summary>Closes the connection abruptly.</summary>
+    /// <summary>Closes the connection in an orderly way (FIN): data already sent still arrives.</summary>
+    public void Close()
+    {
+        _socket.Shutdown(SocketShutdown.Both);
+        _socket.Close();
+    }
+
+    /// <summary>Closes the connection abruptly (RST).</summary>
     public void Abort() => _socket.Close(0);
 
     public async ValueTask DisposeAsync()
