@@ -36,7 +36,7 @@ public sealed partial class MimeMessage : IDisposable
     /// <summary>The bytes the message was parsed from, or null when built by code.</summary>
     public MimeSource? Source { get; }
 
-    /// <summary>An mbox "From " line that preceded the headers, kept for lossless output (empty if none).</summary>
+    /// <summary>Bytes before the headers (an mbox "From " line and/or a UTF-8 byte order mark), kept for lossless output; empty if none.</summary>
     public ReadOnlyMemory<byte> MboxMarker { get; internal set; }
 
     /// <summary>True when parsed in headers-only mode (the body is one unparsed part).</summary>

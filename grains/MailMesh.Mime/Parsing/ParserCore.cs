@@ -39,10 +39,17 @@ internal sealed partial class ParserCore
         var top = new MimeMessage(_source);
         var span = _memory.Span;
         var pos = 0;
-        if (span.StartsWith("From "u8))
+        if (span.StartsWith("\uFEFF"u8))
         {
-            var nl = span.IndexOf((byte)'\n');
-            pos = nl < 0 ? span.Length : nl + 1;
+            // A UTF-8 byte order mark (written by some Windows tools) is not part of the first field name.
+            pos = 3;
+            top.MboxMarker = _memory[..pos];
+        }
+
+        if (span[pos..].StartsWith("From "u8))
+        {
+            var nl = span[pos..].IndexOf((byte)'\n');
+            pos = nl < 0 ? span.Length : pos + nl + 1;
             top.MboxMarker = _memory[..pos];
         }
 
