@@ -72,6 +72,35 @@ public sealed class DovecotTests
         Assert.StartsWith("+OK", await client.ReadLineAsync("the reply to QUIT"), StringComparison.Ordinal);
     }
 
+    [ServerFact(Server.Dovecot)]
+    public async Task LmtpDelivery_ToBob_LandsInBobsMaildir()
+    {
+        var dovecot = TestServers.Dovecot;
+        var messageId = $"<lmtp-{Guid.NewGuid():N}@example.test>";
+        await using (var client = await LineClient.ConnectAsync(dovecot.Lmtp))
+        {
+            Assert.StartsWith("220", (await client.ReadSmtpReplyAsync("the LMTP greeting"))[^1], StringComparison.Ordinal);
+            await client.SmtpCommandAsync("LHLO client.example.test", 250);
+            await client.SmtpCommandAsync("MAIL FROM:<sender@example.test>", 250);
+            await client.SmtpCommandAsync($"RCPT TO:<{dovecot.Bob.Address}>", 250);
+            await client.SmtpCommandAsync("DATA", 354);
+            foreach (var line in new[] { "From: sender@example.test", $"To: {dovecot.Bob.Address}", "Subject: lmtp smoke", $"Message-ID: {messageId}", string.Empty, "Hello Bob." })
+            {
+                await client.WriteLineAsync(line);
+            }
+
+            // LMTP answers DATA once per recipient, after delivery.
+            await client.SmtpCommandAsync(".", 250);
+            await client.SmtpCommandAsync("QUIT", 221);
+        }
+
+        var maildir = dovecot.MaildirOf(dovecot.Bob);
+        var delivered = Directory.GetFiles(maildir, "*", SearchOption.AllDirectories)
+            .Where(f => !Path.GetFileName(f).StartsWith("dovecot", StringComparison.Ordinal))
+            .Count(f => File.ReadAllText(f).Contains(messageId, StringComparison.Ordinal));
+        Assert.Equal(1, delivered);
+    }
+
     private static async Task<string> ReadTaggedAsync(LineClient client, string tag)
     {
         while (true)
