@@ -78,6 +78,16 @@ trap - EXIT
 stop_servers
 
 log "timings: install-deps ${t_install}s, servers up ${t_servers}s, dotnet test ${t_tests}s, total $(( $(date +%s) - t_start ))s; ${assemblies} test assemblies ran"
+clean_output() { sed -E 's/\x1b\[[0-9;]*m//g' "$output"; }
+broken=$(clean_output | grep -E ': error [A-Z]+[0-9]+:' | grep -oE '\[[^]]+\.csproj' | tr -d '[' | sed "s|^$REPO_ROOT/||" | sort -u || true)
+if [ -n "$broken" ]; then
+  log "projects that did not build:"
+  printf '  %s\n' $broken
+fi
+if [ "$failed" -gt 0 ]; then
+  log "failed tests:"
+  clean_output | sed -nE 's/^ +Failed ([^ ]+) \[.*/  \1/p' | sort -u | head -n 100 || true
+fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   log "dotnet test exited with $status without a failed test: a build error, a crashed or hung test host (see the errors above)"
 fi
