@@ -5,15 +5,10 @@ using MailMesh.Testing;
 
 namespace MailMesh.Blobs.Tests;
 
-/// <summary>The contract against a real Azurite, with SharedKey authorization.</summary>
-public sealed class AzureBlobStoreSharedKeyTests : BlobStoreContractTests, IAsyncLifetime
+/// <summary>The contract against a real Azurite; skipped (or failed, when servers are required) without it.</summary>
+public abstract class AzuriteContractTests(AzureBlobOptions options) : BlobStoreContractTests, IAsyncLifetime
 {
-    private readonly AzureBlobStore _store;
-
-    public AzureBlobStoreSharedKeyTests()
-    {
-        _store = Azurite.CreateStore(Azurite.Options("contract-sharedkey"));
-    }
+    private readonly AzureBlobStore _store = Azurite.CreateStore(options);
 
     protected override IBlobStore Store
     {
@@ -27,7 +22,11 @@ public sealed class AzureBlobStoreSharedKeyTests : BlobStoreContractTests, IAsyn
     public Task InitializeAsync() => TestServers.IsReachable(Server.Azurite) ? Azurite.EnsureContainerAsync(_store) : Task.CompletedTask;
 
     public Task DisposeAsync() => Task.CompletedTask;
+}
 
+/// <summary>The contract with SharedKey authorization.</summary>
+public sealed class AzureBlobStoreSharedKeyTests() : AzuriteContractTests(Azurite.Options("contract-sharedkey"))
+{
     [SkippableFact]
     public async Task OpenRead_StoredMd5DisagreesWithContent_ThrowsIntegrityError()
     {
@@ -76,31 +75,16 @@ public sealed class AzureBlobStoreSharedKeyTests : BlobStoreContractTests, IAsyn
     }
 }
 
-/// <summary>The contract against a real Azurite, with an account SAS instead of the key.</summary>
-public sealed class AzureBlobStoreSasTests : BlobStoreContractTests, IAsyncLifetime
+/// <summary>The contract with an account SAS instead of the key.</summary>
+public sealed class AzureBlobStoreSasTests() : AzuriteContractTests(SasOptions())
 {
-    private readonly AzureBlobStore _store;
-
-    public AzureBlobStoreSasTests()
+    private static AzureBlobOptions SasOptions()
     {
         var options = Azurite.Options("contract-sas");
         options.SasToken = AccountSas.Create(options.AccountName, options.AccountKey!, "rwdlac", DateTimeOffset.UtcNow.AddHours(1));
         options.AccountKey = null;
-        _store = Azurite.CreateStore(options);
+        return options;
     }
-
-    protected override IBlobStore Store
-    {
-        get
-        {
-            Azurite.Require();
-            return _store;
-        }
-    }
-
-    public Task InitializeAsync() => TestServers.IsReachable(Server.Azurite) ? Azurite.EnsureContainerAsync(_store) : Task.CompletedTask;
-
-    public Task DisposeAsync() => Task.CompletedTask;
 
     [SkippableFact]
     public async Task AnyCall_ExpiredSas_FailsWith403()

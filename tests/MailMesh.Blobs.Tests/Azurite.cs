@@ -10,17 +10,7 @@ internal static class Azurite
     public static Uri Endpoint => TestServers.Azurite.BlobEndpoint;
 
     /// <summary>Skips the calling test when Azurite is not running, or fails it when test servers are required.</summary>
-    public static void Require()
-    {
-        var problem = TestServers.GetProblem(Server.Azurite);
-        if (problem is null)
-        {
-            return;
-        }
-
-        Assert.False(TestServers.Required, problem);
-        Skip.If(true, problem);
-    }
+    public static void Require() => TestServers.Require(Server.Azurite);
 
     public static AzureBlobOptions Options(string container) => new()
     {

@@ -1,5 +1,6 @@
 using MailMesh.Blobs.Local;
 using MailMesh.Blobs.Tests.Contracts;
+using MailMesh.Testing;
 
 namespace MailMesh.Blobs.Tests;
 

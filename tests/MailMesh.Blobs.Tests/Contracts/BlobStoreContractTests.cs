@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using MailMesh.Blobs;
+using MailMesh.Testing;
 
 namespace MailMesh.Blobs.Tests.Contracts;
 
