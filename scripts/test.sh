@@ -82,7 +82,7 @@ clean_output() { sed -E 's/\x1b\[[0-9;]*m//g' "$output"; }
 broken=$(clean_output | grep -E ': error [A-Z]+[0-9]+:' | grep -oE '\[[^]]+\.csproj' | tr -d '[' | sed "s|^$REPO_ROOT/||" | sort -u || true)
 if [ -n "$broken" ]; then
   log "projects that did not build:"
-  printf '  %s\n' $broken
+  printf '%s\n' "$broken" | sed 's/^/  /'
 fi
 if [ "$failed" -gt 0 ]; then
   log "failed tests:"
