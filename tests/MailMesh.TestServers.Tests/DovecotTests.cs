@@ -16,7 +16,7 @@ public sealed class DovecotTests
         await client.WriteLineAsync($"a1 LOGIN {dovecot.Alice.Address} {dovecot.Alice.Password}");
 
         Assert.StartsWith("a1 OK", await ReadTaggedAsync(client, "a1"), StringComparison.Ordinal);
-        await client.WriteLineAsync("a2 SELECT INBOX");
+        await client.WriteLineAsync("a2 EXAMINE INBOX");
         Assert.StartsWith("a2 OK", await ReadTaggedAsync(client, "a2"), StringComparison.Ordinal);
         await client.WriteLineAsync("a3 LOGOUT");
         Assert.StartsWith("a3 OK", await ReadTaggedAsync(client, "a3"), StringComparison.Ordinal);
@@ -73,7 +73,7 @@ public sealed class DovecotTests
     }
 
     [ServerFact(Server.Dovecot)]
-    public async Task LmtpDelivery_ToBob_LandsInBobsMaildir()
+    public async Task LmtpDelivery_ToCarol_LandsInCarolsMaildir()
     {
         var dovecot = TestServers.Dovecot;
         var messageId = $"<lmtp-{Guid.NewGuid():N}@example.test>";
@@ -82,9 +82,9 @@ public sealed class DovecotTests
             Assert.StartsWith("220", (await client.ReadSmtpReplyAsync("the LMTP greeting"))[^1], StringComparison.Ordinal);
             await client.SmtpCommandAsync("LHLO client.example.test", 250);
             await client.SmtpCommandAsync("MAIL FROM:<sender@example.test>", 250);
-            await client.SmtpCommandAsync($"RCPT TO:<{dovecot.Bob.Address}>", 250);
+            await client.SmtpCommandAsync($"RCPT TO:<{dovecot.Carol.Address}>", 250);
             await client.SmtpCommandAsync("DATA", 354);
-            foreach (var line in new[] { "From: sender@example.test", $"To: {dovecot.Bob.Address}", "Subject: lmtp smoke", $"Message-ID: {messageId}", string.Empty, "Hello Bob." })
+            foreach (var line in new[] { "From: sender@example.test", $"To: {dovecot.Carol.Address}", "Subject: lmtp smoke", $"Message-ID: {messageId}", string.Empty, "Hello Carol." })
             {
                 await client.WriteLineAsync(line);
             }
@@ -94,7 +94,7 @@ public sealed class DovecotTests
             await client.SmtpCommandAsync("QUIT", 221);
         }
 
-        var maildir = dovecot.MaildirOf(dovecot.Bob);
+        var maildir = dovecot.MaildirOf(dovecot.Carol);
         var delivered = Directory.GetFiles(maildir, "*", SearchOption.AllDirectories)
             .Where(f => !Path.GetFileName(f).StartsWith("dovecot", StringComparison.Ordinal))
             .Count(f => File.ReadAllText(f).Contains(messageId, StringComparison.Ordinal));

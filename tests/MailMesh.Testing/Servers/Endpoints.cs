@@ -54,6 +54,12 @@ public sealed record DovecotEndpoint(
     /// <summary>The second user (<c>bob@example.test</c> by default).</summary>
     public MailUser Bob => Users.Count > 1 ? Users[1] : throw new InvalidOperationException("MAILMESH_TEST_IMAP_USERS names only one user; tests need two (alice and bob).");
 
+    /// <summary>
+    /// The third user (<c>carol@example.test</c> by default), reserved for the test servers' own
+    /// smoke tests, which deliver mail to her; project tests use <see cref="Alice"/> and <see cref="Bob"/>.
+    /// </summary>
+    public MailUser Carol => Users.Count > 2 ? Users[2] : throw new InvalidOperationException("MAILMESH_TEST_IMAP_USERS names fewer than three users; the smoke tests need carol.");
+
     /// <summary>The IMAP (plain) address.</summary>
     public HostPort Imap => new(Host, ImapPort);
 

@@ -153,7 +153,7 @@ public sealed class TestServerSettings
 
     private DovecotEndpoint ReadDovecot()
     {
-        var users = ParseUsers(Get("MAILMESH_TEST_IMAP_USERS") ?? "alice@example.test:alicepw,bob@example.test:bobpw");
+        var users = ParseUsers(Get("MAILMESH_TEST_IMAP_USERS") ?? "alice@example.test:alicepw,bob@example.test:bobpw,carol@example.test:carolpw");
         return new DovecotEndpoint(
             Get("MAILMESH_TEST_IMAP_HOST") ?? DefaultHost,
             Port("MAILMESH_TEST_IMAP_PORT", 21143),
