@@ -31,6 +31,9 @@ public sealed class SieveValidationContext
 
     internal void AddRequired(string extension) => _required.Add(extension);
 
+    /// <summary>How many errors have been reported so far.</summary>
+    public int ErrorCount => _diagnostics.Count(d => d.Severity == SieveDiagnosticSeverity.Error);
+
     /// <summary>Reports an error.</summary>
     public void Error(SourcePosition position, string message) =>
         _diagnostics.Add(new SieveDiagnostic(SieveDiagnosticSeverity.Error, position, message, ScriptName));

@@ -146,8 +146,11 @@ internal sealed class SieveValidator
         }
     }
 
+    // One signature error per command or test (the first in argument order): once a node is known
+    // to be malformed, its nested tests and semantic checks would only repeat the same mistake.
     private void ValidateCommand(SieveCommandNode command)
     {
+        var errorsBefore = _context.ErrorCount;
         var definition = _language.FindCommand(command.Name);
         if (definition is null)
         {
@@ -158,27 +161,30 @@ internal sealed class SieveValidator
         else
         {
             command.Definition = definition;
-            CheckExtension(definition, command, "command");
-            command.Args = BindArguments(definition, command, "command");
-            CheckTests(definition.TestRule, command, "command");
-            if (definition.RequiresBlock && command.Block is null)
+            var ok = CheckExtension(definition, command, "command")
+                && BindArguments(definition, command, "command")
+                && CheckTests(definition.TestRule, command, "command");
+            if (ok && definition.RequiresBlock && command.Block is null)
             {
                 _context.Error(command.Position, $"command '{command.Name}' requires a block: expected '{{' after its arguments");
             }
-            else if (!definition.RequiresBlock && command.Block is not null)
+            else if (ok && !definition.RequiresBlock && command.Block is not null)
             {
                 _context.Error(command.Position, $"command '{command.Name}' does not take a block: expected ';' after its arguments");
             }
         }
 
-        foreach (var test in command.Tests)
+        if (_context.ErrorCount == errorsBefore)
         {
-            ValidateTest(test);
-        }
+            foreach (var test in command.Tests)
+            {
+                ValidateTest(test);
+            }
 
-        if (definition is not null)
-        {
-            definition.Validate(_context, command);
+            if (_context.ErrorCount == errorsBefore)
+            {
+                definition!.Validate(_context, command);
+            }
         }
 
         if (command.Block is not null)
@@ -189,19 +195,20 @@ internal sealed class SieveValidator
 
     private void ValidateTest(SieveTestNode test)
     {
+        var errorsBefore = _context.ErrorCount;
         var definition = _language.FindTest(test.Name);
         if (definition is null)
         {
             _context.Error(test.Position, _language.FindCommand(test.Name) is not null
                 ? $"'{test.Name}' is a command, not a test: expected a test such as header, address or allof"
                 : $"unknown test '{test.Name}'");
+            return;
         }
-        else
+
+        test.Definition = definition;
+        if (!(CheckExtension(definition, test, "test") && BindArguments(definition, test, "test") && CheckTests(definition.TestRule, test, "test")))
         {
-            test.Definition = definition;
-            CheckExtension(definition, test, "test");
-            test.Args = BindArguments(definition, test, "test");
-            CheckTests(definition.TestRule, test, "test");
+            return;
         }
 
         foreach (var nested in test.Tests)
@@ -209,37 +216,50 @@ internal sealed class SieveValidator
             ValidateTest(nested);
         }
 
-        definition?.Validate(_context, test);
+        if (_context.ErrorCount == errorsBefore)
+        {
+            definition.Validate(_context, test);
+        }
     }
 
-    private void CheckExtension(SieveDefinition definition, SieveNode node, string what)
+    private bool CheckExtension(SieveDefinition definition, SieveNode node, string what)
     {
         if (definition.Extension is not null && !_context.IsRequired(definition.Extension))
         {
             _context.Error(node.Position, $"{what} '{node.Name}' requires the '{definition.Extension}' extension: add require \"{definition.Extension}\";");
+            return false;
         }
+
+        return true;
     }
 
-    private void CheckTests(SieveTestRule rule, SieveNode node, string what)
+    private bool CheckTests(SieveTestRule rule, SieveNode node, string what)
     {
         switch (rule)
         {
             case SieveTestRule.None when node.Tests.Count > 0 || node.HasTestList:
                 _context.Error(node.Tests.Count > 0 ? node.Tests[0].Position : node.Position, $"{what} '{node.Name}' does not take a test");
-                break;
+                return false;
             case SieveTestRule.One when node.HasTestList || node.Tests.Count != 1:
                 _context.Error(node.Position, $"{what} '{node.Name}' expects exactly one test{(node.HasTestList ? ", not a test list" : string.Empty)}");
-                break;
+                return false;
             case SieveTestRule.List when !node.HasTestList:
                 _context.Error(node.Position, $"{what} '{node.Name}' expects a test list: ( test, test, ... )");
-                break;
+                return false;
             default:
-                break;
+                return true;
         }
     }
 
-    private SieveArguments BindArguments(SieveDefinition definition, SieveNode node, string what)
+    private bool BindArguments(SieveDefinition definition, SieveNode node, string what)
     {
+        node.Args = Bind(definition, node, what, out var ok);
+        return ok;
+    }
+
+    private SieveArguments Bind(SieveDefinition definition, SieveNode node, string what, out bool ok)
+    {
+        ok = false;
         var tags = new Dictionary<string, SieveArgument?>(StringComparer.Ordinal);
         var groups = new Dictionary<string, string>(StringComparer.Ordinal);
         var positional = new List<SieveArgument>();
@@ -257,18 +277,19 @@ internal sealed class SieveValidator
             if (tagDefinition is null)
             {
                 _context.Error(tag.Position, $"unknown tagged argument ':{tag.Name}' for the {node.Name} {what}");
-                continue;
+                return new SieveArguments(tags, groups, positional);
             }
 
             if (tagDefinition.Extension is not null && !_context.IsRequired(tagDefinition.Extension))
             {
                 _context.Error(tag.Position, $"tagged argument ':{tag.Name}' of the {node.Name} {what} requires the '{tagDefinition.Extension}' extension: add require \"{tagDefinition.Extension}\";");
+                return new SieveArguments(tags, groups, positional);
             }
 
             if (tags.ContainsKey(tag.Name))
             {
                 _context.Error(tag.Position, $"tagged argument ':{tag.Name}' is given more than once for the {node.Name} {what}");
-                continue;
+                return new SieveArguments(tags, groups, positional);
             }
 
             if (tagDefinition.Group is not null)
@@ -276,7 +297,7 @@ internal sealed class SieveValidator
                 if (groups.TryGetValue(tagDefinition.Group, out var other))
                 {
                     _context.Error(tag.Position, $"tagged argument ':{tag.Name}' conflicts with ':{other}' for the {node.Name} {what}: only one {tagDefinition.Group} may be given");
-                    continue;
+                    return new SieveArguments(tags, groups, positional);
                 }
 
                 groups[tagDefinition.Group] = tag.Name;
@@ -289,6 +310,7 @@ internal sealed class SieveValidator
                 {
                     var found = i + 1 < arguments.Count ? arguments[i + 1].Describe() : "nothing";
                     _context.Error(tag.Position, $"tagged argument ':{tag.Name}' of the {node.Name} {what} expects a {Describe(kind)} after it, but {found} was found");
+                    return new SieveArguments(tags, groups, positional);
                 }
                 else
                 {
@@ -305,6 +327,7 @@ internal sealed class SieveValidator
             var range = definition.MinPositional == expected.Count ? $"{expected.Count}" : $"{definition.MinPositional} to {expected.Count}";
             var position = positional.Count > expected.Count ? positional[expected.Count].Position : node.Position;
             _context.Error(position, $"the {node.Name} {what} expects {range} positional argument(s) ({string.Join(", ", expected.Select(Describe))}), but {positional.Count} were given");
+            return new SieveArguments(tags, groups, positional);
         }
         else
         {
@@ -316,10 +339,12 @@ internal sealed class SieveValidator
                 if (!Accepts(kind, positional[p]))
                 {
                     _context.Error(positional[p].Position, $"the {node.Name} {what} expects a {Describe(kind)} as positional argument {p + 1}, but a {positional[p].Describe()} was found");
+                    return new SieveArguments(tags, groups, positional);
                 }
             }
         }
 
+        ok = true;
         return new SieveArguments(tags, groups, positional);
     }
 

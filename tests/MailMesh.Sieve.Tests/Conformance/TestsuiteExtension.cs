@@ -113,6 +113,12 @@ internal sealed class TestsuiteExtension(TestsuiteState state) : ISieveExtension
         state.LastCompilation = runtime.Compile(File.ReadAllText(path), Path.GetFileName(path));
         state.Errors.Clear();
         state.Errors.AddRange(state.LastCompilation.Errors.Select(e => e.Message));
+        if (!state.LastCompilation.Success)
+        {
+            // Pigeonhole ends a failed compile with one summary error, and its tests count it.
+            state.Errors.Add($"{relativePath}: compilation failed with {state.Errors.Count} error(s)");
+        }
+
         var missing = TestsuiteRunner.MissingCapabilities(state.LastCompilation);
         if (missing.Count > 0)
         {
@@ -169,7 +175,7 @@ internal sealed class TestsuiteExtension(TestsuiteState state) : ISieveExtension
             }
             catch (TestFailedException e)
             {
-                var compileErrors = _state.LastCompilation is { Success: false } failed ? " [last compile: " + string.Join(" | ", failed.Errors.Take(2)) + "]" : string.Empty;
+                var compileErrors = _state.LastCompilation is { Success: false } failed ? " [last compile: " + string.Join(" | ", failed.Errors.Take(20)) + "]" : string.Empty;
                 var runError = _state.LastRunError is { } error ? " [last run: " + error.Message + "]" : string.Empty;
                 var log = runtime.LogEntries.Count > 0 ? " [log: " + runtime.LogEntries[^1] + "]" : string.Empty;
                 _state.Tests.Add(new TestOutcome(name, TestStatus.Failed, e.Message + compileErrors + runError + log));
