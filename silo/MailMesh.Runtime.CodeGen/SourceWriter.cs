@@ -73,7 +73,7 @@ internal static class SourceWriter
         sb.AppendLine("namespace MailMesh.Runtime.Generated;");
         sb.AppendLine();
         WriteRegistration(sb, ident, iface, methods);
-        WriteProxy(sb, ident, methods);
+        WriteProxy(sb, ident, iface, methods);
         foreach (var m in methods)
         {
             WriteRequest(sb, iface, m);
@@ -163,20 +163,15 @@ internal static class SourceWriter
         sb.AppendLine();
     }
 
-    private static void WriteProxy(StringBuilder sb, string ident, List<MethodModel> methods)
+    private static void WriteProxy(StringBuilder sb, string ident, string iface, List<MethodModel> methods)
     {
-        var interfaces = methods.Select(m => m.Declaring).Distinct<INamedTypeSymbol>(SymbolEqualityComparer.Default)
-            .Select(t => t.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).ToList();
+        var interfaces = new List<string> { iface };
+        interfaces.AddRange(methods.Select(m => m.Declaring.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).Where(i => !interfaces.Contains(i)).Distinct());
         sb.AppendLine("/// <summary>Generated proxy: turns interface calls into grain requests.</summary>");
         sb.Append($"internal sealed class {ident}__Proxy : {Inv}.GrainReference");
         foreach (var i in interfaces)
         {
             sb.Append(", ").Append(i);
-        }
-
-        if (interfaces.Count == 0)
-        {
-            sb.Append(", ").Append(ident);
         }
 
         sb.AppendLine();

@@ -20,6 +20,10 @@ public sealed class GrainRuntimeOptions
     /// <summary>How often calls are checked against their timeout. Default 250 ms.</summary>
     public TimeSpan CallTimeoutCheckInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Longest graceful shutdown: after it, <see cref="Silo.StopAsync"/> stops waiting for running turns
+    /// and deactivations (they are logged). Default 30 s.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Whether deactivation writes a persistent state whose serialized form changed since it was last
     /// read or written, or that has events not yet written. Default true (graceful shutdown persists).</summary>
     public bool PersistChangedStateOnDeactivate { get; set; } = true;

@@ -79,7 +79,7 @@ public sealed class Silo : IAsyncDisposable
     /// <summary>Shuts down gracefully: takes no new external calls (they fail with
     /// <see cref="SiloUnavailableException"/>), lets queued and running turns finish (grains may still call each
     /// other meanwhile), then deactivates every activation (<see cref="Grain.OnDeactivateAsync"/> runs and changed
-    /// states are written). Cancelling <paramref name="cancellationToken"/> abandons the wait.</summary>
+    /// states are written). Cancelling <paramref name="cancellationToken"/>, or <see cref="GrainRuntimeOptions.ShutdownTimeout"/> passing, abandons the wait.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (_runtime.Status != SiloStatus.Running)
@@ -97,6 +97,8 @@ public sealed class Silo : IAsyncDisposable
 
         _runtime.Log.SiloStopping(_runtime.Catalog.Count);
         var reason = new DeactivationReason(DeactivationReasonCode.SiloShutdown, "the silo is shutting down");
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(_runtime.Options.ShutdownTimeout);
         try
         {
             while (_runtime.Catalog.Count > 0)
@@ -107,10 +109,10 @@ public sealed class Silo : IAsyncDisposable
                     activation.RequestDeactivation(reason, drainQueue: true, afterPending: true);
                 }
 
-                await Task.WhenAll(activations.Select(a => a.Ended)).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await Task.WhenAll(activations.Select(a => a.Ended)).WaitAsync(bounded.Token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (bounded.IsCancellationRequested)
         {
             _runtime.Log.SiloStopCancelled(_runtime.Catalog.Count);
         }

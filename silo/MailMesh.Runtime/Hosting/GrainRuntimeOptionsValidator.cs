@@ -14,6 +14,7 @@ public sealed class GrainRuntimeOptionsValidator : IValidateOptions<GrainRuntime
         Positive(errors, options.IdleCheckInterval, nameof(options.IdleCheckInterval), "00:01:00");
         Positive(errors, options.CallTimeout, nameof(options.CallTimeout), "00:00:30");
         Positive(errors, options.CallTimeoutCheckInterval, nameof(options.CallTimeoutCheckInterval), "00:00:00.250");
+        Positive(errors, options.ShutdownTimeout, nameof(options.ShutdownTimeout), "00:00:30");
         if (options.MaxWorkItemsPerBatch is < 1 or > 100_000)
         {
             errors.Add($"Runtime:MaxWorkItemsPerBatch is {options.MaxWorkItemsPerBatch}; set MAILMESH__RUNTIME__MAXWORKITEMSPERBATCH to 1–100000 (default 64).");

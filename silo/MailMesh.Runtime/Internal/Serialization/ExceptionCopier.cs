@@ -41,7 +41,7 @@ internal sealed class ExceptionCopier
                 var args = new object?[candidate.Sources.Length];
                 for (var i = 0; i < args.Length; i++)
                 {
-                    args[i] = candidate.Sources[i] is { } property ? _copier.CopyObject(property.GetValue(original)) : candidate.Defaults[i];
+                    args[i] = candidate.Sources[i] is { } property ? _copier.CopyObject(ValueOf(property, original)) : candidate.Defaults[i];
                 }
 
                 copy = (Exception)candidate.Constructor.Invoke(args);
@@ -61,6 +61,18 @@ internal sealed class ExceptionCopier
         }
 
         return fallback;
+    }
+
+    private static object? ValueOf(PropertyInfo property, Exception original)
+    {
+        // ArgumentException appends " (Parameter 'x')" to the message it was given; give back what it was given.
+        if (property.Name == nameof(Exception.Message) && original is ArgumentException { ParamName: { } name } argument)
+        {
+            var suffix = $" (Parameter '{name}')";
+            return argument.Message.EndsWith(suffix, StringComparison.Ordinal) ? argument.Message[..^suffix.Length] : argument.Message;
+        }
+
+        return property.GetValue(original);
     }
 
     private static Candidate[] FindCandidates(Type type)
