@@ -79,7 +79,7 @@ stop_servers
 
 log "timings: install-deps ${t_install}s, servers up ${t_servers}s, dotnet test ${t_tests}s, total $(( $(date +%s) - t_start ))s; ${assemblies} test assemblies ran"
 clean_output() { sed -E 's/\x1b\[[0-9;]*m//g' "$output"; }
-broken=$(clean_output | grep -E ': error [A-Z]+[0-9]+:' | grep -oE '\[[^]]+\.csproj' | tr -d '[' | sed "s|^$REPO_ROOT/||" | sort -u || true)
+broken=$(clean_output | grep -E ': error [A-Z]+[0-9]+:' | grep -oE '\[[^]]+\.(csproj|sln)' | tr -d '[' | sed "s|^$REPO_ROOT/||" | sort -u || true)
 if [ -n "$broken" ]; then
   log "projects that did not build:"
   printf '%s\n' "$broken" | sed 's/^/  /'
