@@ -281,15 +281,30 @@ internal static class AddressParser
             else
             {
                 var start = i;
-                while (i < s.Length && !char.IsWhiteSpace(s[i]) && "\"()[]<>@,;:".IndexOf(s[i], StringComparison.Ordinal) < 0)
+                var encodedEnd = -1;
+                if (c == '=' && i + 1 < s.Length && s[i + 1] == '?')
                 {
-                    // Encoded words may contain '.', keep them whole; plain atoms stop at '.' only inside addr-specs.
-                    if (s[i] == '.' && !(i + 1 < s.Length && IsInEncodedWord(s, start, i)))
+                    // An encoded word may contain '.', '@' and other specials: keep it whole.
+                    // Bounded look-ahead keeps a header full of unterminated "=?" linear.
+                    var window = s.AsSpan(i, Math.Min(1024, s.Length - i));
+                    var close = window[2..].IndexOf("?=", StringComparison.Ordinal);
+                    var blank = window.IndexOfAny(" \t\r\n");
+                    if (close >= 0 && (blank < 0 || close + 2 < blank))
                     {
-                        break;
+                        encodedEnd = i + close + 4;
                     }
+                }
 
-                    i++;
+                if (encodedEnd > 0)
+                {
+                    i = encodedEnd;
+                }
+                else
+                {
+                    while (i < s.Length && !char.IsWhiteSpace(s[i]) && "\"()[]<>@,;:.".IndexOf(s[i], StringComparison.Ordinal) < 0)
+                    {
+                        i++;
+                    }
                 }
 
                 if (i == start)
@@ -306,7 +321,4 @@ internal static class AddressParser
 
         return tokens;
     }
-
-    private static bool IsInEncodedWord(string s, int start, int i) =>
-        s.AsSpan(start, i - start).StartsWith("=?", StringComparison.Ordinal) && s.IndexOf("?=", i, StringComparison.Ordinal) > i;
 }

@@ -113,7 +113,7 @@ public static class Rfc2047
         encoding = 'Q';
         textStart = textEnd = end = 0;
         var p = start + 2;
-        var q1 = v[p..].IndexOf((byte)'?');
+        var q1 = v[p..Math.Min(v.Length, p + 66)].IndexOf((byte)'?');
         if (q1 <= 0 || q1 > 64)
         {
             return false;
@@ -134,7 +134,8 @@ public static class Rfc2047
         encoding = (char)v[p];
         textStart = p + 2;
         // Lenient: the encoded text may contain spaces (some mailers do that); it ends at the first "?=".
-        var close = v[textStart..].IndexOf("?="u8);
+        // Bounded look-ahead keeps a value full of unterminated words linear.
+        var close = v[textStart..Math.Min(v.Length, textStart + 1024)].IndexOf("?="u8);
         if (close < 0)
         {
             return false;
