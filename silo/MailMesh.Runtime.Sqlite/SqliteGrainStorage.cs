@@ -120,7 +120,8 @@ public sealed class SqliteGrainStorage : IGrainStorage
                 .Bind(4, Text.Time(e.Time)).Bind(5, e.PayloadJson);
             try
             {
-                sequences[i] = (long)insert.Scalar()!;
+                insert.Execute();
+                sequences[i] = writer.LastInsertRowId;
             }
             catch (SqliteException error) when (error.SqliteExtendedErrorCode == SqliteConstraintUnique)
             {

@@ -152,7 +152,7 @@ public sealed partial class SqliteStore
                 }
                 catch (Exception e)
                 {
-                    write.Fail(e is SqliteException sqlite ? Translate(sqlite, write.Operation) : e);
+                    write.Fail(e is SqliteException sqlite ? Fail(sqlite, write.Operation) : e);
                     if (e is SqliteException broken && BreaksConnection(broken))
                     {
                         RollBack(writer, write.Operation, e);

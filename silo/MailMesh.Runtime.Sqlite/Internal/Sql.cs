@@ -20,11 +20,11 @@ internal static class Sql
         "DELETE FROM grain_state WHERE state_name = $stateName AND grain_type = $grainType AND grain_key = $grainKey;";
 
     // sequence is an INTEGER PRIMARY KEY left to SQLite: max + 1 inside a write transaction, so commit order
-    // is sequence order and a rolled-back insert leaves no gap (rows are never deleted).
+    // is sequence order and a rolled-back insert leaves no gap (rows are never deleted). The writer reads the
+    // assigned value with sqlite3_last_insert_rowid (cheaper than RETURNING).
     public const string InsertEvent = """
         INSERT INTO event_log (event_id, tenant, type, subject, time, payload)
-        VALUES ($eventId, $tenant, $type, $subject, $time, $payload)
-        RETURNING sequence;
+        VALUES ($eventId, $tenant, $type, $subject, $time, $payload);
         """;
 
     public const string SelectLastSequence = "SELECT COALESCE(MAX(sequence), 0) FROM event_log;";

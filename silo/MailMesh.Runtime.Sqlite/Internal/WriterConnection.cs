@@ -32,6 +32,9 @@ internal sealed class WriterConnection : IDisposable
     /// <summary>Whether a transaction is open (SQLite may roll one back by itself after some errors).</summary>
     public bool InTransaction => SQLitePCL.raw.sqlite3_get_autocommit(Connection.Handle) == 0;
 
+    /// <summary>The rowid given by the last successful INSERT on this connection.</summary>
+    public long LastInsertRowId => SQLitePCL.raw.sqlite3_last_insert_rowid(Connection.Handle);
+
     // BEGIN IMMEDIATE takes the write lock up front, so two processes sharing the file queue on busy_timeout
     // instead of failing on a read-to-write upgrade.
     public void Begin() => Prepare(ref _begin, "BEGIN IMMEDIATE;").Execute();
