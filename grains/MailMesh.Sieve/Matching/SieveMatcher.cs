@@ -126,8 +126,8 @@ public sealed class SieveMatcher
         _ => null,
     };
 
-    /// <summary>True when any value matches any key; :count counts the values. Sets match variables on success.</summary>
-    public bool Match(SieveRuntime runtime, IEnumerable<string> values, IReadOnlyList<string> keys)
+    /// <summary>True when any value matches any key; :count counts the values. Sets match variables on success unless told not to.</summary>
+    public bool Match(SieveRuntime runtime, IEnumerable<string> values, IReadOnlyList<string> keys, bool setMatchValues = true)
     {
         if (MatchType == SieveMatchType.Count)
         {
@@ -135,7 +135,7 @@ public sealed class SieveMatcher
             return keys.Any(k => Relate(Comparator.Compare(count, k)));
         }
 
-        var captures = MatchType is SieveMatchType.Matches or SieveMatchType.Regex ? new List<string>() : null;
+        var captures = setMatchValues && MatchType is SieveMatchType.Matches or SieveMatchType.Regex ? new List<string>() : null;
         foreach (var value in values)
         {
             foreach (var key in keys)

@@ -276,7 +276,8 @@ internal sealed class SieveValidator
             var tagDefinition = definition.Tags.FirstOrDefault(t => t.Name == tag.Name);
             if (tagDefinition is null)
             {
-                _context.Error(tag.Position, $"unknown tagged argument ':{tag.Name}' for the {node.Name} {what}");
+                var accepted = definition.Tags.Count == 0 ? "it takes no tagged arguments" : "accepted: " + string.Join(", ", definition.Tags.Select(t => ":" + t.Name));
+                _context.Error(tag.Position, $"unknown tagged argument ':{tag.Name}' for the {node.Name} {what} ({accepted})");
                 return new SieveArguments(tags, groups, positional);
             }
 

@@ -18,6 +18,8 @@ internal sealed partial class BodyTest : SieveMatchingTest
         AddTag(new SieveTagDefinition("text", null, null, "transform"));
     }
 
+    protected override bool SetsMatchValues => false;
+
     protected override IEnumerable<string> Values(SieveRuntime runtime, SieveTestNode test)
     {
         var root = runtime.Message.Root;
@@ -35,7 +37,7 @@ internal sealed partial class BodyTest : SieveMatchingTest
         }
 
         var text = new List<string>();
-        Collect(root, ["text"], text, runtime, textMode: true);
+        Collect(root, ["text", "application/xhtml+xml"], text, runtime, textMode: true);
         return text;
     }
 
@@ -43,10 +45,23 @@ internal sealed partial class BodyTest : SieveMatchingTest
     {
         runtime.Step(default);
         var isMultipart = part.ContentType.StartsWith("multipart/", StringComparison.Ordinal);
-        if (!isMultipart && part.ContentType != "message/rfc822" && types.Any(t => TypeMatches(part.ContentType, t)))
+        var matches = types.Any(t => TypeMatches(part.ContentType, t));
+        if (matches && isMultipart && !textMode)
+        {
+            // RFC 5173 5.2: a multipart's own content is its prologue and epilogue.
+            values.AddRange(MultipartText(part));
+        }
+        else if (matches && part.ContentType == "message/rfc822" && !textMode)
+        {
+            // ... and a message/rfc822's own content is the header of the enclosed message.
+            var raw = part.RawContent;
+            var end = raw.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            values.Add(end < 0 ? raw : raw[..(end + 2)]);
+        }
+        else if (matches && !isMultipart && part.ContentType != "message/rfc822")
         {
             var text = part.DecodedText ?? part.RawContent;
-            values.Add(textMode && part.ContentType == "text/html" ? StripHtml(text) : text);
+            values.Add(textMode && part.ContentType is "text/html" or "application/xhtml+xml" ? StripHtml(text) : text);
         }
 
         foreach (var child in part.Children)
@@ -63,11 +78,51 @@ internal sealed partial class BodyTest : SieveMatchingTest
             return true;
         }
 
+        if (contentType.Count(c => c == '/') != 1)
+        {
+            return false;
+        }
+
         var slash = wanted.IndexOf('/', StringComparison.Ordinal);
+        if (slash == 0 || slash == wanted.Length - 1 || wanted.IndexOf('/', slash + 1) >= 0)
+        {
+            return false;
+        }
+
         return slash < 0
             ? contentType.StartsWith(wanted + "/", StringComparison.OrdinalIgnoreCase)
             : contentType.Equals(wanted, StringComparison.OrdinalIgnoreCase);
     }
+
+    private static IEnumerable<string> MultipartText(ISieveMimePart part)
+    {
+        var contentType = part.Headers.LastOrDefault(h => h.Name.Equals("content-type", StringComparison.OrdinalIgnoreCase))?.Value ?? string.Empty;
+        var match = BoundaryPattern().Match(contentType);
+        if (!match.Success)
+        {
+            yield break;
+        }
+
+        var delimiter = "--" + match.Groups[1].Value;
+        var raw = part.RawContent;
+        var first = raw.StartsWith(delimiter, StringComparison.Ordinal) ? 0 : raw.IndexOf("\r\n" + delimiter, StringComparison.Ordinal);
+        if (first < 0)
+        {
+            yield return raw;
+            yield break;
+        }
+
+        yield return raw[..first];
+        var close = raw.IndexOf(delimiter + "--", first, StringComparison.Ordinal);
+        if (close >= 0)
+        {
+            var lineEnd = raw.IndexOf("\r\n", close, StringComparison.Ordinal);
+            yield return lineEnd < 0 ? string.Empty : raw[(lineEnd + 2)..];
+        }
+    }
+
+    [GeneratedRegex("boundary\\s*=\\s*\"?([^\";]+)\"?", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, 1000)]
+    private static partial Regex BoundaryPattern();
 
     private static string StripHtml(string html) => System.Net.WebUtility.HtmlDecode(TagPattern().Replace(html, " "));
 

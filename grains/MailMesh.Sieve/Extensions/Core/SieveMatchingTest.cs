@@ -35,8 +35,11 @@ public abstract class SieveMatchingTest : SieveTestDefinition
     {
         var matcher = (SieveMatcher)test.Annotation!;
         var keys = runtime.GetStrings(KeyArgument(test)!);
-        return matcher.Match(runtime, Values(runtime, test), keys);
+        return matcher.Match(runtime, Values(runtime, test), keys, SetsMatchValues);
     }
+
+    /// <summary>False for tests that must leave match variables alone (body, RFC 5173 section 6).</summary>
+    protected virtual bool SetsMatchValues => true;
 
     /// <summary>The key list argument (default: the last positional).</summary>
     protected virtual SieveArgument? KeyArgument(SieveNode node) => node.Args.Positional.Count > 0 ? node.Args.Positional[^1] : null;

@@ -20,7 +20,12 @@ internal sealed class AddHeaderCommand : SieveCommandDefinition
     {
         if (node.Args.Positional is [SieveStringListArgument { Items: [{ HasVariables: false } name] }, ..] && !HeaderNames.IsValid(name.Value))
         {
-            context.Error(name.Position, $"addheader: '{name.Value}' is not a valid header field name");
+            context.Error(name.Position, $"addheader: the field name '{name.Value}' is invalid: expected printable ASCII without ':' or spaces");
+        }
+
+        if (node.Args.Positional is [_, SieveStringListArgument { Items: [{ HasVariables: false } value] }] && !EditHeaderRules.IsValidValue(value.Value))
+        {
+            context.Error(value.Position, $"addheader: the value '{value.Value}' is invalid: it contains a NUL character");
         }
     }
 
@@ -30,7 +35,12 @@ internal sealed class AddHeaderCommand : SieveCommandDefinition
         var value = runtime.GetString(command.Args.Positional[1]);
         if (!HeaderNames.IsValid(name))
         {
-            throw runtime.Fail($"addheader: '{name}' is not a valid header field name", command.Position);
+            throw runtime.Fail($"addheader: the field name '{name}' is invalid: expected printable ASCII without ':' or spaces", command.Position);
+        }
+
+        if (!EditHeaderRules.IsValidValue(value))
+        {
+            throw runtime.Fail($"addheader: the value '{value}' is invalid: it contains a NUL character", command.Position);
         }
 
         if (EditHeaderRules.IsProtected(runtime, name))
@@ -62,7 +72,7 @@ internal sealed class DeleteHeaderCommand : SieveCommandDefinition
         node.Annotation = SieveMatcher.Create(context, node, patterns);
         if (node.Args.Positional is [SieveStringListArgument { Items: [{ HasVariables: false } name] }, ..] && !HeaderNames.IsValid(name.Value))
         {
-            context.Error(name.Position, $"deleteheader: '{name.Value}' is not a valid header field name");
+            context.Error(name.Position, $"deleteheader: the field name '{name.Value}' is invalid: expected printable ASCII without ':' or spaces");
         }
 
         if (node.Args.Has("last") && !node.Args.Has("index"))
@@ -104,6 +114,8 @@ internal sealed class DeleteHeaderCommand : SieveCommandDefinition
 /// <summary>Protected headers and value encoding for editheader.</summary>
 internal static class EditHeaderRules
 {
+    public static bool IsValidValue(string value) => !value.Contains('\0', StringComparison.Ordinal);
+
     public static bool IsProtected(SieveRuntime runtime, string name) =>
         runtime.Options.ProtectedHeaders.Contains(name, StringComparer.OrdinalIgnoreCase) || name.Equals("received", StringComparison.OrdinalIgnoreCase);
 
