@@ -15,27 +15,29 @@ var count = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInf
 var directory = Path.Combine(Path.GetTempPath(), "mailmesh-storage-bench-" + Guid.NewGuid().ToString("N"));
 Directory.CreateDirectory(directory);
 var payload = System.Text.Encoding.UTF8.GetBytes("{\"count\":12345,\"name\":\"inbox\",\"flags\":[\"seen\",\"flagged\"]}");
+Console.WriteLine($"Machine load average before the run: {LoadAverage()}");
 Console.WriteLine($"SQLite {SqliteConnectionVersion()}, {Environment.ProcessorCount} cores, {count} writes per run, payload {payload.Length} B");
 
 try
 {
-    var raw = RawCeiling(Path.Combine(directory, "raw.db"), count, payload);
-    Console.WriteLine($"raw Microsoft.Data.Sqlite upsert (ceiling): {raw,10:N0} writes/s");
+    // Warm-up (JIT, file creation) outside the measured runs.
+    RawCeiling(Path.Combine(directory, "warmup.db"), 500, payload, quiet: true);
+    Ceiling = RawCeiling(Path.Combine(directory, "raw.db"), count, payload);
     await using var store = await SqliteStore.OpenAsync(new SqliteStorageOptions { DatabasePath = Path.Combine(directory, "mailmesh.db") });
     var storage = new SqliteGrainStorage(store);
-    var plain = await Writes(storage, "plain", count, payload, eventsPerWrite: 0, writers: 1);
-    var withEvent = await Writes(storage, "event", count, payload, eventsPerWrite: 1, writers: 1);
-    var concurrent = await Writes(storage, "concurrent", count, payload, eventsPerWrite: 1, writers: 64);
-    var reads = await Reads(storage, count);
-    Console.WriteLine($"provider, state only, 1 writer:         {plain,10:N0} writes/s  ({plain / raw:P0} of ceiling)");
-    Console.WriteLine($"provider, state + 1 event, 1 writer:    {withEvent,10:N0} writes/s  ({withEvent / raw:P0} of ceiling)");
-    Console.WriteLine($"provider, state + 1 event, 64 writers:  {concurrent,10:N0} writes/s  ({concurrent / raw:P0} of ceiling)");
-    Console.WriteLine($"provider, state reads, 8 readers:       {reads,10:N0} reads/s");
+    await Writes(storage, "warmup", 500, payload, eventsPerWrite: 1, writers: 4, quiet: true);
+    await Writes(storage, "plain", count, payload, eventsPerWrite: 0, writers: 1);
+    await Writes(storage, "event", count, payload, eventsPerWrite: 1, writers: 1);
+    await Writes(storage, "concurrent", count, payload, eventsPerWrite: 0, writers: 64);
+    await Writes(storage, "concurrent-event", count, payload, eventsPerWrite: 1, writers: 64);
+    await Reads(storage, count);
 }
 finally
 {
     Directory.Delete(directory, recursive: true);
 }
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
 
 static string SqliteConnectionVersion()
 {
@@ -44,8 +46,15 @@ static string SqliteConnectionVersion()
     return connection.ServerVersion;
 }
 
-static async Task<double> Writes(IGrainStorage storage, string name, int count, byte[] payload, int eventsPerWrite, int writers)
+static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
+
+static void Report(string what, double perSecond, TimeSpan cpu, int operations, double? ceiling = null) =>
+    Console.WriteLine($"{what,-44} {perSecond,10:N0} /s   cpu {cpu.TotalMicroseconds / operations,6:N1} us/op" +
+                      (ceiling is { } c ? $"   {perSecond / c,5:P0} of ceiling" : ""));
+
+static async Task<double> Writes(IGrainStorage storage, string name, int count, byte[] payload, int eventsPerWrite, int writers, bool quiet = false)
 {
+    var cpu = Cpu();
     var grainsPerWriter = Math.Max(1, 1024 / writers);
     var etags = new string?[grainsPerWriter * writers];
     var perWriter = count / writers;
@@ -64,11 +73,18 @@ static async Task<double> Writes(IGrainStorage storage, string name, int count, 
             etags[g] = result.ETag;
         }
     })));
-    return perWriter * writers / stopwatch.Elapsed.TotalSeconds;
+    var rate = perWriter * writers / stopwatch.Elapsed.TotalSeconds;
+    if (!quiet)
+    {
+        Report($"provider, {(eventsPerWrite == 0 ? "state only" : "state + 1 event")}, {writers} writer(s)", rate, Cpu() - cpu, perWriter * writers, Ceiling);
+    }
+
+    return rate;
 }
 
 static async Task<double> Reads(IGrainStorage storage, int count)
 {
+    var cpu = Cpu();
     var stopwatch = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, 8).Select(r => Task.Run(async () =>
     {
@@ -77,11 +93,14 @@ static async Task<double> Reads(IGrainStorage storage, int count)
             _ = await storage.ReadAsync("state", new GrainId("Bench.IGrain", $"acme/plain-{(i * 8 + r) % 1024}"));
         }
     })));
-    return count / 8 * 8 / stopwatch.Elapsed.TotalSeconds;
+    var rate = count / 8 * 8 / stopwatch.Elapsed.TotalSeconds;
+    Report("provider, state reads, 8 readers", rate, Cpu() - cpu, count / 8 * 8);
+    return rate;
 }
 
-static double RawCeiling(string path, int count, byte[] payload)
+static double RawCeiling(string path, int count, byte[] payload, bool quiet = false)
 {
+    var cpu = Cpu();
     using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
     connection.Open();
     Execute(connection, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
@@ -103,7 +122,13 @@ static double RawCeiling(string path, int count, byte[] payload)
         commit.ExecuteNonQuery();
     }
 
-    return count / stopwatch.Elapsed.TotalSeconds;
+    var rate = count / stopwatch.Elapsed.TotalSeconds;
+    if (!quiet)
+    {
+        Report("raw Microsoft.Data.Sqlite upsert (ceiling)", rate, Cpu() - cpu, count);
+    }
+
+    return rate;
 }
 
 static void Execute(SqliteConnection connection, string sql)
@@ -122,4 +147,9 @@ static SqliteCommand Prepare(SqliteConnection connection, string sql, params str
     }
 
     return command;
+}
+
+internal partial class Program
+{
+    private static double Ceiling { get; set; }
 }
