@@ -16,6 +16,7 @@ internal sealed class CapabilityExtensions : ISieveExtension
         language.GetCommand("redirect").AddTag(new SieveTagDefinition("copy", null, "copy"));
         language.AddCapability("relational");
         language.AddCapability("comparator-i;ascii-numeric");
+        language.AddCapability("comparator-i;unicode-casemap");
         language.AddCapability("subaddress");
         language.AddCapability("regex");
         language.AddCapability("index");

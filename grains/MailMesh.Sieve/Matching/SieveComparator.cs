@@ -12,6 +12,9 @@ public abstract class SieveComparator
     /// <summary>i;ascii-numeric: leading decimal digits compare as unsigned numbers; no digits is infinity.</summary>
     public static readonly SieveComparator AsciiNumeric = new AsciiNumericComparator();
 
+    /// <summary>i;unicode-casemap (RFC 5051): case-insensitive over Unicode, after compatibility decomposition.</summary>
+    public static readonly SieveComparator UnicodeCaseMap = new UnicodeCaseMapComparator();
+
     /// <summary>The registered name.</summary>
     public abstract string Name { get; }
 
@@ -49,6 +52,7 @@ public abstract class SieveComparator
         "i;octet" => Octet,
         "i;ascii-casemap" => AsciiCaseMap,
         "i;ascii-numeric" => AsciiNumeric,
+        "i;unicode-casemap" => UnicodeCaseMap,
         _ => null,
     };
 
@@ -85,6 +89,20 @@ public abstract class SieveComparator
         }
 
         private static char Fold(char c) => c is >= 'a' and <= 'z' ? (char)(c - 32) : c;
+    }
+
+    private sealed class UnicodeCaseMapComparator : SieveComparator
+    {
+        public override string Name => "i;unicode-casemap";
+
+        public override bool CharEquals(char a, char b) => a == b || char.ToUpperInvariant(a) == char.ToUpperInvariant(b);
+
+        public override bool StringEquals(string a, string b) => string.Equals(Fold(a), Fold(b), StringComparison.Ordinal);
+
+        public override int Compare(string a, string b) => string.CompareOrdinal(Fold(a), Fold(b));
+
+        // RFC 5051 section 2: titlecase (here: upper case), then NFKD.
+        private static string Fold(string value) => value.ToUpperInvariant().Normalize(System.Text.NormalizationForm.FormKD);
     }
 
     private sealed class AsciiNumericComparator : SieveComparator

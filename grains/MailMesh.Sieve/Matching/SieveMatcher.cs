@@ -56,7 +56,7 @@ public sealed class SieveMatcher
             var found = SieveComparator.Find(name.Value);
             if (found is null)
             {
-                context.Error(name.Position, $"unknown comparator '{name.Value}' for the {node.Name} test: expected i;octet, i;ascii-casemap or i;ascii-numeric");
+                context.Error(name.Position, $"unknown comparator '{name.Value}' for the {node.Name} test: expected i;octet, i;ascii-casemap, i;ascii-numeric or i;unicode-casemap");
             }
             else if (found != SieveComparator.Octet && found != SieveComparator.AsciiCaseMap && !context.IsRequired("comparator-" + found.Name))
             {

@@ -38,7 +38,6 @@ internal static partial class TestsuiteRunner
         ["mboxmetadata"] = "mboxmetadata (RFC 5490 section 3) is not implemented",
         ["servermetadata"] = "servermetadata (RFC 5490 section 4) is not implemented",
         ["special-use"] = "special-use (RFC 8579) is not implemented",
-        ["comparator-i;unicode-casemap"] = "the i;unicode-casemap comparator (RFC 5051) is not implemented",
         ["imapflags"] = "the obsolete imapflags draft is not implemented (imap4flags is)",
         ["notify"] = "the obsolete notify draft is not implemented",
         ["vnd.dovecot.debug"] = "Dovecot-specific extension",

@@ -77,6 +77,14 @@ public sealed class CoreInterpreterTests
         Assert.Equal(expected ? "fileinto yes" : "implicit-keep", result);
     }
 
+    [Fact]
+    public void Evaluate_UnicodeCaseMap_FoldsNonAsciiLetters()
+    {
+        const string script = "require [\"fileinto\", \"comparator-i;unicode-casemap\"]; if header :contains :comparator \"i;unicode-casemap\" \"subject\" \"CAFÉ\" { fileinto \"yes\"; }";
+        Assert.Equal("fileinto yes", Run(script));
+        Assert.Equal("implicit-keep", Run(script.Replace("unicode-casemap\" \"subject", "ascii-casemap\" \"subject", StringComparison.Ordinal)));
+    }
+
     [Theory]
     [InlineData(":user", "alice")]
     [InlineData(":detail", "news")]
