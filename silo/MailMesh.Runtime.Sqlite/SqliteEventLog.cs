@@ -21,7 +21,7 @@ public sealed class SqliteEventLog : IEventLog
     {
         ArgumentOutOfRangeException.ThrowIfNegative(fromSequence);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
-        filter ??= new EventFilter();
+        filter = Normalize(filter);
         return _store.ExecuteReadAsync($"reading events from sequence {fromSequence}", (fromSequence, maxCount, filter), static (reader, args) =>
         {
             var (from, max, f) = args;
@@ -62,6 +62,26 @@ public sealed class SqliteEventLog : IEventLog
 
             return (IReadOnlyList<EventRecord>)events;
         }, cancellationToken);
+    }
+
+    /// <summary>Null means "any"; an empty member is a mistake (it would match nothing), and a trailing '.' on the
+    /// type prefix is dropped ("mailbox." means "mailbox").</summary>
+    private static EventFilter Normalize(EventFilter? filter)
+    {
+        if (filter is null)
+        {
+            return new EventFilter();
+        }
+
+        foreach (var (value, name) in new[] { (filter.Tenant, nameof(filter.Tenant)), (filter.TypePrefix, nameof(filter.TypePrefix)), (filter.Subject, nameof(filter.Subject)) })
+        {
+            if (value is not null && value.TrimEnd('.').Length == 0)
+            {
+                throw new ArgumentException($"EventFilter.{name} is '{value}', which matches no event; use null to match every {name.ToLowerInvariant()}.", nameof(filter));
+            }
+        }
+
+        return filter.TypePrefix is { } prefix && prefix.EndsWith('.') ? filter with { TypePrefix = prefix.TrimEnd('.') } : filter;
     }
 
     /// <inheritdoc />

@@ -26,9 +26,11 @@ internal static class Connections
         try
         {
             connection.Open();
+            // The writer keeps 16 MiB of pages cached and trims the WAL back to 64 MiB after a checkpoint, so a
+            // burst of writes does not leave a huge WAL file behind.
             var busy = (long)Math.Ceiling(options.BusyTimeout.TotalMilliseconds);
             var pragmas = writer
-                ? $"PRAGMA busy_timeout = {busy}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {(options.FlushEveryCommit ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384;"
+                ? $"PRAGMA busy_timeout = {busy}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {(options.FlushEveryCommit ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA journal_size_limit = 67108864;"
                 : $"PRAGMA busy_timeout = {busy}; PRAGMA query_only = ON; PRAGMA foreign_keys = ON;";
             Execute(connection, pragmas);
             if (writer && options.MaxDatabaseSizeBytes is { } maxBytes)

@@ -109,10 +109,24 @@ public abstract class EventLogContractTests : StorageContractTestBase
     }
 
     [Fact]
+    public async Task ReadAsync_TypePrefixWithTrailingDot_MeansTheSamePrefix()
+    {
+        await SeedAsync();
+
+        var events = await Log.ReadAsync(0, 100, new EventFilter(TypePrefix: "mailbox."));
+
+        Assert.Equal([1L, 3L, 5L, 6L], events.Select(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task ReadAsync_BadArguments_Throw()
     {
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Log.ReadAsync(-1, 10));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Log.ReadAsync(0, 0));
+        var emptyTenant = await Assert.ThrowsAnyAsync<ArgumentException>(() => Log.ReadAsync(0, 10, new EventFilter(Tenant: "")));
+        Assert.Contains("Tenant", emptyTenant.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Log.ReadAsync(0, 10, new EventFilter(TypePrefix: ".")));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Log.ReadAsync(0, 10, new EventFilter(Subject: "")));
     }
 
     [Fact]
