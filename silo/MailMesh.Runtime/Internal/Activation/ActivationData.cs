@@ -32,7 +32,7 @@ internal sealed partial class ActivationData
         ClassInfo = classInfo;
         Runtime = runtime;
         Scheduler = new TurnScheduler(this, classInfo.IsReentrant, runtime.Options.MaxWorkItemsPerBatch,
-            new SystemTurn("OnActivateAsync", static a => a.ActivateAsync()));
+            new SystemTurn(grainId, "OnActivateAsync", static a => a.ActivateAsync()));
         LastActive = runtime.TimeProvider.GetTimestamp();
     }
 
@@ -117,7 +117,7 @@ internal sealed partial class ActivationData
     /// <summary>Asks for deactivation once the running turns are done (and, with <paramref name="drainQueue"/>, the
     /// queued ones too). False when the activation is already ending or <paramref name="condition"/> is false.</summary>
     public bool RequestDeactivation(DeactivationReason reason, bool drainQueue, Func<bool>? condition = null, bool afterPending = false) =>
-        Scheduler.TrySetExclusive(new SystemTurn("OnDeactivateAsync", a => a.DeactivateAsync(reason)), drainQueue, condition, afterPending);
+        Scheduler.TrySetExclusive(new SystemTurn(GrainId, "OnDeactivateAsync", a => a.DeactivateAsync(reason)), drainQueue, condition, afterPending);
 
     private async Task DeactivateAsync(DeactivationReason reason)
     {

@@ -1,10 +1,13 @@
+using MailMesh.Runtime.Internal.Scheduling;
 using MailMesh.Runtime.Invocation;
 
 namespace MailMesh.Runtime.Internal.Calls;
 
 /// <summary>One link of the chain of grain turns a call is made from: the grain, what it runs, and the turn that
-/// called it. Flows with the async control flow of the turn (an <see cref="AsyncLocal{T}"/>).</summary>
-internal sealed class CallChain
+/// called it. Every <see cref="Scheduling.Turn"/> is a link. Grain code finds its own link through its activation's
+/// scheduler (the one turn that may run there) or, for turns that may interleave, an <see cref="AsyncLocal{T}"/>
+/// that flows with the turn's async control flow.</summary>
+internal class CallChain
 {
     private static readonly AsyncLocal<CallChain?> CurrentLocal = new();
 
@@ -17,11 +20,10 @@ internal sealed class CallChain
     }
 
     /// <summary>The chain of the turn running on this async flow; null outside grains.</summary>
-    public static CallChain? Current
-    {
-        get => CurrentLocal.Value;
-        set => CurrentLocal.Value = value;
-    }
+    public static CallChain? Current => CurrentLocal.Value ?? (SynchronizationContext.Current as TurnScheduler)?.BlockingTurn;
+
+    /// <summary>Sets the link of an interleaving turn for its async flow (null to clear on the worker thread).</summary>
+    public static void SetInterleaved(CallChain? link) => CurrentLocal.Value = link;
 
     public GrainId Grain { get; }
 

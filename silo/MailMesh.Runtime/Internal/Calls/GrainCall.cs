@@ -11,7 +11,6 @@ namespace MailMesh.Runtime.Internal.Calls;
 internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TResult>, IValueTaskSource, IDeferredSignal
 {
     private readonly GrainRequest<TResult> _request;
-    private readonly CallChain? _caller;
     private readonly GrainId _target;
     private readonly long _deadline;
     private readonly TimeSpan _timeout;
@@ -24,15 +23,13 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
     private int _answered;
 
     public GrainCall(GrainRequest<TResult> request, GrainId target, CallChain? caller, long deadline, TimeSpan timeout)
+        : base(target, request.Method.Name, request.Method.IsReadOnly, caller)
     {
         _request = request;
         _target = target;
-        _caller = caller;
         _deadline = deadline;
         _timeout = timeout;
     }
-
-    public override bool IsReadOnly => _request.Method.IsReadOnly;
 
     public override bool IsAlwaysInterleave => _request.Method.IsAlwaysInterleave;
 
@@ -51,7 +48,12 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
         }
 
         _activation = activation;
-        CallChain.Current = new CallChain(activation.GrainId, _request.Method.Name, _request.Method.IsReadOnly, _caller);
+        var interleaves = activation.Scheduler.MayInterleave(this);
+        if (interleaves)
+        {
+            SetInterleaved(this);
+        }
+
         try
         {
             var pending = _request.InvokeAsync(activation.Instance!);
@@ -73,7 +75,10 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
         }
         finally
         {
-            CallChain.Current = null;
+            if (interleaves)
+            {
+                SetInterleaved(null);
+            }
         }
     }
 

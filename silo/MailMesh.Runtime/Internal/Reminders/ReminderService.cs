@@ -130,7 +130,7 @@ internal sealed class ReminderService : IAsyncDisposable
     {
         var status = new TickStatus(row.FirstDue, row.Period, tick);
         var name = row.Name;
-        var turn = new SystemTurn($"reminder '{name}'", activation =>
+        var turn = new SystemTurn(row.Grain, $"reminder '{name}'", activation =>
         {
             if (activation.Instance is not IRemindable remindable)
             {

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using MailMesh.Runtime.Internal.Activation;
-using MailMesh.Runtime.Internal.Calls;
 
 namespace MailMesh.Runtime.Internal.Scheduling;
 
@@ -13,7 +12,8 @@ internal sealed class SystemTurn : Turn
     private ActivationData? _activation;
     private ConfiguredTaskAwaitable.ConfiguredTaskAwaiter _awaiter;
 
-    public SystemTurn(string name, Func<ActivationData, Task> body, Action<Exception>? onRejected = null)
+    public SystemTurn(GrainId grain, string name, Func<ActivationData, Task> body, Action<Exception>? onRejected = null)
+        : base(grain, name, isReadOnly: false, caller: null)
     {
         Name = name;
         _body = body;
@@ -28,7 +28,6 @@ internal sealed class SystemTurn : Turn
     public override void Start(ActivationData activation)
     {
         _activation = activation;
-        CallChain.Current = new CallChain(activation.GrainId, Name, isReadOnly: false, caller: null);
         try
         {
             var task = _body(activation);
@@ -47,10 +46,6 @@ internal sealed class SystemTurn : Turn
             activation.Runtime.Log.SystemTurnFailed(activation.GrainId, Name, e);
             activation.Scheduler.TurnEnded(this);
             _done.TrySetResult();
-        }
-        finally
-        {
-            CallChain.Current = null;
         }
     }
 

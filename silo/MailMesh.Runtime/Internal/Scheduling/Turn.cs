@@ -1,13 +1,16 @@
 using MailMesh.Runtime.Internal.Activation;
+using MailMesh.Runtime.Internal.Calls;
 
 namespace MailMesh.Runtime.Internal.Scheduling;
 
 /// <summary>A unit of work for an activation: a grain call, a timer or reminder tick, activation or deactivation.
 /// Started on the activation's scheduler; reports its end through <see cref="TurnScheduler.TurnEnded"/>.</summary>
-internal abstract class Turn
+internal abstract class Turn : CallChain
 {
-    /// <summary>May run alongside other read-only turns.</summary>
-    public virtual bool IsReadOnly => false;
+    protected Turn(GrainId grain, string method, bool isReadOnly, CallChain? caller)
+        : base(grain, method, isReadOnly, caller)
+    {
+    }
 
     /// <summary>May run alongside anything (except exclusive turns).</summary>
     public virtual bool IsAlwaysInterleave => false;

@@ -20,6 +20,7 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
     private bool _exclusiveDrainsQueue;
     private bool _exclusiveRunning;
     private int _runningBlocking;
+    private Turn? _blockingTurn;
     private int _runningReadOnly;
     private bool _scheduled;
     private bool _closed;
@@ -31,6 +32,14 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
         _batchSize = batchSize;
         _exclusive = activationTurn;
     }
+
+    /// <summary>The one running turn that excludes every other (a non-interleaving turn of a non-reentrant grain, or
+    /// an exclusive turn); null when none. Read on the activation's thread only.</summary>
+    public Turn? BlockingTurn => _blockingTurn;
+
+    /// <summary>Whether <paramref name="turn"/> may run alongside other turns (so its grain code cannot find its chain
+    /// link through <see cref="BlockingTurn"/>).</summary>
+    public bool MayInterleave(Turn turn) => _reentrant || turn.IsAlwaysInterleave || turn.IsReadOnly;
 
     /// <summary>Queues a turn; false when the activation is closed (the caller finds the grain's new activation).</summary>
     public bool TryEnqueue(Turn turn)
@@ -151,6 +160,11 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
         lock (_lock)
         {
             _running.Remove(turn);
+            if (ReferenceEquals(turn, _blockingTurn))
+            {
+                _blockingTurn = null;
+            }
+
             if (ReferenceEquals(turn, _exclusive))
             {
                 _exclusive = null;
@@ -219,6 +233,15 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
                 else
                 {
                     turn!.Start(_activation);
+                }
+
+                if (CompletionBatch.HasPending)
+                {
+                    // Answer callers now, outside this activation's context: a caller's next call can then join this
+                    // very batch instead of waiting for another thread-pool dispatch.
+                    SetSynchronizationContext(previous);
+                    CompletionBatch.Flush();
+                    SetSynchronizationContext(this);
                 }
             }
         }
@@ -299,6 +322,7 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
             {
                 _exclusiveRunning = true;
                 turn = _exclusive;
+                _blockingTurn = turn;
                 _running.Add(turn);
                 return true;
             }
@@ -336,6 +360,7 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
             else if (!_reentrant)
             {
                 _runningBlocking++;
+                _blockingTurn = turn;
             }
 
             return true;
