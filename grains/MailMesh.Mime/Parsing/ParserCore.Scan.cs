@@ -120,7 +120,7 @@ internal sealed partial class ParserCore
             }
 
             var line = span[pos..next];
-            if (line.IndexOfAnyExcept((byte)'\r', (byte)'\n') < 0)
+            if (line[0] is (byte)'\r' or (byte)'\n' && line.IndexOfAnyExcept((byte)'\r', (byte)'\n') < 0)
             {
                 bodyStart = next;
                 blockEnd = next;
