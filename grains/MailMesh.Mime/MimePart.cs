@@ -89,6 +89,16 @@ public class MimePart : MimeEntity
         return Charsets.Decode(buffer.WrittenSpan, ContentType.Charset);
     }
 
+    /// <summary>
+    /// Replaces the content with decoded bytes, transfer-encoding them as <paramref name="encoding"/> or,
+    /// when null, as <see cref="Writing.ContentEncoder.Choose"/> picks (7bit, 8bit if allowed, QP or base64).
+    /// </summary>
+    public void SetContent(ReadOnlySpan<byte> decoded, ContentEncoding? encoding = null, bool allow8Bit = false)
+    {
+        var chosen = encoding ?? Writing.ContentEncoder.Choose(decoded, IsText, allow8Bit);
+        SetEncodedContent(Writing.ContentEncoder.Encode(decoded, chosen), chosen);
+    }
+
     /// <summary>Replaces the content with already-encoded bytes in the given transfer encoding.</summary>
     public void SetEncodedContent(ReadOnlyMemory<byte> encoded, ContentEncoding encoding)
     {

@@ -198,4 +198,35 @@ public sealed class WriterTests
 
         Assert.Equal(TestMessages.Crlf(TestMessages.Nested), ms.ToArray());
     }
+
+    [Fact]
+    public void WriteTo_Without8BitMime_ReencodesEightBitParts()
+    {
+        var bytes = Encoding.UTF8.GetBytes("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n\u00ff\u00fe\r\n--b--\r\n");
+        var message = MimeMessage.Parse(bytes);
+
+        var downgraded = message.ToBytes(new FormatOptions { Allow8Bit = false });
+
+        Assert.True(Ascii.IsValid(downgraded));
+        var reparsed = MimeMessage.Parse(downgraded);
+        var parts = ((Multipart)reparsed.Body).Children.Cast<MimePart>().ToList();
+        Assert.Equal(ContentEncoding.QuotedPrintable, parts[0].ContentTransferEncoding);
+        Assert.Equal("Grüße", parts[0].GetText());
+        Assert.Equal(ContentEncoding.Base64, parts[1].ContentTransferEncoding);
+        Assert.Equal(Encoding.UTF8.GetBytes("\u00ff\u00fe"), parts[1].GetDecodedBytes());
+        Assert.Equal(bytes, message.ToBytes());
+    }
+
+    [Fact]
+    public void SetContent_ParsedPart_IsEncodedAndWritten()
+    {
+        var message = TestMessages.Parse(TestMessages.Nested);
+        var pdf = (MimePart)((Multipart)message.Body).Children[1];
+
+        pdf.SetContent(new byte[] { 1, 2, 3, 4 });
+
+        var reparsed = MimeMessage.Parse(message.ToBytes());
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, ((MimePart)((Multipart)reparsed.Body).Children[1]).GetDecodedBytes());
+        Assert.Equal("Hello plain", reparsed.TextBody);
+    }
 }

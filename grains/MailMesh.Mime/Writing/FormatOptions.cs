@@ -13,6 +13,13 @@ public sealed record FormatOptions
     public bool International { get; init; }
 
     /// <summary>
+    /// The server accepts 8BITMIME. When false, leaf parts whose content is 8-bit (or has lines over
+    /// 998 bytes) are re-encoded on output, text as quoted-printable and anything else as base64,
+    /// with their Content-Transfer-Encoding rewritten; the message object is not changed.
+    /// </summary>
+    public bool Allow8Bit { get; init; } = true;
+
+    /// <summary>
     /// Convert every bare LF or CR in the output (also in unchanged parsed bytes) to CRLF, as SMTP DATA requires.
     /// Off by default so that parse-then-write is byte-identical.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using MailMesh.Mime.Encodings;
 using MailMesh.Mime.Headers;
 
 namespace MailMesh.Mime.Writing;
@@ -96,6 +97,16 @@ public static class MimeWriter
             }
 
             var entity = (MimeEntity)item;
+            if (!options.Allow8Bit && entity is MimePart leaf && NeedsDowngrade(leaf))
+            {
+                foreach (var segment in Downgraded(leaf, options))
+                {
+                    yield return segment;
+                }
+
+                continue;
+            }
+
             foreach (var h in HeaderSegments(entity.Headers, options))
             {
                 yield return h;
@@ -119,6 +130,47 @@ public static class MimeWriter
                     throw new InvalidOperationException($"unknown entity type {entity.GetType().Name}");
             }
         }
+    }
+
+    private static bool NeedsDowngrade(MimePart part)
+    {
+        if (part.ContentTransferEncoding is ContentEncoding.Base64 or ContentEncoding.QuotedPrintable or ContentEncoding.UUEncode)
+        {
+            return false;
+        }
+
+        var content = part.RawContent.Span;
+        if (!Ascii.IsValid(content))
+        {
+            return true;
+        }
+
+        var line = 0;
+        foreach (var b in content)
+        {
+            line = b == (byte)'\n' ? 0 : line + 1;
+            if (line > 998)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IEnumerable<ReadOnlyMemory<byte>> Downgraded(MimePart part, FormatOptions options)
+    {
+        var encoding = part.IsText || part.ContentType.MediaType == "message" ? ContentEncoding.QuotedPrintable : ContentEncoding.Base64;
+        foreach (var h in part.Headers)
+        {
+            if (!h.NameEquals("Content-Transfer-Encoding"))
+            {
+                yield return FormatHeader(h, options);
+            }
+        }
+
+        yield return Encoding.ASCII.GetBytes("Content-Transfer-Encoding: " + ContentEncodings.ToHeaderValue(encoding) + "\r\n\r\n");
+        yield return ContentEncoder.Encode(part.RawContent.Span, encoding);
     }
 
     private static IEnumerable<ReadOnlyMemory<byte>> HeaderSegments(HeaderList headers, FormatOptions options)
