@@ -32,6 +32,9 @@ public abstract class SieveDefinition
     /// <summary>How many positional arguments are required; optional ones are leading (e.g. hasflag's variable list).</summary>
     public int MinPositional { get; protected init; }
 
+    /// <summary>What each positional argument means ("header names", "key list"), for error messages.</summary>
+    public IReadOnlyList<string> PositionalNames { get; protected init; } = [];
+
     /// <summary>True when optional positionals are the trailing ones (deleteheader's value patterns), not the leading ones.</summary>
     public bool OptionalPositionalsTrailing { get; protected init; }
 

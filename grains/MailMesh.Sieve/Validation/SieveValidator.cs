@@ -155,7 +155,7 @@ internal sealed class SieveValidator
         if (definition is null)
         {
             _context.Error(command.Position, _language.FindTest(command.Name) is not null
-                ? $"'{command.Name}' is a test, not a command: expected a command such as keep, fileinto or if"
+                ? $"cannot use test '{command.Name}' as a command: expected a command such as keep, fileinto or if"
                 : $"unknown command '{command.Name}'");
         }
         else
@@ -200,7 +200,7 @@ internal sealed class SieveValidator
         if (definition is null)
         {
             _context.Error(test.Position, _language.FindCommand(test.Name) is not null
-                ? $"'{test.Name}' is a command, not a test: expected a test such as header, address or allof"
+                ? $"cannot use command '{test.Name}' as a test: expected a test such as header, address or allof"
                 : $"unknown test '{test.Name}'");
             return;
         }
@@ -238,7 +238,7 @@ internal sealed class SieveValidator
         switch (rule)
         {
             case SieveTestRule.None when node.Tests.Count > 0 || node.HasTestList:
-                _context.Error(node.Tests.Count > 0 ? node.Tests[0].Position : node.Position, $"{what} '{node.Name}' does not take a test");
+                _context.Error(node.Tests.Count > 0 ? node.Tests[0].Position : node.Position, $"the {node.Name} {what} accepts no sub-tests, but one was specified");
                 return false;
             case SieveTestRule.One when node.HasTestList || node.Tests.Count != 1:
                 _context.Error(node.Position, $"{what} '{node.Name}' expects exactly one test{(node.HasTestList ? ", not a test list" : string.Empty)}");
@@ -327,7 +327,8 @@ internal sealed class SieveValidator
         {
             var range = definition.MinPositional == expected.Count ? $"{expected.Count}" : $"{definition.MinPositional} to {expected.Count}";
             var position = positional.Count > expected.Count ? positional[expected.Count].Position : node.Position;
-            _context.Error(position, $"the {node.Name} {what} expects {range} positional argument(s) ({string.Join(", ", expected.Select(Describe))}), but {positional.Count} were given");
+            var described = string.Join(", ", expected.Select((k, i) => i < definition.PositionalNames.Count ? $"{definition.PositionalNames[i]}: {Describe(k)}" : Describe(k)));
+            _context.Error(position, $"the {node.Name} {what} requires {range} positional argument(s) ({described}), but {positional.Count} were given");
             return new SieveArguments(tags, groups, positional);
         }
         else
@@ -339,7 +340,8 @@ internal sealed class SieveValidator
                 var kind = expected[p + offset];
                 if (!Accepts(kind, positional[p]))
                 {
-                    _context.Error(positional[p].Position, $"the {node.Name} {what} expects a {Describe(kind)} as positional argument {p + 1}, but a {positional[p].Describe()} was found");
+                    var meaning = p + offset < definition.PositionalNames.Count ? $" ({definition.PositionalNames[p + offset]})" : string.Empty;
+                    _context.Error(positional[p].Position, $"the {node.Name} {what} expects a {Describe(kind)} as positional argument {p + 1}{meaning}, but a {positional[p].Describe()} was found");
                     return new SieveArguments(tags, groups, positional);
                 }
             }

@@ -60,21 +60,21 @@ public sealed class SieveValidatorTests
     public void Compile_WrongPositionalType_SaysWhatWasExpected()
     {
         var error = SingleError("if header :is 12 \"x\" { keep; }");
-        Assert.Contains("expects a string list as positional argument 1, but a number was found", error.Message, StringComparison.Ordinal);
+        Assert.Contains("expects a string list as positional argument 1 (header names), but a number was found", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Compile_MissingArguments_SaysHowManyAreExpected()
     {
         var error = SingleError("redirect;");
-        Assert.Contains("expects 1 positional argument(s) (string), but 0 were given", error.Message, StringComparison.Ordinal);
+        Assert.Contains("requires 1 positional argument(s) (address: string), but 0 were given", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Compile_StringListWhereStringExpected_IsRefused()
     {
         var error = SingleError("redirect [\"a@example.org\", \"b@example.org\"];");
-        Assert.Contains("expects a string as positional argument 1, but a string list was found", error.Message, StringComparison.Ordinal);
+        Assert.Contains("expects a string as positional argument 1 (address), but a string list was found", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class SieveValidatorTests
     public void Compile_TestUsedAsCommand_SaysSo()
     {
         var error = SingleError("header \"subject\" \"x\";");
-        Assert.Contains("is a test, not a command", error.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot use test 'header' as a command", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

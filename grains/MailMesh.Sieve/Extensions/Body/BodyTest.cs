@@ -13,6 +13,7 @@ internal sealed partial class BodyTest : SieveMatchingTest
     public BodyTest()
         : base("body", "body", SieveArgumentKind.StringList)
     {
+        PositionalNames = ["key list"];
         AddTag(new SieveTagDefinition("raw", null, null, "transform"));
         AddTag(new SieveTagDefinition("content", SieveArgumentKind.StringList, null, "transform"));
         AddTag(new SieveTagDefinition("text", null, null, "transform"));

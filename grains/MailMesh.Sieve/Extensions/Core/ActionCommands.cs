@@ -57,6 +57,7 @@ internal sealed class RedirectCommand : SieveCommandDefinition
     public RedirectCommand()
         : base("redirect", null, SieveArgumentKind.String)
     {
+        PositionalNames = ["address"];
     }
 
     public override void Validate(SieveValidationContext context, SieveNode node)
@@ -90,6 +91,7 @@ internal sealed class FileIntoCommand : SieveCommandDefinition
     public FileIntoCommand()
         : base("fileinto", "fileinto", SieveArgumentKind.String)
     {
+        PositionalNames = ["mailbox"];
     }
 
     public override void Validate(SieveValidationContext context, SieveNode node)

@@ -10,6 +10,7 @@ internal sealed class RequireCommand : SieveCommandDefinition
     public RequireCommand()
         : base("require", null, SieveArgumentKind.StringList)
     {
+        PositionalNames = ["capabilities"];
     }
 
     public override void Execute(SieveRuntime runtime, SieveCommandNode command)

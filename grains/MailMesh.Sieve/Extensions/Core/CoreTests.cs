@@ -63,6 +63,7 @@ internal sealed class ExistsTest : SieveTestDefinition
     public ExistsTest()
         : base("exists", null, SieveArgumentKind.StringList)
     {
+        PositionalNames = ["header names"];
     }
 
     public override void Validate(SieveValidationContext context, SieveNode node) => HeaderNames.Check(context, node, 0);
@@ -77,6 +78,7 @@ internal sealed class SizeTest : SieveTestDefinition
     public SizeTest()
         : base("size", null, SieveArgumentKind.Number)
     {
+        PositionalNames = ["limit"];
         AddTag(new SieveTagDefinition("over", null, null, "size"));
         AddTag(new SieveTagDefinition("under", null, null, "size"));
     }
@@ -103,6 +105,7 @@ internal sealed class HeaderTest : SieveMatchingTest
     public HeaderTest()
         : base("header", null, SieveArgumentKind.StringList, SieveArgumentKind.StringList)
     {
+        PositionalNames = ["header names", "key list"];
         AddTags(MessageValues.IndexTags);
     }
 
@@ -131,6 +134,7 @@ internal sealed class AddressTest : SieveMatchingTest
     public AddressTest()
         : base("address", null, SieveArgumentKind.StringList, SieveArgumentKind.StringList)
     {
+        PositionalNames = ["header list", "key list"];
         AddTags(MessageValues.AddressPartTags);
         AddTags(MessageValues.IndexTags);
     }
@@ -161,6 +165,7 @@ internal sealed class EnvelopeTest : SieveMatchingTest
     public EnvelopeTest()
         : base("envelope", "envelope", SieveArgumentKind.StringList, SieveArgumentKind.StringList)
     {
+        PositionalNames = ["envelope part", "key list"];
         AddTags(MessageValues.AddressPartTags);
     }
 

@@ -20,6 +20,7 @@ internal sealed class DateTest : SieveMatchingTest
             : new[] { SieveArgumentKind.String, SieveArgumentKind.String, SieveArgumentKind.StringList })
     {
         _current = current;
+        PositionalNames = current ? ["date part", "key list"] : ["header name", "date part", "key list"];
         AddTag(new SieveTagDefinition("zone", SieveArgumentKind.String, null, "zone"));
         if (!current)
         {

@@ -13,6 +13,7 @@ internal sealed class AddHeaderCommand : SieveCommandDefinition
     public AddHeaderCommand()
         : base("addheader", "editheader", SieveArgumentKind.String, SieveArgumentKind.String)
     {
+        PositionalNames = ["field name", "value"];
         AddTag(new SieveTagDefinition("last"));
     }
 
@@ -59,6 +60,7 @@ internal sealed class DeleteHeaderCommand : SieveCommandDefinition
     public DeleteHeaderCommand()
         : base("deleteheader", "editheader", SieveArgumentKind.String, SieveArgumentKind.StringList)
     {
+        PositionalNames = ["field name", "value patterns"];
         MinPositional = 1;
         OptionalPositionalsTrailing = true;
         AddTags(SieveMatcher.Tags);

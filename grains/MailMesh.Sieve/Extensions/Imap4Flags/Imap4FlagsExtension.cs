@@ -33,6 +33,7 @@ internal sealed class FlagCommand : SieveCommandDefinition
     public FlagCommand(string name)
         : base(name, "imap4flags", SieveArgumentKind.String, SieveArgumentKind.StringList)
     {
+        PositionalNames = ["variable name", "flag list"];
         MinPositional = 1;
     }
 
@@ -81,6 +82,7 @@ internal sealed class HasFlagTest : SieveMatchingTest
     public HasFlagTest()
         : base("hasflag", "imap4flags", SieveArgumentKind.StringList, SieveArgumentKind.StringList)
     {
+        PositionalNames = ["variable list", "flag list"];
         MinPositional = 1;
     }
 

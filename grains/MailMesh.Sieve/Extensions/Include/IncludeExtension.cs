@@ -10,6 +10,7 @@ internal sealed class IncludeCommand : SieveCommandDefinition
     public IncludeCommand()
         : base("include", "include", SieveArgumentKind.String)
     {
+        PositionalNames = ["script name"];
         AddTag(new SieveTagDefinition("personal", null, null, "location"));
         AddTag(new SieveTagDefinition("global", null, null, "location"));
         AddTag(new SieveTagDefinition("once"));
@@ -56,6 +57,7 @@ internal sealed class GlobalCommand : SieveCommandDefinition
     public GlobalCommand()
         : base("global", "include", SieveArgumentKind.StringList)
     {
+        PositionalNames = ["variable names"];
     }
 
     public override void Validate(SieveValidationContext context, SieveNode node)

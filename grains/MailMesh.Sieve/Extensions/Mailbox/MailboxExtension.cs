@@ -10,6 +10,7 @@ internal sealed class MailboxExistsTest : SieveTestDefinition
     public MailboxExistsTest()
         : base("mailboxexists", "mailbox", SieveArgumentKind.StringList)
     {
+        PositionalNames = ["mailbox names"];
     }
 
     public override bool Evaluate(SieveRuntime runtime, SieveTestNode test)

@@ -10,6 +10,7 @@ internal sealed class RejectCommand : SieveCommandDefinition
     public RejectCommand(string name)
         : base(name, name, SieveArgumentKind.String)
     {
+        PositionalNames = ["reason"];
     }
 
     public override void Execute(SieveRuntime runtime, SieveCommandNode command)

@@ -18,6 +18,7 @@ internal sealed class ScoreTest : SieveMatchingTest
     public ScoreTest(string name, string extension)
         : base(name, extension, SieveArgumentKind.String)
     {
+        PositionalNames = ["value"];
         _virus = name == "virustest";
         if (!_virus)
         {

@@ -17,6 +17,7 @@ internal sealed class VacationCommand : SieveCommandDefinition
     public VacationCommand()
         : base("vacation", "vacation", SieveArgumentKind.String)
     {
+        PositionalNames = ["reason"];
         AddTag(new SieveTagDefinition("days", SieveArgumentKind.Number, null, "period"));
         AddTag(new SieveTagDefinition("seconds", SieveArgumentKind.Number, "vacation-seconds", "period"));
         AddTag(new SieveTagDefinition("subject", SieveArgumentKind.String));

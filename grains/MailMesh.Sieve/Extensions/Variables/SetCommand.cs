@@ -14,6 +14,7 @@ internal sealed class SetCommand : SieveCommandDefinition
     public SetCommand()
         : base("set", "variables", SieveArgumentKind.String, SieveArgumentKind.String)
     {
+        PositionalNames = ["name", "value"];
         AddTag(new SieveTagDefinition("lower", null, null, "case"));
         AddTag(new SieveTagDefinition("upper", null, null, "case"));
         AddTag(new SieveTagDefinition("lowerfirst", null, null, "firstcase"));

@@ -10,6 +10,7 @@ internal sealed class StringTest : SieveMatchingTest
     public StringTest()
         : base("string", "variables", SieveArgumentKind.StringList, SieveArgumentKind.StringList)
     {
+        PositionalNames = ["source", "key list"];
     }
 
     protected override IEnumerable<string> Values(SieveRuntime runtime, Parsing.SieveTestNode test)
