@@ -15,7 +15,10 @@ public sealed partial class ImapClient
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(pattern);
         using var scope = BeginOperation("LIST", ImapSessionState.Authenticated, ImapSessionState.Selected);
-        var builder = Command("LIST").Atom("LIST").QuotedOrLiteral(reference).QuotedOrLiteral(pattern);
+        var utf8 = _enabled.Contains("UTF8=ACCEPT");
+        var builder = Command("LIST").Atom("LIST")
+            .QuotedOrLiteral(utf8 ? reference : ImapUtf7.Encode(reference))
+            .QuotedOrLiteral(utf8 ? pattern : ImapUtf7.Encode(pattern));
         var returns = new List<string>();
         if (Capabilities.SpecialUse && Capabilities.ListExtended)
         {

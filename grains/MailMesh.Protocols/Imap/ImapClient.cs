@@ -102,8 +102,8 @@ public sealed partial class ImapClient : IAsyncDisposable
             }
             catch (Exception e) when (e is MailProtocolException or MailCommandException or OperationCanceledException)
             {
-                // LOGOUT is a courtesy: a failure has already been logged by Break and changes nothing here.
-                ImapLog.CommandCompleted(_logger, "LOGOUT", ImapResponseStatus.No, e.Message);
+                // LOGOUT is a courtesy on the way out; the connection is closed below either way.
+                ImapLog.LogoutFailed(_logger, _options.Host, e.Message);
             }
         }
 

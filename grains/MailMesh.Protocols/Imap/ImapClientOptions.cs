@@ -65,9 +65,9 @@ public sealed class ImapClientOptions
             throw new ArgumentException($"ImapClientOptions.Port {Port} is not a TCP port (1-65535, or 0 for the default).", nameof(Port));
         }
 
-        if (FetchBatchSize < 1 || MaxPipelinedCommands < 1 || ReadBufferSize < 1024 || MaxLineLength < ReadBufferSize && MaxLineLength < 1024)
+        if (FetchBatchSize < 1 || MaxPipelinedCommands < 1 || ReadBufferSize < 1024 || MaxLineLength < 1024 || MaxLiteralSize < 1 || MaxNestingDepth < 1)
         {
-            throw new ArgumentException("ImapClientOptions: FetchBatchSize and MaxPipelinedCommands must be at least 1, ReadBufferSize at least 1024 bytes.");
+            throw new ArgumentException("ImapClientOptions: FetchBatchSize, MaxPipelinedCommands, MaxLiteralSize and MaxNestingDepth must be at least 1, ReadBufferSize and MaxLineLength at least 1024 bytes.");
         }
 
         if (IdleRefreshInterval <= TimeSpan.Zero || IdleRefreshInterval >= TimeSpan.FromMinutes(29))

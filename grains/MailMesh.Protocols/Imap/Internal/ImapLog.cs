@@ -27,4 +27,7 @@ internal static partial class ImapLog
 
     [LoggerMessage(EventId = 4107, Level = LogLevel.Debug, Message = "IMAP IDLE on {Mailbox} re-issued after {Interval}")]
     public static partial void IdleRefreshed(ILogger logger, string mailbox, TimeSpan interval);
+
+    [LoggerMessage(EventId = 4108, Level = LogLevel.Debug, Message = "IMAP LOGOUT from {Host} failed while disposing: {Reason}")]
+    public static partial void LogoutFailed(ILogger logger, string host, string reason);
 }
