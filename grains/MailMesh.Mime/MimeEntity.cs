@@ -18,7 +18,11 @@ public abstract class MimeEntity
     /// <summary>The entity's header fields.</summary>
     public HeaderList Headers { get; }
 
-    /// <summary>The content type (text/plain, or message/rfc822 inside a digest, when absent or unusable).</summary>
+    /// <summary>
+    /// The content type as parsed (text/plain, or message/rfc822 inside a digest, when absent or
+    /// unusable). It is read once at parse time: replacing the Content-Type field in
+    /// <see cref="Headers"/> changes the output, not this object or the entity's kind.
+    /// </summary>
     public ContentType ContentType { get; }
 
     /// <summary>The Content-Disposition field, if any.</summary>
