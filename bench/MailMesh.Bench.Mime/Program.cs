@@ -16,6 +16,11 @@ for (var i = 0; i < args.Length; i++)
     {
         peer = false;
     }
+    else if (args[i] == "--alloc")
+    {
+        Allocations.Run(Workloads.LoadCorpus(Workloads.FindRepoRoot()));
+        return;
+    }
     else if (args[i] == "--profile")
     {
         Profile.Run(Workloads.LoadCorpus(Workloads.FindRepoRoot()));
