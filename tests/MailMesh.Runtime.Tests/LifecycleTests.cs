@@ -78,6 +78,22 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task IdleActivation_WithRunningTimer_IsStillDeactivated()
+    {
+        var probe = new Probe();
+        var time = new ManualTimeProvider();
+        await using var silo = await TestSilo.StartInMemoryAsync(probe, time);
+        var grain = silo.GrainFactory.GetGrain<ILifecycleGrain>("t1/ticking");
+        await grain.StartTimer(TimeSpan.FromMinutes(1));
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        await probe.WhenRecorded("tick:t1/ticking:1").Within("the first tick");
+        time.Advance(TimeSpan.FromMinutes(14));
+
+        await probe.WhenRecorded("deactivate:t1/ticking:IdleTimeout").Within("idle deactivation despite the timer");
+    }
+
+    [Fact]
     public async Task Reminder_WhenDue_ActivatesGrainAndIsDelivered()
     {
         var probe = new Probe();

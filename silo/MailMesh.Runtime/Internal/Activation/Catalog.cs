@@ -56,6 +56,12 @@ internal sealed class Catalog
         Remove(activation);
         foreach (var turn in queued)
         {
+            if (!turn.KeepsAlive)
+            {
+                // A timer tick belongs to the activation that ended; it must not start a new one.
+                continue;
+            }
+
             try
             {
                 Dispatch(activation.GrainId, turn);

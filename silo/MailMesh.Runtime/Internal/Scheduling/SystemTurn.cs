@@ -12,15 +12,18 @@ internal sealed class SystemTurn : Turn
     private ActivationData? _activation;
     private ConfiguredTaskAwaitable.ConfiguredTaskAwaiter _awaiter;
 
-    public SystemTurn(GrainId grain, string name, Func<ActivationData, Task> body, Action<Exception>? onRejected = null)
+    public SystemTurn(GrainId grain, string name, Func<ActivationData, Task> body, Action<Exception>? onRejected = null, bool keepsAlive = true)
         : base(grain, name, isReadOnly: false, caller: null)
     {
+        KeepsAlive = keepsAlive;
         Name = name;
         _body = body;
         _onRejected = onRejected;
     }
 
     public override string Name { get; }
+
+    public override bool KeepsAlive { get; }
 
     /// <summary>Completes when the turn has run (faults are handled by the body itself).</summary>
     public Task Completion => _done.Task;

@@ -15,6 +15,9 @@ internal abstract class Turn : CallChain
     /// <summary>May run alongside anything (except exclusive turns).</summary>
     public virtual bool IsAlwaysInterleave => false;
 
+    /// <summary>Whether finishing it counts as activity for idle deactivation (timer ticks do not).</summary>
+    public virtual bool KeepsAlive => true;
+
     /// <summary>Already answered (timed out): skip it.</summary>
     public virtual bool IsCompleted => false;
 

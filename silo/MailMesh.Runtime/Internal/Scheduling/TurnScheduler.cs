@@ -104,10 +104,33 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
         return true;
     }
 
-    /// <summary>Whether nothing is queued or running; only valid under the lock (inside a
-    /// <see cref="TrySetExclusive"/> condition).</summary>
-    public bool IsIdleUnderLock() =>
-        _running.Count == 0 && _requests.Count == 0 && _continuations.Count == 0 && _exclusive is null && !_closed;
+    /// <summary>Whether no turn that counts as activity (anything but a timer tick) is queued or running; only valid
+    /// under the lock (inside a <see cref="TrySetExclusive"/> condition).</summary>
+    public bool IsIdleUnderLock()
+    {
+        if (_closed || _exclusive is not null)
+        {
+            return false;
+        }
+
+        foreach (var turn in _running)
+        {
+            if (turn.KeepsAlive)
+            {
+                return false;
+            }
+        }
+
+        foreach (var turn in _requests)
+        {
+            if (turn.KeepsAlive && !turn.IsCompleted)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Stops taking turns and returns the ones still queued.</summary>
     public List<Turn> Close()
@@ -189,7 +212,11 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
                 _runningBlocking--;
             }
 
-            _activation.Touch();
+            if (turn.KeepsAlive)
+            {
+                _activation.Touch();
+            }
+
             schedule = !_scheduled && CanRunSomething();
             _scheduled |= schedule;
         }

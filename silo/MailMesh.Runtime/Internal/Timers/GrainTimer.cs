@@ -47,7 +47,7 @@ internal sealed class GrainTimer : IDisposable
             return;
         }
 
-        if (!_activation.Scheduler.TryEnqueue(new SystemTurn(_activation.GrainId, "timer", _ => RunAsync())))
+        if (!_activation.Scheduler.TryEnqueue(new SystemTurn(_activation.GrainId, "timer", _ => RunAsync(), keepsAlive: false)))
         {
             Dispose();
         }
