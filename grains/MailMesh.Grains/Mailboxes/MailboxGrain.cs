@@ -1,9 +1,14 @@
+using MailMesh.Grains.Mailboxes.Sync;
 using MailMesh.Runtime;
 
 namespace MailMesh.Grains.Mailboxes;
 
-/// <summary>A tenant's mailbox. Its sync, rules and sharing build on this life cycle.</summary>
-public sealed class MailboxGrain([PersistentState("mailbox")] IPersistentState<MailboxState> state) : Grain, IMailboxGrain
+/// <summary>A tenant's mailbox: its life cycle, and the sync of its mail source (see docs/adr/sync-01-mailbox-sync.md).
+/// <paramref name="sync"/> is null in silos without <see cref="MailboxSyncServiceCollectionExtensions.AddMailboxSync"/>.</summary>
+public sealed partial class MailboxGrain(
+    [PersistentState("mailbox")] IPersistentState<MailboxState> state,
+    [PersistentState("sync")] IPersistentState<MailboxSyncState> syncState,
+    MailboxSyncServices? sync = null) : Grain, IMailboxGrain, IRemindable
 {
     /// <summary>Longest display name.</summary>
     public const int MaxDisplayNameLength = 200;
@@ -16,7 +21,12 @@ public sealed class MailboxGrain([PersistentState("mailbox")] IPersistentState<M
             // The mailbox was stored but its directory registration did not complete: finish it now.
             await ListInDirectory();
         }
+
+        StartIdleWatcher();
     }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => StopSyncAsync();
 
     /// <inheritdoc />
     public async Task<MailboxInfo> Create(CreateMailbox request)

@@ -1,0 +1,260 @@
+using MailMesh.Grains.Mailboxes.Sync;
+using MailMesh.Protocols.Imap;
+
+namespace MailMesh.Grains.Mailboxes;
+
+/// <summary>The IMAP steps of a run: connect and reconcile folders; per folder reconcile flags and expunges and list
+/// new UIDs; then fetch new messages in batches (blob, then index row, then cursor + events in one state write).</summary>
+public sealed partial class MailboxGrain
+{
+    private string BlobPrefix => "mail/" + GrainKey;
+
+    private async Task<bool> ImapStepAsync(SyncRun run, CancellationToken cancellationToken)
+    {
+        var services = RequireSync();
+        if (run.Client is null)
+        {
+            run.Client = await SourceConnector.ConnectImapAsync(syncState.State.Source!, GrainKey, services, cancellationToken);
+            await ReconcileFoldersAsync(run, run.Client, cancellationToken);
+            return false;
+        }
+
+        if (run.Current is null)
+        {
+            if (!run.PendingFolders.TryDequeue(out var folderId))
+            {
+                await run.Client.LogoutAsync(cancellationToken);
+                return true;
+            }
+
+            run.Current = await PrepareFolderAsync(run, run.Client, folderId, cancellationToken);
+            return false;
+        }
+
+        await FetchBatchAsync(run, run.Client, run.Current, cancellationToken);
+        return false;
+    }
+
+    private async Task ReconcileFoldersAsync(SyncRun run, ImapClient client, CancellationToken cancellationToken)
+    {
+        var source = syncState.State.Source!;
+        var index = RequireSync().Index;
+        var listed = await client.ListAsync("", "*", ImapStatusItems.UidValidity, cancellationToken);
+        var onServer = listed.Where(f => f.CanSelect && FolderFilter.Matches(source.Folders, f.Name)).ToList();
+        var serverNames = onServer.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        var known = syncState.State.Folders;
+        var changed = false;
+        foreach (var cursor in known.Values.Where(c => !serverNames.Contains(c.Name)).ToList())
+        {
+            var knownNames = known.Values.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+            var renamed = cursor.UidValidity == 0 ? null : onServer.FirstOrDefault(f =>
+                !knownNames.Contains(f.Name) && f.Status?.UidValidity == cursor.UidValidity);
+            if (renamed is not null)
+            {
+                await index.RenameFolderAsync(GrainKey, cursor.Id, renamed.Name, cancellationToken);
+                SyncLog.FolderRenamed(Logger, GrainKey, cursor.Name, renamed.Name);
+                RaiseEvent("mailbox.folder_renamed", GrainKey, new { folderId = cursor.Id, from = cursor.Name, to = renamed.Name });
+                cursor.Name = renamed.Name;
+            }
+            else
+            {
+                await index.DeleteFolderAsync(GrainKey, cursor.Id, null, cancellationToken);
+                RaiseEvent("mailbox.folder_deleted", GrainKey, new { folderId = cursor.Id, folder = cursor.Name });
+                known.Remove(cursor.Id);
+            }
+
+            changed = true;
+        }
+
+        var names = known.Values.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var folder in onServer.Where(f => !names.Contains(f.Name)))
+        {
+            var id = "f" + syncState.State.NextFolderNumber++;
+            known[id] = new FolderCursor { Id = id, Name = folder.Name };
+            RaiseEvent("mailbox.folder_created", GrainKey, new { folderId = id, folder = folder.Name });
+            changed = true;
+        }
+
+        if (changed)
+        {
+            await syncState.WriteStateAsync(CancellationToken.None);
+        }
+
+        foreach (var cursor in known.Values.OrderBy(c => c.Name.Equals("INBOX", StringComparison.OrdinalIgnoreCase) ? 0 : 1).ThenBy(c => c.Name, StringComparer.Ordinal))
+        {
+            run.PendingFolders.Enqueue(cursor.Id);
+        }
+    }
+
+    private async Task<FolderWork?> PrepareFolderAsync(SyncRun run, ImapClient client, string folderId, CancellationToken cancellationToken)
+    {
+        if (!syncState.State.Folders.TryGetValue(folderId, out var cursor))
+        {
+            return null;
+        }
+
+        var index = RequireSync().Index;
+        await ApplyPendingAsync(cursor, cancellationToken);
+        ImapSelectResult selected;
+        try
+        {
+            selected = await client.ExamineAsync(cursor.Name, cancellationToken: cancellationToken);
+        }
+        catch (ImapCommandException)
+        {
+            // Deleted on the server since LIST: the next run's folder reconciliation records it.
+            return null;
+        }
+
+        var mailbox = selected.Mailbox;
+        if (cursor.UidValidity != mailbox.UidValidity)
+        {
+            if (cursor.UidValidity != 0)
+            {
+                SyncLog.UidValidityChanged(Logger, GrainKey, cursor.Name, cursor.UidValidity, mailbox.UidValidity);
+                RaiseEvent("mailbox.folder_reset", GrainKey, new { folderId = cursor.Id, folder = cursor.Name, oldUidValidity = cursor.UidValidity, uidValidity = mailbox.UidValidity });
+            }
+
+            // Rows of the old UIDVALIDITY go; rows already written under the new one are upserted again.
+            await index.DeleteFolderAsync(GrainKey, cursor.Id, mailbox.UidValidity, cancellationToken);
+            cursor.UidValidity = mailbox.UidValidity;
+            cursor.LastUid = 0;
+            cursor.HighestModSeq = mailbox.HighestModSeq;
+            cursor.PendingExpunges.Clear();
+            cursor.PendingFlags.Clear();
+            await syncState.WriteStateAsync(CancellationToken.None);
+        }
+        else if (cursor.LastUid > 0)
+        {
+            await ReconcileExistingAsync(run, client, cursor, mailbox, cancellationToken);
+        }
+        else if (cursor.HighestModSeq != mailbox.HighestModSeq)
+        {
+            cursor.HighestModSeq = mailbox.HighestModSeq;
+            await syncState.WriteStateAsync(CancellationToken.None);
+        }
+
+        var found = mailbox.Count == 0 ? [] : await client.UidSearchAsync($"UID {cursor.LastUid + 1}:*", cancellationToken);
+        var newUids = found.Where(u => u > cursor.LastUid).Distinct().Order().ToList();
+        return newUids.Count == 0 ? null : new FolderWork(cursor.Id, newUids);
+    }
+
+    private async Task ReconcileExistingAsync(SyncRun run, ImapClient client, FolderCursor cursor, ImapMailbox mailbox, CancellationToken cancellationToken)
+    {
+        var condStore = client.Capabilities.CondStore && mailbox.HighestModSeq > 0 && cursor.HighestModSeq > 0;
+        if (condStore && mailbox.HighestModSeq == cursor.HighestModSeq)
+        {
+            return;
+        }
+
+        var known = RequireSync().Index;
+        var indexed = await known.GetFlagsAsync(GrainKey, cursor.Id, cursor.UidValidity, cancellationToken);
+        var range = ImapUidSet.Range(1, cursor.LastUid);
+        IReadOnlyList<ImapFetchedMessage> fetched;
+        HashSet<uint> alive;
+        if (condStore)
+        {
+            fetched = (await client.UidFetchAsync(range, new ImapFetchRequest(ImapFetchItems.Flags | ImapFetchItems.ModSeq) { ChangedSince = cursor.HighestModSeq }, cancellationToken)).Messages;
+            alive = mailbox.Count == 0 ? [] : [.. await client.UidSearchAsync($"UID 1:{cursor.LastUid}", cancellationToken)];
+        }
+        else
+        {
+            fetched = mailbox.Count == 0 ? [] : (await client.UidFetchAsync(range, new ImapFetchRequest(ImapFetchItems.Flags), cancellationToken)).Messages;
+            alive = [.. fetched.Where(m => m.Uid is not null).Select(m => m.Uid!.Value)];
+        }
+
+        var pendingExpunged = cursor.PendingExpunges.ToHashSet();
+        var flagChanges = new List<PendingFlagChange>();
+        foreach (var message in fetched)
+        {
+            if (message.Uid is { } uid && message.Flags is not null && indexed.TryGetValue(uid, out var row))
+            {
+                var flags = FlagText.Normalize(message.Flags);
+                if (!string.Equals(flags, row.Flags, StringComparison.Ordinal))
+                {
+                    flagChanges.Add(new PendingFlagChange(uid, flags, message.ModSeq ?? 0));
+                }
+            }
+        }
+
+        var expunged = indexed.Keys.Where(u => u <= cursor.LastUid && !alive.Contains(u) && !pendingExpunged.Contains(u)).Order().ToList();
+        foreach (var change in flagChanges)
+        {
+            RaiseEvent("message.flags_changed", GrainKey, new { folderId = cursor.Id, folder = cursor.Name, uidValidity = cursor.UidValidity, uid = change.Uid, flags = FlagText.Split(change.Flags), origin = "server" });
+        }
+
+        foreach (var uid in expunged)
+        {
+            RaiseEvent("message.expunged", GrainKey, new { folderId = cursor.Id, folder = cursor.Name, uidValidity = cursor.UidValidity, uid });
+        }
+
+        // Events and the pending index changes are one state write; the index follows (idempotently) after it.
+        cursor.PendingFlags.AddRange(flagChanges);
+        cursor.PendingExpunges.AddRange(expunged);
+        cursor.HighestModSeq = mailbox.HighestModSeq;
+        run.FlagChanges += flagChanges.Count;
+        run.Expunged += expunged.Count;
+        await syncState.WriteStateAsync(CancellationToken.None);
+        await ApplyPendingAsync(cursor, cancellationToken);
+    }
+
+    private async Task ApplyPendingAsync(FolderCursor cursor, CancellationToken cancellationToken)
+    {
+        if (cursor.PendingFlags.Count == 0 && cursor.PendingExpunges.Count == 0)
+        {
+            return;
+        }
+
+        var index = RequireSync().Index;
+        await index.UpdateFlagsAsync(GrainKey, cursor.Id, cursor.UidValidity, cursor.PendingFlags.Select(p => (p.Uid, p.Flags, p.ModSeq)).ToList(), cancellationToken);
+        await index.DeleteAsync(GrainKey, cursor.Id, cursor.UidValidity, cursor.PendingExpunges, cancellationToken);
+        cursor.PendingFlags.Clear();
+        cursor.PendingExpunges.Clear();
+        await syncState.WriteStateAsync(CancellationToken.None);
+    }
+
+    private async Task FetchBatchAsync(SyncRun run, ImapClient client, FolderWork work, CancellationToken cancellationToken)
+    {
+        var services = RequireSync();
+        var cursor = syncState.State.Folders[work.FolderId];
+        var uids = work.NewUids.Skip(work.Next).Take(services.Options.BatchSize).ToList();
+        var items = ImapFetchItems.Summary | ImapFetchItems.Headers | ImapFetchItems.Body | (client.Capabilities.CondStore ? ImapFetchItems.ModSeq : 0);
+        var sink = new BlobFetchSink(services.Blobs, cursor, GrainKey, BlobPrefix);
+        try
+        {
+            await client.UidFetchAsync(ImapUidSet.FromUids(uids), new ImapFetchRequest(items), sink, cancellationToken);
+        }
+        catch
+        {
+            await sink.AbortAsync();
+            throw;
+        }
+
+        // Index rows first; the cursor advance and the events follow in one state write. A crash in between
+        // fetches the same UIDs again and upserts the same rows.
+        await services.Index.UpsertAsync(sink.Rows, cancellationToken);
+        foreach (var row in sink.Rows)
+        {
+            RaiseEvent("message.received", GrainKey, new
+            {
+                folderId = cursor.Id, folder = cursor.Name, uidValidity = cursor.UidValidity, uid = row.Uid, messageId = row.MessageId,
+                subject = row.Subject, from = row.From, size = row.Size, blob = row.BlobName,
+            });
+        }
+
+        cursor.LastUid = Math.Max(cursor.LastUid, uids[^1]);
+        syncState.State.Status.MessageCount += sink.Rows.Count;
+        run.New += sink.Rows.Count;
+        await syncState.WriteStateAsync(CancellationToken.None);
+        foreach (var observer in services.Observers)
+        {
+            observer.BatchCommitted(GrainKey, sink.Rows.Count);
+        }
+
+        work.Next += uids.Count;
+        if (work.Next >= work.NewUids.Count)
+        {
+            run.Current = null;
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System.IO.Pipelines;
+using MailMesh.Blobs;
+using MailMesh.Mime;
+using MailMesh.Protocols.Imap;
+
+namespace MailMesh.Grains.Mailboxes.Sync;
+
+/// <summary>Receives a UID FETCH of new messages: each body literal is piped straight into the blob store while it
+/// arrives (never held whole), the header literal is parsed for the index row.</summary>
+internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, string mailbox, string blobPrefix) : IImapFetchSink
+{
+    private static readonly ParserOptions s_headersOnly = new() { HeadersOnly = true };
+    private readonly MemoryStream _headers = new();
+    private Pipe? _pipe;
+    private Task<BlobProperties>? _put;
+    private string? _blobName;
+
+    /// <summary>Index rows of the messages stored so far, in arrival order.</summary>
+    public List<IndexedMessage> Rows { get; } = [];
+
+    public static string BlobNameFor(string prefix, string folderId, uint uidValidity, uint uid) => $"{prefix}/{folderId}/{uidValidity}/{uid}.eml";
+
+    public ValueTask<Stream?> OpenBodyAsync(ImapBodyPart part, CancellationToken cancellationToken)
+    {
+        if (part.Section == ImapBodySection.Header)
+        {
+            _headers.SetLength(0);
+            return ValueTask.FromResult<Stream?>(_headers);
+        }
+
+        if (part.Uid is not { } uid)
+        {
+            throw new InvalidDataException($"The IMAP server sent the body of message {part.SequenceNumber} before its UID; it cannot be stored by UID.");
+        }
+
+        _blobName = BlobNameFor(blobPrefix, folder.Id, folder.UidValidity, uid);
+        _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
+        _put = blobs.PutAsync(_blobName, _pipe.Reader.AsStream(), "message/rfc822", cancellationToken);
+        return ValueTask.FromResult<Stream?>(_pipe.Writer.AsStream(leaveOpen: true));
+    }
+
+    public async ValueTask MessageFetchedAsync(ImapFetchedMessage message, CancellationToken cancellationToken)
+    {
+        if (_pipe is null || _put is null || _blobName is null || message.Uid is not { } uid)
+        {
+            throw new InvalidDataException($"The IMAP server answered FETCH for message {message.SequenceNumber} without its body or UID.");
+        }
+
+        await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
+        var stored = await _put.ConfigureAwait(false);
+        _pipe = null;
+        _put = null;
+        Rows.Add(BuildRow(message, uid, stored.Length));
+    }
+
+    /// <summary>Ends a pending blob write after a failed fetch, so its task does not linger.</summary>
+    public async Task AbortAsync()
+    {
+        if (_pipe is not null && _put is not null)
+        {
+            await _pipe.Writer.CompleteAsync(new OperationCanceledException("The fetch was interrupted.")).ConfigureAwait(false);
+            try
+            {
+                await _put.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or BlobStoreException)
+            {
+                // The partial blob is replaced when the message is fetched again; nothing indexes it.
+                _ = e;
+            }
+        }
+    }
+
+    private IndexedMessage BuildRow(ImapFetchedMessage message, uint uid, long storedLength)
+    {
+        string? from = null, to = null, subject = null, messageId = null, inReplyTo = null, references = null;
+        DateTimeOffset? date = null;
+        if (_headers.Length > 0)
+        {
+            using var parsed = MimeMessage.Parse(_headers.ToArray(), s_headersOnly);
+            from = Join(parsed.From.Mailboxes.Select(a => a.Address));
+            to = Join(parsed.To.Mailboxes.Select(a => a.Address));
+            subject = parsed.Subject;
+            date = parsed.Date;
+            messageId = parsed.MessageId;
+            inReplyTo = Join(parsed.InReplyTo);
+            references = Join(parsed.References);
+        }
+
+        return new IndexedMessage(
+            mailbox, folder.Id, folder.Name, folder.UidValidity, uid, FlagText.Normalize(message.Flags ?? []), from, to, subject,
+            date ?? message.InternalDate, message.Size ?? storedLength, messageId, inReplyTo, references, _blobName!, message.ModSeq ?? 0);
+    }
+
+    private static string? Join(IEnumerable<string> values)
+    {
+        var text = string.Join(' ', values);
+        return text.Length == 0 ? null : text;
+    }
+}
+
+/// <summary>Flags as stored: distinct, sorted ordinal-ignore-case, space-separated; \Recent is session-only and dropped.</summary>
+internal static class FlagText
+{
+    public static string Normalize(IEnumerable<string> flags) =>
+        string.Join(' ', flags.Where(f => !f.Equals("\\Recent", StringComparison.OrdinalIgnoreCase))
+            .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase));
+
+    public static IReadOnlyList<string> Split(string flags) => flags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+}

@@ -1,0 +1,55 @@
+namespace MailMesh.Grains.Mailboxes.Sync;
+
+/// <summary>One message of a synced folder, as indexed.</summary>
+/// <param name="Mailbox">Mailbox grain key.</param>
+/// <param name="FolderId">Stable folder id.</param>
+/// <param name="Folder">Folder name at the time of writing.</param>
+/// <param name="UidValidity">UIDVALIDITY of the folder.</param>
+/// <param name="Uid">UID (for POP3: a sequence the mailbox assigns per UIDL).</param>
+/// <param name="Flags">Flags, space-separated, sorted.</param>
+/// <param name="From">From addresses.</param>
+/// <param name="To">To addresses.</param>
+/// <param name="Subject">Decoded subject.</param>
+/// <param name="Date">Date header (or INTERNALDATE when absent).</param>
+/// <param name="Size">Size in bytes.</param>
+/// <param name="MessageId">Message-ID without brackets.</param>
+/// <param name="InReplyTo">In-Reply-To ids, space-separated.</param>
+/// <param name="References">References ids, space-separated.</param>
+/// <param name="BlobName">Where the raw MIME is.</param>
+/// <param name="ModSeq">MODSEQ (0 without CONDSTORE).</param>
+/// <param name="SourceId">POP3 UIDL, or null for IMAP.</param>
+public sealed record IndexedMessage(
+    string Mailbox, string FolderId, string Folder, uint UidValidity, uint Uid, string Flags, string? From, string? To, string? Subject,
+    DateTimeOffset? Date, long Size, string? MessageId, string? InReplyTo, string? References, string BlobName, ulong ModSeq, string? SourceId = null);
+
+/// <summary>The SQL message index. Writes are idempotent upserts keyed by mailbox, folder id, UIDVALIDITY and UID,
+/// so a batch written again after a crash leaves the same rows.</summary>
+public interface IMessageIndex
+{
+    /// <summary>Creates the schema when missing.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts or replaces <paramref name="messages"/> in one transaction.</summary>
+    Task UpsertAsync(IReadOnlyList<IndexedMessage> messages, CancellationToken cancellationToken = default);
+
+    /// <summary>UIDs and flags of a folder's messages under <paramref name="uidValidity"/>.</summary>
+    Task<IReadOnlyDictionary<uint, (string Flags, ulong ModSeq)>> GetFlagsAsync(string mailbox, string folderId, uint uidValidity, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the flags (and MODSEQ) of some messages.</summary>
+    Task UpdateFlagsAsync(string mailbox, string folderId, uint uidValidity, IReadOnlyList<(uint Uid, string Flags, ulong ModSeq)> changes, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes some messages' rows.</summary>
+    Task DeleteAsync(string mailbox, string folderId, uint uidValidity, IReadOnlyCollection<uint> uids, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a folder's rows, all or only those of other UIDVALIDITY values than <paramref name="keepUidValidity"/>.</summary>
+    Task DeleteFolderAsync(string mailbox, string folderId, uint? keepUidValidity, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a folder's new name in its rows.</summary>
+    Task RenameFolderAsync(string mailbox, string folderId, string newName, CancellationToken cancellationToken = default);
+
+    /// <summary>A mailbox's messages, optionally of one folder, ordered by folder and UID.</summary>
+    Task<IReadOnlyList<IndexedMessage>> ListAsync(string mailbox, string? folder = null, int limit = 1000, CancellationToken cancellationToken = default);
+
+    /// <summary>How many messages the mailbox has.</summary>
+    Task<long> CountAsync(string mailbox, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Options;
+
+namespace MailMesh.Grains.Mailboxes.Sync;
+
+/// <summary>Settings of mailbox sync (configuration section <c>Mailboxes</c>).</summary>
+public sealed class MailboxSyncOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Mailboxes";
+
+    /// <summary>AES-256 key (base64, 32 bytes) that encrypts source credentials at rest.</summary>
+    public string? CredentialKey { get; set; }
+
+    /// <summary>Id stored with each ciphertext so keys can be rotated. Default <c>k1</c>.</summary>
+    public string CredentialKeyId { get; set; } = "k1";
+
+    /// <summary>Older keys by id (base64), still accepted for decryption after a rotation.</summary>
+    public Dictionary<string, string> RetiredCredentialKeys { get; set; } = [];
+
+    /// <summary>The SQLite file of the message index. Default <c>index.db</c> in the data directory given to
+    /// <see cref="MailboxSyncServiceCollectionExtensions.AddMailboxSync"/>.</summary>
+    public string? IndexPath { get; set; }
+
+    /// <summary>Messages fetched, stored and committed per grain turn. Default 250.</summary>
+    public int BatchSize { get; set; } = 250;
+
+    /// <summary>First retry delay after a failure; doubles per failure (with ±20% jitter). Default 5 s.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest retry delay. Default 30 minutes.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Connect + TLS + greeting limit. Default 20 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a command may wait for the server. Default 60 s.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+internal sealed class MailboxSyncOptionsValidator : IValidateOptions<MailboxSyncOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MailboxSyncOptions options)
+    {
+        var problem = CredentialProtector.CheckKey(options.CredentialKey, "Mailboxes:CredentialKey", "MAILMESH__MAILBOXES__CREDENTIALKEY");
+        if (problem is not null)
+        {
+            return ValidateOptionsResult.Fail(problem);
+        }
+
+        foreach (var (id, key) in options.RetiredCredentialKeys)
+        {
+            problem = CredentialProtector.CheckKey(key, $"Mailboxes:RetiredCredentialKeys:{id}", null);
+            if (problem is not null)
+            {
+                return ValidateOptionsResult.Fail(problem);
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.CredentialKeyId) || options.CredentialKeyId.Length > 32)
+        {
+            return ValidateOptionsResult.Fail("Mailboxes:CredentialKeyId must be 1-32 characters.");
+        }
+
+        if (options.BatchSize is < 1 or > 10_000)
+        {
+            return ValidateOptionsResult.Fail($"Mailboxes:BatchSize {options.BatchSize} must be 1-10000.");
+        }
+
+        return options.RetryBaseDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryBaseDelay
+            ? ValidateOptionsResult.Fail("Mailboxes:RetryBaseDelay must be positive and at most Mailboxes:RetryMaxDelay.")
+            : ValidateOptionsResult.Success;
+    }
+}

@@ -1,0 +1,51 @@
+using MailMesh.Protocols.Imap;
+
+namespace MailMesh.Grains.Mailboxes.Sync;
+
+/// <summary>One sync run in progress, owned by the grain activation and advanced one bounded step per turn.</summary>
+internal sealed class SyncRun : IAsyncDisposable
+{
+    public CancellationTokenSource Cancellation { get; } = new();
+
+    public ImapClient? Client { get; set; }
+
+    /// <summary>Folder ids still to sync in this run.</summary>
+    public Queue<string> PendingFolders { get; } = new();
+
+    /// <summary>The folder whose new messages are being fetched.</summary>
+    public FolderWork? Current { get; set; }
+
+    public int New { get; set; }
+
+    public int FlagChanges { get; set; }
+
+    public int Expunged { get; set; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cancellation.CancelAsync().ConfigureAwait(false);
+        if (Client is not null)
+        {
+            await Client.DisposeAsync().ConfigureAwait(false);
+            Client = null;
+        }
+
+        Cancellation.Dispose();
+    }
+}
+
+/// <summary>New UIDs of one folder left to fetch.</summary>
+internal sealed class FolderWork(string folderId, List<uint> newUids)
+{
+    public string FolderId { get; } = folderId;
+
+    public List<uint> NewUids { get; } = newUids;
+
+    public int Next { get; set; }
+}
+
+/// <summary>A flag change whose event is written but whose index row may not be updated yet.</summary>
+/// <param name="Uid">UID.</param>
+/// <param name="Flags">New flags (normalized).</param>
+/// <param name="ModSeq">MODSEQ.</param>
+public sealed record PendingFlagChange(uint Uid, string Flags, ulong ModSeq);
