@@ -16,8 +16,7 @@ public class MimePart : MimeEntity
         : base(headers, contentType)
     {
         _content = encodedContent;
-        var cte = headers.Find("Content-Transfer-Encoding");
-        ContentTransferEncoding = cte is null ? ContentEncoding.Default : ContentEncodings.Parse(cte.RawValue.Span);
+        ContentTransferEncoding = headers.TryGetRawValue("Content-Transfer-Encoding", out var cte) ? ContentEncodings.Parse(cte.Span) : ContentEncoding.Default;
     }
 
     /// <summary>The transfer encoding the content is in.</summary>

@@ -64,7 +64,7 @@ public sealed class ContentType
             pos++;
         }
 
-        var type = value[typeStart..pos];
+        var typeEnd = pos;
         SkipCfws(value, ref pos);
         string subtype;
         if (pos < value.Length && value[pos] == '/')
@@ -77,25 +77,27 @@ public sealed class ContentType
                 pos++;
             }
 
-            subtype = value[subStart..pos];
+            subtype = Intern(value.AsSpan(subStart, pos - subStart));
         }
         else
         {
             // Lenient: "text" alone means text/plain; anything else without a subtype is unusable.
-            subtype = type.Equals("text", StringComparison.OrdinalIgnoreCase) ? "plain" : string.Empty;
+            subtype = value.AsSpan(typeStart, typeEnd - typeStart).Equals("text", StringComparison.OrdinalIgnoreCase) ? "plain" : string.Empty;
         }
 
-        if (type.Length == 0 || subtype.Length == 0)
+        if (typeEnd == typeStart || subtype.Length == 0)
         {
             return null;
         }
+
+        var type = Intern(value.AsSpan(typeStart, typeEnd - typeStart));
 
         while (pos < value.Length && value[pos] != ';')
         {
             pos++;
         }
 
-        return new ContentType(Intern(type), Intern(subtype)) { Parameters = ParameterList.Parse(value, pos) };
+        return new ContentType(type, subtype) { Parameters = ParameterList.Parse(value, pos) };
     }
 
     internal static void SkipCfws(string s, ref int pos)
@@ -135,22 +137,25 @@ public sealed class ContentType
         }
     }
 
-    private static string Intern(string s) => s.ToLowerInvariant() switch
+    private static readonly string[] CommonNames =
+    [
+        "text", "plain", "html", "multipart", "mixed", "alternative", "related", "message", "rfc822",
+        "application", "octet-stream", "image", "delivery-status", "report", "pdf", "jpeg", "png", "gif",
+    ];
+
+    /// <summary>The lower-case name, as a shared literal for common names (no allocation).</summary>
+    private static string Intern(ReadOnlySpan<char> s)
     {
-        "text" => "text",
-        "plain" => "plain",
-        "html" => "html",
-        "multipart" => "multipart",
-        "mixed" => "mixed",
-        "alternative" => "alternative",
-        "related" => "related",
-        "message" => "message",
-        "rfc822" => "rfc822",
-        "application" => "application",
-        "octet-stream" => "octet-stream",
-        "image" => "image",
-        var other => other,
-    };
+        foreach (var name in CommonNames)
+        {
+            if (s.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return name;
+            }
+        }
+
+        return s.ToString().ToLowerInvariant();
+    }
 
     /// <summary>Formats the field value.</summary>
     public override string ToString()

@@ -68,20 +68,25 @@ public sealed class Header
                 return Encoding.UTF8.GetBytes(_value!);
             }
 
-            var span = _field.Span;
-            var end = span.Length;
-            if (end > 0 && span[end - 1] == (byte)'\n')
-            {
-                end--;
-            }
-
-            if (end > _valueStart && span[end - 1] == (byte)'\r')
-            {
-                end--;
-            }
-
-            return _field[_valueStart..Math.Max(end, _valueStart)];
+            return _field[_valueStart..ValueEnd(_field.Span, _valueStart)];
         }
+    }
+
+    /// <summary>Where a parsed field's value ends: before the final line break, never before the value start.</summary>
+    internal static int ValueEnd(ReadOnlySpan<byte> field, int valueStart)
+    {
+        var end = field.Length;
+        if (end > 0 && field[end - 1] == (byte)'\n')
+        {
+            end--;
+        }
+
+        if (end > valueStart && field[end - 1] == (byte)'\r')
+        {
+            end--;
+        }
+
+        return Math.Max(end, valueStart);
     }
 
     /// <summary>The value unfolded and trimmed but not RFC 2047-decoded (raw 8-bit as UTF-8 or the fallback charset).</summary>
@@ -101,12 +106,17 @@ public sealed class Header
             return string.Equals(_name, name, StringComparison.OrdinalIgnoreCase);
         }
 
-        if (_nameLength != name.Length || IsInvalid)
+        return NameEquals(_field.Span[.._nameLength], name);
+    }
+
+    /// <summary>ASCII case-insensitive comparison of raw field-name bytes with a name (false for an empty, invalid name).</summary>
+    internal static bool NameEquals(ReadOnlySpan<byte> span, string name)
+    {
+        if (span.Length != name.Length || span.IsEmpty)
         {
             return false;
         }
 
-        var span = _field.Span[.._nameLength];
         for (var i = 0; i < span.Length; i++)
         {
             if ((span[i] | 0x20) != (name[i] | 0x20))
@@ -145,9 +155,43 @@ public sealed class Header
             return decode(raw.Trim(" \t"u8));
         }
 
-        var buffer = new ArrayBufferWriter<byte>(raw.Length);
-        CopyUnfolded(buffer);
-        return decode(buffer.WrittenSpan.TrimEnd(" \t"u8));
+        // Unfolding only removes bytes, so the value's length bounds the buffer.
+        byte[]? rented = null;
+        var buffer = raw.Length <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(raw.Length));
+        try
+        {
+            var n = Unfold(raw, buffer);
+            return decode(buffer[..n].TrimEnd(" \t"u8));
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>The same bytes <see cref="CopyUnfolded"/> writes, into a span at least as long as the value.</summary>
+    private static int Unfold(ReadOnlySpan<byte> value, Span<byte> output)
+    {
+        value = value.TrimStart(" \t\r\n"u8);
+        var n = 0;
+        while (!value.IsEmpty)
+        {
+            var nl = value.IndexOfAny((byte)'\r', (byte)'\n');
+            if (nl < 0)
+            {
+                value.CopyTo(output[n..]);
+                return n + value.Length;
+            }
+
+            value[..nl].CopyTo(output[n..]);
+            n += nl;
+            value = value[(nl + 1)..];
+        }
+
+        return n;
     }
 
     /// <inheritdoc />

@@ -8,7 +8,13 @@ namespace MailMesh.Mime.Headers;
 /// </summary>
 public sealed class HeaderList : IReadOnlyList<Header>
 {
-    private readonly List<Header> _headers;
+    // A parsed list keeps only the positions of its fields; Header objects are created when a field is
+    // first asked for (most fields of most messages never are). The first change copies every field
+    // into _headers, which from then on is the list.
+    private readonly ReadOnlyMemory<byte> _source;
+    private readonly FieldRange[]? _fields;
+    private Header?[]? _created;
+    private List<Header>? _headers;
 
     /// <summary>Creates an empty list.</summary>
     public HeaderList()
@@ -16,9 +22,10 @@ public sealed class HeaderList : IReadOnlyList<Header>
         _headers = [];
     }
 
-    internal HeaderList(List<Header> headers, ReadOnlyMemory<byte> rawBlock)
+    internal HeaderList(ReadOnlyMemory<byte> source, FieldRange[] fields, ReadOnlyMemory<byte> rawBlock)
     {
-        _headers = headers;
+        _source = source;
+        _fields = fields;
         RawBlock = rawBlock;
         IsParsed = true;
     }
@@ -32,10 +39,10 @@ public sealed class HeaderList : IReadOnlyList<Header>
     public bool IsModified => !IsParsed;
 
     /// <summary>Number of fields.</summary>
-    public int Count => _headers.Count;
+    public int Count => _headers?.Count ?? _fields!.Length;
 
     /// <summary>The field at a position.</summary>
-    public Header this[int index] => _headers[index];
+    public Header this[int index] => _headers is not null ? _headers[index] : Get(index);
 
     /// <summary>The decoded value of the first field with that name, or null.</summary>
     public string? this[string name] => Find(name)?.Value;
@@ -43,25 +50,18 @@ public sealed class HeaderList : IReadOnlyList<Header>
     /// <summary>The first field with that name, or null.</summary>
     public Header? Find(string name)
     {
-        foreach (var h in _headers)
-        {
-            if (h.NameEquals(name))
-            {
-                return h;
-            }
-        }
-
-        return null;
+        var i = IndexOf(name, 0);
+        return i < 0 ? null : this[i];
     }
 
     /// <summary>The last field with that name, or null.</summary>
     public Header? FindLast(string name)
     {
-        for (var i = _headers.Count - 1; i >= 0; i--)
+        for (var i = Count - 1; i >= 0; i--)
         {
-            if (_headers[i].NameEquals(name))
+            if (NameAt(i, name))
             {
-                return _headers[i];
+                return this[i];
             }
         }
 
@@ -71,24 +71,42 @@ public sealed class HeaderList : IReadOnlyList<Header>
     /// <summary>All fields with that name, in order.</summary>
     public IEnumerable<Header> FindAll(string name)
     {
-        foreach (var h in _headers)
+        for (var i = IndexOf(name, 0); i >= 0; i = IndexOf(name, i + 1))
         {
-            if (h.NameEquals(name))
-            {
-                yield return h;
-            }
+            yield return this[i];
         }
     }
 
     /// <summary>True when a field with that name exists.</summary>
-    public bool Contains(string name) => Find(name) is not null;
+    public bool Contains(string name) => IndexOf(name, 0) >= 0;
+
+    /// <summary>The raw value bytes of the first field with that name (see <see cref="Header.RawValue"/>), without creating a Header.</summary>
+    internal bool TryGetRawValue(string name, out ReadOnlyMemory<byte> value)
+    {
+        var i = IndexOf(name, 0);
+        if (i < 0)
+        {
+            value = default;
+            return false;
+        }
+
+        if (_headers is not null || _created?[i] is not null)
+        {
+            value = this[i].RawValue;
+            return true;
+        }
+
+        var f = _fields![i];
+        var field = _source.Slice(f.Start, f.Length);
+        value = field[f.ValueStart..Header.ValueEnd(field.Span, f.ValueStart)];
+        return true;
+    }
 
     /// <summary>Appends a field.</summary>
     public void Add(Header header)
     {
         ArgumentNullException.ThrowIfNull(header);
-        Touch();
-        _headers.Add(header);
+        Touch().Add(header);
     }
 
     /// <summary>Appends a field.</summary>
@@ -98,8 +116,7 @@ public sealed class HeaderList : IReadOnlyList<Header>
     public void Insert(int index, Header header)
     {
         ArgumentNullException.ThrowIfNull(header);
-        Touch();
-        _headers.Insert(index, header);
+        Touch().Insert(index, header);
     }
 
     /// <summary>Replaces the first field with that name (keeping its position) and removes the others, or appends.</summary>
@@ -110,51 +127,139 @@ public sealed class HeaderList : IReadOnlyList<Header>
     {
         ArgumentNullException.ThrowIfNull(header);
         var name = header.Name;
-        Touch();
-        var index = _headers.FindIndex(h => h.NameEquals(name));
-        _headers.RemoveAll(h => h.NameEquals(name));
-        if (index < 0 || index > _headers.Count)
+        var headers = Touch();
+        var index = headers.FindIndex(h => h.NameEquals(name));
+        headers.RemoveAll(h => h.NameEquals(name));
+        if (index < 0 || index > headers.Count)
         {
-            _headers.Add(header);
+            headers.Add(header);
         }
         else
         {
-            _headers.Insert(index, header);
+            headers.Insert(index, header);
         }
     }
 
     /// <summary>Removes every field with that name; returns how many were removed.</summary>
     public int RemoveAll(string name)
     {
-        var removed = _headers.RemoveAll(h => h.NameEquals(name));
-        if (removed > 0)
+        if (IndexOf(name, 0) < 0)
         {
-            Touch();
+            return 0;
         }
 
-        return removed;
+        return Touch().RemoveAll(h => h.NameEquals(name));
     }
 
     /// <summary>Removes one field.</summary>
     public bool Remove(Header header)
     {
-        var removed = _headers.Remove(header);
-        if (removed)
+        if (header is null)
         {
-            Touch();
+            return false;
         }
 
-        return removed;
-    }
+        var index = -1;
+        for (var i = 0; i < Count; i++)
+        {
+            if (_headers is not null ? ReferenceEquals(_headers[i], header) : ReferenceEquals(_created?[i], header))
+            {
+                index = i;
+                break;
+            }
+        }
 
-    private void Touch()
-    {
-        IsParsed = false;
-        RawBlock = ReadOnlyMemory<byte>.Empty;
+        if (index < 0)
+        {
+            return false;
+        }
+
+        Touch().RemoveAt(index);
+        return true;
     }
 
     /// <inheritdoc />
-    public IEnumerator<Header> GetEnumerator() => _headers.GetEnumerator();
+    public IEnumerator<Header> GetEnumerator()
+    {
+        if (_headers is not null)
+        {
+            return _headers.GetEnumerator();
+        }
+
+        return EnumerateParsed();
+    }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private IEnumerator<Header> EnumerateParsed()
+    {
+        for (var i = 0; i < _fields!.Length; i++)
+        {
+            if (_headers is not null)
+            {
+                throw new InvalidOperationException("the header list was modified during enumeration");
+            }
+
+            yield return Get(i);
+        }
+
+        if (_headers is not null)
+        {
+            throw new InvalidOperationException("the header list was modified during enumeration");
+        }
+    }
+
+    private int IndexOf(string name, int from)
+    {
+        var count = Count;
+        for (var i = from; i < count; i++)
+        {
+            if (NameAt(i, name))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private bool NameAt(int index, string name)
+    {
+        if (_headers is not null)
+        {
+            return _headers[index].NameEquals(name);
+        }
+
+        var f = _fields![index];
+        return Header.NameEquals(_source.Span.Slice(f.Start, f.NameLength), name);
+    }
+
+    private Header Get(int index)
+    {
+        var f = _fields![index];
+        _created ??= new Header?[_fields.Length];
+        return _created[index] ??= new Header(_source.Slice(f.Start, f.Length), f.NameLength, f.ValueStart);
+    }
+
+    private List<Header> Touch()
+    {
+        if (_headers is null)
+        {
+            var headers = new List<Header>(_fields!.Length + 4);
+            for (var i = 0; i < _fields.Length; i++)
+            {
+                headers.Add(Get(i));
+            }
+
+            _headers = headers;
+            _created = null;
+        }
+
+        IsParsed = false;
+        RawBlock = ReadOnlyMemory<byte>.Empty;
+        return _headers;
+    }
 }
+
+/// <summary>Where a parsed field lies in the source: its bytes, name length (0 for an invalid line) and value offset within the field.</summary>
+internal readonly record struct FieldRange(int Start, int Length, int NameLength, int ValueStart);

@@ -81,20 +81,9 @@ public sealed class ParameterList : List<Parameter>
             string value;
             if (pos < text.Length && text[pos] == '"')
             {
-                var sb = new StringBuilder();
                 pos++;
-                while (pos < text.Length && text[pos] != '"')
-                {
-                    if (text[pos] == '\\' && pos + 1 < text.Length)
-                    {
-                        pos++;
-                    }
-
-                    sb.Append(text[pos++]);
-                }
-
+                value = ReadQuoted(text, ref pos);
                 pos++;
-                value = sb.ToString();
                 // Lenient: garbage after the closing quote up to the next ';' is ignored.
                 while (pos < text.Length && text[pos] != ';')
                 {
@@ -139,6 +128,32 @@ public sealed class ParameterList : List<Parameter>
         }
 
         return list;
+    }
+
+    /// <summary>Reads a quoted string's content from just after the opening quote up to the closing quote (or the end), unescaping backslashes.</summary>
+    private static string ReadQuoted(string text, ref int pos)
+    {
+        var start = pos;
+        var rel = text.AsSpan(start).IndexOfAny('"', '\\');
+        if (rel < 0 || text[start + rel] == '"')
+        {
+            // No escapes (the usual case): one substring, no builder.
+            pos = rel < 0 ? text.Length : start + rel;
+            return text[start..pos];
+        }
+
+        var sb = new StringBuilder(text.Length - start);
+        while (pos < text.Length && text[pos] != '"')
+        {
+            if (text[pos] == '\\' && pos + 1 < text.Length)
+            {
+                pos++;
+            }
+
+            sb.Append(text[pos++]);
+        }
+
+        return sb.ToString();
     }
 
     private static string DecodeLenient(string value) =>

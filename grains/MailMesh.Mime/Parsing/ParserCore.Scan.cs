@@ -91,14 +91,16 @@ internal sealed partial class ParserCore
         return false;
     }
 
-    private readonly record struct HeaderBlock(HeaderList Headers, int BodyStart, Header? ContentType, Header? TransferEncoding);
+    private readonly record struct HeaderBlock(HeaderList Headers, int BodyStart, Header? ContentType, ReadOnlyMemory<byte>? TransferEncoding);
 
     private HeaderBlock ParseHeaders(int start)
     {
         var span = _memory.Span;
-        var headers = new List<Header>(12);
-        Header? contentType = null;
-        Header? transferEncoding = null;
+        // One scratch list per thread: a block's field positions are copied into an exact-size array.
+        var headers = t_fieldScratch ??= new List<FieldRange>(64);
+        headers.Clear();
+        var contentType = -1;
+        var transferEncoding = -1;
         var pos = start;
         var fieldStart = -1;
         var nameLength = 0;
@@ -139,7 +141,7 @@ internal sealed partial class ParserCore
             {
                 // An mbox separator (often ">From "-quoted) opening an embedded message: kept as an
                 // invalid field so the header block goes on and the bytes survive rewriting.
-                headers.Add(new Header(_memory[pos..next], 0, 0));
+                headers.Add(new FieldRange(pos, next - pos, 0, 0));
                 pos = next;
                 continue;
             }
@@ -173,20 +175,28 @@ internal sealed partial class ParserCore
             AddField(headers, fieldStart, pos, nameLength, valueStart, ref contentType, ref transferEncoding);
         }
 
-        return new HeaderBlock(new HeaderList(headers, _memory[start..blockEnd]), bodyStart, contentType, transferEncoding);
+        var list = new HeaderList(_memory, headers.ToArray(), _memory[start..blockEnd]);
+        ReadOnlyMemory<byte>? cte = null;
+        if (transferEncoding >= 0)
+        {
+            var f = headers[transferEncoding];
+            var field = _memory.Slice(f.Start, f.Length);
+            cte = field[f.ValueStart..Header.ValueEnd(field.Span, f.ValueStart)];
+        }
+
+        return new HeaderBlock(list, bodyStart, contentType >= 0 ? list[contentType] : null, cte);
     }
 
-    private void AddField(List<Header> headers, int start, int end, int nameLength, int valueStart, ref Header? contentType, ref Header? transferEncoding)
+    private void AddField(List<FieldRange> headers, int start, int end, int nameLength, int valueStart, ref int contentType, ref int transferEncoding)
     {
-        var header = new Header(_memory[start..end], nameLength, valueStart);
-        headers.Add(header);
+        headers.Add(new FieldRange(start, end - start, nameLength, valueStart));
         switch (nameLength)
         {
-            case 12 when contentType is null && header.NameEquals("Content-Type"):
-                contentType = header;
+            case 12 when contentType < 0 && Header.NameEquals(_memory.Span.Slice(start, nameLength), "Content-Type"):
+                contentType = headers.Count - 1;
                 break;
-            case 25 when transferEncoding is null && header.NameEquals("Content-Transfer-Encoding"):
-                transferEncoding = header;
+            case 25 when transferEncoding < 0 && Header.NameEquals(_memory.Span.Slice(start, nameLength), "Content-Transfer-Encoding"):
+                transferEncoding = headers.Count - 1;
                 break;
             default:
                 break;

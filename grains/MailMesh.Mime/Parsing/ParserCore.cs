@@ -16,6 +16,8 @@ internal sealed partial class ParserCore
     private readonly ReadOnlyMemory<byte> _memory;
     private readonly ParserOptions _options;
     private readonly List<Frame> _frames = [];
+    [ThreadStatic]
+    private static List<FieldRange>? t_fieldScratch;
     private int _entityCount;
 
     public ParserCore(MimeSource source, ParserOptions options)
@@ -82,7 +84,7 @@ internal sealed partial class ParserCore
 
             var block = ParseHeaders(pos);
             var contentType = ResolveType(block.ContentType, inDigest);
-            var encoding = block.TransferEncoding is null ? ContentEncoding.Default : ContentEncodings.Parse(block.TransferEncoding.RawValue.Span);
+            var encoding = block.TransferEncoding is { } cte ? ContentEncodings.Parse(cte.Span) : ContentEncoding.Default;
             var kind = Classify(contentType, encoding, depth);
             Hit hit;
             switch (kind)
