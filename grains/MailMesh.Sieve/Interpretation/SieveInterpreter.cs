@@ -24,6 +24,7 @@ public sealed class SieveInterpreter
     /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> is cancelled.</exception>
     public SieveResult Execute(SieveScript script, ISieveMessage message, SieveEnvelope? envelope = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var runtime = CreateRuntime(script, message, envelope, cancellationToken);
         return Run(runtime, r => r.RunMain());
     }
@@ -62,6 +63,17 @@ public sealed class SieveInterpreter
         return new SieveResult([new KeepAction([], Implicit: true)], null, error, [], [], [.. runtime.LogEntries], runtime.Steps);
     }
 
-    internal SieveCompilation CompileCached(SieveLanguage language, SieveLimits limits, string source, string? name) =>
-        _includeCache.GetOrAdd((language, source, name), key => new SieveCompiler(key.Item1, limits).Compile(key.Item2, key.Item3));
+    // Included scripts are compiled once per interpreter; the cache is bounded so a host that
+    // keeps one interpreter while scripts change does not grow without limit.
+    internal SieveCompilation CompileCached(SieveLanguage language, SieveLimits limits, string source, string? name)
+    {
+        if (_includeCache.Count >= MaxCachedIncludes)
+        {
+            _includeCache.Clear();
+        }
+
+        return _includeCache.GetOrAdd((language, source, name), key => new SieveCompiler(key.Item1, limits).Compile(key.Item2, key.Item3));
+    }
+
+    private const int MaxCachedIncludes = 1024;
 }

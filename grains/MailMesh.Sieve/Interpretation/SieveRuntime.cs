@@ -62,6 +62,11 @@ public sealed partial class SieveRuntime
 
     internal SieveFrame Frame { get; private set; }
 
+    // Many rules read the same few fields: decode and parse each raw value once per execution.
+    internal Dictionary<string, string> DecodedHeaderCache { get; } = new(StringComparer.Ordinal);
+
+    internal Dictionary<string, List<Internal.ParsedAddress>> AddressCache { get; } = new(StringComparer.Ordinal);
+
     /// <summary>True once <c>stop</c> ran.</summary>
     public bool Stopped => _stopped;
 

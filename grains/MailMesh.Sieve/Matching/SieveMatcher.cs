@@ -12,7 +12,7 @@ namespace MailMesh.Sieve.Matching;
 /// </summary>
 public sealed class SieveMatcher
 {
-    private readonly ConcurrentDictionary<string, Regex> _regexCache = new(StringComparer.Ordinal);
+    private ConcurrentDictionary<string, Regex>? _regexCache;
 
     /// <summary>Creates a matcher.</summary>
     public SieveMatcher(SieveComparator comparator, SieveMatchType matchType, SieveRelation relation = SieveRelation.Equal)
@@ -247,7 +247,7 @@ public sealed class SieveMatcher
     }
 
     internal Regex GetRegex(string pattern, TimeSpan timeout) =>
-        _regexCache.GetOrAdd(pattern, p => new Regex(PosixRegex.Translate(p), RegexOptions.CultureInvariant
+        LazyInitializer.EnsureInitialized(ref _regexCache, () => new ConcurrentDictionary<string, Regex>(StringComparer.Ordinal)).GetOrAdd(pattern, p => new Regex(PosixRegex.Translate(p), RegexOptions.CultureInvariant
             | (Comparator == SieveComparator.AsciiCaseMap ? RegexOptions.IgnoreCase : RegexOptions.None), timeout));
 
     private bool Relate(int comparison) => Relation switch

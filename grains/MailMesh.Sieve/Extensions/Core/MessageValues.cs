@@ -34,7 +34,13 @@ public static class MessageValues
 
         foreach (var raw in Select(runtime.Headers.GetValues(name), index, last))
         {
-            yield return MimeWords.Decode(raw).Trim();
+            if (!runtime.DecodedHeaderCache.TryGetValue(raw, out var decoded))
+            {
+                decoded = MimeWords.Decode(raw).Trim();
+                runtime.DecodedHeaderCache[raw] = decoded;
+            }
+
+            yield return decoded;
         }
     }
 
@@ -43,7 +49,13 @@ public static class MessageValues
     {
         foreach (var raw in Select(runtime.Headers.GetValues(name), index, last))
         {
-            foreach (var address in AddressList.Parse(MimeWords.Decode(raw)))
+            if (!runtime.AddressCache.TryGetValue(raw, out var addresses))
+            {
+                addresses = AddressList.Parse(MimeWords.Decode(raw));
+                runtime.AddressCache[raw] = addresses;
+            }
+
+            foreach (var address in addresses)
             {
                 if (Part(address, addressPart, runtime.Options.SubaddressSeparator) is { } part)
                 {
