@@ -1,0 +1,113 @@
+using System.Text;
+using Google.Protobuf.WellKnownTypes;
+using MailMesh.Api.Authentication;
+using MailMesh.Api.Internal;
+using MailMesh.Api.V1;
+using MailMesh.Grains.Mailboxes;
+using MailMesh.Grpc;
+using MailMesh.Runtime;
+
+namespace MailMesh.Api.Services;
+
+/// <summary><c>mailmesh.v1.Mailboxes</c> over <see cref="IMailboxGrain"/>; every grain key starts with the caller's tenant.</summary>
+internal sealed class MailboxesApi(ApiAuthenticator auth, IGrainFactory grains)
+{
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 1000;
+
+    public void Map(GrpcServiceBuilder builder) => builder
+        .MapUnary<CreateMailboxRequest, Mailbox>("Create", Create)
+        .MapUnary<GetMailboxRequest, Mailbox>("Get", Get)
+        .MapUnary<ListMailboxesRequest, ListMailboxesResponse>("List", List);
+
+    private async Task<Mailbox> Create(CreateMailboxRequest request, ServerCallContext context)
+    {
+        var caller = (await auth.AuthenticateAsync(context).ConfigureAwait(false)).Require(ApiScopes.MailboxesWrite);
+        var grain = Grain(caller, request.Name);
+        var created = await GrainErrors.Call(() => grain.Create(new CreateMailbox(request.DisplayName, request.Address.Length == 0 ? null : request.Address)))
+            .ConfigureAwait(false);
+        return ToProto(created);
+    }
+
+    private async Task<Mailbox> Get(GetMailboxRequest request, ServerCallContext context)
+    {
+        var caller = (await auth.AuthenticateAsync(context).ConfigureAwait(false)).Require(ApiScopes.MailboxesRead);
+        var grain = Grain(caller, request.Name);
+        var found = await GrainErrors.Call(grain.Get).ConfigureAwait(false)
+            ?? throw new RpcException(StatusCode.NotFound, $"mailbox '{request.Name}' does not exist");
+        return ToProto(found);
+    }
+
+    private async Task<ListMailboxesResponse> List(ListMailboxesRequest request, ServerCallContext context)
+    {
+        var caller = (await auth.AuthenticateAsync(context).ConfigureAwait(false)).Require(ApiScopes.MailboxesRead);
+        var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
+        if (size is < 1 or > MaxPageSize)
+        {
+            throw new InvalidArgumentException("page_size", $"must be 1-{MaxPageSize} (or 0 for {DefaultPageSize}), not {request.PageSize}");
+        }
+
+        var after = DecodeToken(request.PageToken);
+        var directory = grains.GetGrain<IMailboxDirectoryGrain>(caller.Tenant + "/mailboxes");
+        // One more than the page tells whether another page follows (the directory serves at most 1000).
+        var ask = Math.Min(size + 1, MaxPageSize);
+        var names = await GrainErrors.Call(() => directory.List(after, ask)).ConfigureAwait(false);
+        var page = names.Take(size).ToList();
+        var infos = await Task.WhenAll(page.Select(n => GrainErrors.Call(grains.GetGrain<IMailboxGrain>($"{caller.Tenant}/{n}").Get))).ConfigureAwait(false);
+        var response = new ListMailboxesResponse();
+        response.Mailboxes.AddRange(infos.OfType<MailboxInfo>().Select(ToProto));
+        if (names.Count > size || (names.Count == MaxPageSize && size == MaxPageSize))
+        {
+            response.NextPageToken = Convert.ToBase64String(Encoding.UTF8.GetBytes(page[^1]));
+        }
+
+        return response;
+    }
+
+    private IMailboxGrain Grain(Caller caller, string name)
+    {
+        if (name.Length == 0)
+        {
+            throw new InvalidArgumentException("name", "must not be empty");
+        }
+
+        if (name.Length > GrainKey.MaxRestLength)
+        {
+            throw new InvalidArgumentException("name", $"is {name.Length} characters long; at most {GrainKey.MaxRestLength} are allowed");
+        }
+
+        var bad = name.FirstOrDefault(c => c == '/' || char.IsControl(c));
+        if (bad != default)
+        {
+            throw new InvalidArgumentException("name", $"must not contain {(bad == '/' ? "'/'" : $"the control character U+{(int)bad:X4}")}");
+        }
+
+        return grains.GetGrain<IMailboxGrain>($"{caller.Tenant}/{name}");
+    }
+
+    private static string? DecodeToken(string token)
+    {
+        if (token.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
+        }
+        catch (FormatException)
+        {
+            throw new InvalidArgumentException("page_token", "is not a token returned by List");
+        }
+    }
+
+    private static Mailbox ToProto(MailboxInfo m) => new()
+    {
+        Tenant = m.Tenant,
+        Name = m.Name,
+        DisplayName = m.DisplayName,
+        Address = m.Address ?? "",
+        CreatedAt = Timestamp.FromDateTimeOffset(m.CreatedAt),
+    };
+}
