@@ -179,7 +179,7 @@ public sealed partial class SieveRuntime
     }
 
     // The limit counts UTF-8 bytes; a character that would cross it is dropped whole.
-    private string Truncate(string value)
+    internal string Truncate(string value)
     {
         var limit = Limits.MaxVariableSize;
         if (value.Length * 3 <= limit || Encoding.UTF8.GetByteCount(value) <= limit)

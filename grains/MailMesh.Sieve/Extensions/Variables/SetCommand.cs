@@ -47,6 +47,17 @@ internal sealed class SetCommand : SieveCommandDefinition
             }
         }
 
+        if (command.Args.Group("quote") is not null)
+        {
+            // Truncating a quoted value must not leave half an escape sequence at the end.
+            var truncated = runtime.Truncate(value);
+            if (truncated.Length < value.Length)
+            {
+                var backslashes = truncated.Length - truncated.TrimEnd('\\').Length;
+                value = backslashes % 2 == 1 ? truncated[..^1] : truncated;
+            }
+        }
+
         runtime.SetVariable(name, value, command.Position);
     }
 
