@@ -21,6 +21,11 @@ for (var i = 0; i < args.Length; i++)
         Allocations.Run(Workloads.LoadCorpus(Workloads.FindRepoRoot()));
         return;
     }
+    else if (args[i] == "--cpu")
+    {
+        CpuTime.Run(Workloads.LoadCorpus(Workloads.FindRepoRoot()), passes: 7);
+        return;
+    }
     else if (args[i] == "--profile")
     {
         Profile.Run(Workloads.LoadCorpus(Workloads.FindRepoRoot()));
