@@ -46,7 +46,7 @@ public interface IMailboxGrain : IGrainWithStringKey
     /// <param name="remove">Flags to remove.</param>
     /// <returns>The message's flags afterwards.</returns>
     [CallTimeout(120_000)]
-    Task<IReadOnlyList<string>> SetFlags(string folder, uint uid, IReadOnlyList<string> add, IReadOnlyList<string> remove);
+    Task<IReadOnlyList<string>> SetFlags(string folder, uint uid, string[] add, string[] remove);
 }
 
 /// <summary>The tenant's list of mailboxes, keyed <c>tenant/mailboxes</c>.</summary>

@@ -7,7 +7,7 @@ namespace MailMesh.Grains.Mailboxes;
 public sealed partial class MailboxGrain
 {
     /// <inheritdoc />
-    public async Task<IReadOnlyList<string>> SetFlags(string folder, uint uid, IReadOnlyList<string> add, IReadOnlyList<string> remove)
+    public async Task<IReadOnlyList<string>> SetFlags(string folder, uint uid, string[] add, string[] remove)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         ArgumentNullException.ThrowIfNull(add);
@@ -33,12 +33,12 @@ public sealed partial class MailboxGrain
             throw new InvalidOperationException($"Folder '{folder}' was recreated on the server (UIDVALIDITY {cursor.UidValidity} -> {selected.Mailbox.UidValidity}); sync it before setting flags.");
         }
 
-        if (add.Count > 0)
+        if (add.Length > 0)
         {
             await client.UidStoreAsync(ImapUidSet.Single(uid), ImapStoreMode.Add, add);
         }
 
-        if (remove.Count > 0)
+        if (remove.Length > 0)
         {
             await client.UidStoreAsync(ImapUidSet.Single(uid), ImapStoreMode.Remove, remove);
         }
