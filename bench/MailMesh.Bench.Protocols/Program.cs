@@ -7,10 +7,14 @@ using MailMesh.Protocols.Imap;
 // Full IMAP sync of one folder into a Maildir: MailMesh's ImapClient against mbsync (isync), same
 // server, same messages, same run. Usage:
 //   dotnet run -c Release --project bench/MailMesh.Bench.Protocols -- [--messages 10001] [--rounds 3]
+//     [--pop3-messages 2000] [--imap-only | --pop3-only]
+// POP3 is compared with getmail6 on the second user's INBOX (Debian package getmail6).
 // Server: MAILMESH_TEST_IMAP_HOST/PORT and the first user of MAILMESH_TEST_IMAP_USERS (defaults match
 // scripts/test-servers.sh). mbsync must be on PATH (Debian package isync).
 var messages = IntArg("--messages", 10_001);
 var rounds = IntArg("--rounds", 3);
+var pop3Messages = IntArg("--pop3-messages", 2_000);
+var only = args.Contains("--pop3-only") ? "pop3" : args.Contains("--imap-only") ? "imap" : "both";
 var host = Environment.GetEnvironmentVariable("MAILMESH_TEST_IMAP_HOST") ?? "127.0.0.1";
 var port = int.Parse(Environment.GetEnvironmentVariable("MAILMESH_TEST_IMAP_PORT") ?? "21143", CultureInfo.InvariantCulture);
 var users = (Environment.GetEnvironmentVariable("MAILMESH_TEST_IMAP_USERS") ?? "alice@example.test:alicepw").Split(',')[0];
@@ -20,6 +24,13 @@ var folder = "bench-sync-" + messages.ToString(CultureInfo.InvariantCulture);
 var work = Directory.CreateTempSubdirectory("mailmesh-bench-protocols-");
 
 var options = new ImapClientOptions { Host = host, Port = port, Tls = TlsMode.None };
+if (only == "pop3")
+{
+    await RunPop3Async();
+    work.Delete(recursive: true);
+    return 0;
+}
+
 await PrepareAsync();
 Console.WriteLine($"IMAP full sync of {messages} messages ({host}:{port}, folder {folder}), {rounds} rounds, alternating");
 
@@ -40,8 +51,30 @@ var oursMedian = Median(ours);
 var peerMedian = Median(peer);
 Console.WriteLine($"median: MailMesh {oursMedian:F2} s ({messages / oursMedian:F0} msg/s), mbsync {peerMedian:F2} s ({messages / peerMedian:F0} msg/s)");
 Console.WriteLine($"ratio MailMesh/mbsync time: {oursMedian / peerMedian:F2}x (target <= 1.0)");
+await using (var cleanup = new ImapClient(options))
+{
+    // Leave the shared test account as it was: other suites list and sync alice's folders.
+    await cleanup.ConnectAsync();
+    await cleanup.AuthenticateAsync(user, password);
+    await cleanup.DeleteMailboxAsync(folder);
+}
+
+if (only == "both")
+{
+    await RunPop3Async();
+}
+
 work.Delete(recursive: true);
 return 0;
+
+// POP3 uses the second test user (bob): his INBOX is loaded with the messages.
+async Task RunPop3Async()
+{
+    var second = (Environment.GetEnvironmentVariable("MAILMESH_TEST_IMAP_USERS") ?? "alice@example.test:alicepw,bob@example.test:bobpw").Split(',')[1];
+    var pop3Port = int.Parse(Environment.GetEnvironmentVariable("MAILMESH_TEST_POP3_PORT") ?? "21110", CultureInfo.InvariantCulture);
+    var colon = second.IndexOf(':', StringComparison.Ordinal);
+    await Pop3SyncBench.RunAsync(host, port, pop3Port, second[..colon], second[(colon + 1)..], pop3Messages, rounds, work.FullName);
+}
 
 async Task PrepareAsync()
 {
@@ -63,7 +96,7 @@ async Task PrepareAsync()
     var batch = new List<ReadOnlyMemory<byte>>();
     for (var i = 0; i < messages; i++)
     {
-        batch.Add(Message(i));
+        batch.Add(BenchMessages.Create(i));
         if (batch.Count == 1000 || i == messages - 1)
         {
             await client.AppendManyAsync(folder, batch);
@@ -143,11 +176,6 @@ double SyncWithMbsync(string maildir)
     return clock.Elapsed.TotalSeconds;
 }
 
-static byte[] Message(int i) => Encoding.ASCII.GetBytes(
-    $"From: Sender <sender@example.test>\r\nTo: alice@example.test\r\nSubject: Bench message {i}\r\n" +
-    $"Date: Sun, 22 Nov 2026 10:00:00 +0000\r\nMessage-ID: <bench-{i}@example.test>\r\nMIME-Version: 1.0\r\n" +
-    $"Content-Type: text/plain; charset=us-ascii\r\n\r\n" + string.Concat(Enumerable.Repeat($"Line of message {i}, padding it to a few kilobytes.\r\n", 40)));
-
 static double Median(List<double> values)
 {
     var sorted = values.Order().ToList();
@@ -196,4 +224,13 @@ internal sealed class MaildirSink(string? directory) : IImapFetchSink
 
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>The benchmark's messages: a few KB of plain text each.</summary>
+internal static class BenchMessages
+{
+    public static byte[] Create(int i) => Encoding.ASCII.GetBytes(
+        $"From: Sender <sender@example.test>\r\nTo: alice@example.test\r\nSubject: Bench message {i}\r\n" +
+        $"Date: Sun, 22 Nov 2026 10:00:00 +0000\r\nMessage-ID: <bench-{i}@example.test>\r\nMIME-Version: 1.0\r\n" +
+        $"Content-Type: text/plain; charset=us-ascii\r\n\r\n" + string.Concat(Enumerable.Repeat($"Line of message {i}, padding it to a few kilobytes.\r\n", 40)));
 }
