@@ -32,7 +32,7 @@ internal static class AddressParser
         for (var i = 0; i <= tokens.Count; i++)
         {
             var t = i < tokens.Count ? tokens[i] : new Token(TokenKind.Special, ",");
-            if (t.Kind == TokenKind.Special && t.Text == ":" && group is null && !item.Any(x => x.Text is "<" or "@"))
+            if (t.Kind == TokenKind.Special && t.Text == ":" && group is null && !ContainsText(item, "<", "@"))
             {
                 groupName = Phrase(item);
                 group = [];
@@ -43,7 +43,7 @@ internal static class AddressParser
             var endsGroup = t.Kind == TokenKind.Special && t.Text == ";";
             if (t.Kind == TokenKind.Special && (t.Text == "," || endsGroup) && (i == tokens.Count || !InsideAngle(item)))
             {
-                var mailbox = BuildMailbox(item, ref carriedName, i < tokens.Count ? tokens.Skip(i + 1) : []);
+                var mailbox = BuildMailbox(item, ref carriedName, tokens, i + 1);
                 if (mailbox is not null)
                 {
                     if (group is not null)
@@ -77,6 +77,42 @@ internal static class AddressParser
         return result;
     }
 
+    private static bool ContainsText(List<Token> item, string a, string b)
+    {
+        foreach (var t in item)
+        {
+            if (t.Text == a || t.Text == b)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when an angle bracket comes in the tokens from <paramref name="from"/> before the next ',' or ';'.</summary>
+    private static bool AngleFollows(List<Token> tokens, int from)
+    {
+        for (var i = from; i < tokens.Count; i++)
+        {
+            var t = tokens[i];
+            if (t.Kind == TokenKind.Special)
+            {
+                if (t.Text is "," or ";")
+                {
+                    return false;
+                }
+
+                if (t.Text == "<")
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     private static bool InsideAngle(List<Token> item)
     {
         var open = false;
@@ -98,7 +134,7 @@ internal static class AddressParser
         return open;
     }
 
-    private static MailboxAddress? BuildMailbox(List<Token> item, ref string? carriedName, IEnumerable<Token> following)
+    private static MailboxAddress? BuildMailbox(List<Token> item, ref string? carriedName, List<Token> tokens, int following)
     {
         if (item.Count == 0)
         {
@@ -126,7 +162,7 @@ internal static class AddressParser
                 name = CommentName(item);
             }
         }
-        else if (item.Any(t => t.Kind == TokenKind.Special && t.Text == "@"))
+        else if (item.Exists(static t => t.Kind == TokenKind.Special && t.Text == "@"))
         {
             address = AddrSpec(item);
             name = CommentName(item);
@@ -136,7 +172,7 @@ internal static class AddressParser
             // No '@' and no brackets: "Last, First <x@y>" split at the comma. Carry the words over
             // when the next item has an angle address; otherwise it is a bare local part.
             var phrase = Phrase(item);
-            if (following.TakeWhile(t => !(t.Kind == TokenKind.Special && t.Text is "," or ";")).Any(t => t.Kind == TokenKind.Special && t.Text == "<"))
+            if (AngleFollows(tokens, following))
             {
                 carriedName = carriedName is null ? phrase : carriedName + ", " + phrase;
                 return null;
@@ -187,6 +223,35 @@ internal static class AddressParser
 
     private static string Phrase(List<Token> tokens)
     {
+        var only = -1;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var t = tokens[i];
+            if (t.Kind is TokenKind.Comment || (t.Kind == TokenKind.Special && t.Text != "."))
+            {
+                continue;
+            }
+
+            if (only >= 0)
+            {
+                only = -2;
+                break;
+            }
+
+            only = i;
+        }
+
+        if (only == -1)
+        {
+            return string.Empty;
+        }
+
+        if (only >= 0)
+        {
+            // One word (the usual quoted display name): no builder.
+            return Rfc2047.Decode(tokens[only].Text).Trim();
+        }
+
         var sb = new StringBuilder();
         foreach (var t in tokens)
         {
@@ -212,9 +277,36 @@ internal static class AddressParser
         return comment.Text is null ? string.Empty : Rfc2047.Decode(comment.Text).Trim();
     }
 
+    /// <summary>The shared one-character string for an address special, or null.</summary>
+    private static string? SpecialText(char c) => c switch
+    {
+        '<' => "<",
+        '>' => ">",
+        '@' => "@",
+        ',' => ",",
+        ';' => ";",
+        ':' => ":",
+        '.' => ".",
+        _ => null,
+    };
+
+    /// <summary>True when the quoted string opening at <paramref name="open"/> has no backslash; <paramref name="end"/> is its closing quote (or the end).</summary>
+    private static bool TryPlainQuoted(string s, int open, out int end)
+    {
+        var rel = s.AsSpan(open + 1).IndexOfAny('"', '\\');
+        if (rel >= 0 && s[open + 1 + rel] == '\\')
+        {
+            end = 0;
+            return false;
+        }
+
+        end = rel < 0 ? s.Length : open + 1 + rel;
+        return true;
+    }
+
     private static List<Token> Tokenize(string s)
     {
-        var tokens = new List<Token>();
+        var tokens = new List<Token>(16);
         var i = 0;
         while (i < s.Length)
         {
@@ -222,6 +314,11 @@ internal static class AddressParser
             if (char.IsWhiteSpace(c))
             {
                 i++;
+            }
+            else if (c == '"' && TryPlainQuoted(s, i, out var quoteEnd))
+            {
+                tokens.Add(new Token(TokenKind.Quoted, s[(i + 1)..quoteEnd]));
+                i = Math.Min(quoteEnd + 1, s.Length);
             }
             else if (c == '"')
             {
@@ -273,9 +370,9 @@ internal static class AddressParser
                 tokens.Add(new Token(TokenKind.Literal, s[(i + 1)..end]));
                 i = Math.Min(end + 1, s.Length);
             }
-            else if ("<>@,;:.".Contains(c, StringComparison.Ordinal))
+            else if (SpecialText(c) is { } special)
             {
-                tokens.Add(new Token(TokenKind.Special, c.ToString()));
+                tokens.Add(new Token(TokenKind.Special, special));
                 i++;
             }
             else
