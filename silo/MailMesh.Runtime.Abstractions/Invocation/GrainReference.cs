@@ -17,6 +17,12 @@ public abstract class GrainReference : IEquatable<GrainReference>
     /// <summary>Carries the calls.</summary>
     protected IGrainCallInvoker Invoker { get; }
 
+    /// <summary>A slot the invoker may use to remember where this reference's calls went last (the silo keeps the
+    /// grain's activation there to skip a table lookup per call). Not part of the reference's identity; only the
+    /// invoker of this reference reads or writes it.</summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public object? InvokerCache { get; set; }
+
     /// <inheritdoc />
     public bool Equals(GrainReference? other) => other is not null && other.GrainId == GrainId;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using MailMesh.Runtime.Invocation;
 using MailMesh.Runtime.Internal.Scheduling;
 
 namespace MailMesh.Runtime.Internal.Activation;
@@ -23,9 +24,23 @@ internal sealed class Catalog
 
     public bool IsReentrant(GrainId grain) => _types.Find(grain.Type)?.IsReentrant ?? false;
 
-    /// <summary>Queues <paramref name="turn"/> on the grain's activation, creating it when there is none.</summary>
+    /// <summary>Queues a call made through <paramref name="reference"/>: on the activation the reference's previous call
+    /// went to while that one still takes turns (no table lookup), otherwise as <see cref="Dispatch(GrainId, Turn)"/>.</summary>
+    public void Dispatch(GrainReference reference, Turn turn)
+    {
+        if (reference.InvokerCache is ActivationData cached && ReferenceEquals(cached.Runtime, _runtime) &&
+            cached.GrainId == reference.GrainId && cached.Scheduler.TryEnqueue(turn))
+        {
+            return;
+        }
+
+        reference.InvokerCache = Dispatch(reference.GrainId, turn);
+    }
+
+    /// <summary>Queues <paramref name="turn"/> on the grain's activation, creating it when there is none; returns the
+    /// activation that took it.</summary>
     /// <exception cref="SiloUnavailableException">The silo is stopping and the grain is not active.</exception>
-    public void Dispatch(GrainId grain, Turn turn)
+    public ActivationData Dispatch(GrainId grain, Turn turn)
     {
         while (true)
         {
@@ -39,7 +54,7 @@ internal sealed class Catalog
 
             if (activation.Scheduler.TryEnqueue(turn))
             {
-                return;
+                return activation;
             }
 
             // It has just ended: drop it from the table (unless a successor is there already) and try again.

@@ -11,7 +11,6 @@ namespace MailMesh.Runtime.Internal.Calls;
 internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TResult>, IValueTaskSource, IDeferredSignal
 {
     private readonly GrainRequest<TResult> _request;
-    private readonly GrainId _target;
     private readonly long _deadline;
     private readonly TimeSpan _timeout;
     private ManualResetValueTaskSourceCore<TResult> _promise;
@@ -26,7 +25,6 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
         : base(target, request.Method.Name, request.Method.IsReadOnly, caller)
     {
         _request = request;
-        _target = target;
         _deadline = deadline;
         _timeout = timeout;
     }
@@ -125,7 +123,7 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
         catch (Exception e)
         {
             _error = new InvalidOperationException(
-                $"The result of {_target}.{_request.Method.Name} cannot cross the grain call boundary: {e.Message}", e);
+                $"The result of {Grain}.{_request.Method.Name} cannot cross the grain call boundary: {e.Message}", e);
         }
 
         CompletionBatch.SignalOrDefer(this);
@@ -155,7 +153,7 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
 
     public bool IsExpired(long timestamp) => timestamp >= _deadline;
 
-    public void TimeOut(string detail) => Reject(new GrainCallTimeoutException(_target, _request.Method.Name, _timeout, detail));
+    public void TimeOut(string detail) => Reject(new GrainCallTimeoutException(Grain, _request.Method.Name, _timeout, detail));
 
     void IDeferredSignal.Signal()
     {

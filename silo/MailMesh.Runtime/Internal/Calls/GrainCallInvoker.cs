@@ -82,7 +82,7 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker, IGrainFactory
         var timeout = method.Timeout ?? _runtime.Options.CallTimeout;
         var deadline = _runtime.TimeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * _runtime.TimeProvider.TimestampFrequency);
         var call = new GrainCall<TResult>(request, grain, caller, deadline, timeout);
-        _runtime.Catalog.Dispatch(grain, call);
+        _runtime.Catalog.Dispatch(target, call);
         return call;
     }
 }

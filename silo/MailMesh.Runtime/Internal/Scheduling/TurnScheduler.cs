@@ -233,6 +233,7 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
         CompletionBatch.Enter();
         var previous = Current;
         SetSynchronizationContext(this);
+        var drained = false;
         try
         {
             for (var i = 0; i < _batchSize; i++)
@@ -249,6 +250,9 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
                     }
                     else if (!TryTakeTurn(out turn))
                     {
+                        // Nothing may run now: whoever makes something runnable schedules this again.
+                        _scheduled = false;
+                        drained = true;
                         break;
                     }
                 }
@@ -275,11 +279,14 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
         finally
         {
             SetSynchronizationContext(previous);
-            bool again;
-            lock (_lock)
+            var again = false;
+            if (!drained)
             {
-                again = CanRunSomething();
-                _scheduled = again;
+                lock (_lock)
+                {
+                    again = CanRunSomething();
+                    _scheduled = again;
+                }
             }
 
             if (again)
