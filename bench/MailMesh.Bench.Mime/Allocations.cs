@@ -13,6 +13,7 @@ internal static class Allocations
         for (var round = 0; round < 2; round++)
         {
             long parse = 0, walk = 0, fields = 0, decode = 0, text = 0, headersOnly = 0;
+            long subject = 0, from = 0, to = 0;
             double cpuParse = 0, cpuFields = 0, cpuDecode = 0, cpuText = 0;
             foreach (var data in corpus.Data)
             {
@@ -30,12 +31,18 @@ internal static class Allocations
                 var a3 = GC.GetAllocatedBytesForCurrentThread();
                 var c3 = CpuTime.ThreadCpuMilliseconds();
                 _ = message.Subject;
+                var s1 = GC.GetAllocatedBytesForCurrentThread();
                 _ = message.From;
+                var s2 = GC.GetAllocatedBytesForCurrentThread();
                 _ = message.To;
+                var s3 = GC.GetAllocatedBytesForCurrentThread();
                 _ = message.Date;
                 var c4 = CpuTime.ThreadCpuMilliseconds();
                 var a4 = GC.GetAllocatedBytesForCurrentThread();
                 cpuParse += c2 - c1;
+                subject += s1 - a3;
+                from += s2 - s1;
+                to += s3 - s2;
                 cpuFields += c4 - c3;
                 long d = 0, t = 0;
                 foreach (var entity in message.Descendants())
@@ -76,6 +83,7 @@ internal static class Allocations
                 Console.WriteLine($"  structure parse      {parse / n,10:F0}");
                 Console.WriteLine($"  walk (Descendants)   {walk / n,10:F0}");
                 Console.WriteLine($"  Subject/From/To/Date {fields / n,10:F0}");
+                Console.WriteLine($"    Subject {subject / n:F0}, From {from / n:F0}, To {to / n:F0}, Date {(fields - subject - from - to) / n:F0}");
                 Console.WriteLine($"  DecodeTo             {decode / n,10:F0}");
                 Console.WriteLine($"  text to string       {text / n,10:F0}");
                 Console.WriteLine($"  structure total      {(parse + walk) / n,10:F0}");

@@ -41,12 +41,21 @@ public sealed partial class MimeMessage
     /// <summary>Parses every field with that name as an address list (lenient).</summary>
     public InternetAddressList Addresses(string fieldName)
     {
-        var list = new InternetAddressList();
+        InternetAddressList? list = null;
         foreach (var h in Headers.FindAll(fieldName))
         {
-            list.AddRange(InternetAddressList.Parse(h.RawText));
+            var parsed = InternetAddressList.Parse(h.RawText);
+            if (list is null)
+            {
+                // The usual single field: its parsed list is the result (no copy).
+                list = parsed;
+            }
+            else
+            {
+                list.AddRange(parsed);
+            }
         }
 
-        return list;
+        return list ?? [];
     }
 }

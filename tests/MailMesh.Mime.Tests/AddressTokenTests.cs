@@ -45,4 +45,17 @@ public sealed class AddressTokenTests
 
         Assert.DoesNotContain(list, a => a is GroupAddress);
     }
+
+    [Fact]
+    public void Addresses_SeveralFieldsOfOneName_AreJoinedInOrderAndFreshPerCall()
+    {
+        var message = MimeMessage.Parse(System.Text.Encoding.ASCII.GetBytes(
+            "To: A <a@example.com>\r\nCc: c@example.com\r\nTo: b@example.com, <@route,@r2:d@example.com>\r\n\r\nbody\r\n"));
+
+        var to = message.To;
+
+        Assert.Equal(["a@example.com", "b@example.com", "d@example.com"], to.Mailboxes.Select(m => m.Address));
+        Assert.NotSame(to, message.To);
+        Assert.Empty(message.Bcc);
+    }
 }

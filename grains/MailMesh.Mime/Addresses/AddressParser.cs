@@ -34,7 +34,7 @@ internal static class AddressParser
             var t = i < tokens.Count ? tokens[i] : new Token(TokenKind.Special, ",");
             if (t.Kind == TokenKind.Special && t.Text == ":" && group is null && !ContainsText(item, "<", "@"))
             {
-                groupName = Phrase(item);
+                groupName = Phrase(item, 0, item.Count);
                 group = [];
                 item.Clear();
                 continue;
@@ -147,16 +147,20 @@ internal static class AddressParser
         if (open >= 0)
         {
             var close = item.FindIndex(open + 1, t => t.Kind == TokenKind.Special && t.Text == ">");
-            var inner = item.GetRange(open + 1, (close < 0 ? item.Count : close) - open - 1);
+            var innerStart = open + 1;
+            var innerEnd = close < 0 ? item.Count : close;
             // Obsolete route "<@a,@b:user@c>": drop everything up to the last colon.
-            var colon = inner.FindLastIndex(t => t.Kind == TokenKind.Special && t.Text == ":");
-            if (colon >= 0)
+            for (var k = innerEnd - 1; k >= innerStart; k--)
             {
-                inner = inner.GetRange(colon + 1, inner.Count - colon - 1);
+                if (item[k].Kind == TokenKind.Special && item[k].Text == ":")
+                {
+                    innerStart = k + 1;
+                    break;
+                }
             }
 
-            address = AddrSpec(inner);
-            name = Phrase(item.GetRange(0, open));
+            address = AddrSpec(item, innerStart, innerEnd);
+            name = Phrase(item, 0, open);
             if (name.Length == 0)
             {
                 name = CommentName(item);
@@ -164,14 +168,14 @@ internal static class AddressParser
         }
         else if (item.Exists(static t => t.Kind == TokenKind.Special && t.Text == "@"))
         {
-            address = AddrSpec(item);
+            address = AddrSpec(item, 0, item.Count);
             name = CommentName(item);
         }
         else
         {
             // No '@' and no brackets: "Last, First <x@y>" split at the comma. Carry the words over
             // when the next item has an angle address; otherwise it is a bare local part.
-            var phrase = Phrase(item);
+            var phrase = Phrase(item, 0, item.Count);
             if (AngleFollows(tokens, following))
             {
                 carriedName = carriedName is null ? phrase : carriedName + ", " + phrase;
@@ -195,11 +199,12 @@ internal static class AddressParser
         return new MailboxAddress(name, address);
     }
 
-    private static string AddrSpec(List<Token> tokens)
+    private static string AddrSpec(List<Token> tokens, int start, int end)
     {
-        var sb = new StringBuilder();
-        foreach (var t in tokens)
+        var sb = Builder();
+        for (var i = start; i < end; i++)
         {
+            var t = tokens[i];
             switch (t.Kind)
             {
                 case TokenKind.Comment:
@@ -221,10 +226,10 @@ internal static class AddressParser
         return sb.ToString();
     }
 
-    private static string Phrase(List<Token> tokens)
+    private static string Phrase(List<Token> tokens, int start, int end)
     {
         var only = -1;
-        for (var i = 0; i < tokens.Count; i++)
+        for (var i = start; i < end; i++)
         {
             var t = tokens[i];
             if (t.Kind is TokenKind.Comment || (t.Kind == TokenKind.Special && t.Text != "."))
@@ -252,9 +257,10 @@ internal static class AddressParser
             return Rfc2047.Decode(tokens[only].Text).Trim();
         }
 
-        var sb = new StringBuilder();
-        foreach (var t in tokens)
+        var sb = Builder();
+        for (var i = start; i < end; i++)
         {
+            var t = tokens[i];
             if (t.Kind is TokenKind.Comment || (t.Kind == TokenKind.Special && t.Text != "."))
             {
                 continue;
@@ -269,6 +275,22 @@ internal static class AddressParser
         }
 
         return Rfc2047.Decode(sb.ToString()).Trim();
+    }
+
+    [ThreadStatic]
+    private static StringBuilder? t_builder;
+
+    /// <summary>A cleared builder reused on this thread (callers take ToString before any other use).</summary>
+    private static StringBuilder Builder()
+    {
+        var sb = t_builder ??= new StringBuilder(128);
+        if (sb.Capacity > 4096)
+        {
+            // Do not keep a huge buffer alive after a pathological header.
+            sb = t_builder = new StringBuilder(128);
+        }
+
+        return sb.Clear();
     }
 
     private static string CommentName(List<Token> tokens)
