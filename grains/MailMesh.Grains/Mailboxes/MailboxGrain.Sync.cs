@@ -81,7 +81,7 @@ public sealed partial class MailboxGrain
         {
             done = syncState.State.Source!.Protocol == SourceProtocol.Imap
                 ? await ImapStepAsync(run, run.Cancellation.Token)
-                : throw new NotSupportedException("POP3 sources are not synced yet; configure an IMAP source.");
+                : await Pop3StepAsync(run, run.Cancellation.Token);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -13,6 +13,12 @@ public sealed class MailboxSyncState
     /// <summary>Next folder id number.</summary>
     public int NextFolderNumber { get; set; } = 1;
 
+    /// <summary>POP3: messages already downloaded, by UIDL.</summary>
+    public Dictionary<string, Pop3Seen> Pop3Seen { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>POP3: the next UID to assign in the index.</summary>
+    public uint Pop3NextUid { get; set; } = 1;
+
     /// <summary>Status of the last runs.</summary>
     public SyncStatusState Status { get; set; } = new();
 }
@@ -115,3 +121,8 @@ public sealed class SyncStatusState
     /// <summary>Next retry.</summary>
     public DateTimeOffset? NextRetryAt { get; set; }
 }
+
+/// <summary>A POP3 message already downloaded.</summary>
+/// <param name="Uid">The UID it has in the index.</param>
+/// <param name="DownloadedAt">When it was stored.</param>
+public sealed record Pop3Seen(uint Uid, DateTimeOffset DownloadedAt);

@@ -1,4 +1,5 @@
 using MailMesh.Protocols.Imap;
+using MailMesh.Protocols.Pop3;
 
 namespace MailMesh.Grains.Mailboxes.Sync;
 
@@ -8,6 +9,16 @@ internal sealed class SyncRun : IAsyncDisposable
     public CancellationTokenSource Cancellation { get; } = new();
 
     public ImapClient? Client { get; set; }
+
+    public Pop3Client? Pop3 { get; set; }
+
+    /// <summary>POP3: messages on the server not downloaded yet, in server order.</summary>
+    public List<Pop3MessageUid> Pop3New { get; } = [];
+
+    /// <summary>POP3: the UIDL listing of this session.</summary>
+    public IReadOnlyList<Pop3MessageUid> Pop3Listing { get; set; } = [];
+
+    public int Pop3Next { get; set; }
 
     /// <summary>Folder ids still to sync in this run.</summary>
     public Queue<string> PendingFolders { get; } = new();
@@ -28,6 +39,12 @@ internal sealed class SyncRun : IAsyncDisposable
         {
             await Client.DisposeAsync().ConfigureAwait(false);
             Client = null;
+        }
+
+        if (Pop3 is not null)
+        {
+            await Pop3.DisposeAsync().ConfigureAwait(false);
+            Pop3 = null;
         }
 
         Cancellation.Dispose();
