@@ -120,6 +120,34 @@ public sealed class CallBoundaryTests
     }
 
     [Fact]
+    public async Task Call_ManyChainsReusingCallObjects_EachKeepsItsOwnChain()
+    {
+        var probe = new Probe();
+        await using var silo = await TestSilo.StartInMemoryAsync(probe);
+
+        // Finished calls are reused for later ones; every chain must still see only its own links.
+        for (var round = 0; round < 3; round++)
+        {
+            var tasks = new Task<string>[200];
+            for (var i = 0; i < tasks.Length; i++)
+            {
+                tasks[i] = silo.GrainFactory.GetGrain<IChainGrain>($"t1/x{i % 7}").CallThrough([$"t1/y{i % 5}", $"t1/z{i % 3}"]);
+            }
+
+            var results = await Task.WhenAll(tasks).Within($"200 chained calls (round {round})");
+            for (var i = 0; i < results.Length; i++)
+            {
+                Assert.Equal($"t1/x{i % 7}>t1/y{i % 5}>t1/z{i % 3}", results[i]);
+            }
+        }
+
+        var error = await Assert.ThrowsAsync<DeadlockException>(
+            () => silo.GrainFactory.GetGrain<IChainGrain>("t1/x0").CallThrough(["t1/y0", "t1/x0"]).Within("the deadlock report"));
+        Assert.Equal(3, error.CallChain.Count);
+        Assert.Equal("hello from t1/y1", await silo.GrainFactory.GetGrain<IChainGrain>("t1/y1").HelloVia("t1/x1"));
+    }
+
+    [Fact]
     public async Task GetGrain_BadKeySyntax_ThrowsInvalidGrainKeySayingWhat()
     {
         var probe = new Probe();

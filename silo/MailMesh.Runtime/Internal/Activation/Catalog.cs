@@ -118,7 +118,14 @@ internal sealed class Catalog
 
         foreach (var (turn, detail) in buffer)
         {
-            turn.TimeOut(detail);
+            try
+            {
+                turn.TimeOut(detail);
+            }
+            finally
+            {
+                turn.Release();
+            }
         }
 
         buffer.Clear();

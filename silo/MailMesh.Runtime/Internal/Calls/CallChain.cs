@@ -25,13 +25,24 @@ internal class CallChain
     /// <summary>Sets the link of an interleaving turn for its async flow (null to clear on the worker thread).</summary>
     public static void SetInterleaved(CallChain? link) => CurrentLocal.Value = link;
 
-    public GrainId Grain { get; }
+    public GrainId Grain { get; private protected set; }
 
-    public string Method { get; }
+    public string Method { get; private protected set; }
 
-    public bool IsReadOnly { get; }
+    public bool IsReadOnly { get; private protected set; }
 
-    public CallChain? Caller { get; }
+    public CallChain? Caller { get; private protected set; }
+
+    /// <summary>A call made from this link holds it until that call is released (a pooled link is reused only when
+    /// no later call can still walk the chain through it).</summary>
+    public virtual void AddRef()
+    {
+    }
+
+    /// <summary>Drops a hold taken by <see cref="AddRef"/>.</summary>
+    public virtual void Release()
+    {
+    }
 
     /// <summary>The link of <paramref name="grain"/> in this chain that a call of <paramref name="method"/> to it
     /// would wait on forever; null when there is none.</summary>

@@ -8,11 +8,24 @@ namespace MailMesh.Runtime.Internal.Calls;
 
 /// <summary>A grain call in flight: the queued turn on the callee's side and the promise the caller awaits.
 /// Answered exactly once: by the grain, by a timeout, or by a rejection.</summary>
+/// <remarks>Calls are pooled per thread. A call is reused only after every holder let go: the caller (it read the
+/// answer), the scheduler (the turn ended and left its queues), each call made from its turn (they are links of
+/// its chain), and a timeout sweep that caught it. A call whose turn may interleave is never reused: its link has
+/// flowed into an <see cref="AsyncLocal{T}"/> that may outlive the turn. Anything off the happy path (never awaited,
+/// rejected while queued) is simply left to the garbage collector.</remarks>
 internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TResult>, IValueTaskSource, IDeferredSignal
 {
-    private readonly GrainRequest<TResult> _request;
-    private readonly long _deadline;
-    private readonly TimeSpan _timeout;
+    private const int PoolSize = 32;
+
+    [ThreadStatic]
+    private static GrainCall<TResult>[]? t_pool;
+
+    [ThreadStatic]
+    private static int t_pooled;
+
+    private GrainRequest<TResult> _request;
+    private long _deadline;
+    private TimeSpan _timeout;
     private ManualResetValueTaskSourceCore<TResult> _promise;
     private ActivationData? _activation;
     private ConfiguredValueTaskAwaitable<TResult>.ConfiguredValueTaskAwaiter _awaiter;
@@ -20,13 +33,86 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
     private TResult? _result;
     private Exception? _error;
     private int _answered;
+    private int _holds;
+    private int _callerDone;
+    private int _schedulerDone;
+    private bool _reusable;
 
-    public GrainCall(GrainRequest<TResult> request, GrainId target, CallChain? caller, long deadline, TimeSpan timeout)
+    private GrainCall(GrainRequest<TResult> request, GrainId target, CallChain? caller, long deadline, TimeSpan timeout)
         : base(target, request.Method.Name, request.Method.IsReadOnly, caller)
+    {
+        _request = request;
+        Initialize(request, deadline, timeout);
+    }
+
+    /// <summary>A call from this thread's pool, or a new one.</summary>
+    public static GrainCall<TResult> Rent(GrainRequest<TResult> request, GrainId target, CallChain? caller, long deadline, TimeSpan timeout)
+    {
+        var pool = t_pool;
+        if (pool is not null && t_pooled > 0)
+        {
+            var index = --t_pooled;
+            var call = pool[index];
+            pool[index] = null!;
+            call.Grain = target;
+            call.Method = request.Method.Name;
+            call.IsReadOnly = request.Method.IsReadOnly;
+            call.Caller = caller;
+            call.Initialize(request, deadline, timeout);
+            return call;
+        }
+
+        return new GrainCall<TResult>(request, target, caller, deadline, timeout);
+    }
+
+    private void Initialize(GrainRequest<TResult> request, long deadline, TimeSpan timeout)
     {
         _request = request;
         _deadline = deadline;
         _timeout = timeout;
+        _answered = 0;
+        _callerDone = 0;
+        _schedulerDone = 0;
+        _reusable = true;
+        Volatile.Write(ref _holds, 2); // the caller and the scheduler
+        Caller?.AddRef();
+    }
+
+    public override void AddRef() => Interlocked.Increment(ref _holds);
+
+    public override void Release()
+    {
+        if (Interlocked.Decrement(ref _holds) != 0)
+        {
+            return;
+        }
+
+        var caller = Caller;
+        if (_reusable)
+        {
+            Caller = null;
+            _request = null!;
+            _activation = null;
+            _result = default;
+            _error = null;
+            _awaiter = default;
+            _promise.Reset();
+            var pool = t_pool ??= new GrainCall<TResult>[PoolSize];
+            if (t_pooled < PoolSize)
+            {
+                pool[t_pooled++] = this;
+            }
+        }
+
+        caller?.Release();
+    }
+
+    public override void OnLeftScheduler()
+    {
+        if (Interlocked.Exchange(ref _schedulerDone, 1) == 0)
+        {
+            Release();
+        }
     }
 
     public override bool IsAlwaysInterleave => _request.Method.IsAlwaysInterleave;
@@ -49,6 +135,7 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
         var interleaves = activation.Scheduler.MayInterleave(this);
         if (interleaves)
         {
+            _reusable = false;
             SetInterleaved(this);
         }
 
@@ -167,9 +254,28 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
         }
     }
 
-    public TResult GetResult(short token) => _promise.GetResult(token);
+    public TResult GetResult(short token)
+    {
+        if (token != _promise.Version || _promise.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            // Not this caller's answer (stale token, or not answered yet): the core throws and nothing is released.
+            return _promise.GetResult(token);
+        }
 
-    void IValueTaskSource.GetResult(short token) => _promise.GetResult(token);
+        try
+        {
+            return _promise.GetResult(token);
+        }
+        finally
+        {
+            if (Interlocked.Exchange(ref _callerDone, 1) == 0)
+            {
+                Release();
+            }
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token) => GetResult(token);
 
     public ValueTaskSourceStatus GetStatus(short token) => _promise.GetStatus(token);
 

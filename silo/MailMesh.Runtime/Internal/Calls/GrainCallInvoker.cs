@@ -27,35 +27,31 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker, IGrainFactory
 
     public ValueTask<TResult> InvokeAsync<TResult>(GrainReference target, GrainRequest<TResult> request)
     {
-        GrainCall<TResult> call;
         try
         {
-            call = Prepare(target, request);
+            var (call, version) = Prepare(target, request);
+            return new ValueTask<TResult>(call, version);
         }
         catch (Exception e)
         {
             return ValueTask.FromException<TResult>(e);
         }
-
-        return new ValueTask<TResult>(call, call.Version);
     }
 
     public ValueTask InvokeVoidAsync(GrainReference target, GrainRequest<GrainVoid> request)
     {
-        GrainCall<GrainVoid> call;
         try
         {
-            call = Prepare(target, request);
+            var (call, version) = Prepare(target, request);
+            return new ValueTask(call, version);
         }
         catch (Exception e)
         {
             return ValueTask.FromException(e);
         }
-
-        return new ValueTask(call, call.Version);
     }
 
-    private GrainCall<TResult> Prepare<TResult>(GrainReference target, GrainRequest<TResult> request)
+    private (GrainCall<TResult> Call, short Version) Prepare<TResult>(GrainReference target, GrainRequest<TResult> request)
     {
         var caller = CallChain.Current;
         var grain = target.GrainId;
@@ -81,8 +77,9 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker, IGrainFactory
 
         var timeout = method.Timeout ?? _runtime.Options.CallTimeout;
         var deadline = _runtime.TimeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * _runtime.TimeProvider.TimestampFrequency);
-        var call = new GrainCall<TResult>(request, grain, caller, deadline, timeout);
+        var call = GrainCall<TResult>.Rent(request, grain, caller, deadline, timeout);
+        var version = call.Version;
         _runtime.Catalog.Dispatch(target, call);
-        return call;
+        return (call, version);
     }
 }

@@ -27,6 +27,11 @@ internal abstract class Turn : CallChain
     /// <summary>Starts the turn on the activation's thread (the scheduler's context is current).</summary>
     public abstract void Start(ActivationData activation);
 
+    /// <summary>The scheduler is done with the turn (it has ended and left every queue).</summary>
+    public virtual void OnLeftScheduler()
+    {
+    }
+
     /// <summary>The turn will never run (the activation failed or the silo stopped): answer the caller.</summary>
     public abstract void Reject(Exception error);
 }

@@ -6,11 +6,18 @@ internal interface ITimedTurn
     bool IsExpired(long timestamp);
 
     void TimeOut(string detail);
+
+    /// <summary>Keeps the turn from being reused while a timeout sweep holds it.</summary>
+    void AddRef();
+
+    /// <summary>Drops the sweep's hold.</summary>
+    void Release();
 }
 
 internal sealed partial class TurnScheduler
 {
-    /// <summary>Adds the queued and running turns whose deadline has passed, with why they have not finished.</summary>
+    /// <summary>Adds the queued and running turns whose deadline has passed, with why they have not finished; each is
+    /// held (<see cref="ITimedTurn.AddRef"/>) until the caller has timed it out and released it.</summary>
     public void CollectExpired(long now, List<(ITimedTurn Turn, string Detail)> expired)
     {
         lock (_lock)
@@ -19,6 +26,7 @@ internal sealed partial class TurnScheduler
             {
                 if (turn is ITimedTurn timed && !turn.IsCompleted && timed.IsExpired(now))
                 {
+                    timed.AddRef();
                     expired.Add((timed, "the grain was still running it"));
                 }
             }
@@ -29,6 +37,7 @@ internal sealed partial class TurnScheduler
                 position++;
                 if (turn is ITimedTurn timed && !turn.IsCompleted && timed.IsExpired(now))
                 {
+                    timed.AddRef();
                     expired.Add((timed, $"it was still queued ({position} in line) behind {DescribeRunning()}"));
                 }
             }

@@ -225,6 +225,8 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         }
+
+        turn.OnLeftScheduler();
     }
 
     /// <inheritdoc />
