@@ -144,18 +144,42 @@ public static class Rfc2047
         textEnd = textStart + close;
         end = textEnd + 2;
         var lang = cs.IndexOf((byte)'*');
-        charset = Encoding.ASCII.GetString(lang >= 0 ? cs[..lang] : cs);
+        charset = CharsetName(lang >= 0 ? cs[..lang] : cs);
         return true;
+    }
+
+    private static readonly string[] CommonCharsets =
+    [
+        "utf-8", "UTF-8", "iso-8859-1", "ISO-8859-1", "us-ascii", "US-ASCII", "windows-1252", "Windows-1252",
+        "iso-8859-15", "ISO-8859-15", "iso-2022-jp", "ISO-2022-JP", "koi8-r", "KOI8-R", "gb2312", "GB2312", "big5", "Big5",
+    ];
+
+    /// <summary>The charset name as written; common names come from a table of literals instead of a new string per word.</summary>
+    private static string CharsetName(ReadOnlySpan<byte> name)
+    {
+        foreach (var common in CommonCharsets)
+        {
+            if (name.Length == common.Length && Ascii.Equals(name, common))
+            {
+                return common;
+            }
+        }
+
+        return Encoding.ASCII.GetString(name);
     }
 
     private static void DecodeB(ReadOnlySpan<byte> text, ArrayBufferWriter<byte> output)
     {
         var span = output.GetSpan(text.Length);
-        var decoder = new Base64Decoder();
+        // Flush below leaves the decoder empty, so one instance per thread serves every word.
+        var decoder = t_base64 ??= new Base64Decoder();
         var n = decoder.Decode(text, span);
         n += decoder.Flush(span[n..]);
         output.Advance(n);
     }
+
+    [ThreadStatic]
+    private static Base64Decoder? t_base64;
 
     private static void DecodeQ(ReadOnlySpan<byte> text, ArrayBufferWriter<byte> output)
     {
