@@ -5,6 +5,9 @@ namespace MailMesh.Bench.Runtime;
 public interface IBenchGrain : IGrainWithStringKey
 {
     Task<int> Ping(int value);
+
+    /// <summary>The same call through a <see cref="ValueTask{TResult}"/> method (no Task on either side).</summary>
+    ValueTask<int> PingValue(int value);
 }
 
 public sealed class BenchGrain : Grain, IBenchGrain
@@ -15,5 +18,11 @@ public sealed class BenchGrain : Grain, IBenchGrain
     {
         _calls++;
         return Task.FromResult(value + 1);
+    }
+
+    public ValueTask<int> PingValue(int value)
+    {
+        _calls++;
+        return new ValueTask<int>(value + 1);
     }
 }

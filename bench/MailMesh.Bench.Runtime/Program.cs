@@ -35,7 +35,20 @@ for (var i = 0; i < AllocationCalls; i++)
     await hot[0].Ping(i);
 }
 
-Console.WriteLine($"allocated per grain call (sequential): {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)AllocationCalls:0} bytes");
+Console.WriteLine($"allocated per grain call (sequential, Task<int> method): {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)AllocationCalls:0} bytes");
+
+for (var i = 0; i < 10_000; i++)
+{
+    await hot[0].PingValue(i);
+}
+
+allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+for (var i = 0; i < AllocationCalls; i++)
+{
+    await hot[0].PingValue(i);
+}
+
+Console.WriteLine($"allocated per grain call (sequential, ValueTask<int> method): {(GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)AllocationCalls:0} bytes");
 
 var results = new List<(string Name, Result Grain, Result Channel)>();
 foreach (var (name, targets) in new[] { ("1 hot grain", hot), ($"{grains:N0} grains", many) })
