@@ -120,6 +120,23 @@ public sealed class CallBoundaryTests
     }
 
     [Fact]
+    public async Task Call_ValueTaskReadAgainAfterItsAnswer_ThrowsInsteadOfReadingAnotherCall()
+    {
+        var probe = new Probe();
+        await using var silo = await TestSilo.StartInMemoryAsync(probe);
+        var counter = silo.GrainFactory.GetGrain<ICounterGrain>("t1/stale");
+
+        var first = counter.AddFast(1);
+        Assert.Equal(1, await first.AsTask().Within("the first call"));
+        Assert.Equal(3, await counter.AddFast(2).AsTask().Within("the second call, which may reuse the first one's call object"));
+
+        // A finished call's ValueTask is spent: reading it again must fail, never return a later call's answer.
+#pragma warning disable CA2012 // the second read of the same ValueTask is what this test checks
+        Assert.Throws<InvalidOperationException>(() => first.Result);
+#pragma warning restore CA2012
+    }
+
+    [Fact]
     public async Task Call_ManyChainsReusingCallObjects_EachKeepsItsOwnChain()
     {
         var probe = new Probe();
