@@ -223,6 +223,7 @@ public sealed partial class MailboxGrain
         try
         {
             await client.UidFetchAsync(ImapUidSet.FromUids(uids), new ImapFetchRequest(items), sink, cancellationToken);
+            await sink.CompleteAsync();
         }
         catch
         {

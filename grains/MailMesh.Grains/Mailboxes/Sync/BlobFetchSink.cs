@@ -15,8 +15,20 @@ internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, strin
     private Task<BlobProperties>? _put;
     private string? _blobName;
 
-    /// <summary>Index rows of the messages stored so far, in arrival order.</summary>
+    private const int MaxPendingBlobs = 64;
+    private readonly Queue<Task<IndexedMessage>> _pending = new();
+
+    /// <summary>Index rows of the messages stored so far, in arrival order (complete after <see cref="CompleteAsync"/>).</summary>
     public List<IndexedMessage> Rows { get; } = [];
+
+    /// <summary>Waits for the blob writes still finishing (they overlap with the next messages' transfer).</summary>
+    public async Task CompleteAsync()
+    {
+        while (_pending.TryDequeue(out var row))
+        {
+            Rows.Add(await row.ConfigureAwait(false));
+        }
+    }
 
     public static string BlobNameFor(string prefix, string folderId, uint uidValidity, uint uid) => $"{prefix}/{folderId}/{uidValidity}/{uid}.eml";
 
@@ -47,15 +59,40 @@ internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, strin
         }
 
         await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
-        var stored = await _put.ConfigureAwait(false);
+        var put = _put;
+        var headers = _headers.ToArray();
+        var blobName = _blobName;
         _pipe = null;
         _put = null;
-        Rows.Add(BuildRow(message, uid, stored.Length));
+        _pending.Enqueue(FinishAsync(put, message, uid, headers, blobName));
+        if (_pending.Count >= MaxPendingBlobs)
+        {
+            Rows.Add(await _pending.Dequeue().ConfigureAwait(false));
+        }
+    }
+
+    private async Task<IndexedMessage> FinishAsync(Task<BlobProperties> put, ImapFetchedMessage message, uint uid, byte[] headers, string blobName)
+    {
+        var stored = await put.ConfigureAwait(false);
+        return BuildRow(message, uid, stored.Length, headers, blobName);
     }
 
     /// <summary>Ends a pending blob write after a failed fetch, so its task does not linger.</summary>
     public async Task AbortAsync()
     {
+        while (_pending.TryDequeue(out var finishing))
+        {
+            try
+            {
+                await finishing.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException or BlobStoreException)
+            {
+                // The message is fetched again by the next run; nothing indexes this blob.
+                _ = e;
+            }
+        }
+
         if (_pipe is not null && _put is not null)
         {
             await _pipe.Writer.CompleteAsync(new OperationCanceledException("The fetch was interrupted.")).ConfigureAwait(false);
@@ -71,13 +108,13 @@ internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, strin
         }
     }
 
-    private IndexedMessage BuildRow(ImapFetchedMessage message, uint uid, long storedLength)
+    private IndexedMessage BuildRow(ImapFetchedMessage message, uint uid, long storedLength, byte[] headers, string blobName)
     {
         string? from = null, to = null, subject = null, messageId = null, inReplyTo = null, references = null;
         DateTimeOffset? date = null;
-        if (_headers.Length > 0)
+        if (headers.Length > 0)
         {
-            using var parsed = MimeMessage.Parse(_headers.ToArray(), s_headersOnly);
+            using var parsed = MimeMessage.Parse(headers, s_headersOnly);
             from = Join(parsed.From.Mailboxes.Select(a => a.Address));
             to = Join(parsed.To.Mailboxes.Select(a => a.Address));
             subject = parsed.Subject;
@@ -89,7 +126,7 @@ internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, strin
 
         return new IndexedMessage(
             mailbox, folder.Id, folder.Name, folder.UidValidity, uid, FlagText.Normalize(message.Flags ?? []), from, to, subject,
-            date ?? message.InternalDate, message.Size ?? storedLength, messageId, inReplyTo, references, _blobName!, message.ModSeq ?? 0);
+            date ?? message.InternalDate, message.Size ?? storedLength, messageId, inReplyTo, references, blobName, message.ModSeq ?? 0);
     }
 
     private static string? Join(IEnumerable<string> values)
