@@ -10,7 +10,7 @@ namespace MailMesh.Cli;
 public sealed record CliSettings(Uri Url, string? Key, bool Insecure)
 {
     /// <summary>The default server address: the embedded silo on loopback.</summary>
-    public const string DefaultUrl = "http://127.0.0.1:5080";
+    public const string DefaultUrl = "http://127.0.0.1:5081";
 
     /// <summary>Resolves the settings; throws <see cref="CliException"/> naming the bad source.</summary>
     public static CliSettings Resolve(string? urlFlag, string? keyFlag, string? profileName, bool insecure, Func<string, string?> environment)

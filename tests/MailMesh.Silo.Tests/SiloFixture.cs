@@ -1,8 +1,8 @@
 using MailMesh.Runtime;
 using MailMesh.Silo.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailMesh.Silo.Tests;
@@ -22,18 +22,45 @@ internal sealed class TestSilo : IAsyncDisposable
 
     public IGrainFactory Grains => App.Services.GetRequiredService<IGrainFactory>();
 
-    public Uri BaseAddress => new(App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    /// <summary>The HTTP/1.1 endpoint (health probes).</summary>
+    public required Uri BaseAddress { get; init; }
+
+    /// <summary>The HTTP/2 endpoint (gRPC).</summary>
+    public required Uri GrpcAddress { get; init; }
 
     public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "mailmesh-silo-" + Guid.NewGuid().ToString("N"));
 
-    public static async Task<TestSilo> StartAsync(string? dataDirectory = null, params string[] extraArgs)
+    public static async Task<TestSilo> StartAsync(string? dataDirectory = null)
     {
         dataDirectory ??= NewDataDirectory();
-        var args = new[] { "--Urls", "http://127.0.0.1:0", "--Silo:DataDirectory", dataDirectory, "--Logging:LogLevel:Default", "Warning" }
-            .Concat(extraArgs).ToArray();
-        var app = SiloHost.Build(args);
-        await app.StartAsync();
-        return new TestSilo(app, dataDirectory);
+        var (http, grpc) = (FreeLoopbackUrl(), FreeLoopbackUrl());
+        var app = await BuildAndStartAsync("--Kestrel:Endpoints:Http:Url", http, "--Kestrel:Endpoints:Grpc:Url", grpc, "--Silo:DataDirectory", dataDirectory);
+        return new TestSilo(app, dataDirectory) { BaseAddress = new Uri(http), GrpcAddress = new Uri(grpc) };
+    }
+
+    /// <summary>Builds and starts the silo host with <paramref name="args"/> after the test defaults (loopback ports, quiet logs).</summary>
+    public static async Task<WebApplication> BuildAndStartAsync(params string[] args)
+    {
+        var app = SiloHost.Build([
+            "--Kestrel:Endpoints:Http:Url", "http://127.0.0.1:0", "--Kestrel:Endpoints:Grpc:Url", "http://127.0.0.1:0",
+            "--Logging:LogLevel:Default", "Warning", .. args]);
+        try
+        {
+            await app.StartAsync();
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static string FreeLoopbackUrl()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
     }
 
     public async ValueTask DisposeAsync()

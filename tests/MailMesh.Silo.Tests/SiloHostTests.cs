@@ -27,34 +27,28 @@ public sealed class SiloHostTests
     {
         var file = Path.GetTempFileName();
 
-        var app = SiloHost.Build(["--Urls", "http://127.0.0.1:0", "--Silo:DataDirectory", file]);
-        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => TestSilo.BuildAndStartAsync("--Silo:DataDirectory", file));
 
         Assert.Contains("MAILMESH__SILO__DATADIRECTORY", e.Message, StringComparison.Ordinal);
         Assert.Contains(file, e.Message, StringComparison.Ordinal);
-        await app.DisposeAsync();
     }
 
     [Fact]
     public async Task Start_NegativeCallTimeout_FailsNamingTheSetting()
     {
-        var app = SiloHost.Build(["--Urls", "http://127.0.0.1:0", "--Silo:DataDirectory", TestSilo.NewDataDirectory(), "--Runtime:CallTimeout", "-00:00:01"]);
-
-        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            TestSilo.BuildAndStartAsync("--Silo:DataDirectory", TestSilo.NewDataDirectory(), "--Runtime:CallTimeout", "-00:00:01"));
 
         Assert.Contains("CallTimeout", e.Message, StringComparison.Ordinal);
-        await app.DisposeAsync();
     }
 
     [Fact]
     public async Task Start_UnknownBlobProvider_FailsListingTheChoices()
     {
-        var app = SiloHost.Build(["--Urls", "http://127.0.0.1:0", "--Silo:DataDirectory", TestSilo.NewDataDirectory(), "--Blobs:Provider", "Floppy"]);
-
-        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            TestSilo.BuildAndStartAsync("--Silo:DataDirectory", TestSilo.NewDataDirectory(), "--Blobs:Provider", "Floppy"));
 
         Assert.Contains("'Local' or 'Azure'", e.Message, StringComparison.Ordinal);
-        await app.DisposeAsync();
     }
 
     [Fact]

@@ -24,9 +24,11 @@ public static class SiloHost
         builder.Services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         builder.Services.AddSiloHealthChecks();
         builder.Services.AddSiloRuntime(builder.Configuration);
+        builder.Services.AddMailMeshApi();
 
         var app = builder.Build();
         app.MapSiloHealth();
+        app.MapMailMeshGrpc();
         return app;
     }
 }
