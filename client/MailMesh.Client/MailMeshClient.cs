@@ -6,7 +6,7 @@ namespace MailMesh.Client;
 /// <summary>
 /// The typed MailMesh API client. Create one per server and reuse it; it is thread-safe.
 /// <code>
-/// using var client = new MailMeshClient(new Uri("http://127.0.0.1:5080"), new GrpcChannelOptions { ApiKey = key });
+/// using var client = new MailMeshClient(new Uri("http://127.0.0.1:5081"), new GrpcChannelOptions { ApiKey = key });
 /// var mailbox = await client.Mailboxes.CreateAsync(new CreateMailboxRequest { Name = "support", DisplayName = "Support" });
 /// </code>
 /// </summary>
