@@ -24,6 +24,20 @@ public sealed class CallBoundaryTests
     }
 
     [Fact]
+    public async Task Call_InterfaceTypedCollectionsFromCollectionExpressions_CrossTheBoundary()
+    {
+        var probe = new Probe();
+        await using var silo = await TestSilo.StartInMemoryAsync(probe);
+        var grain = silo.GrainFactory.GetGrain<IBoundaryGrain>("t1/sorted");
+        IReadOnlyList<string> input = ["b", "c", "a"];
+
+        var sorted = await grain.Sorted(input);
+
+        Assert.Equal(["a", "b", "c"], sorted);
+        Assert.Equal(["b", "c", "a"], input);
+    }
+
+    [Fact]
     public async Task Call_CallerMutatesResult_GrainStateUnchanged()
     {
         var probe = new Probe();

@@ -33,6 +33,8 @@ public interface IBoundaryGrain : IGrainWithStringKey
 
     Task<List<string>> Items();
 
+    Task<IReadOnlyList<string>> Sorted(IReadOnlyList<string> items);
+
     Task Throw(string kind);
 
     [CallTimeout(2000)]
@@ -58,6 +60,9 @@ public sealed class BoundaryGrain(Probe probe) : Grain, IBoundaryGrain
     }
 
     public Task<List<string>> Items() => Task.FromResult(_items);
+
+    // A collection expression: its runtime type is compiler-generated and has no JSON constructor.
+    public Task<IReadOnlyList<string>> Sorted(IReadOnlyList<string> items) => Task.FromResult<IReadOnlyList<string>>([.. items.Order(StringComparer.Ordinal)]);
 
     public Task Throw(string kind) => kind switch
     {

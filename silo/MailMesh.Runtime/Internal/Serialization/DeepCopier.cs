@@ -21,7 +21,10 @@ internal sealed class DeepCopier : IGrainArgumentCopier
             return value;
         }
 
-        var type = ImmutableTypes<T>.IsExact ? typeof(T) : value.GetType();
+        // Declared collection interfaces (IReadOnlyList<T>, IDictionary<K,V>, …) are copied as the interface: the
+        // runtime type may be one no serializer can rebuild (a collection expression's compiler-generated type),
+        // and the callee can only rely on the interface anyway. Other non-exact types keep their runtime type.
+        var type = ImmutableTypes<T>.IsExact || DeclaredCollection<T>.IsInterface ? typeof(T) : value.GetType();
         if (!ImmutableTypes<T>.IsExact && ImmutableTypes.IsImmutable(type))
         {
             return value;
@@ -39,6 +42,11 @@ internal sealed class DeepCopier : IGrainArgumentCopier
         }
 
         return CopySlow(value, value.GetType());
+    }
+
+    private static class DeclaredCollection<T>
+    {
+        public static readonly bool IsInterface = typeof(T).IsInterface && typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T));
     }
 
     private object CopySlow(object value, Type type)
