@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using MailMesh.Protocols.Imap.Internal;
+using MailMesh.Protocols.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -27,7 +28,7 @@ public sealed partial class ImapClient : IAsyncDisposable
     private Stream? _stream;
     private ImapReader? _reader;
     private int _tagCounter;
-    private int _busy;
+    private readonly CommandGate _gate = new();
     private string? _byeText;
     private string? _continuationText;
     private ImapSessionState _state;
@@ -93,7 +94,7 @@ public sealed partial class ImapClient : IAsyncDisposable
     /// <summary>Sends LOGOUT when connected, then closes the connection.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (State is ImapSessionState.NotAuthenticated or ImapSessionState.Authenticated or ImapSessionState.Selected && _busy == 0)
+        if (State is ImapSessionState.NotAuthenticated or ImapSessionState.Authenticated or ImapSessionState.Selected && !_gate.IsBusy)
         {
             try
             {
@@ -163,27 +164,8 @@ public sealed partial class ImapClient : IAsyncDisposable
         _reader = null;
     }
 
-    private OperationScope BeginOperation(string command, params ImapSessionState[] allowed)
-    {
-        if (Interlocked.Exchange(ref _busy, 1) == 1)
-        {
-            throw new InvalidOperationException($"ImapClient is already running a command; {command} must wait (one session runs one command at a time).");
-        }
-
-        if (Array.IndexOf(allowed, State) < 0)
-        {
-            Volatile.Write(ref _busy, 0);
-            var hint = State == ImapSessionState.Broken ? " Reconnect: " + BreakReason?.Message : string.Empty;
-            throw new InvalidOperationException($"IMAP {command} is not allowed in state {State} (allowed: {string.Join(", ", allowed)}).{hint}");
-        }
-
-        return new OperationScope(this);
-    }
-
-    private readonly struct OperationScope(ImapClient client) : IDisposable
-    {
-        public void Dispose() => Volatile.Write(ref client._busy, 0);
-    }
+    private CommandGate.Releaser BeginOperation(string command, params ImapSessionState[] allowed) =>
+        _gate.Enter(nameof(ImapClient), "IMAP", command, State, allowed, ImapSessionState.Broken, BreakReason);
 
     private void Raise(ImapMailboxEventArgs args)
     {

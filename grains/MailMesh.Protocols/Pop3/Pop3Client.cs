@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using MailMesh.Protocols.Internal;
 using MailMesh.Protocols.Pop3.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,7 +23,7 @@ public sealed partial class Pop3Client : IAsyncDisposable
     private Socket? _socket;
     private Stream? _stream;
     private Pop3Reader? _reader;
-    private int _busy;
+    private readonly CommandGate _gate = new();
     private string _continuation = string.Empty;
 
     /// <summary>Creates a client; nothing happens on the network until <see cref="ConnectAsync"/>.</summary>
@@ -107,27 +108,8 @@ public sealed partial class Pop3Client : IAsyncDisposable
         e is IOException or SocketException or ObjectDisposedException or AuthenticationException or TimeoutException
             or OperationCanceledException or Pop3ProtocolException;
 
-    private Scope BeginOperation(string command, params Pop3SessionState[] allowed)
-    {
-        if (Interlocked.Exchange(ref _busy, 1) == 1)
-        {
-            throw new InvalidOperationException($"Pop3Client is already running a command; {command} must wait (one session runs one command at a time).");
-        }
-
-        if (Array.IndexOf(allowed, State) < 0)
-        {
-            Volatile.Write(ref _busy, 0);
-            var hint = State == Pop3SessionState.Broken ? " Reconnect: " + BreakReason?.Message : string.Empty;
-            throw new InvalidOperationException($"POP3 {command} is not allowed in state {State} (allowed: {string.Join(", ", allowed)}).{hint}");
-        }
-
-        return new Scope(this);
-    }
-
-    private readonly struct Scope(Pop3Client client) : IDisposable
-    {
-        public void Dispose() => Volatile.Write(ref client._busy, 0);
-    }
+    private CommandGate.Releaser BeginOperation(string command, params Pop3SessionState[] allowed) =>
+        _gate.Enter(nameof(Pop3Client), "POP3", command, State, allowed, Pop3SessionState.Broken, BreakReason);
 
     /// <summary>Runs I/O with the command timeout; transport and parse failures break the session.</summary>
     private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken, TimeSpan? limit = null)
