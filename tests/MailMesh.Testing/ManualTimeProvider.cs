@@ -1,11 +1,17 @@
-namespace MailMesh.Protocols.Tests.Support;
+namespace MailMesh.Testing;
 
-/// <summary>A clock that moves only on <see cref="Advance"/>, which fires due timers on the caller's thread.</summary>
+/// <summary>A clock that moves only when told: <see cref="Advance"/> fires due timers in time order on the caller's
+/// thread.</summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
     private readonly Lock _lock = new();
-    private readonly List<Timer> _timers = [];
-    private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private readonly List<ManualTimer> _timers = [];
+    private DateTimeOffset _now;
+
+    public ManualTimeProvider(DateTimeOffset? start = null)
+    {
+        _now = start ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    }
 
     public override DateTimeOffset GetUtcNow()
     {
@@ -15,9 +21,15 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
-        var timer = new Timer(this, callback, state);
+        var timer = new ManualTimer(this, callback, state);
         timer.Change(dueTime, period);
         return timer;
     }
@@ -34,6 +46,7 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>Moves the clock forward by <paramref name="by"/>, firing every timer that falls due on the way.</summary>
     public void Advance(TimeSpan by)
     {
         DateTimeOffset target;
@@ -44,7 +57,7 @@ public sealed class ManualTimeProvider : TimeProvider
 
         while (true)
         {
-            Timer? next = null;
+            ManualTimer? next = null;
             lock (_lock)
             {
                 foreach (var timer in _timers)
@@ -61,37 +74,42 @@ public sealed class ManualTimeProvider : TimeProvider
                     return;
                 }
 
-                _now = next.DueAt > _now ? next.DueAt : _now;
-                next.DueAt = next.Period <= TimeSpan.Zero ? DateTimeOffset.MaxValue : _now + next.Period;
+                if (next.DueAt > _now)
+                {
+                    _now = next.DueAt;
+                }
+
+                next.DueAt = next.Period == Timeout.InfiniteTimeSpan || next.Period <= TimeSpan.Zero
+                    ? DateTimeOffset.MaxValue
+                    : _now + next.Period;
             }
 
             next.Fire();
         }
     }
 
-    private sealed class Timer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
+    private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
         public DateTimeOffset DueAt { get; set; } = DateTimeOffset.MaxValue;
 
         public TimeSpan Period { get; private set; }
 
+        public void Fire() => callback(state);
+
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
             lock (owner._lock)
             {
+                Period = period;
+                DueAt = dueTime == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : owner._now + dueTime;
                 if (!owner._timers.Contains(this))
                 {
                     owner._timers.Add(this);
                 }
-
-                Period = period == Timeout.InfiniteTimeSpan ? TimeSpan.Zero : period;
-                DueAt = dueTime == Timeout.InfiniteTimeSpan ? DateTimeOffset.MaxValue : owner._now + dueTime;
             }
 
             return true;
         }
-
-        public void Fire() => callback(state);
 
         public void Dispose()
         {
