@@ -1,3 +1,5 @@
+using MailMesh.Testing;
+
 namespace MailMesh.Runtime.Storage.Contracts;
 
 /// <summary>What every <see cref="IGrainStorage"/> must do. Derive once per provider and implement
@@ -9,13 +11,13 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
 
     private IGrainStorage Storage => Backend.GrainStorage;
 
-    [Fact]
+    [SkippableFact]
     public async Task ReadAsync_MissingRow_ReturnsNull()
     {
         Assert.Null(await Storage.ReadAsync(StateName, Grain()));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_NewRow_ReadReturnsPayloadAndETag()
     {
         var payload = Json("{\"count\":42,\"name\":\"żółw\"}");
@@ -30,7 +32,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Empty(result.EventSequences);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_EmptyAndLargePayloads_RoundTripExactly()
     {
         var large = new byte[2 * 1024 * 1024];
@@ -43,7 +45,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal(large[1..^1], (await Storage.ReadAsync("large", Grain()))!.Payload);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_EachWrite_GivesNewETag()
     {
         var first = await Storage.WriteAsync(StateName, Grain(), Json("{}"), null, NoEvents);
@@ -54,7 +56,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal(third.ETag, (await Storage.ReadAsync(StateName, Grain()))!.ETag);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_StaleETag_ThrowsNamingBothETagsAndChangesNothing()
     {
         var first = await Storage.WriteAsync(StateName, Grain(), Json("{\"v\":1}"), null, NoEvents);
@@ -73,7 +75,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal(0, await Backend.EventLog.GetLastSequenceAsync());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_NullETagWhileRowExists_IsStale()
     {
         var first = await Storage.WriteAsync(StateName, Grain(), Json("{}"), null, NoEvents);
@@ -86,7 +88,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal(Json("{}"), (await Storage.ReadAsync(StateName, Grain()))!.Payload);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_ETagWhileNoRowExists_IsStale()
     {
         var error = await Assert.ThrowsAsync<InconsistentStateException>(
@@ -97,7 +99,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Null(await Storage.ReadAsync(StateName, Grain()));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_DifferentStateNamesTypesAndKeys_AreSeparateRows()
     {
         await Storage.WriteAsync("a", Grain("acme/x"), Json("{\"a\":1}"), null, NoEvents);
@@ -111,7 +113,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal(Json("{\"o\":1}"), (await Storage.ReadAsync("a", Grain("acme/x", "Other.IGrain")))!.Payload);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ClearAsync_CurrentETag_DeletesRow()
     {
         var written = await Storage.WriteAsync(StateName, Grain(), Json("{}"), null, NoEvents);
@@ -124,7 +126,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.NotEqual(written.ETag, again.ETag);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ClearAsync_StaleETag_ThrowsAndKeepsRow()
     {
         var first = await Storage.WriteAsync(StateName, Grain(), Json("{\"v\":1}"), null, NoEvents);
@@ -137,7 +139,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal(0, await Backend.EventLog.GetLastSequenceAsync());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ClearAsync_NoRowAndNullETag_SucceedsAndAppendsEvents()
     {
         var cleared = await Storage.ClearAsync(StateName, Grain(), null, [Event("mailbox.deleted")]);
@@ -146,7 +148,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal([1L], cleared.EventSequences);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_WithEvents_AppendsThemInOrderWithTheirSequences()
     {
         EventDraft[] events = [Event("mailbox.created"), Event("mailbox.renamed", payload: "{\"to\":\"Inbox\"}")];
@@ -161,7 +163,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal("{\"to\":\"Inbox\"}", stored[1].PayloadJson);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_DuplicateEventId_WritesNeitherStateNorAnyEvent()
     {
         var existing = Event("mailbox.created");
@@ -181,7 +183,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal([2L], next.EventSequences);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_CancelledToken_WritesNothing()
     {
         using var cancelled = new CancellationTokenSource();
@@ -194,7 +196,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal(0, await Backend.EventLog.GetLastSequenceAsync());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_BadArguments_ThrowClearErrors()
     {
         var empty = await Assert.ThrowsAsync<ArgumentException>(() => Storage.WriteAsync("", Grain(), Json("{}"), null, NoEvents));
@@ -218,7 +220,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Null(await Storage.ReadAsync(StateName, Grain()));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_FiftyConcurrentWriters_SequencesHaveNoGapsAndNoDuplicates()
     {
         const int writers = 50;
@@ -253,7 +255,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal(all, stored.Select(e => e.Sequence));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task WriteAsync_ConcurrentWritersWithSameETag_ExactlyOneWins()
     {
         var initial = await Storage.WriteAsync(StateName, Grain(), Json("{\"v\":0}"), null, NoEvents);
@@ -279,7 +281,7 @@ public abstract class GrainStorageContractTests : StorageContractTestBase
         Assert.Equal(1, await Backend.EventLog.GetLastSequenceAsync());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ReopenAsync_StateAndETagsSurviveARestart()
     {
         var written = await Storage.WriteAsync(StateName, Grain(), Json("{\"kept\":true}"), null, [Event()]);
