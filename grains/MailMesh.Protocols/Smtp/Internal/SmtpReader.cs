@@ -1,0 +1,109 @@
+using System.Text;
+
+namespace MailMesh.Protocols.Smtp.Internal;
+
+/// <summary>One SMTP reply: its code and the text of each line (without the code and separator).</summary>
+internal sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
+{
+    public string Text => string.Join(' ', Lines);
+
+    /// <summary>The RFC 3463 enhanced status code at the start of the text, when present.</summary>
+    public string? EnhancedCode
+    {
+        get
+        {
+            var first = Lines.Count > 0 ? Lines[0] : string.Empty;
+            var space = first.IndexOf(' ', StringComparison.Ordinal);
+            var token = space < 0 ? first : first[..space];
+            var parts = token.Split('.');
+            return parts.Length == 3 && parts[0].Length == 1 && parts[0][0] is '2' or '4' or '5' && parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit))
+                ? token
+                : null;
+        }
+    }
+
+    public string TextWithoutEnhancedCode => EnhancedCode is { } e && Text.StartsWith(e, StringComparison.Ordinal) ? Text[e.Length..].TrimStart() : Text;
+
+    public override string ToString() => $"{Code} {Text}";
+}
+
+/// <summary>Reads CRLF-terminated reply lines from a buffered block that compacts unread bytes.</summary>
+internal sealed class SmtpReader(Stream stream, int maxLineLength)
+{
+    private readonly byte[] _buffer = new byte[Math.Max(4096, maxLineLength + 2)];
+    private int _start;
+    private int _end;
+
+    public async Task<SmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
+    {
+        var lines = new List<string>();
+        var code = -1;
+        while (true)
+        {
+            var line = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            if (line.Length < 3 || !char.IsAsciiDigit(line[0]) || !char.IsAsciiDigit(line[1]) || !char.IsAsciiDigit(line[2]) || (line.Length > 3 && line[3] is not (' ' or '-')))
+            {
+                throw SmtpProtocolException.Malformed($"'{Shorten(line)}' does not start with a three-digit code (is this an SMTP server?)");
+            }
+
+            var lineCode = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+            if (code >= 0 && lineCode != code)
+            {
+                throw SmtpProtocolException.Malformed($"a multi-line reply changed its code from {code} to {lineCode}");
+            }
+
+            code = lineCode;
+            lines.Add(line.Length > 4 ? line[4..] : string.Empty);
+            if (line.Length == 3 || line[3] == ' ')
+            {
+                return new SmtpReply(code, lines);
+            }
+
+            if (lines.Count > 1000)
+            {
+                throw SmtpProtocolException.Malformed("a multi-line reply has more than 1000 lines");
+            }
+        }
+    }
+
+    private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var span = _buffer.AsSpan(_start, _end - _start);
+            var lf = span.IndexOf((byte)'\n');
+            if (lf >= 0)
+            {
+                var length = lf > 0 && span[lf - 1] == '\r' ? lf - 1 : lf;
+                var line = Encoding.UTF8.GetString(span[..length]);
+                _start += lf + 1;
+                return line;
+            }
+
+            if (_end - _start > maxLineLength)
+            {
+                throw SmtpProtocolException.Malformed($"a reply line is longer than {maxLineLength} bytes");
+            }
+
+            if (_start > 0)
+            {
+                span.CopyTo(_buffer);
+                _end -= _start;
+                _start = 0;
+            }
+
+            var read = await stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                throw new SmtpProtocolException(ProtocolFailureKind.ServerClosed, "The SMTP server closed the connection.");
+            }
+
+            _end += read;
+        }
+    }
+
+    /// <summary>True when bytes the server sent are waiting unread (a reply nobody asked for yet).</summary>
+    public bool HasBufferedData => _end > _start;
+
+    private static string Shorten(string line) => line.Length > 60 ? line[..60] + "..." : line;
+}
