@@ -42,6 +42,21 @@ public sealed class ServerCallContext
     /// <summary>The underlying ASP.NET Core context (for services such as authentication).</summary>
     public HttpContext HttpContext => _call.HttpContext;
 
+    /// <summary>
+    /// The encoding of this call's response messages, <c>gzip</c> or <c>deflate</c>, or null to send
+    /// them uncompressed. Starts as <see cref="GrpcServerOptions.ResponseCompressionAlgorithm"/>; a
+    /// handler may change it before the first message (e.g. null for data that is already compressed).
+    /// It applies only when the client lists it in <c>grpc-accept-encoding</c>, and only to messages of
+    /// at least <see cref="GrpcServerOptions.ResponseCompressionMinSize"/> bytes.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value is not gzip, deflate, identity or null.</exception>
+    /// <exception cref="InvalidOperationException">The response headers were already sent.</exception>
+    public string? ResponseCompressionAlgorithm
+    {
+        get => _call.ResponseCompressionAlgorithm;
+        set => _call.ResponseCompressionAlgorithm = value;
+    }
+
     /// <summary>Sends <see cref="ResponseHeaders"/> now, before any message.</summary>
     public Task WriteResponseHeadersAsync() => _call.WriteResponseHeadersAsync(CancellationToken);
 }

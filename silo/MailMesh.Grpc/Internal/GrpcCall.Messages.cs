@@ -149,11 +149,18 @@ internal sealed partial class GrpcCall
 
             EnsureHeaders();
             var writer = HttpContext.Response.BodyWriter;
-            var header = writer.GetSpan(FrameHeaderSize);
-            header[0] = 0;
-            BinaryPrimitives.WriteUInt32BigEndian(header[1..], (uint)size);
-            writer.Advance(FrameHeaderSize);
-            message.WriteTo(writer);
+            if (_responseEncoding is { } encoding && size >= _options.ResponseCompressionMinSize)
+            {
+                var compressed = MessageCompression.Compress(encoding, message.ToByteArray(), _options.ResponseCompressionLevel);
+                WriteFrameHeader(writer, compressed: true, compressed.Length);
+                writer.Write(compressed);
+            }
+            else
+            {
+                WriteFrameHeader(writer, compressed: false, size);
+                message.WriteTo(writer);
+            }
+
             if (flush)
             {
                 await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -163,6 +170,14 @@ internal sealed partial class GrpcCall
         {
             _writeLock.Release();
         }
+    }
+
+    private static void WriteFrameHeader(IBufferWriter<byte> writer, bool compressed, int length)
+    {
+        var header = writer.GetSpan(FrameHeaderSize);
+        header[0] = compressed ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteUInt32BigEndian(header[1..FrameHeaderSize], (uint)length);
+        writer.Advance(FrameHeaderSize);
     }
 
     public async Task WriteResponseHeadersAsync(CancellationToken cancellationToken)
@@ -212,6 +227,14 @@ internal sealed partial class GrpcCall
         response.StatusCode = 200;
         response.ContentType = GrpcHeaders.ContentType;
         response.Headers[GrpcHeaders.AcceptEncoding] = MessageCompression.AcceptEncoding;
+
+        // Messages are compressed only in an encoding the client said it can read.
+        if (_responseCompression is { } wanted && MessageCompression.Accepts(_clientAcceptEncoding, wanted))
+        {
+            _responseEncoding = wanted;
+            response.Headers[GrpcHeaders.Encoding] = wanted;
+        }
+
         GrpcHeaders.Write(response.Headers, Context.ResponseHeaders);
     }
 }

@@ -22,6 +22,9 @@ internal sealed partial class GrpcCall : IDisposable
     private CancellationTokenRegistration _deadlineRegistration;
     private TimeSpan? _timeout;
     private string? _requestEncoding;
+    private string? _clientAcceptEncoding;
+    private string? _responseCompression;
+    private string? _responseEncoding;
     private bool _headersSent;
     private bool _completed;
 
@@ -160,7 +163,31 @@ internal sealed partial class GrpcCall : IDisposable
             _requestEncoding = encoding;
         }
 
+        _clientAcceptEncoding = request.Headers[GrpcHeaders.AcceptEncoding];
+        _responseCompression = _options.ResponseCompressionAlgorithm;
         Context = new ServerCallContext(this, MethodPath, GrpcHeaders.ReadRequestMetadata(request.Headers), deadline);
+    }
+
+    /// <summary>The encoding the handler wants for responses (null: none); fixed once the headers are sent.</summary>
+    public string? ResponseCompressionAlgorithm
+    {
+        get => _responseCompression;
+        set
+        {
+            if (value is not null && value != MessageCompression.Identity && !MessageCompression.IsCompression(value))
+            {
+                throw new ArgumentException(
+                    $"'{value}' is not a response compression this server supports; use gzip, deflate or null for none.", nameof(value));
+            }
+
+            if (_headersSent || _completed)
+            {
+                throw new InvalidOperationException(
+                    "The response compression must be chosen before the first response message or WriteResponseHeadersAsync.");
+            }
+
+            _responseCompression = value == MessageCompression.Identity ? null : value;
+        }
     }
 
     private async Task FailAsync(Exception e)

@@ -25,6 +25,7 @@ public sealed class EchoService
     private async Task<EchoReply> UnaryAsync(EchoRequest request, ServerCallContext context)
     {
         Get(_started, request.Text).TrySetResult();
+        ChooseCompression(request, context);
         await Behave(request, context);
         foreach (var entry in context.RequestHeaders)
         {
@@ -49,6 +50,7 @@ public sealed class EchoService
     private async Task ServerStreamAsync(EchoRequest request, IServerStreamWriter<EchoReply> responses, ServerCallContext context)
     {
         Get(_started, request.Text).TrySetResult();
+        ChooseCompression(request, context);
         for (var i = 0; i < request.Count; i++)
         {
             await responses.WriteAsync(Reply(request, i, context), context.CancellationToken);
@@ -75,6 +77,14 @@ public sealed class EchoService
         {
             await Behave(requests.Current, context);
             await responses.WriteAsync(Reply(requests.Current, index++, context), context.CancellationToken);
+        }
+    }
+
+    private static void ChooseCompression(EchoRequest request, ServerCallContext context)
+    {
+        if (request.ResponseCompression.Length > 0)
+        {
+            context.ResponseCompressionAlgorithm = request.ResponseCompression == "none" ? null : request.ResponseCompression;
         }
     }
 

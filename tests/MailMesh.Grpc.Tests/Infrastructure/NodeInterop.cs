@@ -21,7 +21,7 @@ public static class NodeInterop
     public static string? Problem => Location.Value.Problem;
 
     /// <summary>Runs one scenario of interop/client.js against <paramref name="address"/> and parses its JSON output.</summary>
-    public static async Task<JsonElement> RunAsync(Uri address, string scenario)
+    public static async Task<JsonElement> RunAsync(Uri address, string scenario, params string[] arguments)
     {
         var (node, modules, problem) = Location.Value;
         if (problem is not null)
@@ -38,6 +38,11 @@ public static class NodeInterop
         start.ArgumentList.Add(Path.Combine(RepositoryRoot, "tests", "MailMesh.Grpc.Tests", "interop", "client.js"));
         start.ArgumentList.Add($"{address.Host}:{address.Port}");
         start.ArgumentList.Add(scenario);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         start.Environment["MAILMESH_NODE_MODULES"] = modules;
         start.Environment["MAILMESH_PROTO_ROOT"] = Path.Combine(RepositoryRoot, "protos");
         start.Environment["MAILMESH_TEST_PROTO_ROOT"] = Path.Combine(RepositoryRoot, "tests", "MailMesh.Grpc.Tests", "Protos");

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Threading.Channels;
@@ -54,13 +55,13 @@ public sealed class RawGrpcClient : IDisposable
         configure?.Invoke(request);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         var stream = await response.Content.ReadAsStreamAsync();
-        var messages = new List<byte[]>();
-        while (await ReadFrameAsync(stream, CancellationToken.None) is { } frame)
+        var frames = new List<RawFrame>();
+        while (await ReadRawFrameAsync(stream, CancellationToken.None) is { } frame)
         {
-            messages.Add(frame);
+            frames.Add(frame);
         }
 
-        return new RawGrpcResponse(response, messages);
+        return new RawGrpcResponse(response, frames);
     }
 
     public Task<RawGrpcResponse> CallAsync(string path, IMessage message, Action<HttpRequestMessage>? configure = null) =>
@@ -76,8 +77,20 @@ public sealed class RawGrpcClient : IDisposable
         return new RawGrpcStream(request, content, responseTask);
     }
 
-    /// <summary>Reads one message frame; null at the end of the body.</summary>
+    /// <summary>Reads one uncompressed message frame; null at the end of the body.</summary>
     public static async Task<byte[]?> ReadFrameAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var frame = await ReadRawFrameAsync(stream, cancellationToken);
+        if (frame is { Compressed: true })
+        {
+            throw new InvalidDataException("response frame is compressed (flag 1) but no compression was requested");
+        }
+
+        return frame?.Payload;
+    }
+
+    /// <summary>Reads one message frame as it is on the wire (payload still compressed if flagged); null at the end of the body.</summary>
+    public static async Task<RawFrame?> ReadRawFrameAsync(Stream stream, CancellationToken cancellationToken)
     {
         var header = new byte[5];
         var read = await stream.ReadAtLeastAsync(header, 5, throwOnEndOfStream: false, cancellationToken);
@@ -91,14 +104,14 @@ public sealed class RawGrpcClient : IDisposable
             throw new InvalidDataException($"response ended inside a frame header ({read} of 5 bytes)");
         }
 
-        if (header[0] != 0)
+        if (header[0] > 1)
         {
-            throw new InvalidDataException($"response frame is compressed (flag {header[0]}) but no compression was requested");
+            throw new InvalidDataException($"response frame has compressed flag {header[0]}; only 0 and 1 are valid");
         }
 
         var payload = new byte[BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(1))];
         await stream.ReadExactlyAsync(payload, cancellationToken);
-        return payload;
+        return new RawFrame(header[0] == 1, payload);
     }
 
     public void Dispose() => _http.Dispose();
@@ -129,10 +142,13 @@ public sealed class RawGrpcClient : IDisposable
     }
 }
 
+/// <summary>One message frame: its compressed flag and its payload as sent.</summary>
+public sealed record RawFrame(bool Compressed, byte[] Payload);
+
 /// <summary>A whole response: HTTP status, headers, message payloads and trailers.</summary>
 public sealed class RawGrpcResponse
 {
-    public RawGrpcResponse(HttpResponseMessage response, List<byte[]> messages)
+    public RawGrpcResponse(HttpResponseMessage response, List<RawFrame> frames)
     {
         HttpStatus = response.StatusCode;
         Version = response.Version;
@@ -143,8 +159,12 @@ public sealed class RawGrpcResponse
         }
 
         Trailers = response.TrailingHeaders.ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
-        Messages = messages;
+        Frames = frames;
+        Messages = frames.Select(Decode).ToList();
     }
+
+    /// <summary>The frames as sent: compressed flag and raw payload.</summary>
+    public List<RawFrame> Frames { get; }
 
     public HttpStatusCode HttpStatus { get; }
 
@@ -154,7 +174,11 @@ public sealed class RawGrpcResponse
 
     public Dictionary<string, string> Trailers { get; }
 
+    /// <summary>The message payloads, decompressed per the response's grpc-encoding where flagged.</summary>
     public List<byte[]> Messages { get; }
+
+    /// <summary>The response's grpc-encoding header, or null.</summary>
+    public string? Encoding => Headers.GetValueOrDefault("grpc-encoding");
 
     /// <summary>True when the status came in the headers with no body and no trailers.</summary>
     public bool IsTrailersOnly => Headers.ContainsKey("grpc-status");
@@ -168,6 +192,25 @@ public sealed class RawGrpcResponse
     {
         Assert.True(Messages.Count == 1, $"expected one response message, got {Messages.Count}; status {StatusText()}");
         return parser.ParseFrom(Messages[0]);
+    }
+
+    private byte[] Decode(RawFrame frame)
+    {
+        if (!frame.Compressed)
+        {
+            return frame.Payload;
+        }
+
+        using var input = new MemoryStream(frame.Payload);
+        using Stream decoder = Encoding switch
+        {
+            "gzip" => new GZipStream(input, CompressionMode.Decompress),
+            "deflate" => new ZLibStream(input, CompressionMode.Decompress),
+            _ => throw new InvalidDataException($"response frame is compressed but grpc-encoding is '{Encoding}'"),
+        };
+        using var output = new MemoryStream();
+        decoder.CopyTo(output);
+        return output.ToArray();
     }
 
     public string StatusText()

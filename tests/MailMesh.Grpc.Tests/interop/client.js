@@ -11,16 +11,16 @@ const grpc = require(path.join(modules, '@grpc/grpc-js'));
 const protoLoader = require(path.join(modules, '@grpc/proto-loader'));
 const descriptor = require(path.join(modules, 'protobufjs/ext/descriptor'));
 
-const [address, scenario] = process.argv.slice(2);
+const [address, scenario, argument] = process.argv.slice(2);
 const loadOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
 
 function load(file, root) {
   return grpc.loadPackageDefinition(protoLoader.loadSync(file, { ...loadOptions, includeDirs: [root] }));
 }
 
-function echoClient() {
+function echoClient(channelOptions = {}) {
   const pkg = load('echo.proto', process.env.MAILMESH_TEST_PROTO_ROOT);
-  return new pkg.mailmesh.testing.v1.Echo(address, grpc.credentials.createInsecure());
+  return new pkg.mailmesh.testing.v1.Echo(address, grpc.credentials.createInsecure(), channelOptions);
 }
 
 function done(result) {
@@ -121,6 +121,18 @@ const scenarios = {
     const { error } = await unary(client, 'Unary', { text: 'node-deadline', wait_for_cancellation: true },
       { deadline: new Date(Date.now() + 1500) });
     return { code: error.code };
+  },
+  async compression() {
+    // Requests are gzip-compressed by grpc-js (channel option); the handler is asked for the
+    // response compression given as the argument ('' leaves the server's default).
+    const client = echoClient({ 'grpc.default_compression_algorithm': grpc.compressionAlgorithms.gzip });
+    const text = 'n'.repeat(5000);
+    const { error, reply } = await unary(client, 'Unary',
+      { text, response_padding: 65536, response_compression: argument || '' },
+      { metadata: { 'x-probe': `node-compression-${argument || 'default'}` } });
+    if (error) throw error;
+    const padding = Buffer.from(reply.padding);
+    return { textIntact: reply.text === text, paddingLength: padding.length, paddingZero: padding.every((b) => b === 0) };
   },
   async reflection() {
     const results = {};

@@ -15,6 +15,29 @@ internal static class MessageCompression
     public static bool IsSupported(string encoding) =>
         encoding is Identity or Gzip or Deflate;
 
+    /// <summary>True for the encodings that actually compress (gzip, deflate).</summary>
+    public static bool IsCompression(string encoding) =>
+        encoding is Gzip or Deflate;
+
+    /// <summary>Whether a <c>grpc-accept-encoding</c> value (comma-separated names) lists <paramref name="encoding"/>.</summary>
+    public static bool Accepts(string? acceptEncoding, string encoding)
+    {
+        if (string.IsNullOrEmpty(acceptEncoding))
+        {
+            return false;
+        }
+
+        foreach (var range in acceptEncoding.AsSpan().Split(','))
+        {
+            if (acceptEncoding.AsSpan(range).Trim().Equals(encoding, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Decompresses one message; null when it grows past <paramref name="maxSize"/>.</summary>
     public static byte[]? Decompress(string encoding, byte[] compressed, int maxSize)
     {
@@ -38,14 +61,14 @@ internal static class MessageCompression
         return output.ToArray();
     }
 
-    public static byte[] Compress(string encoding, byte[] data)
+    public static byte[] Compress(string encoding, ReadOnlySpan<byte> data, CompressionLevel level = CompressionLevel.Fastest)
     {
         using var output = new MemoryStream();
         using (Stream encoder = encoding == Gzip
-                   ? new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true)
-                   : new ZLibStream(output, CompressionLevel.Fastest, leaveOpen: true))
+                   ? new GZipStream(output, level, leaveOpen: true)
+                   : new ZLibStream(output, level, leaveOpen: true))
         {
-            encoder.Write(data, 0, data.Length);
+            encoder.Write(data);
         }
 
         return output.ToArray();
