@@ -1,0 +1,168 @@
+using MailMesh.Mime;
+using MailMesh.Mime.Encodings;
+using MailMesh.Mime.Headers;
+using MailMesh.Sieve.Messages;
+
+namespace MailMesh.Rules.Messages;
+
+/// <summary>
+/// A parsed <see cref="MimeMessage"/> as the Sieve engine reads it: header fields unfolded but not decoded
+/// (the engine decodes RFC 2047 itself), the entity tree with each body as transmitted and, for text
+/// parts, transfer-decoded and converted from its charset (for the body extension). Everything is built
+/// lazily, so headers-only scripts never touch the body. Not thread-safe; one per execution.
+/// </summary>
+public sealed class MimeSieveMessage : ISieveMessage
+{
+    private readonly MimeMessage _message;
+    private readonly IReadOnlyList<SieveHeader> _extraHeaders;
+    private readonly IReadOnlySet<string> _hiddenHeaders;
+    private IReadOnlyList<SieveHeader>? _headers;
+    private MimeSievePart? _root;
+
+    /// <summary>Wraps <paramref name="message"/>.</summary>
+    /// <param name="message">The parsed message (parsed from bytes, so that raw bodies are available).</param>
+    /// <param name="size">The size in octets; defaults to the parsed source's length.</param>
+    /// <param name="extraHeaders">Fields the host adds on top (e.g. a spam score it computed).</param>
+    /// <param name="hiddenHeaders">Fields of the message the script must not see (e.g. a spam score header a sender forged).</param>
+    public MimeSieveMessage(MimeMessage message, long? size = null, IReadOnlyList<SieveHeader>? extraHeaders = null, IReadOnlySet<string>? hiddenHeaders = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        _message = message;
+        Size = size ?? message.Source?.Length ?? 0;
+        _extraHeaders = extraHeaders ?? [];
+        _hiddenHeaders = hiddenHeaders ?? new HashSet<string>();
+    }
+
+    /// <summary>Parses <paramref name="raw"/> and wraps it.</summary>
+    /// <exception cref="MimeFormatException">The message cannot be parsed at all.</exception>
+    public static MimeSieveMessage Parse(ReadOnlyMemory<byte> raw, IReadOnlyList<SieveHeader>? extraHeaders = null, IReadOnlySet<string>? hiddenHeaders = null) =>
+        new(MimeMessage.Parse(raw), raw.Length, extraHeaders, hiddenHeaders);
+
+    /// <summary>The parsed message.</summary>
+    public MimeMessage Message => _message;
+
+    /// <inheritdoc />
+    public long Size { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<SieveHeader> Headers => _headers ??= BuildHeaders();
+
+    /// <inheritdoc />
+    public ISieveMimePart Root => _root ??= new MimeSievePart(_message.Body, _message.Source?.Memory ?? ReadOnlyMemory<byte>.Empty, 0, Headers);
+
+    private List<SieveHeader> BuildHeaders()
+    {
+        var list = new List<SieveHeader>(_message.Headers.Count + _extraHeaders.Count);
+        list.AddRange(_extraHeaders);
+        foreach (var header in _message.Headers)
+        {
+            if (!header.IsInvalid && !_hiddenHeaders.Contains(header.Name))
+            {
+                list.Add(new SieveHeader(header.Name, header.RawText));
+            }
+        }
+
+        return list;
+    }
+
+    internal static List<SieveHeader> Convert(HeaderList headers)
+    {
+        var list = new List<SieveHeader>(headers.Count);
+        foreach (var header in headers)
+        {
+            if (!header.IsInvalid)
+            {
+                list.Add(new SieveHeader(header.Name, header.RawText));
+            }
+        }
+
+        return list;
+    }
+
+    internal static string Text(ReadOnlySpan<byte> bytes) => Charsets.DecodeRaw(bytes);
+}
+
+/// <summary>One entity of a <see cref="MimeSieveMessage"/>.</summary>
+internal sealed class MimeSievePart : ISieveMimePart
+{
+    private const int MaxDepth = 32;
+    private readonly MimeEntity _entity;
+    private readonly ReadOnlyMemory<byte> _source;
+    private readonly int _depth;
+    private IReadOnlyList<SieveHeader>? _headers;
+    private IReadOnlyList<ISieveMimePart>? _children;
+    private string? _raw;
+    private string? _decoded;
+    private bool _decodedDone;
+
+    public MimeSievePart(MimeEntity entity, ReadOnlyMemory<byte> source, int depth, IReadOnlyList<SieveHeader>? headers = null)
+    {
+        _entity = entity;
+        _source = source;
+        _depth = depth;
+        _headers = headers;
+        var type = entity.ContentType;
+        ContentType = (type.MediaType + "/" + type.MediaSubtype).ToLowerInvariant();
+    }
+
+    public string ContentType { get; }
+
+    public IReadOnlyList<SieveHeader> Headers => _headers ??= MimeSieveMessage.Convert(_entity.Headers);
+
+    public IReadOnlyList<ISieveMimePart> Children => _children ??= BuildChildren();
+
+    public string RawContent => _raw ??= BuildRaw();
+
+    public string? DecodedText
+    {
+        get
+        {
+            if (!_decodedDone)
+            {
+                _decoded = _entity is MimePart { IsText: true } part ? part.GetText() : null;
+                _decodedDone = true;
+            }
+
+            return _decoded;
+        }
+    }
+
+    private List<ISieveMimePart> BuildChildren()
+    {
+        if (_depth >= MaxDepth)
+        {
+            return [];
+        }
+
+        switch (_entity)
+        {
+            case Multipart multipart:
+                return multipart.Children.Select(c => (ISieveMimePart)new MimeSievePart(c, _source, _depth + 1)).ToList();
+            case MessagePart embedded:
+                var message = embedded.Message;
+                var source = embedded.EncodedContent is null ? _source : message.Source?.Memory ?? ReadOnlyMemory<byte>.Empty;
+                return [new MimeSievePart(message.Body, source, _depth + 1)];
+            default:
+                return [];
+        }
+    }
+
+    private string BuildRaw()
+    {
+        if (_entity is MimePart part)
+        {
+            return MimeSieveMessage.Text(part.RawContent.Span);
+        }
+
+        if (_entity is MessagePart { EncodedContent: { } encoded })
+        {
+            return MimeSieveMessage.Text(encoded.Span);
+        }
+
+        var start = _entity.BodyOffset;
+        var end = _entity.EndOffset;
+        return start >= 0 && end >= start && end <= _source.Length
+            ? MimeSieveMessage.Text(_source.Span[(int)start..(int)end])
+            : string.Empty;
+    }
+}
