@@ -35,6 +35,7 @@ APT_PACKAGES=(
   dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve
   postfix
   python3-aiosmtpd
+  spamassassin spamd
   swaks
   openssl
   curl

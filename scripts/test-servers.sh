@@ -7,7 +7,7 @@
 #   scripts/test-servers.sh status             one line per server: running/stopped, pid, address
 #   scripts/test-servers.sh env                print `export NAME=value` lines for the tests
 #
-# SERVER is one of: postgres rabbitmq dovecot smtp smtpsink azurite.
+# SERVER is one of: postgres rabbitmq dovecot smtp smtpsink azurite spamd.
 # `up` also writes the env lines to $MAILMESH_RUN_DIR/env.sh (source it before `dotnet test`).
 # Install the servers first with scripts/install-deps.sh. Ports and dirs: see docs/testing.md.
 set -euo pipefail
@@ -40,6 +40,8 @@ AZ_ACCOUNT=devstoreaccount1
 AZ_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
 ALL_SERVERS=(postgres rabbitmq dovecot smtp smtpsink azurite)
+SPAMD_PORT=${MAILMESH_TEST_SPAMD_PORT:-22783}
+ALL_SERVERS+=(spamd)   # rules: spamtest scoring (start_spamd below)
 
 log() { printf 'test-servers: %s\n' "$*"; }
 err() { printf 'test-servers: ERROR: %s\n' "$*" >&2; }
@@ -413,6 +415,23 @@ start_azurite() {
   wait_port_ready azurite "$(cat "$(pid_file azurite)")" "$AZURITE_PORT" "$d/azurite.log"
 }
 
+# ---------------------------------------------------------------- spamd (rules: spamtest scoring)
+# SpamAssassin's spamd, non-root (nobody), local tests only (-L: no DNS/network rules), no user configs.
+# Idempotent like the others: `up` is a no-op while it runs; a fresh directory on each start.
+
+start_spamd() {
+  local d as=()
+  d=$(server_dir spamd)
+  [ -x /usr/sbin/spamd ] || die "spamd: /usr/sbin/spamd not found (packages spamassassin, spamd); run scripts/install-deps.sh"
+  check_port_free spamd "$SPAMD_PORT" MAILMESH_TEST_SPAMD_PORT
+  rm -rf "$d" && mkdir -p "$d/home" && chmod 755 "$d" && chmod 777 "$d/home"
+  # spamd's own -u drops root for the parent and its children (runuser would end with the session).
+  [ "$(id -u)" -eq 0 ] && as=(--username=nobody --groupname=nogroup)
+  launch spamd "$d/spamd.log" /usr/sbin/spamd "${as[@]}" --listen="$HOST:$SPAMD_PORT" --allowed-ips=127.0.0.1 \
+    --min-children=1 --max-children=2 --local --nouser-config --syslog=stderr --helper-home-dir="$d/home"
+  wait_port_ready spamd "$(cat "$(pid_file spamd)")" "$SPAMD_PORT" "$d/spamd.log"
+}
+
 # ---------------------------------------------------------------- stop
 
 stop_server() { # NAME
@@ -465,6 +484,7 @@ server_ports() {
     smtp) echo "$SMTP_PORT" ;;
     smtpsink) echo "$SMTPSINK_PORT" ;;
     azurite) echo "$AZURITE_PORT" ;;
+    spamd) echo "$SPAMD_PORT" ;;
   esac
 }
 
@@ -476,6 +496,7 @@ server_address() {
     smtp) echo "smtp $HOST:$SMTP_PORT -> $(server_dir smtp)/messages/new" ;;
     smtpsink) echo "smtp $HOST:$SMTPSINK_PORT (counting, discards)" ;;
     azurite) echo "http://$HOST:$AZURITE_PORT/$AZ_ACCOUNT" ;;
+    spamd) echo "spamd $HOST:$SPAMD_PORT (SPAMC/1.5)" ;;
   esac
 }
 
@@ -500,6 +521,7 @@ export MAILMESH_TEST_SMTPSINK_PORT='$SMTPSINK_PORT'
 export MAILMESH_TEST_AZURITE_BLOB='http://$HOST:$AZURITE_PORT/$AZ_ACCOUNT'
 export MAILMESH_TEST_AZURITE_ACCOUNT='$AZ_ACCOUNT'
 export MAILMESH_TEST_AZURITE_KEY='$AZ_KEY'
+export MAILMESH_TEST_SPAMD='$HOST:$SPAMD_PORT'
 ENV
 }
 
