@@ -1,5 +1,7 @@
 // gRPC unary calls/s and p99 over loopback with 64 concurrent calls, against a plain Kestrel
-// HTTP/2 endpoint echoing the same bytes in the same run. Usage: [seconds per run] [concurrency]
+// HTTP/2 endpoint echoing the same bytes in the same run, with two clients: MailMesh.Client
+// (.NET) and @grpc/grpc-js (Node, from tests/node).
+// Usage: [seconds per run] [concurrency] [--client dotnet|grpc-js|both]
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -16,9 +18,33 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 10;
-var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
-var payload = new byte[100];
+var positional = new List<string>();
+var clientMode = "both";
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--client" && i + 1 < args.Length)
+    {
+        clientMode = args[++i];
+    }
+    else
+    {
+        positional.Add(args[i]);
+    }
+}
+
+if (clientMode is not ("dotnet" or "grpc-js" or "both"))
+{
+    Console.Error.WriteLine($"--client is '{clientMode}'; use dotnet, grpc-js or both");
+    return 2;
+}
+
+var seconds = positional.Count > 0 ? double.Parse(positional[0], CultureInfo.InvariantCulture) : 10;
+var concurrency = positional.Count > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 64;
+const int PayloadBytes = 100;
+const string PlainPath = "/plain/echo";
+const string PlainGrpcFramedPath = "/plain/grpc-echo";
+const string GrpcPath = "/mailmesh.bench.v1.Bench/Echo";
+var payload = new byte[PayloadBytes];
 new Random(42).NextBytes(payload);
 
 var builder = WebApplication.CreateSlimBuilder();
@@ -27,43 +53,92 @@ builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Pro
 builder.Services.AddGrpcServer();
 var app = builder.Build();
 app.MapGrpcService(BenchReflection.Descriptor.Services[0], b => b.MapUnary<Blob, Blob>("Echo", (request, _) => Task.FromResult(request)));
-app.MapPost("/plain/echo", async context =>
+app.MapPost(PlainPath, async context =>
 {
     using var body = new MemoryStream();
     await context.Request.Body.CopyToAsync(body);
     context.Response.ContentType = "application/octet-stream";
     await context.Response.Body.WriteAsync(body.ToArray());
 });
+
+// The same echo, answered the way a gRPC client expects (content-type and a grpc-status trailer),
+// so that grpc-js can call it: the request's bytes are already one length-prefixed message.
+app.MapPost(PlainGrpcFramedPath, async context =>
+{
+    using var body = new MemoryStream();
+    await context.Request.Body.CopyToAsync(body);
+    context.Response.ContentType = "application/grpc";
+    await context.Response.Body.WriteAsync(body.ToArray());
+    context.Response.AppendTrailer("grpc-status", "0");
+});
 await app.StartAsync();
 var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-using var plainHttp = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true }) { BaseAddress = address };
-var frame = new byte[5 + new Blob { Data = ByteString.CopyFrom(payload) }.CalculateSize()];
-using var channel = new GrpcChannel(address);
-var method = BenchReflection.Descriptor.Services[0].FindMethodByName("Echo");
-var blob = new Blob { Data = ByteString.CopyFrom(payload) };
-
-async Task PlainCall()
+Console.WriteLine($"loopback h2c, {concurrency} concurrent calls, {seconds} s per run, {PayloadBytes}-byte payload; " +
+                  $"load average {File.ReadAllText("/proc/loadavg").Trim()}");
+var exitCode = 0;
+if (clientMode is "dotnet" or "both")
 {
-    using var request = new HttpRequestMessage(HttpMethod.Post, "/plain/echo")
-    {
-        Version = HttpVersion.Version20,
-        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        Content = new ByteArrayContent(frame),
-    };
-    using var response = await plainHttp.SendAsync(request);
-    await response.Content.ReadAsByteArrayAsync();
+    await RunDotnetAsync();
 }
 
-Task GrpcCall() => channel.UnaryAsync<Blob, Blob>(method, blob);
+if (clientMode is "grpc-js" or "both")
+{
+    exitCode = await RunGrpcJsAsync();
+}
 
-Console.WriteLine($"loopback h2c, {concurrency} concurrent calls, {seconds} s per run, 100-byte payload");
-await Run("warm-up plain", PlainCall, Math.Min(2, seconds));
-await Run("warm-up gRPC", GrpcCall, Math.Min(2, seconds));
-var plain = await Run("plain HTTP/2 echo", PlainCall, seconds);
-var grpc = await Run("MailMesh gRPC unary (MailMesh.Client)", GrpcCall, seconds);
-Console.WriteLine($"ratio gRPC / plain: {grpc.Rate / plain.Rate:F2}x (target >= 0.70x)");
 await app.StopAsync();
+return exitCode;
+
+async Task RunDotnetAsync()
+{
+    using var plainHttp = new HttpClient(new SocketsHttpHandler { EnableMultipleHttp2Connections = true }) { BaseAddress = address };
+    var frame = new byte[5 + new Blob { Data = ByteString.CopyFrom(payload) }.CalculateSize()];
+    using var channel = new GrpcChannel(address);
+    var method = BenchReflection.Descriptor.Services[0].FindMethodByName("Echo");
+    var blob = new Blob { Data = ByteString.CopyFrom(payload) };
+
+    async Task PlainCall()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, PlainPath)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(frame),
+        };
+        using var response = await plainHttp.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+    }
+
+    Task GrpcCall() => channel.UnaryAsync<Blob, Blob>(method, blob);
+
+    Console.WriteLine("client: MailMesh.Client (.NET HttpClient)");
+    await Run("warm-up plain", PlainCall, Math.Min(2, seconds));
+    await Run("warm-up gRPC", GrpcCall, Math.Min(2, seconds));
+    var plain = await Run("plain HTTP/2 echo", PlainCall, seconds);
+    var grpc = await Run("MailMesh gRPC unary (MailMesh.Client)", GrpcCall, seconds);
+    Console.WriteLine($"ratio gRPC / plain: {grpc.Rate / plain.Rate:F2}x (target >= 0.70x)");
+}
+
+async Task<int> RunGrpcJsAsync()
+{
+    var root = GrpcJsClient.FindRepositoryRoot();
+    var problem = root is null ? "MailMesh.sln not found above the program or the current directory" : GrpcJsClient.Problem(root);
+    if (problem is not null)
+    {
+        Console.WriteLine($"client: @grpc/grpc-js skipped: {problem}");
+        return clientMode == "grpc-js" ? 1 : 0;
+    }
+
+    Console.WriteLine("client: @grpc/grpc-js (Node, one channel per target, warm-up first)");
+    var results = await GrpcJsClient.RunAsync(root!, address, seconds, concurrency, PayloadBytes, PlainGrpcFramedPath, GrpcPath);
+    var plain = results.Single(r => r.Path == PlainGrpcFramedPath);
+    var grpc = results.Single(r => r.Path == GrpcPath);
+    Print("plain HTTP/2 echo (gRPC-framed)", plain.Rate, plain.P50, plain.P99);
+    Print("MailMesh gRPC unary (grpc-js)", grpc.Rate, grpc.P50, grpc.P99);
+    Console.WriteLine($"ratio gRPC / plain (grpc-js client): {grpc.Rate / plain.Rate:F2}x (target >= 0.70x)");
+    return 0;
+}
 
 async Task<(double Rate, double P99)> Run(string name, Func<Task> call, double duration)
 {
@@ -82,8 +157,9 @@ async Task<(double Rate, double P99)> Run(string name, Func<Task> call, double d
     await Task.WhenAll(workers);
     var all = latencies.SelectMany(l => l).Order().ToArray();
     var rate = all.Length / stop.Elapsed.TotalSeconds;
-    var p50 = all[all.Length / 2];
-    var p99 = all[(int)(all.Length * 0.99)];
-    Console.WriteLine($"{name,-40} {rate,10:F0} calls/s   p50 {p50,6:F2} ms   p99 {p99,6:F2} ms");
-    return (rate, p99);
+    Print(name, rate, all[all.Length / 2], all[(int)(all.Length * 0.99)]);
+    return (rate, all[(int)(all.Length * 0.99)]);
 }
+
+static void Print(string name, double rate, double p50, double p99) =>
+    Console.WriteLine($"{name,-40} {rate,10:F0} calls/s   p50 {p50,6:F2} ms   p99 {p99,6:F2} ms");
