@@ -18,12 +18,17 @@ for (var i = 0; i < args.Length; i++)
     }
     else if (args[i] == "--alloc")
     {
-        Allocations.Run(Workloads.LoadCorpus(Workloads.FindRepoRoot()));
+        Allocations.Run(Workloads.LoadCorpus(Workloads.FindRepoRoot()), Workloads.SyntheticMbox(10_000, seed: 42));
         return;
     }
     else if (args[i] == "--cpu")
     {
         CpuTime.Run(Workloads.LoadCorpus(Workloads.FindRepoRoot()), passes: 7);
+        return;
+    }
+    else if (args[i] == "--steps")
+    {
+        Steps.Run(Workloads.SyntheticMbox(10_000, seed: 42), passes: 5);
         return;
     }
     else if (args[i] == "--profile")

@@ -299,6 +299,13 @@ internal static class AddressParser
         return comment.Text is null ? string.Empty : Rfc2047.Decode(comment.Text).Trim();
     }
 
+    /// <summary>True for a character that continues an atom (not a blank and not one of "()[]&lt;&gt;@,;:. and the quote).</summary>
+    private static bool IsAtomChar(char c) => c switch
+    {
+        > ' ' and < (char)127 => c is not ('"' or '(' or ')' or '[' or ']' or '<' or '>' or '@' or ',' or ';' or ':' or '.'),
+        _ => !char.IsWhiteSpace(c),
+    };
+
     /// <summary>The shared one-character string for an address special, or null.</summary>
     private static string? SpecialText(char c) => c switch
     {
@@ -420,7 +427,7 @@ internal static class AddressParser
                 }
                 else
                 {
-                    while (i < s.Length && !char.IsWhiteSpace(s[i]) && "\"()[]<>@,;:.".IndexOf(s[i], StringComparison.Ordinal) < 0)
+                    while (i < s.Length && IsAtomChar(s[i]))
                     {
                         i++;
                     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 
@@ -128,9 +129,9 @@ public static class Charsets
         var enc = GetEncoding(charset);
         if (enc is null || enc.CodePage == 65001)
         {
-            if (System.Text.Unicode.Utf8.IsValid(bytes))
+            if (TryDecodeValidUtf8(bytes) is { } text)
             {
-                return Encoding.UTF8.GetString(bytes);
+                return text;
             }
 
             if (enc is not null && LooksMostlyUtf8(bytes))
@@ -142,6 +143,28 @@ public static class Charsets
         }
 
         return enc.GetString(bytes);
+    }
+
+    /// <summary>
+    /// The text when the bytes are valid UTF-8, else null: one transcoding pass into a pooled buffer
+    /// (validating and then decoding would read the bytes three times).
+    /// </summary>
+    private static string? TryDecodeValidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        char[]? rented = null;
+        var buffer = bytes.Length <= 256 ? stackalloc char[256] : (rented = ArrayPool<char>.Shared.Rent(bytes.Length));
+        try
+        {
+            var status = System.Text.Unicode.Utf8.ToUtf16(bytes, buffer, out _, out var written, replaceInvalidSequences: false);
+            return status == OperationStatus.Done ? new string(buffer[..written]) : null;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>Decodes raw header bytes (RFC 6532 UTF-8, or legacy 8-bit in the fallback charset).</summary>

@@ -3,7 +3,10 @@ namespace MailMesh.Mime.Encodings;
 /// <summary>An incremental, stateful content-transfer-encoding decoder. Output never exceeds input length + 256.</summary>
 public interface IContentDecoder
 {
-    /// <summary>Decodes a chunk; returns the bytes written. <paramref name="output"/> must hold input.Length + 256 bytes.</summary>
+    /// <summary>
+    /// Decodes a chunk; returns the bytes written. <paramref name="output"/> must hold input.Length + 256 bytes;
+    /// bytes of it past the returned count may be overwritten (scratch).
+    /// </summary>
     int Decode(ReadOnlySpan<byte> input, Span<byte> output);
 
     /// <summary>Writes whatever is pending at the end of the input; returns the bytes written (at most 3).</summary>

@@ -14,8 +14,17 @@ public static class Rfc2047
             return Charsets.DecodeRaw(value, fallbackCharset);
         }
 
-        var sb = new StringBuilder(value.Length);
-        var pending = new ArrayBufferWriter<byte>(64);
+        // One builder and one byte buffer per thread (nothing below re-enters this method).
+        var sb = t_builder ??= new StringBuilder(128);
+        var pending = t_pending ??= new ArrayBufferWriter<byte>(128);
+        sb.Clear();
+        pending.Clear();
+        if (sb.Capacity > 4096 || pending.Capacity > 4096)
+        {
+            // Do not keep a huge buffer alive after a pathological header.
+            sb = t_builder = new StringBuilder(128);
+            pending = t_pending = new ArrayBufferWriter<byte>(128);
+        }
         string? pendingCharset = null;
         var lastWasEncoded = false;
         var i = 0;
@@ -78,8 +87,21 @@ public static class Rfc2047
             return value;
         }
 
-        var bytes = Encoding.UTF8.GetBytes(value);
-        return Decode(bytes, fallbackCharset ?? "utf-8");
+        byte[]? rented = null;
+        var length = Encoding.UTF8.GetMaxByteCount(value.Length);
+        var bytes = length <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            var n = Encoding.UTF8.GetBytes(value, bytes);
+            return Decode(bytes[..n], fallbackCharset ?? "utf-8");
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     private static void Flush(StringBuilder sb, ArrayBufferWriter<byte> pending, ref string? charset, string? fallback)
@@ -180,6 +202,12 @@ public static class Rfc2047
 
     [ThreadStatic]
     private static Base64Decoder? t_base64;
+
+    [ThreadStatic]
+    private static StringBuilder? t_builder;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_pending;
 
     private static void DecodeQ(ReadOnlySpan<byte> text, ArrayBufferWriter<byte> output)
     {

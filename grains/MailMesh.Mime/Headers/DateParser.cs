@@ -30,7 +30,7 @@ public static class DateParser
             return false;
         }
 
-        if (TryParseTokens(value, out result))
+        if (TryParseCanonical(value, out result) || TryParseTokens(value, out result))
         {
             return true;
         }
@@ -48,6 +48,129 @@ public static class DateParser
         var sign = offset < TimeSpan.Zero ? '-' : '+';
         var abs = offset.Duration();
         return date.ToString("ddd, d MMM yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + sign + abs.Hours.ToString("00", CultureInfo.InvariantCulture) + abs.Minutes.ToString("00", CultureInfo.InvariantCulture);
+    }
+
+    private static readonly string[] DayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+    /// <summary>
+    /// The form nearly all mail uses ("Mon, 1 Jan 2024 00:00:00 +0000", weekday, seconds and a trailing
+    /// comment optional) without tokenizing; anything else (or an impossible date) is left to
+    /// <see cref="TryParseTokens"/>, which gives the same result for what this accepts.
+    /// </summary>
+    private static bool TryParseCanonical(string value, out DateTimeOffset result)
+    {
+        result = default;
+        var s = value.AsSpan().Trim(" \t\r\n");
+        if (s.Length >= 5 && s[3] == ',' && IndexOfName(DayNames, s[..3]) >= 0)
+        {
+            s = s[4..].TrimStart(' ');
+        }
+
+        if (!TakeNumber(ref s, 1, 2, out var day) || !TakeBlank(ref s) || s.Length < 4 || s[3] != ' ')
+        {
+            return false;
+        }
+
+        var month = IndexOfName(Months, s[..3]) + 1;
+        s = s[4..].TrimStart(' ');
+        if (month == 0 || !TakeNumber(ref s, 4, 4, out var year) || !TakeBlank(ref s) ||
+            !TakeNumber(ref s, 2, 2, out var hour) || !TakeChar(ref s, ':') || !TakeNumber(ref s, 2, 2, out var minute))
+        {
+            return false;
+        }
+
+        var second = 0;
+        if (TakeChar(ref s, ':') && !TakeNumber(ref s, 2, 2, out second))
+        {
+            return false;
+        }
+
+        if (!TakeBlank(ref s) || s.Length < 5 || s[0] is not ('+' or '-'))
+        {
+            return false;
+        }
+
+        var sign = s[0] == '-' ? -1 : 1;
+        s = s[1..];
+        if (!TakeNumber(ref s, 4, 4, out var zone))
+        {
+            return false;
+        }
+
+        s = s.TrimStart(" \t");
+        if (!s.IsEmpty && !(s[0] == '(' && s[^1] == ')' && s[1..].IndexOfAny('(', ')') == s.Length - 2))
+        {
+            return false;
+        }
+
+        if (year < 2 || year > 9998 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 60)
+        {
+            return false;
+        }
+
+        zone *= sign;
+        var offsetMinutes = (zone / 100 * 60) + (zone % 100);
+        if (Math.Abs(offsetMinutes) > 14 * 60)
+        {
+            offsetMinutes = 0;
+        }
+
+        result = new DateTimeOffset(year, month, day, hour, minute, Math.Min(second, 59), TimeSpan.FromMinutes(offsetMinutes));
+        return true;
+    }
+
+    private static int IndexOfName(string[] names, ReadOnlySpan<char> s)
+    {
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (s.Equals(names[i], StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool TakeNumber(ref ReadOnlySpan<char> s, int minDigits, int maxDigits, out int number)
+    {
+        number = 0;
+        var n = 0;
+        while (n < s.Length && n < maxDigits && char.IsAsciiDigit(s[n]))
+        {
+            number = (number * 10) + (s[n] - '0');
+            n++;
+        }
+
+        if (n < minDigits || (n < s.Length && char.IsAsciiDigit(s[n])))
+        {
+            return false;
+        }
+
+        s = s[n..];
+        return true;
+    }
+
+    private static bool TakeBlank(ref ReadOnlySpan<char> s)
+    {
+        if (s.IsEmpty || s[0] != ' ')
+        {
+            return false;
+        }
+
+        s = s.TrimStart(' ');
+        return true;
+    }
+
+    private static bool TakeChar(ref ReadOnlySpan<char> s, char c)
+    {
+        if (s.IsEmpty || s[0] != c)
+        {
+            return false;
+        }
+
+        s = s[1..];
+        return true;
     }
 
     private static bool TryParseTokens(string value, out DateTimeOffset result)
