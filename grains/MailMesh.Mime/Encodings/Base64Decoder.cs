@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Runtime.CompilerServices;
 
@@ -71,14 +72,48 @@ public sealed class Base64Decoder : IContentDecoder
                 }
             }
 
-            var data = gathered[..filled];
-            Base64.DecodeFromUtf8(data[..(filled & ~3)], output[written..], out var consumed, out var produced, isFinalBlock: false);
-            written += produced;
-            written += DecodeScalar(data[consumed..], output[written..]);
+            written += DecodeGathered(gathered[..filled], output[written..]);
         }
 
         return written;
     }
+
+    /// <summary>
+    /// Decodes gathered bytes: whole quanta of blank-free stretches in one vectorized call, and the
+    /// rest (blanks, stray bytes, "=", realigning after them) byte by byte. Blanks never reach the
+    /// vectorized call, which has its own rules for them.
+    /// </summary>
+    private int DecodeGathered(ReadOnlySpan<byte> data, Span<byte> output)
+    {
+        var written = 0;
+        var p = 0;
+        while (p < data.Length)
+        {
+            if (_count == 0)
+            {
+                var rest = data[p..];
+                var blank = rest.IndexOfAny(Blanks);
+                var whole = (blank < 0 ? rest.Length : blank) & ~3;
+                if (whole > 0)
+                {
+                    Base64.DecodeFromUtf8(rest[..whole], output[written..], out var consumed, out var produced, isFinalBlock: false);
+                    written += produced;
+                    p += consumed;
+                    if (consumed == whole)
+                    {
+                        continue;
+                    }
+                }
+            }
+
+            written += DecodeScalar(data.Slice(p, 1), output[written..]);
+            p++;
+        }
+
+        return written;
+    }
+
+    private static readonly SearchValues<byte> Blanks = SearchValues.Create(" \t\r\n\f\v"u8);
 
     private const int GatherSize = 4096;
 

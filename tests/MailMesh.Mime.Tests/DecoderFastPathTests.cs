@@ -1,0 +1,128 @@
+using System.Text;
+using MailMesh.Mime.Encodings;
+
+namespace MailMesh.Mime.Tests;
+
+/// <summary>
+/// The base64 and quoted-printable decoders have bulk paths (gathered lines, 16-byte scans) and a
+/// byte-at-a-time state machine. Fed one byte per call they only use the state machine, so that
+/// result is the reference the bulk paths must match on messy input cut at every kind of place.
+/// </summary>
+public sealed class DecoderFastPathTests
+{
+    private static byte[] Decode(IContentDecoder decoder, byte[] input, Func<int> nextChunk)
+    {
+        var output = new List<byte>(input.Length);
+        var buffer = new byte[input.Length + 256];
+        var i = 0;
+        while (i < input.Length)
+        {
+            var n = Math.Min(nextChunk(), input.Length - i);
+            var w = decoder.Decode(input.AsSpan(i, n), buffer);
+            output.AddRange(buffer.AsSpan(0, w).ToArray());
+            i += n;
+        }
+
+        var f = decoder.Flush(buffer);
+        output.AddRange(buffer.AsSpan(0, f).ToArray());
+        return [.. output];
+    }
+
+    private static byte[] MessyBase64(Random random)
+    {
+        var data = new byte[random.Next(0, 20_000)];
+        random.NextBytes(data);
+        var text = Convert.ToBase64String(data);
+        var sb = new StringBuilder();
+        var lineLength = random.Next(4) switch { 0 => 76, 1 => 64, 2 => 75, _ => 1 + random.Next(200) };
+        for (var i = 0; i < text.Length; i += lineLength)
+        {
+            sb.Append(text, i, Math.Min(lineLength, text.Length - i));
+            switch (random.Next(40))
+            {
+                case 0: sb.Append('\n'); break;
+                case 1: sb.Append("\r\n\r\n"); break;
+                case 2: sb.Append(" \t\r\n"); break;
+                case 3: sb.Append("*!\r\n"); break;
+                case 4: sb.Append("==\r\n"); break;
+                case 5: sb.Append("\r\n").Append(Convert.ToBase64String(new byte[] { 1, 2 })).Append("\r\n"); break;
+                case 6: sb.Append('\r'); break;
+                default: sb.Append("\r\n"); break;
+            }
+
+            if (random.Next(8) == 0)
+            {
+                lineLength = 1 + random.Next(120);
+            }
+        }
+
+        return Encoding.Latin1.GetBytes(sb.ToString());
+    }
+
+    private static byte[] MessyQuotedPrintable(Random random)
+    {
+        string[] pieces = ["caf", "=C3=A9", "=c3=a9", "=\r\n", "=\n", "= \t\r\n", "=  x", "=4", "=G1", "==41", "=\r", "\r\n", "\n", " ", "\t", "plain text ", "=3D", "=", "<p>", "r=C3=A9sum=C3=A9 "];
+        var sb = new StringBuilder();
+        var count = random.Next(0, 3_000);
+        for (var i = 0; i < count; i++)
+        {
+            sb.Append(pieces[random.Next(pieces.Length)]);
+            if (random.Next(10) == 0)
+            {
+                sb.Append('x', random.Next(40));
+            }
+        }
+
+        if (random.Next(4) == 0)
+        {
+            sb.Append(random.Next(3) switch { 0 => "=", 1 => "=A", _ => "= " });
+        }
+
+        return Encoding.Latin1.GetBytes(sb.ToString());
+    }
+
+    [Fact]
+    public void Base64Decoder_MessyInputWholeOrChunked_MatchesByteAtATime()
+    {
+        var random = new Random(20261122);
+        for (var round = 0; round < 150; round++)
+        {
+            var input = MessyBase64(random);
+            var reference = Decode(new Base64Decoder(), input, () => 1);
+            Assert.Equal(reference, Decode(new Base64Decoder(), input, () => int.MaxValue));
+            Assert.Equal(reference, Decode(new Base64Decoder(), input, () => 1 + random.Next(9_000)));
+        }
+    }
+
+    [Fact]
+    public void QuotedPrintableDecoder_MessyInputWholeOrChunked_MatchesByteAtATime()
+    {
+        var random = new Random(20261123);
+        for (var round = 0; round < 300; round++)
+        {
+            var input = MessyQuotedPrintable(random);
+            var reference = Decode(new QuotedPrintableDecoder(), input, () => 1);
+            Assert.Equal(reference, Decode(new QuotedPrintableDecoder(), input, () => int.MaxValue));
+            Assert.Equal(reference, Decode(new QuotedPrintableDecoder(), input, () => 1 + random.Next(100)));
+        }
+    }
+
+    [Fact]
+    public void QuotedPrintableDecoder_LongEscapedText_DecodesEveryEscape()
+    {
+        var text = string.Concat(Enumerable.Repeat("na\u00efve r\u00e9sum\u00e9 caf\u00e9 Gr\u00fc\u00dfe = the quick brown fox\r\n", 200));
+        var encoded = Writing.ContentEncoder.Encode(Encoding.UTF8.GetBytes(text), ContentEncoding.QuotedPrintable);
+        var decoded = Decode(new QuotedPrintableDecoder(), encoded, () => int.MaxValue);
+        Assert.Equal(text, Encoding.UTF8.GetString(decoded));
+    }
+
+    [Fact]
+    public void CharsetsDecode_Utf8WithAndWithoutInvalidBytes_DecodesOrFallsBack()
+    {
+        var valid = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("r\u00e9sum\u00e9 \u20ac ", 100)));
+        Assert.Equal(Encoding.UTF8.GetString(valid), Charsets.Decode(valid, "utf-8"));
+        Assert.Equal(Encoding.UTF8.GetString(valid), Charsets.Decode(valid, null));
+        var latin1 = Encoding.Latin1.GetBytes(string.Concat(Enumerable.Repeat("r\u00e9sum\u00e9 ", 100)));
+        Assert.Equal(Encoding.GetEncoding(1252).GetString(latin1), Charsets.Decode(latin1, null));
+    }
+}
