@@ -24,7 +24,7 @@ public sealed class PostgreSqlEventLog : IEventLog
         ArgumentOutOfRangeException.ThrowIfNegative(fromSequence);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
         filter = Normalize(filter);
-        return _store.ExecuteAsync($"reading events from sequence {fromSequence}", isWrite: false, (Store: _store, fromSequence, maxCount, filter), static async (connection, args, ct) =>
+        return _store.ExecuteAsync($"reading events from sequence {fromSequence}", Repeat.Read, (Store: _store, fromSequence, maxCount, filter), static async (connection, args, ct) =>
         {
             var f = args.filter;
             var shape = (f.Tenant is null ? 0 : Sql.FilterTenant)

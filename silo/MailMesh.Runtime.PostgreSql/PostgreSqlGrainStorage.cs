@@ -25,7 +25,7 @@ public sealed class PostgreSqlGrainStorage : IGrainStorage
     {
         StorageArguments.Name(stateName, "state name", nameof(stateName));
         StorageArguments.Grain(grain, nameof(grain));
-        return _store.ExecuteAsync($"reading state '{stateName}' of {grain}", isWrite: false, (Store: _store, stateName, grain), static async (connection, args, ct) =>
+        return _store.ExecuteAsync($"reading state '{stateName}' of {grain}", Repeat.Read, (Store: _store, stateName, grain), static async (connection, args, ct) =>
         {
             await using var command = new NpgsqlCommand(args.Store.Sql.SelectState, connection);
             AddKey(command, args.grain, args.stateName);
@@ -74,17 +74,24 @@ public sealed class PostgreSqlGrainStorage : IGrainStorage
 
     private async Task<WriteResult> WriteCoreAsync(string operation, Change change, CancellationToken cancellationToken)
     {
-        var (applied, sequences) = await _store.ExecuteAsync(operation, isWrite: true, (Store: _store, Change: change), static (connection, args, ct) =>
+        var (applied, sequences) = await _store.ExecuteAsync(operation, Repeat.FencedWrite, (Store: _store, Change: change), static (connection, args, ct) =>
             ApplyAsync(connection, args.Store, args.Change, ct), cancellationToken).ConfigureAwait(false);
         if (!applied)
         {
-            var stored = await _store.ExecuteAsync($"reading the stored ETag after a stale {operation}", isWrite: false, (Store: _store, Change: change), static async (connection, args, ct) =>
+            var stored = await _store.ExecuteAsync($"reading the stored ETag after a stale {operation}", Repeat.Read, (Store: _store, Change: change), static async (connection, args, ct) =>
             {
                 await using var command = new NpgsqlCommand(args.Store.Sql.SelectStateETag, connection);
                 AddKey(command, args.Change.Grain, args.Change.StateName);
                 return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
             }, cancellationToken).ConfigureAwait(false);
-            throw new InconsistentStateException(change.StateName, change.Grain, change.ExpectedETag, stored);
+            if (stored is null || !string.Equals(stored, change.ETag, StringComparison.Ordinal))
+            {
+                throw new InconsistentStateException(change.StateName, change.Grain, change.ExpectedETag, stored);
+            }
+
+            // The store holds the ETag this write made (ETags are fresh GUIDs): a first attempt committed before its
+            // connection broke, and the repeat found its own result. Report the first attempt's outcome.
+            sequences = await ReadSequencesAsync(operation, change.Events, cancellationToken).ConfigureAwait(false);
         }
 
         if (sequences.Length > 0)
@@ -94,6 +101,20 @@ public sealed class PostgreSqlGrainStorage : IGrainStorage
 
         return new WriteResult(change.ETag, sequences);
     }
+
+    private Task<long[]> ReadSequencesAsync(string operation, IReadOnlyList<EventDraft> events, CancellationToken cancellationToken) =>
+        events.Count == 0
+            ? Task.FromResult<long[]>([])
+            : _store.ExecuteAsync($"reading the event sequences of an earlier attempt at {operation}", Repeat.Read, (Store: _store, Events: events, Operation: operation), static async (connection, args, ct) =>
+            {
+                await using var command = new NpgsqlCommand(args.Store.Sql.SelectEventSequences, connection);
+                command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", args.Events.Select(e => e.EventId).ToArray()));
+                var found = (await PostgreSqlStore.ReadListAsync(command, r => (Id: r.GetGuid(0), Sequence: r.GetInt64(1)), ct).ConfigureAwait(false))
+                    .ToDictionary(x => x.Id, x => x.Sequence);
+                return args.Events.Select(e => found.TryGetValue(e.EventId, out var sequence)
+                    ? sequence
+                    : throw args.Store.Malformed($"event {e.EventId} of a committed write is missing from the event log", args.Operation)).ToArray();
+            }, cancellationToken);
 
     private static async Task<(bool Applied, long[] Sequences)> ApplyAsync(NpgsqlConnection connection, PostgreSqlStore store, Change change, CancellationToken cancellationToken)
     {

@@ -35,7 +35,7 @@ public sealed class PostgreSqlMembershipTable : IMembershipTable
         }
 
         var now = _store.TimeProvider.GetUtcNow();
-        var registered = await _store.ExecuteAsync($"registering silo '{siloId}'", isWrite: true, (Store: _store, siloId, address, startedAt, now), static async (connection, args, ct) =>
+        var registered = await _store.ExecuteAsync($"registering silo '{siloId}'", Repeat.Write, (Store: _store, siloId, address, startedAt, now), static async (connection, args, ct) =>
         {
             await using var command = new NpgsqlCommand(args.Store.Sql.RegisterMember, connection);
             command.Parameters.Add(new NpgsqlParameter<string>("silo", args.siloId));
@@ -60,7 +60,7 @@ public sealed class PostgreSqlMembershipTable : IMembershipTable
     {
         StorageArguments.Name(siloId, "silo id", nameof(siloId));
         var now = _store.TimeProvider.GetUtcNow();
-        var entry = await _store.ExecuteAsync($"recording a heartbeat of silo '{siloId}'", isWrite: true, (Store: _store, siloId, now), static async (connection, args, ct) =>
+        var entry = await _store.ExecuteAsync($"recording a heartbeat of silo '{siloId}'", Repeat.FencedWrite, (Store: _store, siloId, now), static async (connection, args, ct) =>
         {
             await using var command = new NpgsqlCommand(args.Store.Sql.Heartbeat, connection);
             command.Parameters.Add(new NpgsqlParameter<string>("silo", args.siloId));
@@ -72,7 +72,7 @@ public sealed class PostgreSqlMembershipTable : IMembershipTable
 
     /// <inheritdoc />
     public Task<MembershipSnapshot> ReadAsync(CancellationToken cancellationToken = default) =>
-        _store.ExecuteAsync("reading the membership table", isWrite: false, _store, static async (connection, store, ct) =>
+        _store.ExecuteAsync("reading the membership table", Repeat.Read, _store, static async (connection, store, ct) =>
         {
             await using var command = new NpgsqlCommand(store.Sql.SelectMembers, connection);
             await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -94,7 +94,7 @@ public sealed class PostgreSqlMembershipTable : IMembershipTable
     public Task<IReadOnlyList<MembershipEntry>> DeclareDeadAsync(CancellationToken cancellationToken = default)
     {
         var cutoff = _store.TimeProvider.GetUtcNow() - DeathTimeout;
-        return _store.ExecuteAsync("declaring silos without recent heartbeats dead", isWrite: true, (Store: _store, cutoff), static async (connection, args, ct) =>
+        return _store.ExecuteAsync("declaring silos without recent heartbeats dead", Repeat.Write, (Store: _store, cutoff), static async (connection, args, ct) =>
         {
             await using var command = new NpgsqlCommand(args.Store.Sql.DeclareDead, connection);
             command.Parameters.Add(Time("cutoff", args.cutoff));
@@ -116,7 +116,7 @@ public sealed class PostgreSqlMembershipTable : IMembershipTable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(age, TimeSpan.Zero);
         var cutoff = _store.TimeProvider.GetUtcNow() - age;
-        return _store.ExecuteAsync("removing silos that left or died", isWrite: true, (Store: _store, cutoff), static async (connection, args, ct) =>
+        return _store.ExecuteAsync("removing silos that left or died", Repeat.FencedWrite, (Store: _store, cutoff), static async (connection, args, ct) =>
         {
             await using var command = new NpgsqlCommand(args.Store.Sql.RemoveDefunct, connection);
             command.Parameters.Add(Time("cutoff", args.cutoff));
@@ -127,7 +127,7 @@ public sealed class PostgreSqlMembershipTable : IMembershipTable
     private Task<MembershipEntry?> SetStatusAsync(string siloId, SiloStatus status, SiloStatus[] from, CancellationToken cancellationToken)
     {
         StorageArguments.Name(siloId, "silo id", nameof(siloId));
-        return _store.ExecuteAsync($"marking silo '{siloId}' {status}", isWrite: true, (Store: _store, siloId, status, from), static async (connection, args, ct) =>
+        return _store.ExecuteAsync($"marking silo '{siloId}' {status}", Repeat.Write, (Store: _store, siloId, status, from), static async (connection, args, ct) =>
         {
             await using var command = new NpgsqlCommand(args.Store.Sql.SetMemberStatus, connection);
             command.Parameters.Add(new NpgsqlParameter<string>("silo", args.siloId));
@@ -138,7 +138,7 @@ public sealed class PostgreSqlMembershipTable : IMembershipTable
     }
 
     private Task<SiloStatus?> ReadStatusAsync(string siloId, CancellationToken cancellationToken) =>
-        _store.ExecuteAsync($"reading the status of silo '{siloId}'", isWrite: false, (Store: _store, siloId), static async (connection, args, ct) =>
+        _store.ExecuteAsync($"reading the status of silo '{siloId}'", Repeat.Read, (Store: _store, siloId), static async (connection, args, ct) =>
         {
             await using var command = new NpgsqlCommand(args.Store.Sql.SelectMemberStatus, connection);
             command.Parameters.Add(new NpgsqlParameter<string>("silo", args.siloId));

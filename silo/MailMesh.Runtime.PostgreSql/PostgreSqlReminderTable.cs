@@ -27,7 +27,7 @@ public sealed class PostgreSqlReminderTable : IReminderTable
         }
 
         var entry = new ReminderEntry(grain, name, firstDue, period, Guid.NewGuid().ToString("N"));
-        return _store.ExecuteAsync($"saving reminder '{name}' of {grain}", isWrite: true, (Store: _store, Entry: entry), static async (connection, args, ct) =>
+        return _store.ExecuteAsync($"saving reminder '{name}' of {grain}", Repeat.FencedWrite, (Store: _store, Entry: entry), static async (connection, args, ct) =>
         {
             var e = args.Entry;
             var due = StoredTime.From(e.FirstDue);
@@ -48,7 +48,7 @@ public sealed class PostgreSqlReminderTable : IReminderTable
     {
         StorageArguments.Grain(grain, nameof(grain));
         StorageArguments.Name(name, "reminder name", nameof(name));
-        return _store.ExecuteAsync($"removing reminder '{name}' of {grain}", isWrite: true, (Store: _store, grain, name), static async (connection, args, ct) =>
+        return _store.ExecuteAsync($"removing reminder '{name}' of {grain}", Repeat.Write, (Store: _store, grain, name), static async (connection, args, ct) =>
         {
             await using var command = new NpgsqlCommand(args.Store.Sql.DeleteReminder, connection);
             AddKey(command, args.grain, args.name);
@@ -60,7 +60,7 @@ public sealed class PostgreSqlReminderTable : IReminderTable
     public Task<IReadOnlyList<ReminderEntry>> ReadAsync(GrainId grain, CancellationToken cancellationToken = default)
     {
         StorageArguments.Grain(grain, nameof(grain));
-        return _store.ExecuteAsync($"reading the reminders of {grain}", isWrite: false, (Store: _store, grain), static async (connection, args, ct) =>
+        return _store.ExecuteAsync($"reading the reminders of {grain}", Repeat.Read, (Store: _store, grain), static async (connection, args, ct) =>
         {
             await using var command = new NpgsqlCommand(args.Store.Sql.SelectGrainReminders, connection);
             command.Parameters.Add(new NpgsqlParameter<string>("type", args.grain.Type));
@@ -71,7 +71,7 @@ public sealed class PostgreSqlReminderTable : IReminderTable
 
     /// <inheritdoc />
     public Task<IReadOnlyList<ReminderEntry>> ReadAllAsync(CancellationToken cancellationToken = default) =>
-        _store.ExecuteAsync("reading all reminders", isWrite: false, _store, static async (connection, store, ct) =>
+        _store.ExecuteAsync("reading all reminders", Repeat.Read, _store, static async (connection, store, ct) =>
         {
             await using var command = new NpgsqlCommand(store.Sql.SelectAllReminders, connection);
             return (IReadOnlyList<ReminderEntry>)await PostgreSqlStore.ReadListAsync(command, ReadEntry, ct).ConfigureAwait(false);

@@ -18,8 +18,18 @@ public sealed partial class PostgreSqlStore
     /// <summary>The highest event sequence this store has seen committed (its own commits, notifications, polls).</summary>
     internal long LastKnownSequence => Interlocked.Read(ref _lastKnownSequence);
 
+    private readonly TaskCompletionSource _firstListen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>True while the listener holds a LISTEN connection (test hook).</summary>
     internal bool IsListening { get; private set; }
+
+    private TaskCompletionSource _nextListen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the listener first holds a LISTEN connection (test hook).</summary>
+    internal Task Listening => _firstListen.Task;
+
+    /// <summary>Completes when the listener next (re)establishes its LISTEN connection (test hook).</summary>
+    internal Task NextListen => Volatile.Read(ref _nextListen).Task;
 
     /// <summary>Records that events up to <paramref name="sequence"/> are committed and wakes waiting readers.</summary>
     internal void PublishSequence(long sequence)
@@ -40,7 +50,7 @@ public sealed partial class PostgreSqlStore
 
     /// <summary>Reads the highest committed sequence (sees every silo's commits).</summary>
     internal Task<long> ReadLastSequenceAsync(CancellationToken cancellationToken) =>
-        ExecuteAsync("reading the last event sequence", isWrite: false, this, static async (connection, store, ct) =>
+        ExecuteAsync("reading the last event sequence", Repeat.Read, this, static async (connection, store, ct) =>
         {
             await using var command = new NpgsqlCommand(store.Sql.SelectLastSequence, connection);
             var last = Convert.ToInt64(await command.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
@@ -139,6 +149,8 @@ public sealed partial class PostgreSqlStore
                 }
 
                 IsListening = true;
+                _firstListen.TrySetResult();
+                Interlocked.Exchange(ref _nextListen, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 Log.Listening(_logger, Server, Sql.Channel);
                 backoff = TimeSpan.FromMilliseconds(200);
                 // Commits between the last look and LISTEN sent no notification to us: look once now.

@@ -6,12 +6,12 @@ namespace MailMesh.Runtime.PostgreSql;
 public sealed partial class PostgreSqlStore
 {
     /// <summary>Runs <paramref name="work"/> on a pooled connection. A connection that turns out broken (the server
-    /// restarted since it was pooled) is retried once on a new one when that is safe: always for reads, and for
-    /// writes only when the failure came before anything was sent. Errors become <see cref="Storage.StorageException"/>s
-    /// that say what failed and what to do.</summary>
+    /// restarted since it was pooled) is retried once on a new one when that is safe: for reads, for writes that are
+    /// safe to repeat (<see cref="Repeat.FencedWrite"/>), and for other writes only when the failure came before
+    /// anything was sent. Errors become <see cref="Storage.StorageException"/>s that say what failed and what to do.</summary>
     internal async Task<TResult> ExecuteAsync<TState, TResult>(
         string operation,
-        bool isWrite,
+        Repeat repeat,
         TState state,
         Func<NpgsqlConnection, TState, CancellationToken, Task<TResult>> work,
         CancellationToken cancellationToken)
@@ -37,13 +37,13 @@ public sealed partial class PostgreSqlStore
                     _dataSource.Clear();
                 }
 
-                if (attempt == 1 && brokenConnection && (!isWrite || !sent))
+                if (attempt == 1 && brokenConnection && (repeat != Repeat.Write || !sent))
                 {
                     Log.Retrying(_logger, Server, operation, e);
                     continue;
                 }
 
-                throw Fail(e, operation, outcomeUnknown: isWrite && sent && brokenConnection);
+                throw Fail(e, operation, outcomeUnknown: repeat != Repeat.Read && sent && brokenConnection);
             }
         }
     }
@@ -60,4 +60,17 @@ public sealed partial class PostgreSqlStore
 
         return list;
     }
+}
+
+/// <summary>Whether an operation may run again after its connection broke.</summary>
+internal enum Repeat
+{
+    /// <summary>A read: always safe to repeat.</summary>
+    Read,
+
+    /// <summary>A write whose repetition cannot apply twice (ETag-fenced, or idempotent): repeated once.</summary>
+    FencedWrite,
+
+    /// <summary>A write that is repeated only when nothing was sent.</summary>
+    Write,
 }

@@ -59,6 +59,7 @@ internal sealed class Sql
                    (SELECT pg_notify(@channel, max(sequence)::text) FROM ev HAVING count(*) > 0) IS NULL
             """);
         SelectExistingEventIds = S("SELECT event_id FROM {s}.event_log WHERE event_id = ANY(@ids)");
+        SelectEventSequences = S("SELECT event_id, sequence FROM {s}.event_log WHERE event_id = ANY(@ids)");
         SelectLastSequence = S("SELECT last FROM {s}.event_sequence WHERE id = 1");
         _selectEvents = S("SELECT sequence, event_id, tenant, type, subject, time, time_ticks, time_offset, payload FROM {s}.event_log WHERE sequence >= @from");
 
@@ -123,6 +124,8 @@ internal sealed class Sql
     public string SelectStateETag { get; }
 
     public string SelectExistingEventIds { get; }
+
+    public string SelectEventSequences { get; }
 
     public string SelectLastSequence { get; }
 
