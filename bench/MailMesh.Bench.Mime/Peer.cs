@@ -8,7 +8,7 @@ internal sealed record PeerResult(string Name, double MegabytesPerSecond, double
 /// <summary>Runs postal-mime (bench/mime-peer/bench.mjs) on Node over the same files.</summary>
 internal static class Peer
 {
-    public static List<PeerResult>? Run(string repo, string listPath, string mboxPath, double seconds)
+    public static List<PeerResult>? Run(string repo, string listPath, string mboxPath, double seconds, string sets = "corpus,mbox")
     {
         var dir = Path.Combine(repo, "bench", "mime-peer");
         if (!Directory.Exists(Path.Combine(dir, "node_modules", "postal-mime")))
@@ -16,7 +16,7 @@ internal static class Peer
             return null;
         }
 
-        var start = new ProcessStartInfo("node", ["bench.mjs", listPath, mboxPath, seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        var start = new ProcessStartInfo("node", ["bench.mjs", listPath, mboxPath, seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), sets])
         {
             WorkingDirectory = dir,
             RedirectStandardOutput = true,

@@ -23,6 +23,17 @@ internal static class AddressParser
 
     public static InternetAddressList ParseList(string value)
     {
+        if (TryParseSingleMailbox(value) is { } single)
+        {
+            return [single];
+        }
+
+        return ParseTokenized(value);
+    }
+
+    /// <summary>The general path: tokens first, then mailboxes and groups (also what the single-mailbox path must agree with).</summary>
+    internal static InternetAddressList ParseTokenized(string value)
+    {
         var tokens = Tokenize(value);
         var result = new InternetAddressList();
         List<MailboxAddress>? group = null;
@@ -75,6 +86,101 @@ internal static class AddressParser
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The usual field, one plain mailbox ("Name Words &lt;local@domain&gt;" or "local@domain"), without
+    /// tokens, lists and builders. Anything else (quotes, comments, dots in the name, groups, several
+    /// mailboxes, blanks inside the address) returns null and goes to the tokenizer, which gives the
+    /// same result for what this accepts.
+    /// </summary>
+    internal static MailboxAddress? TryParseSingleMailbox(string value)
+    {
+        var s = value.AsSpan().Trim();
+        if (s.IsEmpty)
+        {
+            return null;
+        }
+
+        if (s[^1] != '>')
+        {
+            return IsPlainAddress(s) ? new MailboxAddress(string.Empty, s.ToString()) : null;
+        }
+
+        var open = s.IndexOf('<');
+        var inner = open < 0 ? default : s[(open + 1)..^1];
+        if (open < 0 || !IsPlainAddress(inner))
+        {
+            return null;
+        }
+
+        var phrase = s[..open];
+        foreach (var c in phrase)
+        {
+            if (!IsAtomChar(c) && c is not (' ' or '\t' or '\r' or '\n'))
+            {
+                return null;
+            }
+        }
+
+        var name = JoinWords(phrase);
+        return name is null ? null : new MailboxAddress(name, inner.ToString());
+    }
+
+    /// <summary>True for "local@domain" made of atom characters and dots with one "@" and no encoded word (what the tokenizer joins unchanged).</summary>
+    private static bool IsPlainAddress(ReadOnlySpan<char> s)
+    {
+        var at = 0;
+        foreach (var c in s)
+        {
+            if (c == '@')
+            {
+                at++;
+            }
+            else if (c != '.' && !IsAtomChar(c))
+            {
+                return false;
+            }
+        }
+
+        // An encoded word in an address is kept whole by the tokenizer even across "@": not plain.
+        return at == 1 && s[0] != '@' && s[^1] != '@' && !s.Contains("=?", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The blank-separated atoms of a phrase joined by one space and RFC 2047-decoded, as <see cref="Phrase"/>
+    /// makes them; null when the tokenizer could cut a word differently (a word opening with "=?" whose
+    /// first "?=" is not its end: the tokenizer ends the encoded word at the first "?=", even past the word).
+    /// </summary>
+    private static string? JoinWords(ReadOnlySpan<char> phrase)
+    {
+        var sb = Builder();
+        var i = 0;
+        while (i < phrase.Length)
+        {
+            if (phrase[i] is ' ' or '\t' or '\r' or '\n')
+            {
+                i++;
+                continue;
+            }
+
+            var end = phrase[i..].IndexOfAny(" \t\r\n");
+            var word = end < 0 ? phrase[i..] : phrase.Slice(i, end);
+            if (word.StartsWith("=?") && (word.Length is < 4 or > 1000 || word[2..].IndexOf("?=") != word.Length - 4))
+            {
+                return null;
+            }
+
+            if (sb.Length > 0)
+            {
+                sb.Append(' ');
+            }
+
+            sb.Append(word);
+            i += word.Length;
+        }
+
+        return sb.Length == 0 ? string.Empty : Rfc2047.Decode(sb.ToString()).Trim();
     }
 
     private static bool ContainsText(List<Token> item, string a, string b)
