@@ -16,6 +16,7 @@ public sealed partial class MailboxGrain
         {
             run.Client = await SourceConnector.ConnectImapAsync(syncState.State.Source!, GrainKey, services, cancellationToken);
             await ReconcileFoldersAsync(run, run.Client, cancellationToken);
+            ScheduleRuleRuns();
             return false;
         }
 
@@ -246,7 +247,9 @@ public sealed partial class MailboxGrain
         cursor.LastUid = Math.Max(cursor.LastUid, uids[^1]);
         syncState.State.Status.MessageCount += sink.Rows.Count;
         run.New += sink.Rows.Count;
+        QueueRuleRuns(cursor, sink.Rows);
         await syncState.WriteStateAsync(CancellationToken.None);
+        ScheduleRuleRuns();
         foreach (var observer in services.Observers)
         {
             observer.BatchCommitted(GrainKey, sink.Rows.Count);

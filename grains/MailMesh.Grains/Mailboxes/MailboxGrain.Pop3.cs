@@ -16,6 +16,7 @@ public sealed partial class MailboxGrain
         {
             run.Pop3 = await ConnectPop3Async(source, services, cancellationToken);
             run.Pop3Listing = await run.Pop3.UidlAsync(cancellationToken);
+            ScheduleRuleRuns();
             var seen = syncState.State.Pop3Seen;
             run.Pop3New.AddRange(run.Pop3Listing.Where(m => !seen.ContainsKey(m.Uid)));
             if (!syncState.State.Folders.ContainsKey(Pop3MessageStore.FolderId))
@@ -69,7 +70,9 @@ public sealed partial class MailboxGrain
         cursor.LastUid = uid - 1;
         syncState.State.Status.MessageCount += rows.Count;
         run.New += rows.Count;
+        QueueRuleRuns(cursor, rows);
         await syncState.WriteStateAsync(CancellationToken.None);
+        ScheduleRuleRuns();
         foreach (var observer in services.Observers)
         {
             observer.BatchCommitted(GrainKey, rows.Count);

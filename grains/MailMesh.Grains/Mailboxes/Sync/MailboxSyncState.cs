@@ -21,6 +21,12 @@ public sealed class MailboxSyncState
 
     /// <summary>Status of the last runs.</summary>
     public SyncStatusState Status { get; set; } = new();
+
+    /// <summary>Rule runs of new messages not finished yet (docs/adr/rules-01-exactly-once-rule-runs.md).</summary>
+    public List<Rules.PendingRuleRun> PendingRuleRuns { get; set; } = [];
+
+    /// <summary>Retention decisions of rules (retain/archive) waiting to be applied.</summary>
+    public List<Rules.RetentionEntry> RuleRetention { get; set; } = [];
 }
 
 /// <summary>A stored source configuration.</summary>
