@@ -37,6 +37,7 @@ APT_PACKAGES=(
   python3-aiosmtpd
   spamassassin spamd
   swaks
+  isync getmail6 fetchmail  # mail sync peers of bench/MailMesh.Bench.Sync (the bench skips one that is missing)
   openssl
   curl
 )

@@ -1,197 +1,34 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using MailMesh.Grains.Mailboxes;
-using MailMesh.Grains.Mailboxes.Sync;
-using MailMesh.Protocols;
-using MailMesh.Protocols.Imap;
-using MailMesh.Runtime.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using MailMesh.Bench.Sync;
 
-// Initial IMAP sync of N small messages from Dovecot into the embedded silo (fetch, parse headers, store blobs,
-// write index, commit events), compared in the same run with mbsync pulling the same folder into a Maildir.
-// Usage: MailMesh.Bench.Sync [messages=10000]   (needs scripts/test-servers.sh up dovecot, run as root, mbsync)
-var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
-var host = "127.0.0.1";
-var port = int.Parse(Environment.GetEnvironmentVariable("MAILMESH_TEST_IMAP_PORT") ?? "21143", CultureInfo.InvariantCulture);
-var mailRoot = Environment.GetEnvironmentVariable("MAILMESH_TEST_IMAP_MAIL_ROOT") ?? "/tmp/mailmesh-test-servers/dovecot/mail";
-const string user = "alice@example.test", password = "alicepw";
-var folder = "mmbench-" + Guid.NewGuid().ToString("N")[..8];
-var work = Path.Combine(Path.GetTempPath(), "mailmesh-bench-sync-" + folder);
-Directory.CreateDirectory(work);
-
-Console.WriteLine($"Loading {count} messages into {user}'s Maildir folder {folder} ...");
-var bytes = LoadMaildir(Path.Combine(mailRoot, user, "Maildir", "." + folder), count);
-Console.WriteLine($"  {bytes / 1024.0 / 1024.0:0.0} MB");
-await using (var warm = await ConnectAsync())
+// Mailbox sync into the embedded silo (fetch, parse headers, store blobs, write index, commit events) compared in
+// the same run with the named peers. Needs scripts/test-servers.sh up dovecot, and root (the bench writes into
+// Dovecot's Maildir as vmail). Modes (one per run; see docs/benchmarks.md, "Mailbox sync benchmark"):
+//   imap [messages=10000] [--rounds 3]   initial IMAP sync vs mbsync (isync), then incremental sync of 100 new messages
+//   pop3 [messages=500] [--rounds 1]     POP3 sync vs getmail6 and fetchmail (each skipped, with a note, when missing)
+//   memory [attachment MB=50]            peak working set added by syncing one message with a large attachment
+//   profile [messages=10000]             where the time goes: fetch alone, blob store alone, full sync
+var mode = args.Length > 0 ? args[0] : "imap";
+var count = args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[1], CultureInfo.InvariantCulture) : 0;
+var rounds = Arg("--rounds");
+var server = BenchServer.FromEnvironment();
+return mode switch
 {
-    // Let Dovecot build its index for the new files before either tool is timed.
-    var examined = await warm.ExamineAsync(folder);
-    if (examined.Mailbox.Count != count)
-    {
-        throw new InvalidOperationException($"Dovecot shows {examined.Mailbox.Count} messages in {folder}, expected {count}.");
-    }
+    "imap" => await ImapSyncBench.RunAsync(server, count > 0 ? count : 10_000, rounds ?? 3),
+    "pop3" => await Pop3SyncBench.RunAsync(server, count > 0 ? count : 500, rounds ?? 1),
+    "memory" => await MemoryBench.RunAsync(server, count > 0 ? count : 50),
+    "profile" => await ProfileBench.RunAsync(server, count > 0 ? count : 10_000),
+    _ => Usage(),
+};
+
+int? Arg(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : null;
 }
 
-try
+static int Usage()
 {
-    var ours = await TimeMailMeshAsync();
-    var peer = TimeMbsync();
-    Console.WriteLine();
-    Console.WriteLine($"MailMesh initial sync: {ours.TotalSeconds:0.00} s ({count / ours.TotalSeconds:0} messages/s)");
-    Console.WriteLine($"mbsync (FSync no):     {peer.TotalSeconds:0.00} s ({count / peer.TotalSeconds:0} messages/s)");
-    Console.WriteLine($"ratio MailMesh/mbsync: {ours.TotalSeconds / peer.TotalSeconds:0.00}x (target <= 1.0)");
-}
-finally
-{
-    await using (var cleanup = await ConnectAsync())
-    {
-        await cleanup.DeleteMailboxAsync(folder);
-    }
-
-    Directory.Delete(work, recursive: true);
-}
-
-async Task<TimeSpan> TimeMailMeshAsync()
-{
-    var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-    {
-        ["Mailboxes:CredentialKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-        ["Mailboxes:BatchSize"] = "1000",
-    }).Build();
-    var done = new TaskCompletionSource<MailboxSyncStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
-    var silo = await new SiloBuilder()
-        .ConfigureServices(services =>
-        {
-            services.AddSingleton<IConfiguration>(configuration);
-            services.AddMailMeshSqliteStorage(o => o.DatabasePath = Path.Combine(work, "silo.db"));
-            services.AddMailboxSync(configuration, Path.Combine(work, "data"));
-            services.AddSingleton<IMailboxSyncObserver>(new Completion(done));
-        })
-        .AddGrainsFromAssembly(typeof(MailboxGrain).Assembly)
-        .StartAsync();
-    await using (silo)
-    {
-        var mailbox = silo.GrainFactory.GetGrain<IMailboxGrain>("bench/sync");
-        await mailbox.Create(new CreateMailbox("Bench", null));
-        var clock = Stopwatch.StartNew();
-        await mailbox.ConfigureSource(new MailboxSource(SourceProtocol.Imap, host, port, SourceTls.None, user, Password: password,
-            Folders: [folder], PollInterval: TimeSpan.FromHours(1), UseIdle: false));
-        var status = await done.Task.WaitAsync(TimeSpan.FromMinutes(10));
-        clock.Stop();
-        if (status.LastErrorKind != SyncErrorKind.None || status.MessageCount != count)
-        {
-            throw new InvalidOperationException($"MailMesh sync ended with {status.LastErrorKind} ({status.LastError}) and {status.MessageCount} messages.");
-        }
-
-        return clock.Elapsed;
-    }
-}
-
-TimeSpan TimeMbsync()
-{
-    var maildir = Path.Combine(work, "mbsync");
-    Directory.CreateDirectory(maildir);
-    var config = Path.Combine(work, "mbsyncrc");
-    File.WriteAllText(config, $"""
-        FSync no
-
-        IMAPAccount bench
-        Host {host}
-        Port {port}
-        User {user}
-        Pass {password}
-        SSLType None
-        AuthMechs LOGIN
-
-        IMAPStore remote
-        Account bench
-
-        MaildirStore local
-        Path {maildir}/
-        Inbox {maildir}/INBOX
-        SubFolders Verbatim
-
-        Channel bench
-        Far :remote:
-        Near :local:
-        Patterns {folder}
-        Create Near
-        Sync Pull
-        SyncState *
-        """);
-    var clock = Stopwatch.StartNew();
-    using var process = Process.Start(new ProcessStartInfo("mbsync", ["-q", "-c", config, "bench"]) { RedirectStandardError = true })
-        ?? throw new InvalidOperationException("mbsync did not start; install it with `apt-get install isync`.");
-    var errors = process.StandardError.ReadToEnd();
-    process.WaitForExit();
-    clock.Stop();
-    var stored = Directory.EnumerateFiles(Path.Combine(maildir, folder, "cur")).Count() + Directory.EnumerateFiles(Path.Combine(maildir, folder, "new")).Count();
-    if (process.ExitCode != 0 || stored != count)
-    {
-        throw new InvalidOperationException($"mbsync exited with {process.ExitCode} and stored {stored} of {count} messages: {errors}");
-    }
-
-    return clock.Elapsed;
-}
-
-static long LoadMaildir(string path, int count)
-{
-    foreach (var sub in new[] { "cur", "new", "tmp" })
-    {
-        Directory.CreateDirectory(Path.Combine(path, sub));
-    }
-
-    long total = 0;
-    var body = new StringBuilder();
-    while (body.Length < 2000)
-    {
-        body.Append("Benchmark body line with some words in it to make a few kilobytes. ").Append(body.Length).Append("\r\n");
-    }
-
-    for (var i = 1; i <= count; i++)
-    {
-        var message = Encoding.ASCII.GetBytes(
-            $"From: Bench <bench@example.test>\r\nTo: alice@example.test\r\nSubject: bench message {i}\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\n" +
-            $"Message-ID: <bench.{i}@example.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n{body}");
-        File.WriteAllBytes(Path.Combine(path, "cur", $"1795300000.M{i}P1.bench,S={message.Length}:2,"), message);
-        total += message.Length;
-    }
-
-    // Dovecot reads the folder as the vmail user.
-    Chown(path);
-    return total;
-}
-
-static void Chown(string path)
-{
-    using var process = Process.Start("chown", ["-R", "vmail:vmail", path]) ?? throw new InvalidOperationException("chown did not start.");
-    process.WaitForExit();
-    if (process.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"chown -R vmail:vmail {path} failed; run the benchmark as root.");
-    }
-}
-
-async Task<ImapClient> ConnectAsync()
-{
-    var client = new ImapClient(new ImapClientOptions { Host = host, Port = port, Tls = TlsMode.None });
-    await client.ConnectAsync();
-    await client.AuthenticateAsync(user, password);
-    return client;
-}
-
-sealed class Completion(TaskCompletionSource<MailboxSyncStatus> done) : IMailboxSyncObserver
-{
-    public void RunCompleted(string mailbox, MailboxSyncStatus status) => done.TrySetResult(status);
-
-    public void BatchCommitted(string mailbox, int count)
-    {
-    }
-
-    public void IdleStarted(string mailbox)
-    {
-    }
+    Console.Error.WriteLine("usage: MailMesh.Bench.Sync imap|pop3|memory|profile [count] [--rounds N]");
+    return 2;
 }

@@ -56,6 +56,40 @@ public sealed class Pop3SyncTests
         Assert.Equal(0, await CountOnServerAsync(account, ids));
     }
 
+    [ServerFact(Server.Dovecot)]
+    public async Task Sync_Stls_UpgradesWithTheTrustedCaAndDownloads()
+    {
+        await using var account = await DovecotAccount.OpenAsync();
+        var tag = "pop-tls-" + Guid.NewGuid().ToString("N")[..8];
+        var ids = await account.AppendAsync("INBOX", 1, 2, tag);
+        await using var silo = await SyncSilo.StartAsync();
+        var source = Pop3Source(account.User, leaveOnServer: true) with
+        {
+            Tls = SourceTls.StartTls, TrustedCertificate = await File.ReadAllTextAsync(DovecotAccount.Server.CaCertificatePath),
+        };
+
+        await silo.CreateMailboxAsync("acme/poptls", source);
+        var status = await silo.Observer.WaitForRunsAsync("acme/poptls", 1);
+
+        Assert.Equal(SyncErrorKind.None, status.LastErrorKind);
+        var rows = (await silo.Index.ListAsync("acme/poptls", null, 100_000)).Where(r => r.Subject?.StartsWith(tag, StringComparison.Ordinal) == true);
+        Assert.Equal(ids, rows.Select(r => r.MessageId));
+    }
+
+    [ServerFact(Server.Dovecot)]
+    public async Task Sync_StlsWithoutTrustingTheTestCa_FailsWithKindTls()
+    {
+        await using var account = await DovecotAccount.OpenAsync();
+        await using var silo = await SyncSilo.StartAsync();
+        var source = Pop3Source(account.User, leaveOnServer: true) with { Tls = SourceTls.StartTls };
+
+        await silo.CreateMailboxAsync("acme/poptlsbad", source);
+        var status = await silo.Observer.WaitForRunsAsync("acme/poptlsbad", 1);
+
+        Assert.Equal(SyncErrorKind.Tls, status.LastErrorKind);
+        Assert.Equal(0, status.MessageCount);
+    }
+
     private static MailboxSource Pop3Source(MailUser user, bool leaveOnServer) =>
         new(SourceProtocol.Pop3, DovecotAccount.Server.Host, DovecotAccount.Server.Pop3Port, SourceTls.None, user.Address, Password: user.Password,
             PollInterval: TimeSpan.FromHours(1), Pop3LeaveOnServer: leaveOnServer, UseIdle: false);

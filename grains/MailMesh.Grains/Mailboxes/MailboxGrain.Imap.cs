@@ -96,10 +96,16 @@ public sealed partial class MailboxGrain
 
         var index = RequireSync().Index;
         await ApplyPendingAsync(cursor, cancellationToken);
+
+        // RFC 7162: with QRESYNC the server reports, in the EXAMINE answer itself, what was expunged (VANISHED
+        // (EARLIER)) and whose flags changed since the mod-sequence this cursor is at.
+        var qresync = client.EnabledExtensions.Contains("QRESYNC") && cursor.UidValidity != 0 && cursor.LastUid > 0 && cursor.HighestModSeq > 0
+            ? new ImapQResyncParameters(cursor.UidValidity, cursor.HighestModSeq, ImapUidSet.Range(1, cursor.LastUid))
+            : null;
         ImapSelectResult selected;
         try
         {
-            selected = await client.ExamineAsync(cursor.Name, cancellationToken: cancellationToken);
+            selected = await client.ExamineAsync(cursor.Name, qresync, cancellationToken);
         }
         catch (ImapCommandException)
         {
@@ -124,6 +130,10 @@ public sealed partial class MailboxGrain
             cursor.PendingExpunges.Clear();
             cursor.PendingFlags.Clear();
             await syncState.WriteStateAsync(CancellationToken.None);
+        }
+        else if (cursor.LastUid > 0 && qresync is not null && mailbox.HighestModSeq > 0)
+        {
+            await ReconcileQResyncAsync(run, cursor, selected, cancellationToken);
         }
         else if (cursor.LastUid > 0)
         {
@@ -165,20 +175,56 @@ public sealed partial class MailboxGrain
         }
 
         var pendingExpunged = cursor.PendingExpunges.ToHashSet();
-        var flagChanges = new List<PendingFlagChange>();
+        var expunged = indexed.Keys.Where(u => u <= cursor.LastUid && !alive.Contains(u) && !pendingExpunged.Contains(u)).Order().ToList();
+        await RecordChangesAsync(run, cursor, FlagChanges(fetched, indexed, cursor.LastUid), expunged, mailbox.HighestModSeq, cancellationToken);
+    }
+
+    /// <summary>QRESYNC: the expunges (VANISHED) and flag changes (FETCH) came with EXAMINE; no UID listing needed.</summary>
+    private async Task ReconcileQResyncAsync(SyncRun run, FolderCursor cursor, ImapSelectResult selected, CancellationToken cancellationToken)
+    {
+        run.QResyncFolders++;
+        if (selected.Vanished.IsEmpty && selected.Changed.Count == 0)
+        {
+            if (cursor.HighestModSeq != selected.Mailbox.HighestModSeq)
+            {
+                cursor.HighestModSeq = selected.Mailbox.HighestModSeq;
+                await syncState.WriteStateAsync(CancellationToken.None);
+            }
+
+            return;
+        }
+
+        var indexed = await RequireSync().Index.GetFlagsAsync(GrainKey, cursor.Id, cursor.UidValidity, cancellationToken);
+        var pendingExpunged = cursor.PendingExpunges.ToHashSet();
+        var expunged = selected.Vanished.Where(u => u <= cursor.LastUid && indexed.ContainsKey(u) && !pendingExpunged.Contains(u)).Distinct().Order().ToList();
+        var vanished = expunged.ToHashSet();
+        var changes = FlagChanges(selected.Changed.Where(m => m.Uid is { } uid && !vanished.Contains(uid)), indexed, cursor.LastUid);
+        await RecordChangesAsync(run, cursor, changes, expunged, selected.Mailbox.HighestModSeq, cancellationToken);
+    }
+
+    /// <summary>Flag changes of indexed messages (UIDs above the cursor are new messages, fetched whole later).</summary>
+    private static List<PendingFlagChange> FlagChanges(IEnumerable<ImapFetchedMessage> fetched, IReadOnlyDictionary<uint, (string Flags, ulong ModSeq)> indexed, uint lastUid)
+    {
+        var changes = new List<PendingFlagChange>();
         foreach (var message in fetched)
         {
-            if (message.Uid is { } uid && message.Flags is not null && indexed.TryGetValue(uid, out var row))
+            if (message.Uid is { } uid && uid <= lastUid && message.Flags is not null && indexed.TryGetValue(uid, out var row))
             {
                 var flags = FlagText.Normalize(message.Flags);
                 if (!string.Equals(flags, row.Flags, StringComparison.Ordinal))
                 {
-                    flagChanges.Add(new PendingFlagChange(uid, flags, message.ModSeq ?? 0));
+                    changes.Add(new PendingFlagChange(uid, flags, message.ModSeq ?? 0));
                 }
             }
         }
 
-        var expunged = indexed.Keys.Where(u => u <= cursor.LastUid && !alive.Contains(u) && !pendingExpunged.Contains(u)).Order().ToList();
+        return changes;
+    }
+
+    /// <summary>Events and the pending index changes are one state write; the index follows (idempotently) after it.</summary>
+    private async Task RecordChangesAsync(
+        SyncRun run, FolderCursor cursor, List<PendingFlagChange> flagChanges, List<uint> expunged, ulong highestModSeq, CancellationToken cancellationToken)
+    {
         foreach (var change in flagChanges)
         {
             RaiseEvent("message.flags_changed", GrainKey, new { folderId = cursor.Id, folder = cursor.Name, uidValidity = cursor.UidValidity, uid = change.Uid, flags = FlagText.Split(change.Flags), origin = "server" });
@@ -189,10 +235,9 @@ public sealed partial class MailboxGrain
             RaiseEvent("message.expunged", GrainKey, new { folderId = cursor.Id, folder = cursor.Name, uidValidity = cursor.UidValidity, uid });
         }
 
-        // Events and the pending index changes are one state write; the index follows (idempotently) after it.
         cursor.PendingFlags.AddRange(flagChanges);
         cursor.PendingExpunges.AddRange(expunged);
-        cursor.HighestModSeq = mailbox.HighestModSeq;
+        cursor.HighestModSeq = highestModSeq;
         run.FlagChanges += flagChanges.Count;
         run.Expunged += expunged.Count;
         await syncState.WriteStateAsync(CancellationToken.None);
@@ -219,7 +264,7 @@ public sealed partial class MailboxGrain
         var services = RequireSync();
         var cursor = syncState.State.Folders[work.FolderId];
         var uids = work.NewUids.Skip(work.Next).Take(services.Options.BatchSize).ToList();
-        var items = ImapFetchItems.Summary | ImapFetchItems.Headers | ImapFetchItems.Body | (client.Capabilities.CondStore ? ImapFetchItems.ModSeq : 0);
+        var items = ImapFetchItems.Summary | ImapFetchItems.Body | (client.Capabilities.CondStore ? ImapFetchItems.ModSeq : 0);
         var sink = new BlobFetchSink(services.Blobs, cursor, GrainKey, BlobPrefix);
         try
         {

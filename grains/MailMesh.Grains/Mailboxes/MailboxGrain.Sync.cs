@@ -3,14 +3,16 @@ using Microsoft.Extensions.Logging;
 
 namespace MailMesh.Grains.Mailboxes;
 
-/// <summary>Sync runs: started by <see cref="SyncNow"/>, the poll reminder, a retry timer or the IDLE watcher, and
-/// advanced one bounded step per timer turn so other calls are served between steps.</summary>
+/// <summary>Sync runs: started by <see cref="SyncNow"/>, the poll reminder or the IDLE watcher, and advanced one
+/// bounded step per timer turn so other calls are served between steps. The durable poll reminder also carries
+/// resumption: a run brings it forward to <see cref="MailboxSyncOptions.ResumeDelay"/> when it starts, and its end
+/// sets it to the poll interval (or to the retry delay after a failure), so a run cut short by a silo crash or
+/// restart resumes within that delay instead of at the next poll, and retries survive restarts.</summary>
 public sealed partial class MailboxGrain
 {
     private SyncRun? _run;
     private bool _runAgain;
     private IDisposable? _stepTimer;
-    private IDisposable? _retryTimer;
     private ILogger? _logger;
 
     private ILogger Logger => _logger ??= RequireSync().LoggerFactory.CreateLogger<MailboxGrain>();
@@ -55,8 +57,6 @@ public sealed partial class MailboxGrain
 
     private void StartRun()
     {
-        _retryTimer?.Dispose();
-        _retryTimer = null;
         _run = new SyncRun();
         syncState.State.Status.LastAttemptAt = TimeProvider.GetUtcNow();
         ScheduleStep();
@@ -79,6 +79,12 @@ public sealed partial class MailboxGrain
         bool done;
         try
         {
+            if (!run.ResumeArmed)
+            {
+                await ArmResumeAsync();
+                run.ResumeArmed = true;
+            }
+
             done = syncState.State.Source!.Protocol == SourceProtocol.Imap
                 ? await ImapStepAsync(run, run.Cancellation.Token)
                 : await Pop3StepAsync(run, run.Cancellation.Token);
@@ -120,7 +126,10 @@ public sealed partial class MailboxGrain
             status.ConsecutiveFailures = 0;
             status.NextRetryAt = null;
             status.MessageCount = await services.Index.CountAsync(GrainKey);
-            RaiseEvent("mailbox.synced", GrainKey, new { received = run.New, flagsChanged = run.FlagChanges, expunged = run.Expunged, messages = status.MessageCount });
+            RaiseEvent("mailbox.synced", GrainKey, new
+            {
+                received = run.New, flagsChanged = run.FlagChanges, expunged = run.Expunged, messages = status.MessageCount, qresyncFolders = run.QResyncFolders,
+            });
             SyncLog.RunCompleted(Logger, GrainKey, run.New, run.FlagChanges, run.Expunged);
         }
         else
@@ -134,11 +143,16 @@ public sealed partial class MailboxGrain
             RaiseEvent(kind == SyncErrorKind.Auth ? "mailbox.auth_failed" : "mailbox.sync_failed", GrainKey,
                 new { kind = kind.ToString().ToLowerInvariant(), error = message, attempt = status.ConsecutiveFailures, nextRetryAt = status.NextRetryAt });
             SyncLog.RunFailed(Logger, GrainKey, kind, message, status.NextRetryAt.Value);
-            _retryTimer?.Dispose();
-            _retryTimer = RegisterTimer(_ => RetryAsync(), delay, Timeout.InfiniteTimeSpan);
         }
 
         await syncState.WriteStateAsync();
+        if (syncState.State.Source is { } source)
+        {
+            // The next poll, or the retry: durable, so a restart neither loses a retry nor waits longer than asked.
+            var due = status.NextRetryAt is { } retryAt ? retryAt - now : source.PollInterval;
+            await RegisterOrUpdateReminderAsync(PollReminder, due < MinPollInterval ? MinPollInterval : due, source.PollInterval);
+        }
+
         var snapshot = await GetSyncStatus();
         foreach (var observer in services.Observers)
         {
@@ -152,14 +166,13 @@ public sealed partial class MailboxGrain
         }
     }
 
-    private Task RetryAsync()
+    /// <summary>Brings the poll reminder forward for the run just started: should the silo stop before the run ends,
+    /// the reminder (loaded again at start) resumes it within <see cref="MailboxSyncOptions.ResumeDelay"/>.</summary>
+    private async Task ArmResumeAsync()
     {
-        if (_run is null && syncState.State.Source is not null)
-        {
-            StartRun();
-        }
-
-        return Task.CompletedTask;
+        var source = syncState.State.Source!;
+        var resume = RequireSync().Options.ResumeDelay;
+        await RegisterOrUpdateReminderAsync(PollReminder, resume < source.PollInterval ? resume : source.PollInterval, source.PollInterval);
     }
 
     /// <summary>Exponential backoff with ±20% jitter, capped.</summary>
@@ -173,8 +186,7 @@ public sealed partial class MailboxGrain
     private async Task StopSyncAsync()
     {
         _stepTimer?.Dispose();
-        _retryTimer?.Dispose();
-        _stepTimer = _retryTimer = null;
+        _stepTimer = null;
         await StopIdleWatcherAsync();
         if (_run is { } run)
         {

@@ -17,12 +17,15 @@ public sealed class SyncSilo : IAsyncDisposable
 {
     public static readonly string CredentialKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    private SyncSilo(string directory, Silo silo, SyncObserver observer, int batchSize)
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    private SyncSilo(string directory, Silo silo, SyncObserver observer, int batchSize, IReadOnlyDictionary<string, string?> settings)
     {
         Directory = directory;
         Silo = silo;
         Observer = observer;
         BatchSize = batchSize;
+        _settings = settings;
     }
 
     public string Directory { get; }
@@ -41,20 +44,23 @@ public sealed class SyncSilo : IAsyncDisposable
 
     public IEventLog Events => Silo.Services.GetRequiredService<IEventLog>();
 
-    public static async Task<SyncSilo> StartAsync(int batchSize = 250, string? directory = null, SyncObserver? observer = null)
+    /// <summary>Starts a silo; <paramref name="settings"/> override the Mailboxes configuration (e.g. ResumeDelay).</summary>
+    public static async Task<SyncSilo> StartAsync(
+        int batchSize = 250, string? directory = null, SyncObserver? observer = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "mailmesh-sync-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         observer ??= new SyncObserver();
-        var silo = await Build(directory, observer, batchSize).StartAsync();
-        return new SyncSilo(directory, silo, observer, batchSize);
+        settings ??= new Dictionary<string, string?>();
+        var silo = await Build(directory, observer, batchSize, settings).StartAsync();
+        return new SyncSilo(directory, silo, observer, batchSize, settings);
     }
 
     /// <summary>Stops the silo (gracefully) and starts a new one on the same files.</summary>
     public async Task RestartAsync()
     {
         await Silo.DisposeAsync();
-        Silo = await Build(Directory, Observer, BatchSize).StartAsync();
+        Silo = await Build(Directory, Observer, BatchSize, _settings).StartAsync();
     }
 
     /// <summary>Creates a mailbox and configures its source; returns its grain.</summary>
@@ -85,7 +91,7 @@ public sealed class SyncSilo : IAsyncDisposable
         }
     }
 
-    private static SiloBuilder Build(string directory, SyncObserver observer, int batchSize)
+    private static SiloBuilder Build(string directory, SyncObserver observer, int batchSize, IReadOnlyDictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -95,7 +101,7 @@ public sealed class SyncSilo : IAsyncDisposable
             ["Mailboxes:RetryMaxDelay"] = "01:00:00",
             ["Mailboxes:ConnectTimeout"] = "00:00:10",
             ["Mailboxes:CommandTimeout"] = "00:00:20",
-        }).Build();
+        }).AddInMemoryCollection(settings).Build();
         return new SiloBuilder()
             .ConfigureServices(services =>
             {

@@ -6,15 +6,18 @@ using MailMesh.Protocols.Imap;
 namespace MailMesh.Grains.Mailboxes.Sync;
 
 /// <summary>Receives a UID FETCH of new messages: each body literal is piped straight into the blob store while it
-/// arrives (never held whole), the header literal is parsed for the index row.</summary>
+/// arrives (never held whole); its header block is captured on the way for the index row, so headers are neither
+/// fetched nor parsed twice.</summary>
 internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, string mailbox, string blobPrefix) : IImapFetchSink
 {
     private static readonly ParserOptions s_headersOnly = new() { HeadersOnly = true };
-    private readonly MemoryStream _headers = new();
+    private static readonly PipeOptions s_pipeOptions = new(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false);
+    private readonly HeadCaptureStream _headers = new(MaxHeaderBytes);
     private Pipe? _pipe;
     private Task<BlobProperties>? _put;
     private string? _blobName;
 
+    private const int MaxHeaderBytes = 256 * 1024;
     private const int MaxPendingBlobs = 64;
     private readonly Queue<Task<IndexedMessage>> _pending = new();
 
@@ -34,10 +37,10 @@ internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, strin
 
     public ValueTask<Stream?> OpenBodyAsync(ImapBodyPart part, CancellationToken cancellationToken)
     {
-        if (part.Section == ImapBodySection.Header)
+        if (part.Section != ImapBodySection.Full)
         {
-            _headers.SetLength(0);
-            return ValueTask.FromResult<Stream?>(_headers);
+            // Only BODY.PEEK[] is asked for; anything else the server volunteers is not stored.
+            return ValueTask.FromResult<Stream?>(null);
         }
 
         if (part.Uid is not { } uid)
@@ -46,9 +49,9 @@ internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, strin
         }
 
         _blobName = BlobNameFor(blobPrefix, folder.Id, folder.UidValidity, uid);
-        _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
+        _pipe = new Pipe(s_pipeOptions);
         _put = blobs.PutAsync(_blobName, _pipe.Reader.AsStream(), "message/rfc822", cancellationToken);
-        return ValueTask.FromResult<Stream?>(_pipe.Writer.AsStream(leaveOpen: true));
+        return ValueTask.FromResult<Stream?>(_headers.Reset(_pipe.Writer.AsStream(leaveOpen: true)));
     }
 
     public async ValueTask MessageFetchedAsync(ImapFetchedMessage message, CancellationToken cancellationToken)
@@ -60,7 +63,7 @@ internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, strin
 
         await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
         var put = _put;
-        var headers = _headers.ToArray();
+        var headers = _headers.Head;
         var blobName = _blobName;
         _pipe = null;
         _put = null;

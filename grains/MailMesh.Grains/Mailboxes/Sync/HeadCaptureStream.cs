@@ -1,11 +1,24 @@
 namespace MailMesh.Grains.Mailboxes.Sync;
 
-/// <summary>A write-only stream that forwards everything to an inner stream and keeps a copy of the first
-/// <c>limit</c> bytes (enough for the header block) for the index.</summary>
-internal sealed class HeadCaptureStream(Stream inner, int limit) : Stream
+/// <summary>A write-only stream that forwards everything to an inner stream and keeps a copy of the message's
+/// header block (up to and including the first empty line, at most <c>limit</c> bytes) for the index, so the
+/// headers are read from the one body transfer instead of being fetched and parsed a second time.</summary>
+internal sealed class HeadCaptureStream(int limit) : Stream
 {
     private readonly MemoryStream _head = new();
+    private Stream? _inner;
+    private bool _complete;
 
+    /// <summary>Starts a new message written through to <paramref name="inner"/>.</summary>
+    public HeadCaptureStream Reset(Stream inner)
+    {
+        _inner = inner;
+        _head.SetLength(0);
+        _complete = false;
+        return this;
+    }
+
+    /// <summary>The captured header block (a copy).</summary>
     public byte[] Head => _head.ToArray();
 
     public override bool CanRead => false;
@@ -18,9 +31,11 @@ internal sealed class HeadCaptureStream(Stream inner, int limit) : Stream
 
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override void Flush() => inner.Flush();
+    private Stream Inner => _inner ?? throw new InvalidOperationException("HeadCaptureStream.Reset was not called.");
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public override void Flush() => Inner.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Inner.FlushAsync(cancellationToken);
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
@@ -28,12 +43,16 @@ internal sealed class HeadCaptureStream(Stream inner, int limit) : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        Capture(buffer.AsSpan(offset, count));
+        Inner.Write(buffer, offset, count);
+    }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Capture(buffer.Span);
-        await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return Inner.WriteAsync(buffer, cancellationToken);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -42,9 +61,22 @@ internal sealed class HeadCaptureStream(Stream inner, int limit) : Stream
     private void Capture(ReadOnlySpan<byte> data)
     {
         var room = limit - (int)_head.Length;
-        if (room > 0)
+        if (_complete || room <= 0)
         {
-            _head.Write(data[..Math.Min(room, data.Length)]);
+            return;
+        }
+
+        // Look for the empty line from a few bytes back, so one split across two writes is found too.
+        var start = (int)Math.Max(0, _head.Length - 3);
+        _head.Write(data[..Math.Min(room, data.Length)]);
+        var captured = _head.GetBuffer().AsSpan(start, (int)_head.Length - start);
+        var crlf = captured.IndexOf("\r\n\r\n"u8);
+        var lf = captured.IndexOf("\n\n"u8);
+        var end = crlf < 0 ? (lf < 0 ? -1 : lf + 2) : lf < 0 ? crlf + 4 : Math.Min(crlf + 4, lf + 2);
+        if (end >= 0)
+        {
+            _head.SetLength(start + end);
+            _complete = true;
         }
     }
 }

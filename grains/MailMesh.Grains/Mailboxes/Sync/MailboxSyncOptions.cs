@@ -30,6 +30,10 @@ public sealed class MailboxSyncOptions
     /// <summary>Longest retry delay. Default 30 minutes.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How soon a run cut short by a silo stop resumes after the silo is back (the poll reminder is brought
+    /// forward this far while a run is in progress). Default 1 minute.</summary>
+    public TimeSpan ResumeDelay { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Connect + TLS + greeting limit. Default 20 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
@@ -64,6 +68,11 @@ internal sealed class MailboxSyncOptionsValidator : IValidateOptions<MailboxSync
         if (options.BatchSize is < 1 or > 10_000)
         {
             return ValidateOptionsResult.Fail($"Mailboxes:BatchSize {options.BatchSize} must be 1-10000.");
+        }
+
+        if (options.ResumeDelay < TimeSpan.FromSeconds(1))
+        {
+            return ValidateOptionsResult.Fail($"Mailboxes:ResumeDelay {options.ResumeDelay} must be at least 1 second.");
         }
 
         return options.RetryBaseDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryBaseDelay

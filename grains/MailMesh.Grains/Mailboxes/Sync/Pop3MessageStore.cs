@@ -20,7 +20,7 @@ internal static class Pop3MessageStore
         var blobName = BlobFetchSink.BlobNameFor(blobPrefix, FolderId, UidValidity, uid);
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false));
         var put = blobs.PutAsync(blobName, pipe.Reader.AsStream(), "message/rfc822", cancellationToken);
-        var capture = new HeadCaptureStream(pipe.Writer.AsStream(leaveOpen: true), 256 * 1024);
+        var capture = new HeadCaptureStream(256 * 1024).Reset(pipe.Writer.AsStream(leaveOpen: true));
         try
         {
             await client.RetrieveAsync(number, capture, cancellationToken).ConfigureAwait(false);

@@ -40,7 +40,13 @@ internal static class SourceConnector
                 await client.AuthenticateAsync(source.UserName, secret, cancellationToken).ConfigureAwait(false);
             }
 
-            if (client.Capabilities.CondStore && client.Capabilities.Enable)
+            if (client.Capabilities.QResync && client.Capabilities.Enable)
+            {
+                // QRESYNC implies CONDSTORE (RFC 7162 3.2.3); incremental runs then learn expunges and flag changes
+                // from EXAMINE alone.
+                await client.EnableAsync(["QRESYNC"], cancellationToken).ConfigureAwait(false);
+            }
+            else if (client.Capabilities.CondStore && client.Capabilities.Enable)
             {
                 await client.EnableAsync(["CONDSTORE"], cancellationToken).ConfigureAwait(false);
             }

@@ -32,6 +32,12 @@ internal sealed class SyncRun : IAsyncDisposable
 
     public int Expunged { get; set; }
 
+    /// <summary>Folders whose changes came through QRESYNC (RFC 7162) instead of a UID listing.</summary>
+    public int QResyncFolders { get; set; }
+
+    /// <summary>Whether the poll reminder was brought forward for this run (see MailboxGrain.ArmResumeAsync).</summary>
+    public bool ResumeArmed { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         await Cancellation.CancelAsync().ConfigureAwait(false);
