@@ -37,9 +37,9 @@ public sealed class QuotedPrintableDecoder : IContentDecoder
                     return w;
                 }
 
-                // Fast path for the common escapes when all their bytes are in this chunk; it does
-                // exactly what the state machine below does for them.
-                if (i + 2 < input.Length)
+                // Fast path for the common escapes when all their bytes are in this chunk (and for
+                // runs of them, as in "=C3=A9"); it does exactly what the state machine below does.
+                while (i + 2 < input.Length && input[i] == (byte)'=')
                 {
                     int hi = HexTable[input[i + 1]];
                     int lo = HexTable[input[i + 2]];
@@ -47,24 +47,27 @@ public sealed class QuotedPrintableDecoder : IContentDecoder
                     {
                         output[w++] = (byte)((hi << 4) | lo);
                         i += 3;
-                        continue;
                     }
-
-                    if (input[i + 1] == (byte)'\n')
+                    else if (input[i + 1] == (byte)'\n')
                     {
                         i += 2;
-                        continue;
                     }
-
-                    if (input[i + 1] == (byte)'\r' && input[i + 2] == (byte)'\n')
+                    else if (input[i + 1] == (byte)'\r' && input[i + 2] == (byte)'\n')
                     {
                         i += 3;
-                        continue;
+                    }
+                    else
+                    {
+                        break;
                     }
                 }
 
-                i++;
-                _state = State.AfterEquals;
+                if (i < input.Length && input[i] == (byte)'=')
+                {
+                    i++;
+                    _state = State.AfterEquals;
+                }
+
                 continue;
             }
 
