@@ -59,11 +59,12 @@ public sealed class EchoService
         await Behave(request, context);
     }
 
-    private static async Task<EchoReply> ClientStreamAsync(IAsyncStreamReader<EchoRequest> requests, ServerCallContext context)
+    private async Task<EchoReply> ClientStreamAsync(IAsyncStreamReader<EchoRequest> requests, ServerCallContext context)
     {
         var texts = new List<string>();
         await foreach (var request in requests.ReadAllAsync(context.CancellationToken))
         {
+            Get(_started, request.Text).TrySetResult();
             texts.Add(request.Text);
         }
 

@@ -125,12 +125,16 @@ public sealed class RawGrpcClient : IDisposable
 
         public void Complete() => _frames.Writer.TryComplete();
 
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        /// <summary>Stops at once when the request is cancelled, so the client resets the stream instead of ending it.</summary>
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
-            await foreach (var frame in _frames.Reader.ReadAllAsync())
+            await foreach (var frame in _frames.Reader.ReadAllAsync(cancellationToken))
             {
-                await stream.WriteAsync(frame);
-                await stream.FlushAsync();
+                await stream.WriteAsync(frame, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
             }
         }
 
@@ -240,6 +244,18 @@ public sealed class RawGrpcStream(HttpRequestMessage request, RawGrpcClient.Chan
         }
 
         return await RawGrpcClient.ReadFrameAsync(_body, cancellationToken);
+    }
+
+    /// <summary>Drops the response without ending the request: the client resets the stream, as a client that goes away does.</summary>
+    public async Task AbortAsync()
+    {
+        if (_body is not null)
+        {
+            await _body.DisposeAsync();
+            _body = null;
+        }
+
+        Response?.Dispose();
     }
 
     public async ValueTask DisposeAsync()
