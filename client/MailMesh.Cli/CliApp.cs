@@ -57,6 +57,7 @@ public sealed class CliApp
             StatusCommand.Create(this),
             KeysCommands.Create(this),
             MailboxCommands.Create(this),
+            MessagesCommands.Create(this),
             EventsCommands.Create(this),
             TenantsCommands.Create(this),
         };

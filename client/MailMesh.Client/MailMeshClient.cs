@@ -88,7 +88,7 @@ public sealed class AdminClient(GrpcChannel channel)
 }
 
 /// <summary>Calls <c>mailmesh.v1.Mailboxes</c>.</summary>
-public sealed class MailboxesClient(GrpcChannel channel)
+public sealed partial class MailboxesClient(GrpcChannel channel)
 {
     private static readonly ServiceDescriptor Service = MailboxesReflection.Descriptor.Services.Single(s => s.Name == "Mailboxes");
 

@@ -8,7 +8,7 @@ internal static class MailboxCommands
 {
     public static Command Create(CliApp app)
     {
-        var mailbox = new Command("mailbox", "Create and read mailboxes");
+        var mailbox = new Command("mailbox", "Create, change and delete mailboxes; set their source; sync them");
         var json = new Option<bool>("--json") { Description = "Print JSON", Recursive = true };
         mailbox.Add(json);
 
@@ -65,9 +65,53 @@ internal static class MailboxCommands
             }
         }));
 
+        var updateName = new Argument<string>("name") { Description = "The mailbox name" };
+        var newDisplayName = new Option<string?>("--display-name") { Description = "New display name" };
+        var newAddress = new Option<string?>("--address") { Description = "New e-mail address (\"\" removes it)" };
+        var update = new Command("update", "Change a mailbox's display name or address") { updateName, newDisplayName, newAddress };
+        update.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        {
+            var request = new UpdateMailboxRequest { Name = parse.GetValue(updateName)! };
+            if (parse.GetValue(newDisplayName) is { } dn)
+            {
+                request.DisplayName = dn;
+                request.UpdateMask.Add("display_name");
+            }
+
+            if (parse.GetValue(newAddress) is { } a)
+            {
+                request.Address = a;
+                request.UpdateMask.Add("address");
+            }
+
+            if (request.UpdateMask.Count == 0)
+            {
+                throw new CliException("give --display-name and/or --address");
+            }
+
+            await Print(app, parse.GetValue(json), await client.Mailboxes.UpdateAsync(request, options, ct));
+        }));
+
+        var deleteName = new Argument<string>("name") { Description = "The mailbox name" };
+        var yes = new Option<bool>("--yes") { Description = "Confirm: the index and stored messages are deleted (the source server is untouched)" };
+        var delete = new Command("delete", "Delete a mailbox and its stored messages") { deleteName, yes };
+        delete.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        {
+            if (!parse.GetValue(yes))
+            {
+                throw new CliException($"deleting mailbox '{parse.GetValue(deleteName)}' removes its stored messages; add --yes to confirm");
+            }
+
+            await client.Mailboxes.DeleteAsync(new DeleteMailboxRequest { Name = parse.GetValue(deleteName)! }, options, ct);
+            await app.Output.WriteLineAsync(parse.GetValue(json) ? "{}" : $"deleted mailbox {parse.GetValue(deleteName)}");
+        }));
+
         mailbox.Add(create);
         mailbox.Add(get);
         mailbox.Add(list);
+        mailbox.Add(update);
+        mailbox.Add(delete);
+        MailboxSourceCommands.AddTo(mailbox, app, json);
         return mailbox;
     }
 

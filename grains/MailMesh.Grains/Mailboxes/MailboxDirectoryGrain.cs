@@ -28,6 +28,18 @@ public sealed class MailboxDirectoryGrain([PersistentState("directory")] IPersis
     }
 
     /// <inheritdoc />
+    public async Task Unregister(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var index = state.State.Names.BinarySearch(name, StringComparer.Ordinal);
+        if (index >= 0)
+        {
+            state.State.Names.RemoveAt(index);
+            await state.WriteStateAsync();
+        }
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<string>> List(string? after, int limit)
     {
         if (limit is < 1 or > MaxPageSize)

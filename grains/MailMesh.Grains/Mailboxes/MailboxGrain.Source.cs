@@ -24,9 +24,10 @@ public sealed partial class MailboxGrain
             throw new MailboxSourceNotConfiguredException($"Mailbox '{GrainKey}' does not exist; create it before configuring its source.");
         }
 
-        ValidateSource(source);
-        var secret = source.OAuthToken ?? source.Password!;
         var previous = syncState.State.Source;
+        // Replacing the source of the same account (e.g. other folders or interval) may keep the stored secret.
+        var keepSecret = source.Password is null && source.OAuthToken is null && previous is not null && IsSameAccount(previous, source);
+        ValidateSource(source, keepSecret);
         var config = new SourceConfig
         {
             Protocol = source.Protocol,
@@ -34,8 +35,8 @@ public sealed partial class MailboxGrain
             Port = source.Port,
             Tls = source.Tls,
             UserName = source.UserName,
-            Secret = services.Protector.Protect(secret, GrainKey),
-            UsesOAuth = source.OAuthToken is not null,
+            Secret = keepSecret ? previous!.Secret : services.Protector.Protect(source.OAuthToken ?? source.Password!, GrainKey),
+            UsesOAuth = keepSecret ? previous!.UsesOAuth : source.OAuthToken is not null,
             TrustedCertificate = string.IsNullOrWhiteSpace(source.TrustedCertificate) ? null : source.TrustedCertificate.Trim(),
             Folders = source.Folders?.Where(f => !string.IsNullOrWhiteSpace(f)).ToList() ?? [],
             PollInterval = source.PollInterval ?? TimeSpan.FromMinutes(5),
@@ -81,12 +82,20 @@ public sealed partial class MailboxGrain
     }
 
     /// <inheritdoc />
-    public Task<MailboxSourceInfo?> GetSource() =>
-        Task.FromResult(syncState.State.Source is { } s ? SourceInfo(s) : null);
+    public Task<MailboxSourceInfo?> GetSource()
+    {
+        RequireMailbox();
+        return Task.FromResult(syncState.State.Source is { } s ? SourceInfo(s) : null);
+    }
 
     /// <inheritdoc />
     public Task ReceiveReminder(string reminderName, TickStatus status) =>
         reminderName == PollReminder && syncState.State.Source is not null ? SyncNow() : Task.CompletedTask;
+
+    private static bool IsSameAccount(SourceConfig previous, MailboxSource source) =>
+        previous.Protocol == source.Protocol && previous.Port == source.Port
+        && string.Equals(previous.Host, source.Host?.Trim(), StringComparison.OrdinalIgnoreCase)
+        && string.Equals(previous.UserName, source.UserName, StringComparison.Ordinal);
 
     private static MailboxSourceInfo SourceInfo(SourceConfig s) =>
         new(s.Protocol, s.Host, s.Port, s.Tls, s.UserName, s.UsesOAuth, s.Folders, s.PollInterval, s.Pop3LeaveOnServer, s.Pop3DeleteAfterDays, s.UseIdle);
@@ -94,7 +103,7 @@ public sealed partial class MailboxGrain
     private MailboxSyncServices RequireSync() => sync ?? throw new MailboxSourceNotConfiguredException(
         "Mailbox sync is not set up in this silo: register it with services.AddMailboxSync(configuration, dataDirectory) and set Mailboxes:CredentialKey.");
 
-    private static void ValidateSource(MailboxSource s)
+    private static void ValidateSource(MailboxSource s, bool keepSecret)
     {
         if (string.IsNullOrWhiteSpace(s.Host) || s.Host.Length > 253 || s.Host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
         {
@@ -111,9 +120,11 @@ public sealed partial class MailboxGrain
             throw new ArgumentException("user_name must be 1-320 characters without control characters.", nameof(MailboxSource.UserName));
         }
 
-        if ((s.Password is null) == (s.OAuthToken is null) || (s.Password ?? s.OAuthToken)!.Length is 0 or > 8192)
+        if (!keepSecret && ((s.Password is null) == (s.OAuthToken is null) || (s.Password ?? s.OAuthToken)!.Length is 0 or > 8192))
         {
-            throw new ArgumentException("give exactly one of password and oauth_token (1-8192 characters).", nameof(MailboxSource.Password));
+            throw new ArgumentException(
+                "give exactly one of password and oauth_token (1-8192 characters); both may be omitted only when replacing the source of the same account.",
+                nameof(MailboxSource.Password));
         }
 
         if (s.OAuthToken is not null && s.Protocol == SourceProtocol.Pop3)

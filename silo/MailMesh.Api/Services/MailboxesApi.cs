@@ -6,11 +6,13 @@ using MailMesh.Api.V1;
 using MailMesh.Grains.Mailboxes;
 using MailMesh.Grpc;
 using MailMesh.Runtime;
+using MailboxSource = MailMesh.Api.V1.MailboxSource;
 
 namespace MailMesh.Api.Services;
 
-/// <summary><c>mailmesh.v1.Mailboxes</c> over <see cref="IMailboxGrain"/>; every grain key starts with the caller's tenant.</summary>
-internal sealed class MailboxesApi(ApiAuthenticator auth, IGrainFactory grains)
+/// <summary><c>mailmesh.v1.Mailboxes</c> over <see cref="IMailboxGrain"/>; every grain key starts with the caller's tenant,
+/// so another tenant's mailbox is simply not found.</summary>
+internal sealed partial class MailboxesApi(ApiAuthenticator auth, IGrainFactory grains)
 {
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
@@ -18,7 +20,20 @@ internal sealed class MailboxesApi(ApiAuthenticator auth, IGrainFactory grains)
     public void Map(GrpcServiceBuilder builder) => builder
         .MapUnary<CreateMailboxRequest, Mailbox>("Create", Create)
         .MapUnary<GetMailboxRequest, Mailbox>("Get", Get)
-        .MapUnary<ListMailboxesRequest, ListMailboxesResponse>("List", List);
+        .MapUnary<ListMailboxesRequest, ListMailboxesResponse>("List", List)
+        .MapUnary<UpdateMailboxRequest, Mailbox>("Update", Update)
+        .MapUnary<DeleteMailboxRequest, DeleteMailboxResponse>("Delete", Delete)
+        .MapUnary<SetSourceRequest, MailboxSource>("SetSource", SetSource)
+        .MapUnary<GetSourceRequest, MailboxSource>("GetSource", GetSource)
+        .MapUnary<RemoveSourceRequest, RemoveSourceResponse>("RemoveSource", RemoveSource)
+        .MapUnary<SyncRequest, SyncResponse>("Sync", Sync)
+        .MapUnary<GetSyncStatusRequest, SyncStatus>("GetSyncStatus", GetSyncStatus)
+        .MapUnary<ListFoldersRequest, ListFoldersResponse>("ListFolders", ListFolders)
+        .MapUnary<ListMessagesRequest, ListMessagesResponse>("ListMessages", ListMessages)
+        .MapUnary<GetMessageRequest, MessageDetails>("GetMessage", GetMessage)
+        .MapServerStreaming<FetchRawMessageRequest, RawMessageChunk>("FetchRawMessage", FetchRawMessage)
+        .MapUnary<SetFlagsRequest, SetFlagsResponse>("SetFlags", SetFlags)
+        .MapUnary<MoveMessageRequest, MoveMessageResponse>("MoveMessage", MoveMessage);
 
     private async Task<Mailbox> Create(CreateMailboxRequest request, ServerCallContext context)
     {
@@ -36,6 +51,27 @@ internal sealed class MailboxesApi(ApiAuthenticator auth, IGrainFactory grains)
         var found = await GrainErrors.Call(grain.Get).ConfigureAwait(false)
             ?? throw new RpcException(StatusCode.NotFound, $"mailbox '{request.Name}' does not exist");
         return ToProto(found);
+    }
+
+    private async Task<Mailbox> Update(UpdateMailboxRequest request, ServerCallContext context)
+    {
+        var grain = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name).ConfigureAwait(false);
+        var mask = request.UpdateMask.Count == 0 ? ["display_name", "address"] : request.UpdateMask.ToList();
+        var unknown = mask.FirstOrDefault(f => f is not ("display_name" or "address"));
+        if (unknown is not null)
+        {
+            throw new InvalidArgumentException("update_mask", $"'{unknown}' is not an updatable field; use display_name and/or address");
+        }
+
+        var update = new UpdateMailbox(mask.Contains("display_name") ? request.DisplayName : null, mask.Contains("address") ? request.Address : null);
+        return ToProto(await Call(() => grain.Update(update)).ConfigureAwait(false));
+    }
+
+    private async Task<DeleteMailboxResponse> Delete(DeleteMailboxRequest request, ServerCallContext context)
+    {
+        var grain = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name).ConfigureAwait(false);
+        await Call(grain.Delete).ConfigureAwait(false);
+        return new DeleteMailboxResponse();
     }
 
     private async Task<ListMailboxesResponse> List(ListMailboxesRequest request, ServerCallContext context)

@@ -52,4 +52,38 @@ public interface IMessageIndex
 
     /// <summary>How many messages the mailbox has.</summary>
     Task<long> CountAsync(string mailbox, CancellationToken cancellationToken = default);
+
+    /// <summary>One page of a mailbox's messages matching <paramref name="search"/>, newest first (by date, then folder
+    /// id, UIDVALIDITY and UID), with the key to continue after it.</summary>
+    Task<IndexSearchPage> SearchAsync(string mailbox, IndexSearch search, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every row of a mailbox; returns how many there were.</summary>
+    Task<int> DeleteMailboxAsync(string mailbox, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Criteria of <see cref="IMessageIndex.SearchAsync"/>; every given one must match.</summary>
+/// <param name="Limit">Most rows to return (1 or more).</param>
+/// <param name="FolderId">Only this folder.</param>
+/// <param name="Uid">Only this UID (with <paramref name="FolderId"/>).</param>
+/// <param name="WithFlags">Flags every row has (case-insensitive).</param>
+/// <param name="WithoutFlags">Flags no row has (case-insensitive).</param>
+/// <param name="From">Text the From field contains (ASCII case-insensitive).</param>
+/// <param name="Subject">Text the Subject contains (ASCII case-insensitive).</param>
+/// <param name="Since">Dated at or after.</param>
+/// <param name="Before">Dated before.</param>
+/// <param name="After">Continue after this key (from the previous page).</param>
+public sealed record IndexSearch(
+    int Limit, string? FolderId = null, uint? Uid = null, IReadOnlyList<string>? WithFlags = null, IReadOnlyList<string>? WithoutFlags = null,
+    string? From = null, string? Subject = null, DateTimeOffset? Since = null, DateTimeOffset? Before = null, IndexSearchKey? After = null);
+
+/// <summary>The position of a row in search order.</summary>
+/// <param name="DateSeconds">Unix seconds of its date (0 without one).</param>
+/// <param name="FolderId">Folder id.</param>
+/// <param name="UidValidity">UIDVALIDITY.</param>
+/// <param name="Uid">UID.</param>
+public sealed record IndexSearchKey(long DateSeconds, string FolderId, uint UidValidity, uint Uid);
+
+/// <summary>A page of search results.</summary>
+/// <param name="Rows">The rows.</param>
+/// <param name="Next">The key of the last row when more may follow; null on the last page.</param>
+public sealed record IndexSearchPage(IReadOnlyList<IndexedMessage> Rows, IndexSearchKey? Next);

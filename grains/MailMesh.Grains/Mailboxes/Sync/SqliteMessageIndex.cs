@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace MailMesh.Grains.Mailboxes.Sync;
 
 /// <summary>The message index in its own SQLite file (WAL, one short transaction per batch).</summary>
-public sealed class SqliteMessageIndex : IMessageIndex
+public sealed partial class SqliteMessageIndex : IMessageIndex
 {
     private const string Columns =
         "mailbox, folder_id, folder, uidvalidity, uid, flags, from_addr, to_addr, subject, date, size, message_id, in_reply_to, refs, blob_name, modseq, source_id";
