@@ -1,6 +1,7 @@
 using MailMesh.Blobs;
 using MailMesh.Grains.Mailboxes;
 using MailMesh.Grains.Mailboxes.Sync;
+using MailMesh.Grains.Rules;
 using MailMesh.Runtime.Sqlite;
 using Microsoft.Extensions.Options;
 
@@ -27,6 +28,7 @@ public static class SiloServices
         services.PostConfigure<SqliteStorageOptions>(o => o.DatabasePath ??= silo.DatabaseFullPath);
         services.AddMailMeshBlobStore(configuration, silo.BlobFullPath);
         services.AddMailboxSync(configuration, silo.DataDirectoryFullPath);
+        services.AddMailboxRules(configuration);
         services.AddGrainsFromAssembly(typeof(MailboxGrain).Assembly);
         return services;
     }
