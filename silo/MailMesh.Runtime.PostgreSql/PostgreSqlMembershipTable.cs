@@ -104,12 +104,12 @@ public sealed class PostgreSqlMembershipTable : IMembershipTable
 
     /// <inheritdoc />
     public async Task<MembershipEntry> BeginLeaveAsync(string siloId, CancellationToken cancellationToken = default) =>
-        await SetStatusAsync(siloId, SiloStatus.ShuttingDown, [SiloStatus.Active, SiloStatus.ShuttingDown], cancellationToken).ConfigureAwait(false)
+        await SetStatusAsync(siloId, MemberStatus.ShuttingDown, [MemberStatus.Active, MemberStatus.ShuttingDown], cancellationToken).ConfigureAwait(false)
         ?? throw new SiloDeclaredDeadException(siloId, await ReadStatusAsync(siloId, cancellationToken).ConfigureAwait(false));
 
     /// <inheritdoc />
     public async Task<bool> LeaveAsync(string siloId, CancellationToken cancellationToken = default) =>
-        await SetStatusAsync(siloId, SiloStatus.Left, [SiloStatus.Active, SiloStatus.ShuttingDown], cancellationToken).ConfigureAwait(false) is not null;
+        await SetStatusAsync(siloId, MemberStatus.Left, [MemberStatus.Active, MemberStatus.ShuttingDown], cancellationToken).ConfigureAwait(false) is not null;
 
     /// <inheritdoc />
     public Task<int> RemoveDefunctAsync(TimeSpan age, CancellationToken cancellationToken = default)
@@ -124,7 +124,7 @@ public sealed class PostgreSqlMembershipTable : IMembershipTable
         }, cancellationToken);
     }
 
-    private Task<MembershipEntry?> SetStatusAsync(string siloId, SiloStatus status, SiloStatus[] from, CancellationToken cancellationToken)
+    private Task<MembershipEntry?> SetStatusAsync(string siloId, MemberStatus status, MemberStatus[] from, CancellationToken cancellationToken)
     {
         StorageArguments.Name(siloId, "silo id", nameof(siloId));
         return _store.ExecuteAsync($"marking silo '{siloId}' {status}", Repeat.Write, (Store: _store, siloId, status, from), static async (connection, args, ct) =>
@@ -137,12 +137,12 @@ public sealed class PostgreSqlMembershipTable : IMembershipTable
         }, cancellationToken);
     }
 
-    private Task<SiloStatus?> ReadStatusAsync(string siloId, CancellationToken cancellationToken) =>
+    private Task<MemberStatus?> ReadStatusAsync(string siloId, CancellationToken cancellationToken) =>
         _store.ExecuteAsync($"reading the status of silo '{siloId}'", Repeat.Read, (Store: _store, siloId), static async (connection, args, ct) =>
         {
             await using var command = new NpgsqlCommand(args.Store.Sql.SelectMemberStatus, connection);
             command.Parameters.Add(new NpgsqlParameter<string>("silo", args.siloId));
-            return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is string text ? ParseStatus(text, args.siloId, args.Store) : (SiloStatus?)null;
+            return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is string text ? ParseStatus(text, args.siloId, args.Store) : (MemberStatus?)null;
         }, cancellationToken);
 
     private static async Task<MembershipEntry?> ReadOneAsync(NpgsqlCommand command, PostgreSqlStore store, CancellationToken cancellationToken)
@@ -166,21 +166,21 @@ public sealed class PostgreSqlMembershipTable : IMembershipTable
     private static NpgsqlParameter<DateTime> Time(string name, DateTimeOffset value) =>
         new(name, NpgsqlDbType.TimestampTz) { TypedValue = StoredTime.Microseconds(value) };
 
-    private static string ToText(SiloStatus status) => status switch
+    private static string ToText(MemberStatus status) => status switch
     {
-        SiloStatus.Active => "active",
-        SiloStatus.ShuttingDown => "shutting_down",
-        SiloStatus.Left => "left",
-        SiloStatus.Dead => "dead",
+        MemberStatus.Active => "active",
+        MemberStatus.ShuttingDown => "shutting_down",
+        MemberStatus.Left => "left",
+        MemberStatus.Dead => "dead",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown silo status."),
     };
 
-    private static SiloStatus ParseStatus(string text, string siloId, PostgreSqlStore store) => text switch
+    private static MemberStatus ParseStatus(string text, string siloId, PostgreSqlStore store) => text switch
     {
-        "active" => SiloStatus.Active,
-        "shutting_down" => SiloStatus.ShuttingDown,
-        "left" => SiloStatus.Left,
-        "dead" => SiloStatus.Dead,
+        "active" => MemberStatus.Active,
+        "shutting_down" => MemberStatus.ShuttingDown,
+        "left" => MemberStatus.Left,
+        "dead" => MemberStatus.Dead,
         _ => throw store.Malformed($"the status of silo '{siloId}' is '{text}'", "reading the membership table"),
     };
 }

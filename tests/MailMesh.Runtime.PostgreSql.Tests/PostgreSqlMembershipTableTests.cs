@@ -31,8 +31,8 @@ public sealed class PostgreSqlMembershipTableTests : TwoSiloTestBase
         var snapshot = await TableA.ReadAsync();
 
         Assert.Equal(["silo-a", "silo-b"], snapshot.Members.Select(m => m.SiloId));
-        Assert.All(snapshot.Members, m => Assert.Equal(SiloStatus.Active, m.Status));
-        Assert.Equal(new MembershipEntry("silo-a", "10.0.0.1:5081", Start.AddSeconds(-3), SiloStatus.Active, Start, 1), a);
+        Assert.All(snapshot.Members, m => Assert.Equal(MemberStatus.Active, m.Status));
+        Assert.Equal(new MembershipEntry("silo-a", "10.0.0.1:5081", Start.AddSeconds(-3), MemberStatus.Active, Start, 1), a);
         Assert.Equal(2, snapshot.Version);
         var seenByB = await TableB.ReadAsync();
         Assert.Equal(snapshot.Version, seenByB.Version);
@@ -86,12 +86,12 @@ public sealed class PostgreSqlMembershipTableTests : TwoSiloTestBase
         var declared = await Task.WhenAll(TableA.DeclareDeadAsync(), TableB.DeclareDeadAsync());
 
         var dead = Assert.Single(declared.SelectMany(d => d));
-        Assert.Equal(("silo-a", SiloStatus.Dead), (dead.SiloId, dead.Status));
+        Assert.Equal(("silo-a", MemberStatus.Dead), (dead.SiloId, dead.Status));
         var error = await Assert.ThrowsAsync<SiloDeclaredDeadException>(() => TableA.HeartbeatAsync("silo-a"));
-        Assert.Equal(SiloStatus.Dead, error.Status);
+        Assert.Equal(MemberStatus.Dead, error.Status);
         Assert.Contains("must stop", error.Message, StringComparison.Ordinal);
         var snapshot = await TableB.ReadAsync();
-        Assert.Equal([SiloStatus.Dead, SiloStatus.Active], snapshot.Members.Select(m => m.Status));
+        Assert.Equal([MemberStatus.Dead, MemberStatus.Active], snapshot.Members.Select(m => m.Status));
         Assert.Equal(3, snapshot.Version);
     }
 
@@ -105,12 +105,12 @@ public sealed class PostgreSqlMembershipTableTests : TwoSiloTestBase
         var left = await TableA.LeaveAsync("silo-a");
         _clock.Advance(TimeSpan.FromMinutes(1));
 
-        Assert.Equal(SiloStatus.ShuttingDown, leaving.Status);
-        Assert.Equal(SiloStatus.ShuttingDown, stillBeating.Status);
+        Assert.Equal(MemberStatus.ShuttingDown, leaving.Status);
+        Assert.Equal(MemberStatus.ShuttingDown, stillBeating.Status);
         Assert.True(left);
         Assert.False(await TableA.LeaveAsync("silo-a"));
         Assert.Empty(await TableB.DeclareDeadAsync());
-        Assert.Equal(SiloStatus.Left, Assert.Single((await TableB.ReadAsync()).Members).Status);
+        Assert.Equal(MemberStatus.Left, Assert.Single((await TableB.ReadAsync()).Members).Status);
         await Assert.ThrowsAsync<SiloDeclaredDeadException>(() => TableA.BeginLeaveAsync("silo-a"));
         await Assert.ThrowsAsync<SiloDeclaredDeadException>(() => TableA.HeartbeatAsync("silo-a"));
     }

@@ -1,7 +1,8 @@
 namespace MailMesh.Runtime.Cluster;
 
-/// <summary>Where a silo is in its life, as the membership table records it.</summary>
-public enum SiloStatus
+/// <summary>Where a silo is in its cluster membership, as the membership table records it (not to be confused with
+/// the runtime's SiloStatus, the local host's life cycle).</summary>
+public enum MemberStatus
 {
     /// <summary>Registered and heartbeating; takes a share of the grains.</summary>
     Active,
@@ -25,7 +26,7 @@ public enum SiloStatus
 /// <param name="LastHeartbeat">Its last heartbeat (UTC, microsecond precision).</param>
 /// <param name="Version">Bumped on every change of the row, heartbeats included.</param>
 [Immutable]
-public sealed record MembershipEntry(string SiloId, string Address, DateTimeOffset StartedAt, SiloStatus Status, DateTimeOffset LastHeartbeat, long Version);
+public sealed record MembershipEntry(string SiloId, string Address, DateTimeOffset StartedAt, MemberStatus Status, DateTimeOffset LastHeartbeat, long Version);
 
 /// <summary>The membership table at one moment.</summary>
 /// <param name="Version">The table's version: bumped by every join, leave and death (not by heartbeats), so a
@@ -39,7 +40,7 @@ public sealed record MembershipSnapshot(long Version, IReadOnlyList<MembershipEn
 /// must agree to well within the death timeout (NTP).</summary>
 public interface IMembershipTable
 {
-    /// <summary>Adds <paramref name="siloId"/> as <see cref="SiloStatus.Active"/>, heartbeating now.</summary>
+    /// <summary>Adds <paramref name="siloId"/> as <see cref="MemberStatus.Active"/>, heartbeating now.</summary>
     /// <exception cref="InvalidOperationException">A silo with that id is already registered; ids are unique per
     /// process start.</exception>
     Task<MembershipEntry> RegisterAsync(string siloId, string address, DateTimeOffset startedAt, CancellationToken cancellationToken = default);
@@ -52,8 +53,8 @@ public interface IMembershipTable
     /// <summary>Every row and the table version.</summary>
     Task<MembershipSnapshot> ReadAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Marks <see cref="SiloStatus.Active"/> and <see cref="SiloStatus.ShuttingDown"/> silos whose last
-    /// heartbeat is older than the configured timeout as <see cref="SiloStatus.Dead"/>; returns the ones it marked
+    /// <summary>Marks <see cref="MemberStatus.Active"/> and <see cref="MemberStatus.ShuttingDown"/> silos whose last
+    /// heartbeat is older than the configured timeout as <see cref="MemberStatus.Dead"/>; returns the ones it marked
     /// (empty when none). Safe to call from every silo at once: each death is declared once.</summary>
     Task<IReadOnlyList<MembershipEntry>> DeclareDeadAsync(CancellationToken cancellationToken = default);
 
@@ -61,11 +62,11 @@ public interface IMembershipTable
     /// <exception cref="SiloDeclaredDeadException">It is no longer a live member.</exception>
     Task<MembershipEntry> BeginLeaveAsync(string siloId, CancellationToken cancellationToken = default);
 
-    /// <summary>Graceful shutdown, last step: the silo is gone (<see cref="SiloStatus.Left"/>). Idempotent; false
+    /// <summary>Graceful shutdown, last step: the silo is gone (<see cref="MemberStatus.Left"/>). Idempotent; false
     /// when it was already gone (left or declared dead).</summary>
     Task<bool> LeaveAsync(string siloId, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes <see cref="SiloStatus.Left"/> and <see cref="SiloStatus.Dead"/> rows whose last heartbeat is
+    /// <summary>Deletes <see cref="MemberStatus.Left"/> and <see cref="MemberStatus.Dead"/> rows whose last heartbeat is
     /// older than <paramref name="age"/>; returns how many.</summary>
     Task<int> RemoveDefunctAsync(TimeSpan age, CancellationToken cancellationToken = default);
 }
@@ -75,7 +76,7 @@ public interface IMembershipTable
 public sealed class SiloDeclaredDeadException : InvalidOperationException
 {
     /// <summary>Creates the exception.</summary>
-    public SiloDeclaredDeadException(string siloId, SiloStatus? status)
+    public SiloDeclaredDeadException(string siloId, MemberStatus? status)
         : base(status is null
             ? $"Silo '{siloId}' is not in the membership table: it was never registered or its row was removed. It must stop and register anew."
             : $"Silo '{siloId}' is marked {status} in the membership table: its peers no longer count it as a member. It must stop and register anew.")
@@ -88,5 +89,5 @@ public sealed class SiloDeclaredDeadException : InvalidOperationException
     public string SiloId { get; }
 
     /// <summary>Its status in the table (null when there is no row).</summary>
-    public SiloStatus? Status { get; }
+    public MemberStatus? Status { get; }
 }

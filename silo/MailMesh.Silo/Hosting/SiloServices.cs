@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 
 namespace MailMesh.Silo.Hosting;
 
-/// <summary>The embedded silo's services: the grain runtime, SQLite storage, the blob store and the grains.</summary>
+/// <summary>The silo's services: the grain runtime, storage (SQLite embedded, or PostgreSQL for a cluster), the blob
+/// store and the grains.</summary>
 public static class SiloServices
 {
     /// <summary>Registers them, with file locations defaulting to places under <c>Silo:DataDirectory</c>.</summary>
@@ -24,12 +25,32 @@ public static class SiloServices
         EmbeddedCredentialKey.AddIfMissing(configuration, silo.DataDirectoryFullPath);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = silo.ShutdownTimeout);
         services.AddMailMeshRuntime();
-        services.AddMailMeshSqliteStorage();
-        services.PostConfigure<SqliteStorageOptions>(o => o.DatabasePath ??= silo.DatabaseFullPath);
+        AddStorage(services, configuration, silo);
         services.AddMailMeshBlobStore(configuration, silo.BlobFullPath);
         services.AddMailboxSync(configuration, silo.DataDirectoryFullPath);
         services.AddMailboxRules(configuration);
         services.AddGrainsFromAssembly(typeof(MailboxGrain).Assembly);
         return services;
+    }
+
+    /// <summary><c>Storage:Provider</c>: <c>Sqlite</c> (default; a file under the data directory) or <c>PostgreSql</c>
+    /// (<c>Storage:PostgreSql:ConnectionString</c>).</summary>
+    private static void AddStorage(IServiceCollection services, ConfigurationManager configuration, SiloOptions silo)
+    {
+        var provider = configuration["Storage:Provider"];
+        if (string.IsNullOrWhiteSpace(provider) || provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddMailMeshSqliteStorage();
+            services.PostConfigure<SqliteStorageOptions>(o => o.DatabasePath ??= silo.DatabaseFullPath);
+        }
+        else if (provider.Equals("PostgreSql", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddMailMeshPostgreSqlStorage();
+        }
+        else
+        {
+            throw new OptionsValidationException("Storage", typeof(SiloOptions),
+                [$"Storage:Provider is '{provider}'; use 'Sqlite' (embedded, the default) or 'PostgreSql' (cluster) (MAILMESH__STORAGE__PROVIDER)."]);
+        }
     }
 }
