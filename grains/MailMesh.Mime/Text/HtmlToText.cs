@@ -4,8 +4,11 @@ using AngleSharp.Html.Parser;
 
 namespace MailMesh.Mime.Text;
 
-/// <summary>Renders HTML as plain text for rules, previews and search (AngleSharp DOM, iterative walk).</summary>
-public static class HtmlToText
+/// <summary>
+/// Renders HTML as plain text for rules, previews and search (AngleSharp DOM, iterative walk; HTML nested
+/// deeper than <see cref="MaxTreeDepth"/> by a linear tag scan instead).
+/// </summary>
+public static partial class HtmlToText
 {
     private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -18,6 +21,13 @@ public static class HtmlToText
     public static string Convert(string html)
     {
         ArgumentNullException.ThrowIfNull(html);
+        if (NestsDeeperThan(html, MaxTreeDepth))
+        {
+            // Building a DOM of very deep nesting costs time quadratic in the depth (minutes for
+            // hostile mail of a few hundred KB), so such input is rendered by a linear tag scan.
+            return ConvertByScanning(html);
+        }
+
         var parser = new HtmlParser();
         using var document = parser.ParseDocument(html);
         var sb = new StringBuilder(html.Length / 2);
