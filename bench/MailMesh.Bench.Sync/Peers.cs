@@ -88,8 +88,8 @@ internal static class Peers
             """);
         BenchServer.Chown(directory, "nobody");
         File.SetUnixFileMode(rc, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var start = AsNobody("fetchmail", ["--nodetach", "--silent", "-f", rc, "--pidfile", Path.Combine(directory, "fetchmail.pid")]);
-        start.Environment["HOME"] = directory;
+        // runuser resets HOME to nobody's (which does not exist, and fetchmail insists on one): set it through env.
+        var start = AsNobody("env", [$"HOME={directory}", "fetchmail", "--nodetach", "--silent", "-f", rc, "--pidfile", Path.Combine(directory, "fetchmail.pid")]);
         var (elapsed, exit, errors) = Run(start);
         var stored = Count(maildir);
         return exit == 0 && stored == count ? elapsed : throw new InvalidOperationException($"fetchmail exited with {exit} and stored {stored} of {count} messages: {errors}");

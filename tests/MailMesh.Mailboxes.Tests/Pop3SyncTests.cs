@@ -90,6 +90,32 @@ public sealed class Pop3SyncTests
         Assert.Equal(0, status.MessageCount);
     }
 
+    [ServerFact(Server.Dovecot)]
+    public async Task Sync_LeaveOnServerDeleteAfterTwoDays_KeepsMessagesUntilTheyAreTwoDaysOldThenDeletesThem()
+    {
+        await using var account = await DovecotAccount.OpenAsync();
+        var tag = "pop-age-" + Guid.NewGuid().ToString("N")[..8];
+        var ids = await account.AppendAsync("INBOX", 1, 2, tag);
+        var date = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var silo = await SyncSilo.StartAsync(clock: new WallClock(date));
+        var mailbox = await silo.CreateMailboxAsync("acme/popage", Pop3Source(account.User, leaveOnServer: true) with { Pop3DeleteAfterDays = 2 });
+        await silo.Observer.WaitForRunsAsync("acme/popage", 1);
+
+        date.Advance(TimeSpan.FromDays(1));
+        await mailbox.SyncNow();
+        await silo.Observer.WaitForRunsAsync("acme/popage", 2);
+        var afterOneDay = await CountOnServerAsync(account, ids);
+        date.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        await mailbox.SyncNow();
+        var status = await silo.Observer.WaitForRunsAsync("acme/popage", 3);
+
+        Assert.Equal(ids.Count, afterOneDay);
+        Assert.Equal(SyncErrorKind.None, status.LastErrorKind);
+        Assert.Equal(0, await CountOnServerAsync(account, ids));
+        var rows = (await silo.Index.ListAsync("acme/popage", null, 100_000)).Where(r => r.Subject?.StartsWith(tag, StringComparison.Ordinal) == true);
+        Assert.Equal(ids, rows.Select(r => r.MessageId));
+    }
+
     private static MailboxSource Pop3Source(MailUser user, bool leaveOnServer) =>
         new(SourceProtocol.Pop3, DovecotAccount.Server.Host, DovecotAccount.Server.Pop3Port, SourceTls.None, user.Address, Password: user.Password,
             PollInterval: TimeSpan.FromHours(1), Pop3LeaveOnServer: leaveOnServer, UseIdle: false);

@@ -44,15 +44,13 @@ public sealed partial class MailboxGrain
     private async Task Pop3BatchAsync(SyncRun run, Pop3Client client, SourceConfig source, MailboxSyncServices services, CancellationToken cancellationToken)
     {
         var batch = run.Pop3New.Skip(run.Pop3Next).Take(services.Options.BatchSize).ToList();
-        var rows = new List<IndexedMessage>();
-        var uid = syncState.State.Pop3NextUid;
-        foreach (var message in batch)
-        {
-            // UIDs are assigned in server order from the persisted counter, so a batch downloaded again after a
-            // crash gets the same UIDs and overwrites the same rows.
-            rows.Add(await Pop3MessageStore.DownloadAsync(client, services.Blobs, GrainKey, BlobPrefix, message.Number, uid++, message.Uid, cancellationToken));
-        }
 
+        // UIDs are assigned in server order from the persisted counter, so a batch downloaded again after a crash
+        // gets the same UIDs and overwrites the same rows.
+        var first = syncState.State.Pop3NextUid;
+        var targets = batch.Select((m, i) => (m.Number, first + (uint)i, m.Uid)).ToList();
+        var rows = await Pop3MessageStore.DownloadAsync(client, services.Blobs, GrainKey, BlobPrefix, targets, cancellationToken);
+        var uid = first + (uint)rows.Count;
         await services.Index.UpsertAsync(rows, cancellationToken);
         var now = TimeProvider.GetUtcNow();
         var cursor = syncState.State.Folders[Pop3MessageStore.FolderId];

@@ -18,9 +18,11 @@ public sealed class SyncSilo : IAsyncDisposable
     public static readonly string CredentialKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly TimeProvider? _clock;
 
-    private SyncSilo(string directory, Silo silo, SyncObserver observer, int batchSize, IReadOnlyDictionary<string, string?> settings)
+    private SyncSilo(string directory, Silo silo, SyncObserver observer, int batchSize, IReadOnlyDictionary<string, string?> settings, TimeProvider? clock)
     {
+        _clock = clock;
         Directory = directory;
         Silo = silo;
         Observer = observer;
@@ -44,23 +46,24 @@ public sealed class SyncSilo : IAsyncDisposable
 
     public IEventLog Events => Silo.Services.GetRequiredService<IEventLog>();
 
-    /// <summary>Starts a silo; <paramref name="settings"/> override the Mailboxes configuration (e.g. ResumeDelay).</summary>
+    /// <summary>Starts a silo; <paramref name="settings"/> override the Mailboxes configuration (e.g. ResumeDelay);
+    /// <paramref name="clock"/> replaces the silo's TimeProvider.</summary>
     public static async Task<SyncSilo> StartAsync(
-        int batchSize = 250, string? directory = null, SyncObserver? observer = null, IReadOnlyDictionary<string, string?>? settings = null)
+        int batchSize = 250, string? directory = null, SyncObserver? observer = null, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "mailmesh-sync-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         observer ??= new SyncObserver();
         settings ??= new Dictionary<string, string?>();
-        var silo = await Build(directory, observer, batchSize, settings).StartAsync();
-        return new SyncSilo(directory, silo, observer, batchSize, settings);
+        var silo = await Build(directory, observer, batchSize, settings, clock).StartAsync();
+        return new SyncSilo(directory, silo, observer, batchSize, settings, clock);
     }
 
     /// <summary>Stops the silo (gracefully) and starts a new one on the same files.</summary>
     public async Task RestartAsync()
     {
         await Silo.DisposeAsync();
-        Silo = await Build(Directory, Observer, BatchSize, _settings).StartAsync();
+        Silo = await Build(Directory, Observer, BatchSize, _settings, _clock).StartAsync();
     }
 
     /// <summary>Creates a mailbox and configures its source; returns its grain.</summary>
@@ -91,7 +94,7 @@ public sealed class SyncSilo : IAsyncDisposable
         }
     }
 
-    private static SiloBuilder Build(string directory, SyncObserver observer, int batchSize, IReadOnlyDictionary<string, string?> settings)
+    private static SiloBuilder Build(string directory, SyncObserver observer, int batchSize, IReadOnlyDictionary<string, string?> settings, TimeProvider? clock)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -106,6 +109,11 @@ public sealed class SyncSilo : IAsyncDisposable
             .ConfigureServices(services =>
             {
                 services.AddSingleton<IConfiguration>(configuration);
+                if (clock is not null)
+                {
+                    services.AddSingleton(clock);
+                }
+
                 services.AddMailMeshSqliteStorage(o => o.DatabasePath = Path.Combine(directory, "silo.db"));
                 services.AddMailboxSync(configuration, directory);
                 services.AddSingleton<IMailboxSyncObserver>(observer);
