@@ -13,7 +13,7 @@ internal static class EventsCommands
         var from = new Option<long>("--from") { Description = "First sequence number to show (default: only new events)", DefaultValueFactory = _ => -1 };
         var type = new Option<string?>("--type") { Description = "Only this type or its sub-types, e.g. mailbox" };
         var subject = new Option<string?>("--subject") { Description = "Only events about this subject" };
-        var json = new Option<bool>("--json") { Description = "One JSON object per line" };
+        var json = Format.JsonOption(list: true);
         var tail = new Command("tail", "Print events as they happen (Ctrl+C to stop); resumes by itself after a disconnect") { from, type, subject, json };
         tail.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
         {

@@ -24,12 +24,20 @@ internal static class KeysCommands
             Required = true,
             AllowMultipleArgumentsPerToken = true,
         };
-        var command = new Command("create", "Create a key; its secret is printed once") { name, scopes };
+        var json = Format.JsonOption();
+        var command = new Command("create", "Create a key; its secret is printed once") { name, scopes, json };
         command.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
         {
             var request = new CreateApiKeyRequest { Name = parse.GetValue(name)! };
             request.Scopes.AddRange(parse.GetValue(scopes)!);
-            var created = (await client.Admin.CreateApiKeyAsync(request, options, ct)).Created;
+            var response = await client.Admin.CreateApiKeyAsync(request, options, ct);
+            if (parse.GetValue(json))
+            {
+                await app.Output.WriteLineAsync(Format.ToJson(response));
+                return;
+            }
+
+            var created = response.Created;
             app.Console.MarkupLine($"created key [bold]{created.Key.Id.EscapeMarkup()}[/] with scopes {string.Join(", ", created.Key.Scopes).EscapeMarkup()}");
             app.Console.MarkupLine("secret (shown only now; store it safely):");
             await app.Output.WriteLineAsync(created.Secret);
@@ -40,14 +48,14 @@ internal static class KeysCommands
     private static Command ListCommand(CliApp app)
     {
         var all = new Option<bool>("--all") { Description = "Include revoked keys" };
-        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var json = Format.JsonOption(list: true);
         var command = new Command("list", "List keys") { all, json };
         command.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
         {
             var response = await client.Admin.ListApiKeysAsync(new ListApiKeysRequest { IncludeRevoked = parse.GetValue(all) }, options, ct);
             if (parse.GetValue(json))
             {
-                await app.Output.WriteLineAsync(Format.ToJson(response));
+                await Format.WriteJsonLinesAsync(app.Output, response.Keys);
                 return;
             }
 
@@ -66,10 +74,17 @@ internal static class KeysCommands
     private static Command RevokeCommand(CliApp app)
     {
         var id = new Argument<string>("key-id") { Description = "The id of the key to revoke" };
-        var command = new Command("revoke", "Revoke a key") { id };
+        var json = Format.JsonOption();
+        var command = new Command("revoke", "Revoke a key") { id, json };
         command.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
         {
             var key = await client.Admin.RevokeApiKeyAsync(new RevokeApiKeyRequest { KeyId = parse.GetValue(id)! }, options, ct);
+            if (parse.GetValue(json))
+            {
+                await app.Output.WriteLineAsync(Format.ToJson(key));
+                return;
+            }
+
             app.Console.MarkupLine($"revoked key [bold]{key.Id.EscapeMarkup()}[/] at {Format.Time(key.RevokedAt)}");
         }));
         return command;

@@ -8,7 +8,7 @@ internal static class StatusCommand
 {
     public static Command Create(CliApp app)
     {
-        var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var json = Format.JsonOption();
         var command = new Command("status", "Show the server's status and who the key belongs to") { json };
         command.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
         {
