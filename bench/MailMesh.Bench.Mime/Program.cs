@@ -81,13 +81,14 @@ if (peerAvailable)
 
 var oursSecond = Runner.Mbox("mbox", "full+decode", mbox, Modes.Full, seconds);
 results.Add(new Result("mbox", "full+decode", (oursFirst.MegabytesPerSecond + oursSecond.MegabytesPerSecond) / 2,
-    (oursFirst.MessagesPerSecond + oursSecond.MessagesPerSecond) / 2, (oursFirst.AllocatedPerMessage + oursSecond.AllocatedPerMessage) / 2));
+    (oursFirst.MessagesPerSecond + oursSecond.MessagesPerSecond) / 2, (oursFirst.AllocatedPerMessage + oursSecond.AllocatedPerMessage) / 2,
+    (oursFirst.GcPausePercent + oursSecond.GcPausePercent) / 2));
 
 Console.WriteLine();
-Console.WriteLine($"{"set",-7} {"mode",-13} {"MB/s",9} {"msgs/s",10} {"alloc B/msg",12}");
+Console.WriteLine($"{"set",-7} {"mode",-13} {"MB/s",9} {"msgs/s",10} {"alloc B/msg",12} {"GC pause %",11}");
 foreach (var r in results)
 {
-    Console.WriteLine($"{r.Set,-7} {r.Mode,-13} {r.MegabytesPerSecond,9:F1} {r.MessagesPerSecond,10:F0} {r.AllocatedPerMessage,12:F0}");
+    Console.WriteLine($"{r.Set,-7} {r.Mode,-13} {r.MegabytesPerSecond,9:F1} {r.MessagesPerSecond,10:F0} {r.AllocatedPerMessage,12:F0} {r.GcPausePercent,11:F1}");
 }
 
 if (!peerAvailable)

@@ -13,7 +13,7 @@ internal enum Modes
     HeadersOnly,
 }
 
-internal sealed record Result(string Set, string Mode, double MegabytesPerSecond, double MessagesPerSecond, double AllocatedPerMessage);
+internal sealed record Result(string Set, string Mode, double MegabytesPerSecond, double MessagesPerSecond, double AllocatedPerMessage, double GcPausePercent = 0);
 
 internal static class Runner
 {
@@ -105,6 +105,7 @@ internal static class Runner
         long bytes = 0;
         long messages = 0;
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        var pauseBefore = GC.GetTotalPauseDuration();
         var watch = Stopwatch.StartNew();
         do
         {
@@ -116,6 +117,7 @@ internal static class Runner
 
         var elapsed = watch.Elapsed.TotalSeconds;
         var allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-        return new Result(set, mode, bytes / elapsed / 1e6, messages / elapsed, (double)allocated / messages);
+        var pause = (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds;
+        return new Result(set, mode, bytes / elapsed / 1e6, messages / elapsed, (double)allocated / messages, 100 * pause / elapsed);
     }
 }
