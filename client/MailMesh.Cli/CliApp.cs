@@ -60,6 +60,7 @@ public sealed class CliApp
             MessagesCommands.Create(this),
             EventsCommands.Create(this),
             TenantsCommands.Create(this),
+            RulesCommands.Create(this),
         };
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = Output, Error = Error }, cancellationToken);
     }

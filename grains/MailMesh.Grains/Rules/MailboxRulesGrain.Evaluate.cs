@@ -73,12 +73,11 @@ public sealed partial class MailboxRulesGrain
     public async Task<RuleDryRun> Test(RuleTestRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var rules = RequireServices();
         SieveScript script;
         int? version = null;
         if (request.Source is not null)
         {
-            var compilation = rules.Compiler.Compile(request.Source);
+            var compilation = Compiler.Compile(request.Source);
             if (compilation.Script is null)
             {
                 var diagnostics = compilation.Diagnostics.Select(RuleActionMapper.Map).ToList();
@@ -106,6 +105,7 @@ public sealed partial class MailboxRulesGrain
                 throw new ArgumentException("give either raw_message or folder and uid of a stored message.", nameof(request));
             }
 
+            var rules = RequireServices();
             var blob = await FindStoredMessageAsync(request.Folder, uid);
             var read = await ReadBlobAsync(rules.Blobs, blob, rules.Options.MaxMessageSize);
             raw = read.Error is null ? read.Bytes : throw new ArgumentException(read.Error, nameof(request));
@@ -118,9 +118,11 @@ public sealed partial class MailboxRulesGrain
             Duplicates = new StateDuplicateTracker(new Dictionary<string, DateTimeOffset>(state.State.Duplicates, StringComparer.Ordinal)),
             ExistingMailboxes = await FolderNamesAsync(),
         };
-        var evaluation = await rules.Evaluator.EvaluateAsync(script, raw, context);
+        var evaluation = await (services?.Evaluator ?? DefaultEvaluator).EvaluateAsync(script, raw, context);
         return new RuleDryRun(evaluation.Actions.Select(RuleActionMapper.Map).ToList(), evaluation.Error, evaluation.Result.Log, evaluation.Spam?.Score, version);
     }
+
+    private static readonly RuleEvaluator DefaultEvaluator = new(new MailMesh.Rules.Spam.HeuristicSpamScorer());
 
     private async Task<string> FindStoredMessageAsync(string folder, uint uid)
     {

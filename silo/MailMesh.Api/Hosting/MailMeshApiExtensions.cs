@@ -42,6 +42,7 @@ public static class MailMeshApiExtensions
         services.TryAddSingleton<MailboxesApi>();
         services.TryAddSingleton<EventsApi>();
         services.TryAddSingleton<StatusApi>();
+        services.TryAddSingleton<RulesApi>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ApiBootstrapper>());
         return services;
     }
@@ -55,6 +56,7 @@ public static class MailMeshApiExtensions
         endpoints.MapGrpcService(MailboxesReflection.Descriptor.Services.Single(s => s.Name == "Mailboxes"), provider.GetRequiredService<MailboxesApi>().Map);
         endpoints.MapGrpcService(EventsReflection.Descriptor.Services.Single(s => s.Name == "Events"), provider.GetRequiredService<EventsApi>().Map);
         endpoints.MapGrpcService(StatusReflection.Descriptor.Services.Single(s => s.Name == "Status"), provider.GetRequiredService<StatusApi>().Map);
+        endpoints.MapGrpcService(RulesReflection.Descriptor.Services.Single(s => s.Name == "Rules"), provider.GetRequiredService<RulesApi>().Map);
         endpoints.MapGrpcHealthService();
         endpoints.MapGrpcReflectionService();
         return endpoints;
