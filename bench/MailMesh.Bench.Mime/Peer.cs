@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace MailMesh.Bench.Mime;
 
-internal sealed record PeerResult(string Name, double MegabytesPerSecond, double MessagesPerSecond, int Failures);
+internal sealed record PeerResult(string Name, double MegabytesPerSecond, double MessagesPerSecond, int Failures, double Seconds = 0);
 
 /// <summary>Runs postal-mime (bench/mime-peer/bench.mjs) on Node over the same files.</summary>
 internal static class Peer
@@ -39,7 +39,8 @@ internal static class Peer
                 e.GetProperty("name").GetString()!,
                 e.GetProperty("bytes").GetDouble() / secs / 1e6,
                 e.GetProperty("messages").GetDouble() / secs,
-                e.GetProperty("failures").GetInt32());
+                e.GetProperty("failures").GetInt32(),
+                secs);
         }).ToList();
     }
 }
