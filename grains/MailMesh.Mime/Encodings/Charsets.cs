@@ -151,6 +151,12 @@ public static class Charsets
     /// </summary>
     private static string? TryDecodeValidUtf8(ReadOnlySpan<byte> bytes)
     {
+        if (bytes.Length > 1024 * 1024)
+        {
+            // Large text: no second buffer of its size beside the string.
+            return System.Text.Unicode.Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : null;
+        }
+
         char[]? rented = null;
         var buffer = bytes.Length <= 256 ? stackalloc char[256] : (rented = ArrayPool<char>.Shared.Rent(bytes.Length));
         try
