@@ -293,6 +293,11 @@ public sealed partial class MailboxGrain
         syncState.State.Status.MessageCount += sink.Rows.Count;
         run.New += sink.Rows.Count;
         QueueRuleRuns(cursor, sink.Rows);
+
+        // DURABLE POINT: after this write the batch's messages (sink.Rows) are stored as blobs, indexed, their
+        // message.received events are in the log and the cursor is past them; a crash after it never fetches them
+        // again, a crash before it fetches and upserts the same rows again. Work that must see every new message
+        // exactly once records its pending state in this same write (as QueueRuleRuns does) and runs after it.
         await syncState.WriteStateAsync(CancellationToken.None);
         ScheduleRuleRuns();
         foreach (var observer in services.Observers)
