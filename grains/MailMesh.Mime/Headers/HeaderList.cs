@@ -211,10 +211,26 @@ public sealed class HeaderList : IReadOnlyList<Header>
 
     private int IndexOf(string name, int from)
     {
-        var count = Count;
-        for (var i = from; i < count; i++)
+        if (_headers is null)
         {
-            if (NameAt(i, name))
+            // Parsed and unchanged: compare the name bytes in place, the source span taken once.
+            var fields = _fields!;
+            var source = _source.Span;
+            for (var i = from; i < fields.Length; i++)
+            {
+                var f = fields[i];
+                if (f.NameLength == name.Length && Header.NameEquals(source.Slice(f.Start, f.NameLength), name))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        for (var i = from; i < _headers.Count; i++)
+        {
+            if (_headers[i].NameEquals(name))
             {
                 return i;
             }
