@@ -9,6 +9,9 @@ public static class ApiScopes
     /// <summary>Create and change mailboxes.</summary>
     public const string MailboxesWrite = "mailboxes:write";
 
+    /// <summary>Act for a user of the tenant (header <c>x-mailmesh-user</c>) on mailbox calls; see docs/adr/sharing-01-users-access-and-audit.md.</summary>
+    public const string MailboxesDelegate = "mailboxes:delegate";
+
     /// <summary>Read contacts.</summary>
     public const string ContactsRead = "contacts:read";
 
@@ -30,7 +33,7 @@ public static class ApiScopes
     /// <summary>Every scope a key may be given, including the <c>area:*</c> wildcards.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        MailboxesRead, MailboxesWrite, "mailboxes:*",
+        MailboxesRead, MailboxesWrite, MailboxesDelegate, "mailboxes:*",
         ContactsRead, ContactsWrite, "contacts:*",
         CampaignsRead, CampaignsWrite, "campaigns:*",
         EventsRead, "events:*",

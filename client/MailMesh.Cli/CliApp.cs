@@ -58,6 +58,7 @@ public sealed class CliApp
             KeysCommands.Create(this),
             MailboxCommands.Create(this),
             MessagesCommands.Create(this),
+            SharingCommands.Create(this),
             EventsCommands.Create(this),
             TenantsCommands.Create(this),
             RulesCommands.Create(this),

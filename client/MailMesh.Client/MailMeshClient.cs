@@ -32,6 +32,7 @@ public sealed class MailMeshClient : IDisposable
         _ownsChannel = ownsChannel;
         Admin = new AdminClient(channel);
         Mailboxes = new MailboxesClient(channel);
+        Sharing = new SharingClient(channel);
         Events = new EventsClient(channel);
         Status = new StatusClient(channel);
     }
@@ -44,6 +45,9 @@ public sealed class MailMeshClient : IDisposable
 
     /// <summary>Mailboxes.</summary>
     public MailboxesClient Mailboxes { get; }
+
+    /// <summary>Shared mailboxes: members, conversations, SLA, audit trail.</summary>
+    public SharingClient Sharing { get; }
 
     /// <summary>The event stream.</summary>
     public EventsClient Events { get; }

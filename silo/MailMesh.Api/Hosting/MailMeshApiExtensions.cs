@@ -40,6 +40,7 @@ public static class MailMeshApiExtensions
         services.TryAddSingleton<ApiAuthenticator>();
         services.TryAddSingleton<AdminApi>();
         services.TryAddSingleton<MailboxesApi>();
+        services.TryAddSingleton<SharingApi>();
         services.TryAddSingleton<EventsApi>();
         services.TryAddSingleton<StatusApi>();
         services.TryAddSingleton<RulesApi>();
@@ -54,6 +55,7 @@ public static class MailMeshApiExtensions
         var provider = endpoints.ServiceProvider;
         endpoints.MapGrpcService(AdminReflection.Descriptor.Services.Single(s => s.Name == "Admin"), provider.GetRequiredService<AdminApi>().Map);
         endpoints.MapGrpcService(MailboxesReflection.Descriptor.Services.Single(s => s.Name == "Mailboxes"), provider.GetRequiredService<MailboxesApi>().Map);
+        endpoints.MapGrpcService(SharingReflection.Descriptor.Services.Single(s => s.Name == "Sharing"), provider.GetRequiredService<SharingApi>().Map);
         endpoints.MapGrpcService(EventsReflection.Descriptor.Services.Single(s => s.Name == "Events"), provider.GetRequiredService<EventsApi>().Map);
         endpoints.MapGrpcService(StatusReflection.Descriptor.Services.Single(s => s.Name == "Status"), provider.GetRequiredService<StatusApi>().Map);
         endpoints.MapGrpcService(RulesReflection.Descriptor.Services.Single(s => s.Name == "Rules"), provider.GetRequiredService<RulesApi>().Map);

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using MailMesh.Api.V1;
 using MailMesh.Grains.Mailboxes;
+using MailMesh.Grains.Sharing;
 using MailMesh.Grpc;
 
 namespace MailMesh.Api.Services;
@@ -16,7 +17,8 @@ internal sealed partial class MailboxesApi
 
     private async Task<ListMessagesResponse> ListMessages(ListMessagesRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name, MailboxAccess.ReadOnly).ConfigureAwait(false);
+        var grain = call.Mailbox;
         var size = request.PageSize == 0 ? DefaultMessagePage : request.PageSize;
         if (size is < 1 or > MessageQuery.MaxLimit)
         {
@@ -40,16 +42,21 @@ internal sealed partial class MailboxesApi
 
     private async Task<MessageDetails> GetMessage(GetMessageRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name, MailboxAccess.ReadOnly).ConfigureAwait(false);
+        var grain = call.Mailbox;
         CheckFolder(request.Folder);
         CheckUid(request.Uid);
         if (!request.Parse)
         {
-            return new MessageDetails { Message = ToProto(await Call(() => grain.GetMessage(request.Folder, request.Uid)).ConfigureAwait(false)) };
+            var entry = await Call(() => grain.GetMessage(request.Folder, request.Uid)).ConfigureAwait(false);
+            await call.AuditAsync("message.read", $"{request.Folder}/{request.Uid}", new() { ["message_id"] = entry.MessageId ?? "" }).ConfigureAwait(false);
+            return new MessageDetails { Message = ToProto(entry) };
         }
 
         var preview = request.PreviewLength == 0 ? DefaultPreview : request.PreviewLength;
         var summary = await Call(() => grain.GetMessageSummary(request.Folder, request.Uid, preview)).ConfigureAwait(false);
+        await call.AuditAsync("message.read", $"{request.Folder}/{request.Uid}", new() { ["message_id"] = summary.Message.MessageId ?? "", ["parsed"] = "true" })
+            .ConfigureAwait(false);
         var details = new MessageDetails { Message = ToProto(summary.Message), Root = ToProto(summary.Root), TextPreview = summary.TextPreview };
         details.Headers.AddRange(summary.Headers.Select(h => new V1.MessageHeader { Name = h.Name, Value = h.Value }));
         return details;
@@ -57,7 +64,8 @@ internal sealed partial class MailboxesApi
 
     private async Task FetchRawMessage(FetchRawMessageRequest request, IServerStreamWriter<RawMessageChunk> responses, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name, MailboxAccess.ReadOnly).ConfigureAwait(false);
+        var grain = call.Mailbox;
         CheckFolder(request.Folder);
         CheckUid(request.Uid);
         if (request.Offset < 0)
@@ -66,6 +74,13 @@ internal sealed partial class MailboxesApi
         }
 
         var entry = await Call(() => grain.GetMessage(request.Folder, request.Uid)).ConfigureAwait(false);
+        if (request.Offset == 0)
+        {
+            // A resumed download (offset > 0) continues a read already recorded.
+            await call.AuditAsync("message.read", $"{request.Folder}/{request.Uid}", new() { ["message_id"] = entry.MessageId ?? "", ["raw"] = "true" })
+                .ConfigureAwait(false);
+        }
+
         var offset = request.Offset;
         while (true)
         {
@@ -94,7 +109,8 @@ internal sealed partial class MailboxesApi
 
     private async Task<SetFlagsResponse> SetFlags(SetFlagsRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name, MailboxAccess.SendAs).ConfigureAwait(false);
+        var grain = call.Mailbox;
         CheckFolder(request.Folder);
         CheckUid(request.Uid);
         CheckFlagList(request.Add, "add");
@@ -107,6 +123,14 @@ internal sealed partial class MailboxesApi
         // The existence check answers NOT_FOUND for an unknown folder or UID before the server is contacted.
         await Call(() => grain.GetMessage(request.Folder, request.Uid)).ConfigureAwait(false);
         var flags = await Call(() => grain.SetFlags(request.Folder, request.Uid, [.. request.Add], [.. request.Remove])).ConfigureAwait(false);
+        var target = $"{request.Folder}/{request.Uid}";
+        await call.AuditAsync("message.flagged", target, new() { ["add"] = string.Join(' ', request.Add), ["remove"] = string.Join(' ', request.Remove) })
+            .ConfigureAwait(false);
+        if (request.Add.Contains("\\Answered", StringComparer.OrdinalIgnoreCase))
+        {
+            await call.AuditAsync("message.replied", target).ConfigureAwait(false);
+        }
+
         var response = new SetFlagsResponse();
         response.Flags.AddRange(flags);
         return response;
@@ -114,11 +138,16 @@ internal sealed partial class MailboxesApi
 
     private async Task<MoveMessageResponse> MoveMessage(MoveMessageRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name, MailboxAccess.SendAs).ConfigureAwait(false);
+        var grain = call.Mailbox;
         CheckFolder(request.Folder);
         CheckUid(request.Uid);
         CheckFolder(request.Destination, "destination");
         var moved = await Call(() => grain.Move(request.Folder, request.Uid, request.Destination)).ConfigureAwait(false);
+        await call.AuditAsync("message.moved", $"{request.Folder}/{request.Uid}", new()
+        {
+            ["to"] = request.Destination, ["to_uid"] = moved.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }).ConfigureAwait(false);
         return new MoveMessageResponse { Folder = moved.Folder, UidValidity = moved.UidValidity, Uid = moved.Uid, Indexed = moved.Indexed };
     }
 

@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using MailMesh.Api.V1;
+using MailMesh.Grains.Sharing;
 using MailMesh.Grpc;
 using GrainSource = MailMesh.Grains.Mailboxes.MailboxSource;
 using GrainSourceInfo = MailMesh.Grains.Mailboxes.MailboxSourceInfo;
@@ -14,7 +15,8 @@ internal sealed partial class MailboxesApi
 {
     private async Task<MailboxSource> SetSource(SetSourceRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name, MailboxAccess.Full).ConfigureAwait(false);
+        var grain = call.Mailbox;
         var protocol = request.Protocol switch
         {
             SourceProtocol.Imap => Protocol.Imap,
@@ -43,12 +45,15 @@ internal sealed partial class MailboxesApi
             Pop3LeaveOnServer: request.Pop3LeaveOnServer,
             Pop3DeleteAfterDays: request.Pop3DeleteAfterDays == 0 ? null : request.Pop3DeleteAfterDays,
             UseIdle: !request.DisableIdle);
-        return ToProto(await Call(() => grain.ConfigureSource(source)).ConfigureAwait(false));
+        var configured = await Call(() => grain.ConfigureSource(source)).ConfigureAwait(false);
+        await call.AuditAsync("mailbox.source_changed", $"{configured.UserName}@{configured.Host}").ConfigureAwait(false);
+        return ToProto(configured);
     }
 
     private async Task<MailboxSource> GetSource(GetSourceRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name, MailboxAccess.ReadOnly).ConfigureAwait(false);
+        var grain = call.Mailbox;
         var source = await Call(grain.GetSource).ConfigureAwait(false)
             ?? throw new RpcException(StatusCode.NotFound, $"mailbox '{request.Name}' has no source");
         return ToProto(source);
@@ -56,27 +61,32 @@ internal sealed partial class MailboxesApi
 
     private async Task<RemoveSourceResponse> RemoveSource(RemoveSourceRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name, MailboxAccess.Full).ConfigureAwait(false);
+        var grain = call.Mailbox;
         await Call(grain.RemoveSource).ConfigureAwait(false);
+        await call.AuditAsync("mailbox.source_removed", request.Name).ConfigureAwait(false);
         return new RemoveSourceResponse();
     }
 
     private async Task<SyncResponse> Sync(SyncRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name, MailboxAccess.SendAs).ConfigureAwait(false);
+        var grain = call.Mailbox;
         var target = await Call(grain.RequestSync).ConfigureAwait(false);
         return new SyncResponse { CompletesAtRun = target, Status = await StatusOf(grain).ConfigureAwait(false) };
     }
 
     private async Task<SyncStatus> GetSyncStatus(GetSyncStatusRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name, MailboxAccess.ReadOnly).ConfigureAwait(false);
+        var grain = call.Mailbox;
         return await StatusOf(grain).ConfigureAwait(false);
     }
 
     private async Task<ListFoldersResponse> ListFolders(ListFoldersRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name, MailboxAccess.ReadOnly).ConfigureAwait(false);
+        var grain = call.Mailbox;
         var folders = await Call(grain.ListFolders).ConfigureAwait(false);
         var response = new ListFoldersResponse();
         response.Folders.AddRange(folders.Select(f => new Folder

@@ -4,6 +4,7 @@ using MailMesh.Api.Authentication;
 using MailMesh.Api.Internal;
 using MailMesh.Api.V1;
 using MailMesh.Grains.Mailboxes;
+using MailMesh.Grains.Sharing;
 using MailMesh.Grpc;
 using MailMesh.Runtime;
 using MailboxSource = MailMesh.Api.V1.MailboxSource;
@@ -14,6 +15,8 @@ namespace MailMesh.Api.Services;
 /// so another tenant's mailbox is simply not found.</summary>
 internal sealed partial class MailboxesApi(ApiAuthenticator auth, IGrainFactory grains)
 {
+    private readonly MailboxGate _gate = new(auth, grains);
+
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
 
@@ -37,25 +40,34 @@ internal sealed partial class MailboxesApi(ApiAuthenticator auth, IGrainFactory 
 
     private async Task<Mailbox> Create(CreateMailboxRequest request, ServerCallContext context)
     {
-        var caller = (await auth.AuthenticateAsync(context).ConfigureAwait(false)).Require(ApiScopes.MailboxesWrite);
+        var (caller, user) = await _gate.AuthenticateAsync(context, ApiScopes.MailboxesWrite).ConfigureAwait(false);
         var grain = Grain(caller, request.Name);
         var created = await GrainErrors.Call(() => grain.Create(new CreateMailbox(request.DisplayName, request.Address.Length == 0 ? null : request.Address)))
             .ConfigureAwait(false);
+        var actor = user ?? "key:" + caller.KeyId;
+        var sharing = grains.GetGrain<IMailboxSharingGrain>($"{caller.Tenant}/{request.Name}");
+        await MailboxGate.Call(() => sharing.RecordAudit(new AuditAction(actor, "mailbox.created", request.Name))).ConfigureAwait(false);
+        if (user is not null)
+        {
+            // A user who creates a mailbox can manage it.
+            await MailboxGate.Call(() => sharing.SetMember(actor, user, MailboxAccess.Full)).ConfigureAwait(false);
+        }
+
         return ToProto(created);
     }
 
     private async Task<Mailbox> Get(GetMailboxRequest request, ServerCallContext context)
     {
-        var caller = (await auth.AuthenticateAsync(context).ConfigureAwait(false)).Require(ApiScopes.MailboxesRead);
-        var grain = Grain(caller, request.Name);
-        var found = await GrainErrors.Call(grain.Get).ConfigureAwait(false)
+        var call = await OpenAsync(context, ApiScopes.MailboxesRead, request.Name, MailboxAccess.ReadOnly).ConfigureAwait(false);
+        var found = await Call(call.Mailbox.Get).ConfigureAwait(false)
             ?? throw new RpcException(StatusCode.NotFound, $"mailbox '{request.Name}' does not exist");
         return ToProto(found);
     }
 
     private async Task<Mailbox> Update(UpdateMailboxRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name, MailboxAccess.Full).ConfigureAwait(false);
+        var grain = call.Mailbox;
         var mask = request.UpdateMask.Count == 0 ? ["display_name", "address"] : request.UpdateMask.ToList();
         var unknown = mask.FirstOrDefault(f => f is not ("display_name" or "address"));
         if (unknown is not null)
@@ -64,19 +76,23 @@ internal sealed partial class MailboxesApi(ApiAuthenticator auth, IGrainFactory 
         }
 
         var update = new UpdateMailbox(mask.Contains("display_name") ? request.DisplayName : null, mask.Contains("address") ? request.Address : null);
-        return ToProto(await Call(() => grain.Update(update)).ConfigureAwait(false));
+        var updated = await Call(() => grain.Update(update)).ConfigureAwait(false);
+        await call.AuditAsync("mailbox.updated", request.Name, new() { ["fields"] = string.Join(',', mask) }).ConfigureAwait(false);
+        return ToProto(updated);
     }
 
     private async Task<DeleteMailboxResponse> Delete(DeleteMailboxRequest request, ServerCallContext context)
     {
-        var grain = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name).ConfigureAwait(false);
+        var call = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Name, MailboxAccess.Full).ConfigureAwait(false);
+        var grain = call.Mailbox;
         await Call(grain.Delete).ConfigureAwait(false);
+        await Call(() => call.Sharing.Reset(call.Actor)).ConfigureAwait(false);
         return new DeleteMailboxResponse();
     }
 
     private async Task<ListMailboxesResponse> List(ListMailboxesRequest request, ServerCallContext context)
     {
-        var caller = (await auth.AuthenticateAsync(context).ConfigureAwait(false)).Require(ApiScopes.MailboxesRead);
+        var (caller, user) = await _gate.AuthenticateAsync(context, ApiScopes.MailboxesRead).ConfigureAwait(false);
         var size = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
         if (size is < 1 or > MaxPageSize)
         {
@@ -91,7 +107,9 @@ internal sealed partial class MailboxesApi(ApiAuthenticator auth, IGrainFactory 
         var page = names.Take(size).ToList();
         var infos = await Task.WhenAll(page.Select(n => GrainErrors.Call(grains.GetGrain<IMailboxGrain>($"{caller.Tenant}/{n}").Get))).ConfigureAwait(false);
         var response = new ListMailboxesResponse();
-        response.Mailboxes.AddRange(infos.OfType<MailboxInfo>().Select(ToProto));
+        // A user sees the mailboxes it is a member of; the key itself sees all of its tenant's.
+        var visible = await Task.WhenAll(infos.Select(i => i is null ? Task.FromResult(false) : _gate.CanSeeAsync(caller.Tenant, i.Name, user))).ConfigureAwait(false);
+        response.Mailboxes.AddRange(infos.Where((_, i) => visible[i]).OfType<MailboxInfo>().Select(ToProto));
         if (names.Count > size || (names.Count == MaxPageSize && size == MaxPageSize))
         {
             response.NextPageToken = Convert.ToBase64String(Encoding.UTF8.GetBytes(page[^1]));
