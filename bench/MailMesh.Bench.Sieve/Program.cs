@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Globalization;
+using MailMesh.Bench.Sieve;
+using MailMesh.Mime;
+using MailMesh.Rules;
+using MailMesh.Sieve;
+
+// Sieve benchmark: a 50-rule script over a few thousand messages, parsing included, single thread, compared in the
+// same run with Pigeonhole's sieve-filter over the same messages in a Maildir (run as nobody); plus headers-only
+// rules over already-parsed messages.
+//   dotnet run -c Release --project bench/MailMesh.Bench.Sieve -- [--messages 3000] [--runs 3]
+var count = ArgValue("--messages", 3000);
+var runs = ArgValue("--runs", 3);
+var (messages, source) = Corpus.Load(count);
+var fifty = Scripts.FiftyRules();
+var headers = Scripts.HeadersOnly();
+var compiler = new SieveCompiler();
+var full = compiler.CompileOrThrow(fifty);
+var headersOnly = compiler.CompileOrThrow(headers);
+var evaluator = new RuleEvaluator();
+Console.WriteLine($"messages: {source}; {messages.Sum(m => (long)m.Length) / 1024 / 1024.0:0.0} MiB");
+Console.WriteLine($"50-rule script: {fifty.Split('\n').Count(l => l.StartsWith("if ", StringComparison.Ordinal))} rules; headers-only script: {headers.Split('\n').Count(l => l.StartsWith("if ", StringComparison.Ordinal))} rules");
+
+// Parsing included: parse + evaluate each message.
+double FullPass()
+{
+    var watch = Stopwatch.StartNew();
+    var actions = 0L;
+    foreach (var raw in messages)
+    {
+        using var parsed = MimeMessage.Parse(raw);
+        actions += evaluator.Evaluate(full, parsed, raw.Length).Actions.Count;
+    }
+
+    GC.KeepAlive(actions);
+    return messages.Count / watch.Elapsed.TotalSeconds;
+}
+
+FullPass();
+var fullRates = Enumerable.Range(0, runs).Select(_ => FullPass()).ToList();
+Console.WriteLine($"MailMesh 50 rules, parsing included: {string.Join(", ", fullRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s (best {fullRates.Max():N0})");
+
+var parsedAll = messages.Select(m => MimeMessage.Parse(m)).ToList();
+double HeadersPass()
+{
+    var watch = Stopwatch.StartNew();
+    var actions = 0L;
+    for (var i = 0; i < parsedAll.Count; i++)
+    {
+        actions += evaluator.Evaluate(headersOnly, parsedAll[i], messages[i].Length).Actions.Count;
+    }
+
+    GC.KeepAlive(actions);
+    return parsedAll.Count / watch.Elapsed.TotalSeconds;
+}
+
+HeadersPass();
+var headerRates = Enumerable.Range(0, runs).Select(_ => HeadersPass()).ToList();
+Console.WriteLine($"MailMesh headers-only, already parsed: {string.Join(", ", headerRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s (best {headerRates.Max():N0}; target 50,000)");
+
+var peer = await SieveFilter.RunAsync(messages, fifty, runs);
+if (peer is null)
+{
+    Console.WriteLine("sieve-filter: not installed (Debian dovecot-sieve); no comparison");
+    return;
+}
+
+Console.WriteLine($"Pigeonhole sieve-filter 50 rules (Maildir, dry run, as nobody): {string.Join(", ", peer.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s (best {peer.Max():N0})");
+Console.WriteLine($"ratio MailMesh/sieve-filter (best vs best): {fullRates.Max() / peer.Max():0.0}x (target >= 5x)");
+
+int ArgValue(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
