@@ -35,6 +35,8 @@ public sealed class RulesApiTests(ApiHostFixture fixture) : IClassFixture<ApiHos
         Assert.True(list.Versions.Single(v => v.Version == 1).Active);
         Assert.Equal("keep;\n", active.Script);
         Assert.StartsWith("key:", first.Info.Author, StringComparison.Ordinal);
+        var trail = await client.Sharing.ListAuditAsync(new ListAuditRequest { Mailbox = "team" });
+        Assert.Contains(trail.Entries, e => e.Action == "rules.script_activated");
     }
 
     [Fact]

@@ -2,8 +2,8 @@ using Google.Protobuf.WellKnownTypes;
 using MailMesh.Api.Authentication;
 using MailMesh.Api.Internal;
 using MailMesh.Api.V1;
-using MailMesh.Grains.Mailboxes;
 using MailMesh.Grains.Rules;
+using MailMesh.Grains.Sharing;
 using MailMesh.Grpc;
 using MailMesh.Runtime;
 using RuleAction = MailMesh.Api.V1.RuleAction;
@@ -16,6 +16,8 @@ namespace MailMesh.Api.Services;
 /// <summary><c>mailmesh.v1.Rules</c> over <see cref="IMailboxRulesGrain"/>; keys start with the caller's tenant.</summary>
 internal sealed class RulesApi(ApiAuthenticator auth, IGrainFactory grains)
 {
+    private readonly MailboxGate _gate = new(auth, grains);
+
     private const int MaxScriptBytes = 1024 * 1024;
     private const int MaxRawMessageBytes = 16 * 1024 * 1024;
 
@@ -30,11 +32,12 @@ internal sealed class RulesApi(ApiAuthenticator auth, IGrainFactory grains)
 
     private async Task<RuleScriptVersion> Upload(UploadRulesRequest request, ServerCallContext context)
     {
-        var (rules, actor) = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Mailbox).ConfigureAwait(false);
+        var (rules, call) = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Mailbox).ConfigureAwait(false);
         CheckScript(request.Script, "script");
         try
         {
-            var stored = await rules.Upload(new UploadRuleScript(request.Script, request.Activate, actor, request.Comment.Length == 0 ? null : request.Comment)).ConfigureAwait(false);
+            var stored = await rules.Upload(new UploadRuleScript(request.Script, request.Activate, call.Actor, request.Comment.Length == 0 ? null : request.Comment)).ConfigureAwait(false);
+            await AuditAsync(call, request.Activate ? "rules.script_uploaded_and_activated" : "rules.script_uploaded", stored.Info.Version).ConfigureAwait(false);
             var reply = new RuleScriptVersion { Info = ToProto(stored.Info), Script = stored.Source };
             reply.Warnings.AddRange(stored.Warnings.Select(ToProto));
             return reply;
@@ -76,24 +79,27 @@ internal sealed class RulesApi(ApiAuthenticator auth, IGrainFactory grains)
 
     private async Task<RuleScriptVersionInfo> Activate(ActivateRulesRequest request, ServerCallContext context)
     {
-        var (rules, actor) = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Mailbox).ConfigureAwait(false);
+        var (rules, call) = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Mailbox).ConfigureAwait(false);
         var versions = await GrainErrors.Call(rules.List).ConfigureAwait(false);
         if (!versions.Any(v => v.Version == request.Version))
         {
             throw new RpcException(StatusCode.NotFound, $"mailbox '{request.Mailbox}' has no rules version {request.Version}");
         }
 
-        return ToProto(await GrainErrors.Call(() => rules.Activate(request.Version, actor)).ConfigureAwait(false));
+        var activated = await GrainErrors.Call(() => rules.Activate(request.Version, call.Actor)).ConfigureAwait(false);
+        await AuditAsync(call, "rules.script_activated", activated.Version).ConfigureAwait(false);
+        return ToProto(activated);
     }
 
     private async Task<DeactivateRulesResponse> Deactivate(DeactivateRulesRequest request, ServerCallContext context)
     {
-        var (rules, actor) = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Mailbox).ConfigureAwait(false);
+        var (rules, call) = await OpenAsync(context, ApiScopes.MailboxesWrite, request.Mailbox).ConfigureAwait(false);
         await GrainErrors.Call(async () =>
         {
-            await rules.Deactivate(actor).ConfigureAwait(false);
+            await rules.Deactivate(call.Actor).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
+        await AuditAsync(call, "rules.deactivated", 0).ConfigureAwait(false);
         return new DeactivateRulesResponse();
     }
 
@@ -155,19 +161,16 @@ internal sealed class RulesApi(ApiAuthenticator auth, IGrainFactory grains)
         return reply;
     }
 
-    private async Task<(IMailboxRulesGrain Rules, string Actor)> OpenAsync(ServerCallContext context, string scope, string mailbox)
+    /// <summary>Key, scope, mailbox and (for a user) access level: reading rules needs read-only access, changing them full.</summary>
+    private async Task<(IMailboxRulesGrain Rules, MailboxCall Call)> OpenAsync(ServerCallContext context, string scope, string mailbox)
     {
-        var caller = (await auth.AuthenticateAsync(context).ConfigureAwait(false)).Require(scope);
-        if (string.IsNullOrEmpty(mailbox))
-        {
-            throw new InvalidArgumentException("mailbox", "the mailbox name is empty");
-        }
-
-        var key = $"{caller.Tenant}/{mailbox}";
-        _ = await GrainErrors.Call(() => grains.GetGrain<IMailboxGrain>(key).Get()).ConfigureAwait(false)
-            ?? throw new RpcException(StatusCode.NotFound, $"mailbox '{mailbox}' does not exist");
-        return (grains.GetGrain<IMailboxRulesGrain>(key), "key:" + caller.KeyId);
+        var call = await _gate.OpenAsync(context, scope, mailbox, scope == ApiScopes.MailboxesWrite ? MailboxAccess.Full : MailboxAccess.ReadOnly, "mailbox").ConfigureAwait(false);
+        return (grains.GetGrain<IMailboxRulesGrain>($"{call.Caller.Tenant}/{mailbox}"), call);
     }
+
+    /// <summary>Records a rules change in the mailbox's audit trail (who, what, which version).</summary>
+    private static Task AuditAsync(MailboxCall call, string action, int version) =>
+        call.AuditAsync(action, "rules", new() { ["version"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
     private static void CheckScript(string script, string field)
     {
