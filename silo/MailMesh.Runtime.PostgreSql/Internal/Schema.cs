@@ -89,6 +89,22 @@ internal static class Schema
 
     public const string InsertVersion = "INSERT INTO {s}.schema_version (version, description) VALUES (@version, @description);";
 
+    public const string CreateComponentVersionTable = """
+        CREATE SCHEMA IF NOT EXISTS {s};
+        CREATE TABLE IF NOT EXISTS {s}.component_version (
+            component  text PRIMARY KEY,
+            version    integer NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        );
+        """;
+
+    public const string SelectComponentVersion = "SELECT COALESCE((SELECT version FROM {s}.component_version WHERE component = @component), 0);";
+
+    public const string UpsertComponentVersion = """
+        INSERT INTO {s}.component_version (component, version) VALUES (@component, @version)
+        ON CONFLICT (component) DO UPDATE SET version = excluded.version, applied_at = now();
+        """;
+
     /// <summary>Replaces <c>{s}</c> with the quoted schema name.</summary>
     public static string For(string sql, string schema) => sql.Replace("{s}", "\"" + schema + "\"", StringComparison.Ordinal);
 }

@@ -19,27 +19,7 @@ internal static class SchemaMigrator
         var schema = store.Schema;
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var lockTimeout = (long)store.Options.MigrationLockTimeout.TotalMilliseconds;
-        await ExecuteAsync(connection, $"SET LOCAL lock_timeout = {lockTimeout.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@class, @key)", connection))
-        {
-            lockCommand.Parameters.AddWithValue("class", LockClass);
-            lockCommand.Parameters.AddWithValue("key", LockKey(schema));
-            try
-            {
-                await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
-            {
-                throw new StorageException(
-                    $"Another silo has been migrating the schema '{schema}' on {store.Server} for longer than " +
-                    $"Storage:PostgreSql:MigrationLockTimeout ({store.Options.MigrationLockTimeout}); nothing was changed. " +
-                    "Wait for it (or find the session holding the advisory lock in pg_locks), then start again.",
-                    isTransient: true,
-                    e);
-            }
-        }
-
+        await LockAsync(store, connection, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, Schema.For(Schema.CreateVersionTable, schema), cancellationToken).ConfigureAwait(false);
         await using var select = new NpgsqlCommand(Schema.For(Schema.SelectVersion, schema), connection);
         var current = Convert.ToInt32(await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
@@ -70,6 +50,69 @@ internal static class SchemaMigrator
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return current;
+    }
+
+    /// <summary>Brings the tables of <paramref name="component"/> (e.g. the message index) to the last of
+    /// <paramref name="steps"/>, under the same lock, recording its version in <c>component_version</c>.</summary>
+    public static async Task<int> MigrateComponentAsync(PostgreSqlStore store, string component, IReadOnlyList<PostgreSqlSchemaStep> steps, ILogger logger, CancellationToken cancellationToken)
+    {
+        var schema = store.Schema;
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await LockAsync(store, connection, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, Schema.For(Schema.CreateComponentVersionTable, schema), cancellationToken).ConfigureAwait(false);
+        await using var select = new NpgsqlCommand(Schema.For(Schema.SelectComponentVersion, schema), connection);
+        select.Parameters.AddWithValue("component", component);
+        var current = Convert.ToInt32(await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        var latest = steps.Count == 0 ? 0 : steps[^1].Version;
+        if (current > latest)
+        {
+            throw new StorageException(
+                $"The tables of '{component}' in schema '{schema}' on {store.Server} have version {current}, but this MailMesh knows versions up to " +
+                $"{latest}: a newer MailMesh wrote them. Run that newer version (or a later one). Nothing was changed.",
+                isTransient: false);
+        }
+
+        foreach (var step in steps)
+        {
+            if (step.Version <= current)
+            {
+                continue;
+            }
+
+            await ExecuteAsync(connection, Schema.For(step.Sql, schema), cancellationToken).ConfigureAwait(false);
+            await using var record = new NpgsqlCommand(Schema.For(Schema.UpsertComponentVersion, schema), connection);
+            record.Parameters.AddWithValue("component", component);
+            record.Parameters.AddWithValue("version", step.Version);
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Log.MigrationApplied(logger, step.Version, $"{component}: {step.Description}", store.Server, schema);
+            current = step.Version;
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return current;
+    }
+
+    private static async Task LockAsync(PostgreSqlStore store, NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var lockTimeout = (long)store.Options.MigrationLockTimeout.TotalMilliseconds;
+        await ExecuteAsync(connection, $"SET LOCAL lock_timeout = {lockTimeout.ToString(CultureInfo.InvariantCulture)}", cancellationToken).ConfigureAwait(false);
+        await using var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@class, @key)", connection);
+        lockCommand.Parameters.AddWithValue("class", LockClass);
+        lockCommand.Parameters.AddWithValue("key", LockKey(store.Schema));
+        try
+        {
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            throw new StorageException(
+                $"Another silo has been migrating the schema '{store.Schema}' on {store.Server} for longer than " +
+                $"Storage:PostgreSql:MigrationLockTimeout ({store.Options.MigrationLockTimeout}); nothing was changed. " +
+                "Wait for it (or find the session holding the advisory lock in pg_locks), then start again.",
+                isTransient: true,
+                e);
+        }
     }
 
     /// <summary>A stable 32-bit hash of the schema name (FNV-1a), the same in every process and version.</summary>
