@@ -39,6 +39,7 @@ public sealed class SiloOnPostgreSqlTests : IAsyncLifetime
         await using (var first = await StartAsync())
         {
             Assert.IsType<PostgreSqlGrainStorage>(first.Services.GetRequiredService<IGrainStorage>());
+            Assert.IsType<MailMesh.Grains.PostgreSql.PostgreSqlMessageIndex>(first.Services.GetRequiredService<MailMesh.Grains.Mailboxes.Sync.IMessageIndex>());
             created = await first.Services.GetRequiredService<IGrainFactory>().GetGrain<IMailboxGrain>("acme/support")
                 .Create(new CreateMailbox("Support", "support@acme.test"));
             using var http = new HttpClient { BaseAddress = new Uri(_httpUrl), Timeout = TimeSpan.FromSeconds(10) };

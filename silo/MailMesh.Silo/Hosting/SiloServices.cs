@@ -46,6 +46,7 @@ public static class SiloServices
         else if (provider.Equals("PostgreSql", StringComparison.OrdinalIgnoreCase))
         {
             services.AddMailMeshPostgreSqlStorage();
+            services.AddPostgreSqlMessageIndex();
         }
         else
         {
