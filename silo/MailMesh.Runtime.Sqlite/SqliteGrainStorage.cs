@@ -21,8 +21,8 @@ public sealed class SqliteGrainStorage : IGrainStorage
     /// <inheritdoc />
     public Task<StoredState?> ReadAsync(string stateName, GrainId grain, CancellationToken cancellationToken = default)
     {
-        Validate.Name(stateName, "state name", nameof(stateName));
-        Validate.Grain(grain, nameof(grain));
+        StorageArguments.Name(stateName, "state name", nameof(stateName));
+        StorageArguments.Grain(grain, nameof(grain));
         return _store.ExecuteReadAsync($"reading state '{stateName}' of {grain}", (stateName, grain), static (reader, args) =>
         {
             var statement = reader.SelectState.Bind(0, args.stateName).Bind(1, args.grain.Type).Bind(2, args.grain.Key);
@@ -45,9 +45,9 @@ public sealed class SqliteGrainStorage : IGrainStorage
         IReadOnlyList<EventDraft> events,
         CancellationToken cancellationToken = default)
     {
-        Validate.Name(stateName, "state name", nameof(stateName));
-        Validate.Grain(grain, nameof(grain));
-        Validate.Events(events, nameof(events));
+        StorageArguments.Name(stateName, "state name", nameof(stateName));
+        StorageArguments.Grain(grain, nameof(grain));
+        StorageArguments.Events(events, nameof(events));
         var args = new Change(stateName, grain, Text.Bytes(payload), expectedETag, events, Text.Time(_store.TimeProvider.GetUtcNow()));
         return WriteCoreAsync($"writing state '{stateName}' of {grain}", args, cancellationToken);
     }
@@ -60,9 +60,9 @@ public sealed class SqliteGrainStorage : IGrainStorage
         IReadOnlyList<EventDraft> events,
         CancellationToken cancellationToken = default)
     {
-        Validate.Name(stateName, "state name", nameof(stateName));
-        Validate.Grain(grain, nameof(grain));
-        Validate.Events(events, nameof(events));
+        StorageArguments.Name(stateName, "state name", nameof(stateName));
+        StorageArguments.Grain(grain, nameof(grain));
+        StorageArguments.Events(events, nameof(events));
         var args = new Change(stateName, grain, Payload: null, expectedETag, events, UpdatedAt: string.Empty);
         return WriteCoreAsync($"clearing state '{stateName}' of {grain}", args, cancellationToken);
     }

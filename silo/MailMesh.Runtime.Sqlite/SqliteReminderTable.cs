@@ -19,8 +19,8 @@ public sealed class SqliteReminderTable : IReminderTable
     /// <inheritdoc />
     public Task<ReminderEntry> UpsertAsync(GrainId grain, string name, DateTimeOffset firstDue, TimeSpan period, CancellationToken cancellationToken = default)
     {
-        Validate.Grain(grain, nameof(grain));
-        Validate.Name(name, "reminder name", nameof(name));
+        StorageArguments.Grain(grain, nameof(grain));
+        StorageArguments.Name(name, "reminder name", nameof(name));
         if (period < TimeSpan.FromSeconds(1))
         {
             throw new ArgumentOutOfRangeException(nameof(period), period, $"The period of reminder '{name}' of {grain} is {period}; it must be at least one second.");
@@ -40,8 +40,8 @@ public sealed class SqliteReminderTable : IReminderTable
     /// <inheritdoc />
     public Task<bool> RemoveAsync(GrainId grain, string name, CancellationToken cancellationToken = default)
     {
-        Validate.Grain(grain, nameof(grain));
-        Validate.Name(name, "reminder name", nameof(name));
+        StorageArguments.Grain(grain, nameof(grain));
+        StorageArguments.Name(name, "reminder name", nameof(name));
         return _store.ExecuteWriteAsync($"removing reminder '{name}' of {grain}", (grain, name), static (writer, args) =>
             writer.DeleteReminder.Bind(0, args.grain.Type).Bind(1, args.grain.Key).Bind(2, args.name).Execute() > 0,
             cancellationToken);
@@ -50,7 +50,7 @@ public sealed class SqliteReminderTable : IReminderTable
     /// <inheritdoc />
     public Task<IReadOnlyList<ReminderEntry>> ReadAsync(GrainId grain, CancellationToken cancellationToken = default)
     {
-        Validate.Grain(grain, nameof(grain));
+        StorageArguments.Grain(grain, nameof(grain));
         return _store.ExecuteReadAsync($"reading the reminders of {grain}", grain, static (reader, g) =>
         {
             using var rows = reader.GrainReminders.Bind(0, g.Type).Bind(1, g.Key).Query();
