@@ -1,5 +1,6 @@
 using MailMesh.Api.Tenants;
 using MailMesh.Grains.Mailboxes;
+using MailMesh.Grains.Sharing;
 using MailMesh.Grpc;
 using MailMesh.Runtime;
 using MailMesh.Runtime.Storage;
@@ -27,6 +28,9 @@ internal static class GrainErrors
         MailboxAlreadyExistsException or TenantAlreadyExistsException => new RpcException(StatusCode.AlreadyExists, e.Message),
         ApiKeyNotFoundException or TenantNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
         ApiKeyAlreadyRevokedException => new RpcException(StatusCode.FailedPrecondition, e.Message),
+        MailboxNotFoundException or MailboxItemNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
+        MailboxAccessDeniedException => new RpcException(StatusCode.PermissionDenied, e.Message),
+        MailboxSourceNotConfiguredException or InvalidOperationException or NotSupportedException => new RpcException(StatusCode.FailedPrecondition, e.Message),
         InvalidGrainKeyException key => new InvalidArgumentException("name", key.Problem),
         ArgumentException arg => Invalid(arg.ParamName, arg.Message),
         GrainCallTimeoutException or SiloUnavailableException => new RpcException(StatusCode.Unavailable, "the service is busy or shutting down; retry later"),
@@ -41,6 +45,10 @@ internal static class GrainErrors
         nameof(MailboxAlreadyExistsException) or nameof(TenantAlreadyExistsException) => new RpcException(StatusCode.AlreadyExists, e.OriginalMessage),
         nameof(ApiKeyNotFoundException) or nameof(TenantNotFoundException) => new RpcException(StatusCode.NotFound, e.OriginalMessage),
         nameof(ApiKeyAlreadyRevokedException) => new RpcException(StatusCode.FailedPrecondition, e.OriginalMessage),
+        nameof(MailboxNotFoundException) or nameof(MailboxItemNotFoundException) => new RpcException(StatusCode.NotFound, e.OriginalMessage),
+        nameof(MailboxAccessDeniedException) => new RpcException(StatusCode.PermissionDenied, e.OriginalMessage),
+        nameof(MailboxSourceNotConfiguredException) or nameof(InvalidOperationException) or nameof(NotSupportedException) =>
+            new RpcException(StatusCode.FailedPrecondition, e.OriginalMessage),
         nameof(ArgumentException) or nameof(ArgumentOutOfRangeException) or nameof(ArgumentNullException) => Invalid(null, e.OriginalMessage),
         _ => null,
     };

@@ -85,19 +85,8 @@ internal sealed class MailboxGate(ApiAuthenticator auth, IGrainFactory grains)
     public async Task<bool> CanSeeAsync(string tenant, string name, string? user) =>
         user is null || await Call(() => grains.GetGrain<IMailboxSharingGrain>($"{tenant}/{name}").GetAccess(user)).ConfigureAwait(false) >= MailboxAccess.ReadOnly;
 
-    /// <summary>Runs a grain call, mapping mailbox and sharing exceptions to their status and the rest through
-    /// <see cref="GrainErrors"/>.</summary>
-    public static async Task<T> Call<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await GrainErrors.Call(call).ConfigureAwait(false);
-        }
-        catch (Exception e) when (Map(e) is { } rpc)
-        {
-            throw rpc;
-        }
-    }
+    /// <summary>Runs a grain call, mapping what it throws to a status through <see cref="GrainErrors"/>.</summary>
+    public static Task<T> Call<T>(Func<Task<T>> call) => GrainErrors.Call(call);
 
     /// <summary>As <see cref="Call{T}"/> for calls without a result.</summary>
     public static Task Call(Func<Task> call) => Call(async () =>
@@ -132,23 +121,6 @@ internal sealed class MailboxGate(ApiAuthenticator auth, IGrainFactory grains)
             throw new InvalidArgumentException(field, $"must not contain {(bad == '/' ? "'/'" : $"the control character U+{(int)bad:X4}")}");
         }
     }
-
-    private static RpcException? Map(Exception e) => e switch
-    {
-        RpcException => null,
-        MailboxNotFoundException or MailboxItemNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
-        MailboxAccessDeniedException => new RpcException(StatusCode.PermissionDenied, e.Message),
-        MailboxSourceNotConfiguredException or InvalidOperationException or NotSupportedException => new RpcException(StatusCode.FailedPrecondition, e.Message),
-        RemoteGrainException remote => remote.OriginalTypeName.Split('.', '+')[^1] switch
-        {
-            nameof(MailboxNotFoundException) or nameof(MailboxItemNotFoundException) => new RpcException(StatusCode.NotFound, remote.OriginalMessage),
-            nameof(MailboxAccessDeniedException) => new RpcException(StatusCode.PermissionDenied, remote.OriginalMessage),
-            nameof(MailboxSourceNotConfiguredException) or nameof(InvalidOperationException) or nameof(NotSupportedException) =>
-                new RpcException(StatusCode.FailedPrecondition, remote.OriginalMessage),
-            _ => null,
-        },
-        _ => null,
-    };
 }
 
 /// <summary>Limits shared by the gate and the sharing grain's checks.</summary>
