@@ -40,6 +40,7 @@ APT_PACKAGES=(
   isync getmail6 fetchmail  # mail sync peers of bench/MailMesh.Bench.Sync (the bench skips one that is missing)
   openssl
   curl
+  prometheus  # scrapes a running silo in tests/MailMesh.Telemetry.Tests (dashboard queries)
 )
 # Node.js and npm are needed for the npm test peers; installed from Debian only when absent.
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
