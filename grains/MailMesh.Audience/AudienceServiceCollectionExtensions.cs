@@ -1,0 +1,37 @@
+using MailMesh.Audience;
+using MailMesh.Audience.Contacts;
+using MailMesh.Audience.ReadModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the audience: contact grains, the contacts read model and imports.</summary>
+public static class AudienceServiceCollectionExtensions
+{
+    /// <summary>Adds the contact, schema and import grains, options from the <c>Audience</c> section and the SQLite
+    /// contacts read model (created by a hosted service) unless another <see cref="IContactReadModel"/> is registered.</summary>
+    public static IServiceCollection AddAudience(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        services.AddOptions<AudienceOptions>()
+            .Bind(configuration.GetSection(AudienceOptions.Section))
+            .PostConfigure(o => o.ReadModelPath ??= Path.Combine(dataDirectory, "contacts.db"))
+            .Validate(o => o.ImportBatchSize is >= 1 and <= 10_000, "Audience:ImportBatchSize must be 1-10000 (MAILMESH__AUDIENCE__IMPORTBATCHSIZE).")
+            .ValidateOnStart();
+        services.TryAddSingleton<IContactReadModel>(sp => new SqliteContactReadModel(sp.GetRequiredService<IOptions<AudienceOptions>>().Value.ReadModelPath!));
+        services.AddHostedService<ReadModelInitializer>();
+        services.AddGrainsFromAssembly(typeof(ContactGrain).Assembly);
+        return services;
+    }
+
+    private sealed class ReadModelInitializer(IContactReadModel readModel) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => readModel.InitializeAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

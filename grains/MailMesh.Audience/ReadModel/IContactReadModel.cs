@@ -1,0 +1,36 @@
+using MailMesh.Grains.Contacts;
+
+namespace MailMesh.Audience.ReadModel;
+
+/// <summary>The contacts read model: one row per contact with its attributes, lists and suppressions in indexed side
+/// tables, for queries over many contacts (listings, segments). Only contact grains write it; a write carries the
+/// contact's version and never replaces a newer row (docs/adr/audience-01-contact-read-model.md).</summary>
+public interface IContactReadModel
+{
+    /// <summary>Creates the schema when missing.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the contact's row unless the stored one has the same or a newer version.</summary>
+    Task UpsertAsync(ContactInfo contact, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the contact's row and side rows (idempotent).</summary>
+    Task DeleteAsync(string tenant, string address, CancellationToken cancellationToken = default);
+
+    /// <summary>The version of the stored row, or null when there is none.</summary>
+    Task<long?> GetVersionAsync(string tenant, string address, CancellationToken cancellationToken = default);
+
+    /// <summary>How many contacts the tenant has.</summary>
+    Task<long> CountAsync(string tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of the tenant's contacts in address order after <paramref name="after"/> (exclusive), optionally
+    /// only members of <paramref name="list"/>.</summary>
+    Task<IReadOnlyList<ContactSummary>> ListAsync(string tenant, string? list, string? after, int limit, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A contact as the read model lists it.</summary>
+/// <param name="Address">Normalized address.</param>
+/// <param name="Mailable">Whether no global suppression applies.</param>
+/// <param name="RoleAddress">Whether it is a role address.</param>
+/// <param name="UpdatedAt">Last change.</param>
+/// <param name="Version">Contact version.</param>
+public sealed record ContactSummary(string Address, bool Mailable, bool RoleAddress, DateTimeOffset UpdatedAt, long Version);

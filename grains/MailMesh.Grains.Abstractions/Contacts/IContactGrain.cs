@@ -1,0 +1,61 @@
+using MailMesh.Runtime;
+
+namespace MailMesh.Grains.Contacts;
+
+/// <summary>One contact of a tenant, keyed <c>tenant/normalized-address</c> (see <see cref="ContactAddress.Normalize"/>):
+/// the single writer of its attributes, lists, consent ledger, suppressions and engagement. Every change is written
+/// with its event and then to the contacts read model (docs/adr/audience-01-contact-read-model.md).</summary>
+public interface IContactGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the contact; emits <c>contact.created</c>.</summary>
+    /// <exception cref="ContactAlreadyExistsException">It exists already.</exception>
+    /// <exception cref="ArgumentException">The key is not a normalized address, or the change is invalid; the message says which part.</exception>
+    Task<ContactInfo> Create(ContactChange change);
+
+    /// <summary>Creates the contact or applies the change to it; emits <c>contact.created</c> or <c>contact.updated</c>
+    /// (nothing when nothing changed). Suppressions are never lifted by an upsert.</summary>
+    /// <exception cref="ArgumentException">The change is invalid; the message says which part.</exception>
+    Task<ContactUpsertResult> Upsert(ContactChange change);
+
+    /// <summary>Applies a change to an existing contact; emits <c>contact.updated</c> when something changed.</summary>
+    /// <exception cref="ContactNotFoundException">It does not exist.</exception>
+    Task<ContactInfo> Update(ContactChange change);
+
+    /// <summary>The contact, or null.</summary>
+    [ReadOnly]
+    Task<ContactInfo?> Get();
+
+    /// <summary>Deletes the contact and its read-model row; emits <c>contact.deleted</c>. Its suppressions are lost
+    /// too: use erase (GDPR) to forget a person while keeping the address unmailable.</summary>
+    /// <exception cref="ContactNotFoundException">It does not exist.</exception>
+    Task Delete();
+
+    /// <summary>Unsubscribes the contact from <paramref name="list"/> (or everything with <c>*</c>), records the withdrawal
+    /// in the consent ledger and emits <c>contact.unsubscribed</c>. Idempotent.</summary>
+    Task<ContactInfo> Unsubscribe(string list, string source, string? detail);
+
+    /// <summary>Suppresses the contact for all mail (hard bounce, complaint, or by hand); emits <c>contact.suppressed</c>.
+    /// Creates the contact when it does not exist, so a bounce or complaint is never lost. Idempotent per reason.</summary>
+    Task<ContactInfo> Suppress(SuppressionReason reason, string? detail);
+
+    /// <summary>Lifts a suppression of <paramref name="reason"/> and <paramref name="scope"/> (a person's decision, made
+    /// through the API only); emits <c>contact.updated</c>. Returns the contact afterwards.</summary>
+    /// <exception cref="ContactNotFoundException">It does not exist.</exception>
+    Task<ContactInfo> Unsuppress(string scope, SuppressionReason reason, string actor);
+
+    /// <summary>Replaces the engagement fields (tracking owns them).</summary>
+    /// <exception cref="ContactNotFoundException">It does not exist.</exception>
+    Task<ContactInfo> SetEngagement(ContactEngagement engagement);
+}
+
+/// <summary>A tenant's contact attribute schema, keyed <c>tenant/contact-schema</c>.</summary>
+public interface IContactSchemaGrain : IGrainWithStringKey
+{
+    /// <summary>The standard attributes and the tenant's own.</summary>
+    [ReadOnly]
+    Task<AttributeSchema> Get();
+
+    /// <summary>Adds an attribute (or changes the description of an existing one; its type cannot change).</summary>
+    /// <exception cref="ArgumentException">The name is malformed, or the attribute exists with another type.</exception>
+    Task<AttributeSchema> Define(AttributeDefinition definition);
+}
