@@ -1,6 +1,7 @@
 using MailMesh.Audience;
 using MailMesh.Audience.Contacts;
 using MailMesh.Audience.ReadModel;
+using MailMesh.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -22,6 +23,11 @@ public static class AudienceServiceCollectionExtensions
             .PostConfigure(o => o.ReadModelPath ??= Path.Combine(dataDirectory, "contacts.db"))
             .Validate(o => o.ImportBatchSize is >= 1 and <= 10_000, "Audience:ImportBatchSize must be 1-10000 (MAILMESH__AUDIENCE__IMPORTBATCHSIZE).")
             .ValidateOnStart();
+        if (!services.Any(d => d.ServiceType == typeof(IBlobStore)))
+        {
+            services.AddMailMeshBlobStore(configuration, Path.Combine(dataDirectory, "blobs"));
+        }
+
         services.TryAddSingleton<IContactReadModel>(sp => new SqliteContactReadModel(sp.GetRequiredService<IOptions<AudienceOptions>>().Value.ReadModelPath!));
         services.AddHostedService<ReadModelInitializer>();
         services.AddGrainsFromAssembly(typeof(ContactGrain).Assembly);
