@@ -4,6 +4,7 @@ using MailMesh.Bench.Mime;
 // MIME benchmark: structure parse, full parse with decoding, headers-only; over the public corpus
 // and a synthetic 10,000-message mbox; compared in the same run with postal-mime on Node.
 // Usage: dotnet run -c Release --project bench/MailMesh.Bench.Mime -- [--seconds N] [--no-peer]
+// Single measurements: --alloc, --cpu, --steps, --profile, --loop-mbox SECONDS (mbox full+decode only).
 var seconds = 3.0;
 var peer = true;
 for (var i = 0; i < args.Length; i++)
@@ -29,6 +30,13 @@ for (var i = 0; i < args.Length; i++)
     else if (args[i] == "--steps")
     {
         Steps.Run(Workloads.SyntheticMbox(10_000, seed: 42), passes: 5);
+        return;
+    }
+    else if (args[i] == "--loop-mbox" && i + 1 < args.Length)
+    {
+        // For an external profiler (perf with DOTNET_PerfMapEnabled=1): only the mbox full+decode pass, for N seconds.
+        var r = Runner.Mbox("mbox", "full+decode", Workloads.SyntheticMbox(10_000, seed: 42), Modes.Full, double.Parse(args[++i], CultureInfo.InvariantCulture));
+        Console.WriteLine($"mbox full+decode: {r.MegabytesPerSecond:F1} MB/s, {r.MessagesPerSecond:F0} msgs/s, {r.AllocatedPerMessage:F0} B/msg");
         return;
     }
     else if (args[i] == "--profile")

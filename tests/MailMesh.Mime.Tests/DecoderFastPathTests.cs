@@ -94,6 +94,63 @@ public sealed class DecoderFastPathTests
         }
     }
 
+    /// <summary>
+    /// Regular lines (the 32-bytes-at-a-time line copy) of one length, LF or CRLF, with defects put
+    /// inside lines, at their ends and across the 4 KB gather and chunk edges.
+    /// </summary>
+    private static (byte[] Input, byte[]? Clean) RegularBase64(Random random)
+    {
+        var data = new byte[random.Next(0, 30_000)];
+        random.NextBytes(data);
+        var text = Encoding.ASCII.GetBytes(Convert.ToBase64String(data));
+        var lineLength = random.Next(3) == 0 ? 28 + random.Next(80) : 76;
+        var crlf = random.Next(2) == 0;
+        var defects = random.Next(3) == 0 ? 0 : random.Next(1, 6);
+        byte[] defectBytes = [(byte)' ', (byte)'\t', (byte)'\r', (byte)'\n', (byte)'=', (byte)'*', (byte)'-', 0x80, 0xFF, (byte)'\f', (byte)'!'];
+        var output = new List<byte>(text.Length * 2);
+        for (var i = 0; i < text.Length; i += lineLength)
+        {
+            output.AddRange(text.AsSpan(i, Math.Min(lineLength, text.Length - i)).ToArray());
+            if (crlf)
+            {
+                output.Add((byte)'\r');
+            }
+
+            output.Add((byte)'\n');
+        }
+
+        var clean = defects == 0 ? output.ToArray() : null;
+        for (var d = 0; d < defects && output.Count > 0; d++)
+        {
+            output.Insert(random.Next(output.Count), defectBytes[random.Next(defectBytes.Length)]);
+        }
+
+        return (output.ToArray(), clean is null ? null : data);
+    }
+
+    [Fact]
+    public void Base64Decoder_RegularLinesWithDefectsInside_MatchesByteAtATime()
+    {
+        var random = new Random(20261123);
+        var checkedClean = 0;
+        for (var round = 0; round < 400; round++)
+        {
+            var (input, expected) = RegularBase64(random);
+            var reference = Decode(new Base64Decoder(), input, () => 1);
+            if (expected is not null)
+            {
+                Assert.Equal(expected, reference);
+                checkedClean++;
+            }
+
+            Assert.Equal(reference, Decode(new Base64Decoder(), input, () => int.MaxValue));
+            Assert.Equal(reference, Decode(new Base64Decoder(), input, () => 1 + random.Next(9_000)));
+            Assert.Equal(reference, Decode(new Base64Decoder(), input, () => 4096 + random.Next(-80, 80)));
+        }
+
+        Assert.True(checkedClean > 50, $"only {checkedClean} clean inputs were generated");
+    }
+
     [Fact]
     public void QuotedPrintableDecoder_MessyInputWholeOrChunked_MatchesByteAtATime()
     {

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace MailMesh.Mime.Encodings;
 
@@ -22,6 +24,8 @@ public sealed class Base64Decoder : IContentDecoder
         // the line breaks than on the data, so lines are gathered without their breaks into a
         // buffer and decoded in one vectorized call; whatever that call rejects (padding, stray
         // bytes) and the bytes of an unfinished quantum go through the lenient scalar path.
+        // Only line breaks are left out of the gathered bytes, and every other byte keeps its
+        // order, so the result is the scalar decoding of the whole input whatever the gathering.
         Span<byte> gathered = stackalloc byte[Math.Min(GatherSize, input.Length)];
         var written = 0;
         var i = 0;
@@ -36,8 +40,19 @@ public sealed class Base64Decoder : IContentDecoder
             }
 
             var filled = 0;
+            var clean = true;
             while (i < input.Length && filled < gathered.Length)
             {
+                if (Vector256.IsHardwareAccelerated && lineLength is >= 32 and < GatherSize)
+                {
+                    var lines = GatherLines(input, ref i, gathered, ref filled, lineLength);
+                    if (lines.Copied > 0)
+                    {
+                        clean &= lines.Clean;
+                        continue;
+                    }
+                }
+
                 var rest = input.Slice(i, Math.Min(input.Length - i, gathered.Length - filled));
                 int lineBreak;
                 if (lineLength < rest.Length && rest[lineLength] is (byte)'\r' or (byte)'\n')
@@ -55,16 +70,16 @@ public sealed class Base64Decoder : IContentDecoder
                     }
                 }
 
+                var line = lineBreak < 0 ? rest : rest[..lineBreak];
+                clean &= !line.ContainsAnyInRange((byte)0, BelowAlphabet);
+                line.CopyTo(gathered[filled..]);
+                filled += line.Length;
                 if (lineBreak < 0)
                 {
-                    rest.CopyTo(gathered[filled..]);
-                    filled += rest.Length;
                     i += rest.Length;
                     break;
                 }
 
-                rest[..lineBreak].CopyTo(gathered[filled..]);
-                filled += lineBreak;
                 i += lineBreak + 1;
                 if (i < input.Length && input[i] == (byte)'\n')
                 {
@@ -72,18 +87,71 @@ public sealed class Base64Decoder : IContentDecoder
                 }
             }
 
-            written += DecodeGathered(gathered[..filled], output[written..]);
+            written += DecodeGathered(gathered[..filled], output[written..], clean);
         }
 
         return written;
     }
 
     /// <summary>
+    /// Copies whole lines of <paramref name="lineLength"/> bytes (32 or more) that end in LF or CRLF,
+    /// 32 bytes at a time, while they fit; tells whether a byte below the base64 alphabet (a blank or
+    /// a line break inside a line) was among them. Stops at the first line of another length.
+    /// </summary>
+    private static (int Copied, bool Clean) GatherLines(ReadOnlySpan<byte> input, ref int i, Span<byte> gathered, ref int filled, int lineLength)
+    {
+        ref var src = ref MemoryMarshal.GetReference(input);
+        ref var dst = ref MemoryMarshal.GetReference(gathered);
+        var lowest = Vector256<byte>.AllBitsSet;
+        var copied = 0;
+        var last = lineLength - Vector256<byte>.Count;
+        while (filled + lineLength <= gathered.Length && i + lineLength + 2 <= input.Length)
+        {
+            var brk = input[i + lineLength];
+            int skip;
+            if (brk == (byte)'\n')
+            {
+                skip = 1;
+            }
+            else if (brk == (byte)'\r' && input[i + lineLength + 1] == (byte)'\n')
+            {
+                skip = 2;
+            }
+            else
+            {
+                break;
+            }
+
+            ref var from = ref Unsafe.Add(ref src, i);
+            ref var to = ref Unsafe.Add(ref dst, filled);
+            for (var k = 0; k < last; k += Vector256<byte>.Count)
+            {
+                var block = Vector256.LoadUnsafe(ref from, (nuint)k);
+                block.StoreUnsafe(ref to, (nuint)k);
+                lowest = Vector256.Min(lowest, block);
+            }
+
+            var tail = Vector256.LoadUnsafe(ref from, (nuint)last);
+            tail.StoreUnsafe(ref to, (nuint)last);
+            lowest = Vector256.Min(lowest, tail);
+            filled += lineLength;
+            i += lineLength + skip;
+            copied++;
+        }
+
+        return (copied, !Vector256.LessThanAny(lowest, Vector256.Create((byte)(BelowAlphabet + 1))));
+    }
+
+    /// <summary>Every blank and line break is below '+', the lowest byte of the base64 alphabet.</summary>
+    private const byte BelowAlphabet = (byte)'+' - 1;
+
+    /// <summary>
     /// Decodes gathered bytes: whole quanta of blank-free stretches in one vectorized call, and the
     /// rest (blanks, stray bytes, "=", realigning after them) byte by byte. Blanks never reach the
-    /// vectorized call, which has its own rules for them.
+    /// vectorized call, which has its own rules for them. <paramref name="clean"/> says the bytes hold
+    /// no blank, so they need no search for one.
     /// </summary>
-    private int DecodeGathered(ReadOnlySpan<byte> data, Span<byte> output)
+    private int DecodeGathered(ReadOnlySpan<byte> data, Span<byte> output, bool clean)
     {
         var written = 0;
         var p = 0;
@@ -92,7 +160,7 @@ public sealed class Base64Decoder : IContentDecoder
             if (_count == 0)
             {
                 var rest = data[p..];
-                var blank = rest.IndexOfAny(Blanks);
+                var blank = clean ? -1 : rest.IndexOfAny(Blanks);
                 var whole = (blank < 0 ? rest.Length : blank) & ~3;
                 if (whole > 0)
                 {
