@@ -1,4 +1,5 @@
 using MailMesh.Blobs.Azure;
+using MailMesh.Blobs.Local;
 
 namespace MailMesh.Blobs;
 
@@ -14,6 +15,9 @@ public sealed class BlobStoreOptions
 
     /// <summary>The directory of the local store (the silo defaults it to <c>&lt;DataDirectory&gt;/blobs</c>).</summary>
     public string? Directory { get; set; }
+
+    /// <summary>The local store's layout settings (<c>Blobs:Local</c>), used when <see cref="Provider"/> is <c>Local</c>.</summary>
+    public LocalBlobStoreOptions Local { get; set; } = new();
 
     /// <summary>The Azure settings, used when <see cref="Provider"/> is <c>Azure</c>.</summary>
     public AzureBlobOptions Azure { get; set; } = new();

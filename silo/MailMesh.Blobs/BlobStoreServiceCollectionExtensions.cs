@@ -24,7 +24,7 @@ public static class BlobStoreServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<BlobStoreOptions>>().Value;
             return IsAzure(options)
                 ? new AzureBlobStore(sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(AzureBlobStore)), options.Azure)
-                : new LocalDirectoryBlobStore(options.Directory!, sp.GetService<TimeProvider>());
+                : new LocalDirectoryBlobStore(options.Directory!, sp.GetService<TimeProvider>(), options.Local);
         });
         return services;
     }
@@ -46,6 +46,11 @@ public static class BlobStoreServiceCollectionExtensions
             if (!string.Equals(options.Provider, "Local", StringComparison.OrdinalIgnoreCase))
             {
                 return ValidateOptionsResult.Fail($"Blobs:Provider is '{options.Provider}'; use 'Local' or 'Azure' (MAILMESH__BLOBS__PROVIDER).");
+            }
+
+            if (options.Local.Validate() is { } local)
+            {
+                return ValidateOptionsResult.Fail($"Blobs:Local: {local} (MAILMESH__BLOBS__LOCAL__<SETTING>).");
             }
 
             return string.IsNullOrWhiteSpace(options.Directory)

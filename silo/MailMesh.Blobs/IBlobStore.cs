@@ -22,6 +22,11 @@ public interface IBlobStore
 
     /// <summary>The blobs whose names start with <paramref name="prefix"/>, in ordinal name order.</summary>
     IAsyncEnumerable<BlobProperties> ListAsync(string prefix, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes every blob whose put completed before this call durable: it survives a crash or power loss of the
+    /// machine. A store whose puts are durable when they complete (Azure Blob Storage acknowledges a write once it is
+    /// committed) does nothing.</summary>
+    Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
 
 /// <summary>What is known of a stored blob.</summary>

@@ -5,15 +5,16 @@ using MailMesh.Testing;
 
 namespace MailMesh.Blobs.Tests;
 
-/// <summary>The one-file layout on disk, its header, and blobs written in the old two-file layout.</summary>
+/// <summary>The one-file layout on disk (packing off), its header, and blobs written in the old two-file layout.</summary>
 public sealed class LocalDirectoryBlobStoreLayoutTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "mailmesh-blobs-layout-" + Guid.NewGuid().ToString("N"));
+    private static readonly LocalBlobStoreOptions OneFilePerBlob = new() { PackBlobsUpTo = 0 };
     private readonly LocalDirectoryBlobStore _store;
 
     public LocalDirectoryBlobStoreLayoutTests()
     {
-        _store = new LocalDirectoryBlobStore(_directory);
+        _store = new LocalDirectoryBlobStore(_directory, options: OneFilePerBlob);
     }
 
     [SkippableFact]
@@ -22,7 +23,7 @@ public sealed class LocalDirectoryBlobStoreLayoutTests : IDisposable
         var bytes = Bytes(3000, seed: 1);
         await _store.PutAsync("t/inbox/1.eml", new MemoryStream(bytes), "message/rfc822");
 
-        var file = Assert.Single(Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories));
+        var file = Assert.Single(BlobFiles());
         Assert.Equal(Path.Combine(_directory, "data", "t", "inbox", "1.eml"), file);
         var onDisk = await File.ReadAllBytesAsync(file);
         Assert.True(onDisk.Length > bytes.Length, "the file holds a header before the content");
@@ -71,7 +72,7 @@ public sealed class LocalDirectoryBlobStoreLayoutTests : IDisposable
         var lastModified = new DateTimeOffset(2025, 3, 4, 5, 6, 7, TimeSpan.Zero);
         await WriteOldLayoutAsync("t/old/1.eml", bytes, lastModified, "message/rfc822");
         await WriteOldLayoutAsync("t/old/2.eml", Bytes(10, seed: 5), lastModified, null);
-        var reopened = new LocalDirectoryBlobStore(_directory);
+        var reopened = new LocalDirectoryBlobStore(_directory, options: OneFilePerBlob);
 
         var properties = await reopened.GetPropertiesAsync("t/old/1.eml");
         Assert.Equal(bytes.Length, properties!.Length);
@@ -127,7 +128,7 @@ public sealed class LocalDirectoryBlobStoreLayoutTests : IDisposable
         }
 
         Assert.True(await _store.DeleteAsync("t/old/x.eml"));
-        Assert.Empty(Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories));
+        Assert.Empty(BlobFiles());
     }
 
     [SkippableFact]
@@ -139,7 +140,7 @@ public sealed class LocalDirectoryBlobStoreLayoutTests : IDisposable
         var stored = await File.ReadAllBytesAsync(Path.Combine(_directory, "data", "t", "a.eml"));
         await File.WriteAllBytesAsync(Path.Combine(_directory, "tmp", Guid.NewGuid().ToString("N")), stored[..40]);
 
-        var reopened = new LocalDirectoryBlobStore(_directory);
+        var reopened = new LocalDirectoryBlobStore(_directory, options: OneFilePerBlob);
 
         Assert.Equal(["t/a.eml"], await ListNamesAsync(reopened, "t/"));
         await using var download = await reopened.OpenReadAsync("t/a.eml");
@@ -204,8 +205,13 @@ public sealed class LocalDirectoryBlobStoreLayoutTests : IDisposable
 
     public void Dispose()
     {
+        _store.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
+
+    /// <summary>Every file of the store but the (empty) pack catalog.</summary>
+    private IEnumerable<string> BlobFiles() =>
+        Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(Path.Combine(_directory, "packs"), StringComparison.Ordinal));
 
     private async Task WriteOldLayoutAsync(string name, byte[] content, DateTimeOffset lastModified, string? contentType)
     {

@@ -4,14 +4,20 @@ using MailMesh.Testing;
 
 namespace MailMesh.Blobs.Tests;
 
-public sealed class LocalDirectoryBlobStoreTests : BlobStoreContractTests, IDisposable
+/// <summary>The contract on the local store as configured by default (small blobs packed).</summary>
+public sealed class LocalDirectoryBlobStoreTests() : LocalDirectoryBlobStoreTestsBase(new LocalBlobStoreOptions());
+
+/// <summary>The contract on the local store with packing off (one file per blob).</summary>
+public sealed class LocalDirectoryOneFileBlobStoreTests() : LocalDirectoryBlobStoreTestsBase(new LocalBlobStoreOptions { PackBlobsUpTo = 0 });
+
+public abstract class LocalDirectoryBlobStoreTestsBase : BlobStoreContractTests, IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "mailmesh-blobs-" + Guid.NewGuid().ToString("N"));
     private readonly LocalDirectoryBlobStore _store;
 
-    public LocalDirectoryBlobStoreTests()
+    protected LocalDirectoryBlobStoreTestsBase(LocalBlobStoreOptions options)
     {
-        _store = new LocalDirectoryBlobStore(_directory);
+        _store = new LocalDirectoryBlobStore(_directory, options: options);
     }
 
     protected override IBlobStore Store => _store;
@@ -19,11 +25,9 @@ public sealed class LocalDirectoryBlobStoreTests : BlobStoreContractTests, IDisp
     [SkippableFact]
     public async Task OpenRead_ContentCorruptedOnDisk_ThrowsIntegrityErrorNamingTheBlob()
     {
-        await Store.PutAsync(Name("c.eml"), new MemoryStream(RandomBytes(2000, seed: 9)));
-        var file = Directory.EnumerateFiles(Path.Combine(_directory, "data"), "c.eml", SearchOption.AllDirectories).Single();
-        var bytes = await File.ReadAllBytesAsync(file);
-        bytes[100] ^= 0xFF;
-        await File.WriteAllBytesAsync(file, bytes);
+        var content = RandomBytes(2000, seed: 9);
+        await Store.PutAsync(Name("c.eml"), new MemoryStream(content));
+        await CorruptOnDiskAsync(content, 100);
 
         await using var download = await Store.OpenReadAsync(Name("c.eml"));
         var e = await Assert.ThrowsAsync<BlobIntegrityException>(() => ReadAllAsync(download!.Content));
@@ -31,6 +35,41 @@ public sealed class LocalDirectoryBlobStoreTests : BlobStoreContractTests, IDisp
         // A ranged read does not verify and still serves the bytes.
         await using var range = await Store.OpenReadAsync(Name("c.eml"), new BlobRange(0, 10));
         Assert.Equal(10, (await ReadAllAsync(range!.Content)).Length);
+    }
+
+    [SkippableFact]
+    public async Task Flush_AfterPuts_BlobsStillReadable()
+    {
+        var small = RandomBytes(500, seed: 10);
+        var large = RandomBytes(200_000, seed: 11);
+        await Store.PutAsync(Name("flush/small"), new MemoryStream(small));
+        await Store.PutAsync(Name("flush/deep/large"), new MemoryStream(large));
+
+        await Store.FlushAsync();
+        await Store.FlushAsync();
+
+        await using var a = await Store.OpenReadAsync(Name("flush/small"));
+        Assert.Equal(small, await ReadAllAsync(a!.Content));
+        await using var b = await Store.OpenReadAsync(Name("flush/deep/large"));
+        Assert.Equal(large, await ReadAllAsync(b!.Content));
+    }
+
+    /// <summary>Flips one byte of <paramref name="content"/> in whichever file of the store holds it.</summary>
+    private async Task CorruptOnDiskAsync(byte[] content, int index)
+    {
+        foreach (var file in Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories))
+        {
+            var bytes = await File.ReadAllBytesAsync(file);
+            var at = bytes.AsSpan().IndexOf(content);
+            if (at >= 0)
+            {
+                bytes[at + index] ^= 0xFF;
+                await File.WriteAllBytesAsync(file, bytes);
+                return;
+            }
+        }
+
+        Assert.Fail("No file of the store holds the blob's content.");
     }
 
     [SkippableFact]
@@ -58,7 +97,9 @@ public sealed class LocalDirectoryBlobStoreTests : BlobStoreContractTests, IDisp
 
     public void Dispose()
     {
+        _store.Dispose();
         Directory.Delete(_directory, recursive: true);
+        GC.SuppressFinalize(this);
     }
 
     private sealed class FailingStream : MemoryStream

@@ -3,18 +3,20 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
-using MailMesh.Blobs.Internal;
 using Microsoft.Win32.SafeHandles;
 
 namespace MailMesh.Blobs.Local;
 
-/// <summary>Blobs as files under a directory (the embedded default). A blob named <c>a/b/c.eml</c> is the
-/// file <c>&lt;root&gt;/data/a/b/c.eml</c>: a short header (MD5, ETag, last-modified, content type) followed by
-/// the content, one file per blob (docs/adr/blobs-01-local-one-file.md). Writes go to a temporary file under
-/// <c>&lt;root&gt;/tmp/</c> first and are renamed into place, so a reader never sees half a blob and a crash
-/// never leaves one (a torn temporary file is never read). Blobs written by earlier versions (content file plus
-/// <c>&lt;root&gt;/meta/&lt;name&gt;.meta.json</c>) are read and deleted as before.</summary>
-public sealed partial class LocalDirectoryBlobStore : IBlobStore
+/// <summary>Blobs under a directory (the embedded default). Blobs up to <see cref="LocalBlobStoreOptions.PackBlobsUpTo"/>
+/// bytes (nearly every message) are appended to pack files under <c>&lt;root&gt;/packs/</c> and found through a
+/// SQLite catalog there (docs/adr/blobs-02-local-packs.md): creating a file per message costs far more than writing
+/// it. Larger blobs get a file of their own: a blob named <c>a/b/c.eml</c> is <c>&lt;root&gt;/data/a/b/c.eml</c>, a
+/// short header (MD5, ETag, last-modified, content type) followed by the content (docs/adr/blobs-01-local-one-file.md),
+/// written to <c>&lt;root&gt;/tmp/</c> first and renamed into place. Either way a reader never sees half a blob. Puts
+/// are not synced one by one: <see cref="FlushAsync"/> makes every completed put durable. Blobs written by earlier
+/// versions (content file plus <c>&lt;root&gt;/meta/&lt;name&gt;.meta.json</c>, or one file per blob) are read and
+/// deleted as before.</summary>
+public sealed partial class LocalDirectoryBlobStore : IBlobStore, IDisposable
 {
     private const string MetaSuffix = ".meta.json";
     private const int BufferSize = 64 * 1024;
@@ -22,27 +24,46 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore
     private readonly string _dataRoot;
     private readonly string _metaRoot;
     private readonly string _tempRoot;
+    private readonly string _packRoot;
     private readonly TimeProvider _time;
+    private readonly LocalBlobStoreOptions _options;
+    private readonly BlobPackCatalog _catalog;
+    private readonly BlobPackWriter _packs;
     private readonly ConcurrentDictionary<string, byte> _knownDirectories = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _unflushedFiles = new();
+    private readonly ConcurrentQueue<string> _unflushedDirectories = new();
+    private volatile bool _catalogMayHaveBlobs = true;
 
     /// <summary>Creates (if needed) and opens the store at <paramref name="rootDirectory"/>.</summary>
-    public LocalDirectoryBlobStore(string rootDirectory, TimeProvider? timeProvider = null)
+    public LocalDirectoryBlobStore(string rootDirectory, TimeProvider? timeProvider = null, LocalBlobStoreOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
+        _options = options ?? new LocalBlobStoreOptions();
+        if (_options.Validate() is { } problem)
+        {
+            throw new ArgumentException($"Local blob store options: {problem}.", nameof(options));
+        }
+
         var root = Path.GetFullPath(rootDirectory);
         _dataRoot = Path.Combine(root, "data");
         _metaRoot = Path.Combine(root, "meta");
         _tempRoot = Path.Combine(root, "tmp");
+        _packRoot = Path.Combine(root, "packs");
         _time = timeProvider ?? TimeProvider.System;
         try
         {
             Directory.CreateDirectory(_dataRoot);
             Directory.CreateDirectory(_tempRoot);
+            Directory.CreateDirectory(_packRoot);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new BlobStoreException($"Blob directory '{root}' cannot be created or written: {e.Message}", isTransient: false, inner: e);
         }
+
+        _catalog = new BlobPackCatalog(Path.Combine(_packRoot, "catalog.db"));
+        _packs = new BlobPackWriter(_packRoot, _options.PackFileBytes, _time);
+        _catalogMayHaveBlobs = _catalog.HasAny();
     }
 
     /// <inheritdoc />
@@ -59,8 +80,51 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore
 
         var etag = NewETag();
         var headerLength = LocalBlobHeader.LengthFor(etag, contentType);
+        // Room for the header, then the content: a blob that fits (with one byte to spare, to see its end) is written
+        // in one go, to a pack or to its own file.
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(BufferSize, headerLength + _options.PackBlobsUpTo + 1));
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            var filled = headerLength;
+            var ended = false;
+            while (filled < buffer.Length)
+            {
+                var n = await content.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    ended = true;
+                    break;
+                }
+
+                filled += n;
+            }
+
+            hash.AppendData(buffer, headerLength, filled - headerLength);
+            if (ended && filled - headerLength <= _options.PackBlobsUpTo)
+            {
+                return await PutPackedAsync(name, buffer.AsMemory(headerLength, filled - headerLength), hash.GetHashAndReset(), etag, contentType).ConfigureAwait(false);
+            }
+
+            return await PutFileAsync(name, content, buffer, headerLength, filled, ended, hash, etag, contentType, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not BlobStoreException)
+        {
+            throw new BlobStoreException($"Writing blob '{name}' under '{_dataRoot}' failed: {e.Message}", isTransient: false, inner: e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>A blob in a file of its own: written to <c>tmp/</c> (header placeholder, content, then the header once
+    /// the MD5 is known; a small blob in one write), renamed into place.</summary>
+    private async Task<BlobProperties> PutFileAsync(
+        string name, Stream content, byte[] buffer, int headerLength, int filled, bool ended, IncrementalHash hash, string etag, string? contentType,
+        CancellationToken cancellationToken)
+    {
         var temp = Path.Combine(_tempRoot, Guid.NewGuid().ToString("N"));
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         var moved = false;
         try
         {
@@ -69,22 +133,6 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore
             // FileStream costs a thread-pool hop per call on Linux. One file, one rename per blob.
             using (var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None))
             {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-                var filled = headerLength;
-                var ended = false;
-                while (filled < buffer.Length)
-                {
-                    var n = await content.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        ended = true;
-                        break;
-                    }
-
-                    filled += n;
-                }
-
-                hash.AppendData(buffer, headerLength, filled - headerLength);
                 long length = filled - headerLength;
                 if (!ended)
                 {
@@ -108,17 +156,20 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore
                 RandomAccess.Write(file, buffer.AsSpan(0, filled), 0);
             }
 
-            MoveIntoPlace(temp, DataPath(name));
+            var destination = DataPath(name);
+            MoveIntoPlace(temp, destination);
             moved = true;
+            _unflushedFiles.Enqueue(destination);
+            if (_catalogMayHaveBlobs)
+            {
+                // A packed blob of the same name (written while packing was on, or while it was smaller) is replaced.
+                _catalog.Remove(name);
+            }
+
             return properties;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not BlobStoreException)
-        {
-            throw new BlobStoreException($"Writing blob '{name}' to '{_dataRoot}' failed: {e.Message}", isTransient: false, inner: e);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             if (!moved)
             {
                 TryDelete(temp);
@@ -131,6 +182,11 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore
     {
         BlobName.Validate(name);
         range?.Validate();
+        if (_catalogMayHaveBlobs && FindPacked(name) is { } packed)
+        {
+            return await OpenPackedAsync(packed, range).ConfigureAwait(false);
+        }
+
         var path = DataPath(name);
         var handle = TryOpen(path, FileOptions.SequentialScan);
         if (handle is null)
@@ -143,25 +199,7 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore
         {
             var (properties, offset) = await ReadInfoAsync(handle, name, path, cancellationToken).ConfigureAwait(false);
             file = new FileStream(handle, FileAccess.Read, 81920);
-            file.Seek(offset + (range?.Offset ?? 0), SeekOrigin.Begin);
-            if (range is not { } r)
-            {
-                Stream whole = offset == 0 ? file : new BoundedReadStream(file, properties.Length);
-                if (properties.ContentMd5.Length == 16)
-                {
-                    whole = new Md5VerifyingStream(whole, name, properties.ContentMd5);
-                }
-
-                return new BlobDownload(properties, whole, 0, properties.Length);
-            }
-
-            if (r.Offset >= properties.Length && !(r.Offset == 0 && properties.Length == 0))
-            {
-                throw new BlobStoreException($"Range starting at {r.Offset} is beyond the end of blob '{name}' ({properties.Length} bytes).", isTransient: false, statusCode: 416);
-            }
-
-            var length = Math.Min(r.Length ?? long.MaxValue, properties.Length - r.Offset);
-            return new BlobDownload(properties, new BoundedReadStream(file, length), r.Offset, length);
+            return Slice(file, properties, offset, range, boundedWhole: offset != 0);
         }
         catch
         {
@@ -182,6 +220,11 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore
     public async Task<BlobProperties?> GetPropertiesAsync(string name, CancellationToken cancellationToken = default)
     {
         BlobName.Validate(name);
+        if (_catalogMayHaveBlobs && FindPacked(name) is { } packed)
+        {
+            return packed.ToProperties();
+        }
+
         var path = DataPath(name);
         using var handle = TryOpen(path, FileOptions.None);
         if (handle is null)
@@ -197,33 +240,31 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore
     public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
     {
         BlobName.Validate(name);
+        var packed = _catalogMayHaveBlobs && RemovePacked(name);
         var dataPath = DataPath(name);
         var existed = File.Exists(dataPath);
         TryDelete(dataPath);
         // A blob of the old layout (or one rewritten since) may have metadata beside it.
         TryDelete(MetaPath(name));
-        return Task.FromResult(existed);
+        return Task.FromResult(packed || existed);
     }
 
     /// <inheritdoc />
     public async IAsyncEnumerable<BlobProperties> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         BlobName.ValidatePrefix(prefix);
+        var packed = _catalogMayHaveBlobs ? ListPacked(prefix) : [];
         var slash = prefix.LastIndexOf('/');
         var startDirectory = slash < 0 ? _dataRoot : Path.Combine(_dataRoot, prefix[..slash]);
-        if (!Directory.Exists(startDirectory))
-        {
-            yield break;
-        }
-
-        var names = Directory.EnumerateFiles(startDirectory, "*", SearchOption.AllDirectories)
-            .Select(path => Path.GetRelativePath(_dataRoot, path).Replace(Path.DirectorySeparatorChar, '/'))
-            .Where(name => name.StartsWith(prefix, StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal);
-        foreach (var name in names)
+        var files = Directory.Exists(startDirectory)
+            ? Directory.EnumerateFiles(startDirectory, "*", SearchOption.AllDirectories)
+                .Select(path => Path.GetRelativePath(_dataRoot, path).Replace(Path.DirectorySeparatorChar, '/'))
+                .Where(name => name.StartsWith(prefix, StringComparison.Ordinal) && !packed.ContainsKey(name))
+            : [];
+        foreach (var name in files.Concat(packed.Keys).Order(StringComparer.Ordinal).ToList())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var properties = await GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false);
+            var properties = packed.TryGetValue(name, out var p) ? p : await GetPropertiesAsync(name, cancellationToken).ConfigureAwait(false);
             if (properties is not null)
             {
                 yield return properties;
@@ -244,7 +285,7 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore
         var directory = Path.GetDirectoryName(destination)!;
         if (!_knownDirectories.ContainsKey(directory))
         {
-            Directory.CreateDirectory(directory);
+            CreateDirectory(directory);
             if (_knownDirectories.Count >= MaxKnownDirectories)
             {
                 _knownDirectories.Clear();
@@ -260,10 +301,21 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore
         catch (IOException) when (!Directory.Exists(directory))
         {
             _knownDirectories.TryRemove(directory, out _);
-            Directory.CreateDirectory(directory);
+            CreateDirectory(directory);
             File.Move(temp, destination, overwrite: true);
             _knownDirectories.TryAdd(directory, 0);
         }
+    }
+
+    /// <summary>Creates a blob's directory (and its missing parents), remembering them for the next flush.</summary>
+    private void CreateDirectory(string directory)
+    {
+        for (var missing = directory; missing.Length > _dataRoot.Length && !Directory.Exists(missing); missing = Path.GetDirectoryName(missing)!)
+        {
+            _unflushedDirectories.Enqueue(missing);
+        }
+
+        Directory.CreateDirectory(directory);
     }
 
     private static SafeFileHandle? TryOpen(string path, FileOptions options)

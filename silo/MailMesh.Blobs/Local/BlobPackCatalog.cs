@@ -1,0 +1,270 @@
+using Microsoft.Data.Sqlite;
+
+namespace MailMesh.Blobs.Local;
+
+/// <summary>Where a packed blob is: its pack file, the byte range in it, and its properties.</summary>
+internal sealed record PackedBlob(string Name, string Pack, long Offset, long Length, byte[] Md5, string ETag, DateTimeOffset LastModified, string? ContentType)
+{
+    public BlobProperties ToProperties() => new(Name, Length, Md5, ETag, LastModified, ContentType);
+}
+
+/// <summary>The catalog of packed blobs: one SQLite file (WAL) mapping each name to its pack and range. Puts are
+/// group-committed: a put waits for its row, and whoever finds no commit running commits every row queued so far in
+/// one transaction, so 64 puts in flight cost a handful of commits, not 64. Commits are not synced one by one;
+/// <see cref="Flush"/> makes every committed row durable with one synchronous write.</summary>
+internal sealed class BlobPackCatalog : IDisposable
+{
+    private const string Schema = """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE IF NOT EXISTS blobs (
+            name TEXT NOT NULL PRIMARY KEY, pack TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL,
+            md5 BLOB NOT NULL, etag TEXT NOT NULL, modified INTEGER NOT NULL, content_type TEXT) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs (pack);
+        CREATE TABLE IF NOT EXISTS flushes (id INTEGER NOT NULL PRIMARY KEY, at INTEGER NOT NULL);
+        """;
+
+    private const string Columns = "name, pack, offset, length, md5, etag, modified, content_type";
+    private readonly string _connectionString;
+    private readonly string _path;
+    private readonly Lock _queueLock = new();
+    private readonly SqliteConnection _writer;
+    private List<PendingRow> _queue = [];
+    private bool _committing;
+
+    public BlobPackCatalog(string path)
+    {
+        _path = path;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        try
+        {
+            _writer = Open(synchronous: "NORMAL");
+            using var command = _writer.CreateCommand();
+            command.CommandText = Schema;
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException e)
+        {
+            throw new BlobStoreException($"The blob pack catalog '{path}' cannot be opened: {e.Message}", isTransient: false, inner: e);
+        }
+    }
+
+    /// <summary>Records (or replaces) a packed blob; completes once its row is committed.</summary>
+    public Task AddAsync(PackedBlob blob)
+    {
+        var row = new PendingRow(blob);
+        lock (_queueLock)
+        {
+            _queue.Add(row);
+            if (_committing)
+            {
+                return row.Done.Task;
+            }
+
+            _committing = true;
+        }
+
+        CommitQueued();
+        return row.Done.Task;
+    }
+
+    /// <summary>Commits batches until the queue is empty (runs on the thread of the put that found no commit running).</summary>
+    private void CommitQueued()
+    {
+        while (true)
+        {
+            List<PendingRow> batch;
+            lock (_queueLock)
+            {
+                if (_queue.Count == 0)
+                {
+                    _committing = false;
+                    return;
+                }
+
+                batch = _queue;
+                _queue = [];
+            }
+
+            try
+            {
+                Upsert(_writer, batch.Select(r => r.Blob));
+                foreach (var row in batch)
+                {
+                    row.Done.TrySetResult();
+                }
+            }
+            catch (SqliteException e)
+            {
+                var error = new BlobStoreException($"Recording {batch.Count} packed blob(s) in '{_path}' failed: {e.Message}", isTransient: true, inner: e);
+                foreach (var row in batch)
+                {
+                    row.Done.TrySetException(error);
+                }
+            }
+        }
+    }
+
+    private static void Upsert(SqliteConnection connection, IEnumerable<PackedBlob> blobs)
+    {
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"INSERT OR REPLACE INTO blobs ({Columns}) VALUES ($n, $p, $o, $l, $m, $e, $t, $c)";
+        var n = command.Parameters.Add("$n", SqliteType.Text);
+        var p = command.Parameters.Add("$p", SqliteType.Text);
+        var o = command.Parameters.Add("$o", SqliteType.Integer);
+        var l = command.Parameters.Add("$l", SqliteType.Integer);
+        var m = command.Parameters.Add("$m", SqliteType.Blob);
+        var e = command.Parameters.Add("$e", SqliteType.Text);
+        var t = command.Parameters.Add("$t", SqliteType.Integer);
+        var c = command.Parameters.Add("$c", SqliteType.Text);
+        command.Prepare();
+        foreach (var blob in blobs)
+        {
+            n.Value = blob.Name;
+            p.Value = blob.Pack;
+            o.Value = blob.Offset;
+            l.Value = blob.Length;
+            m.Value = blob.Md5;
+            e.Value = blob.ETag;
+            t.Value = blob.LastModified.UtcTicks;
+            c.Value = (object?)blob.ContentType ?? DBNull.Value;
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>Whether any blob is packed at all (a store that never packed skips the catalog on every call).</summary>
+    public bool HasAny()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT EXISTS (SELECT 1 FROM blobs)";
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
+    }
+
+    /// <summary>The packed blob of that name, or null.</summary>
+    public PackedBlob? Find(string name)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM blobs WHERE name = $n";
+        command.Parameters.AddWithValue("$n", name);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
+    }
+
+    /// <summary>The packed blobs whose names start with <paramref name="prefix"/>.</summary>
+    public List<PackedBlob> List(string prefix)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        // A range scan from the prefix; substr keeps exactly the names that start with it.
+        command.CommandText = $"SELECT {Columns} FROM blobs WHERE name >= $p AND substr(name, 1, $len) = $p";
+        command.Parameters.AddWithValue("$p", prefix);
+        command.Parameters.AddWithValue("$len", prefix.Length);
+        return ReadAll(command);
+    }
+
+    /// <summary>The blobs stored in one pack.</summary>
+    public List<PackedBlob> InPack(string pack)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM blobs WHERE pack = $p ORDER BY offset";
+        command.Parameters.AddWithValue("$p", pack);
+        return ReadAll(command);
+    }
+
+    /// <summary>Bytes still referenced per pack (packs with no blob left are absent).</summary>
+    public Dictionary<string, long> LiveBytesByPack()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT pack, SUM(length) FROM blobs GROUP BY pack";
+        using var reader = command.ExecuteReader();
+        var live = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            live[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return live;
+    }
+
+    /// <summary>Removes a blob's row; false when there was none.</summary>
+    public bool Remove(string name)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM blobs WHERE name = $n";
+        command.Parameters.AddWithValue("$n", name);
+        return command.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>Points a blob at its copy in another pack, unless it was replaced or deleted meanwhile.</summary>
+    public bool Relocate(PackedBlob from, string pack, long offset)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE blobs SET pack = $np, offset = $no WHERE name = $n AND pack = $p AND offset = $o AND etag = $e";
+        command.Parameters.AddWithValue("$np", pack);
+        command.Parameters.AddWithValue("$no", offset);
+        command.Parameters.AddWithValue("$n", from.Name);
+        command.Parameters.AddWithValue("$p", from.Pack);
+        command.Parameters.AddWithValue("$o", from.Offset);
+        command.Parameters.AddWithValue("$e", from.ETag);
+        return command.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>Makes every row committed so far durable: one write with <c>synchronous = FULL</c> syncs the write-ahead
+    /// log, and with it every earlier commit.</summary>
+    public void Flush(DateTimeOffset now)
+    {
+        using var connection = Open(synchronous: "FULL");
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT OR REPLACE INTO flushes (id, at) VALUES (1, $t); PRAGMA synchronous = NORMAL;";
+        command.Parameters.AddWithValue("$t", now.UtcTicks);
+        command.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+    }
+
+    private SqliteConnection Open(string synchronous = "NORMAL")
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = $"PRAGMA synchronous = {synchronous};";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    private static List<PackedBlob> ReadAll(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var rows = new List<PackedBlob>();
+        while (reader.Read())
+        {
+            rows.Add(Read(reader));
+        }
+
+        return rows;
+    }
+
+    private static PackedBlob Read(SqliteDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), (byte[])reader.GetValue(4), reader.GetString(5),
+        new DateTimeOffset(reader.GetInt64(6), TimeSpan.Zero), reader.IsDBNull(7) ? null : reader.GetString(7));
+
+    private sealed class PendingRow(PackedBlob blob)
+    {
+        public PackedBlob Blob { get; } = blob;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
