@@ -22,6 +22,7 @@ public static class AudienceServiceCollectionExtensions
             .Bind(configuration.GetSection(AudienceOptions.Section))
             .PostConfigure(o => o.ReadModelPath ??= Path.Combine(dataDirectory, "contacts.db"))
             .Validate(o => o.ImportBatchSize is >= 1 and <= 10_000, "Audience:ImportBatchSize must be 1-10000 (MAILMESH__AUDIENCE__IMPORTBATCHSIZE).")
+            .Validate(o => o.ImportResumeInterval >= TimeSpan.FromSeconds(1), "Audience:ImportResumeInterval must be at least 00:00:01 (MAILMESH__AUDIENCE__IMPORTRESUMEINTERVAL).")
             .ValidateOnStart();
         if (!services.Any(d => d.ServiceType == typeof(IBlobStore)))
         {
