@@ -1,3 +1,4 @@
+using MailMesh.Runtime.Diagnostics;
 using MailMesh.Runtime.Internal;
 using MailMesh.Runtime.Internal.Activation;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +10,7 @@ namespace MailMesh.Runtime;
 /// <summary>An embedded silo: the activation table, schedulers, reminders and the in-process fabric. Registered as
 /// a singleton by <c>AddMailMeshRuntime</c> and started/stopped by the host (or by hand in tests through
 /// <see cref="Hosting.SiloBuilder"/>).</summary>
-public sealed class Silo : IAsyncDisposable
+public sealed partial class Silo : IAsyncDisposable
 {
     private readonly SiloRuntime _runtime;
     private IAsyncDisposable? _ownedServices;
@@ -73,6 +74,7 @@ public sealed class Silo : IAsyncDisposable
                 options.CallTimeoutCheckInterval, options.CallTimeoutCheckInterval);
         }
 
+        RuntimeGauges.Add(_runtime);
         _runtime.Log.SiloStarted(_runtime.Types.GrainTypes.Count());
     }
 
@@ -118,6 +120,7 @@ public sealed class Silo : IAsyncDisposable
         }
 
         _runtime.Status = SiloStatus.Stopped;
+        RuntimeGauges.Remove(_runtime);
         _runtime.SignalStopping();
         if (_timeoutTimer is not null)
         {

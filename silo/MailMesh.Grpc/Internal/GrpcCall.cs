@@ -45,6 +45,9 @@ internal sealed partial class GrpcCall : IDisposable
 
     public CancellationToken CallCancelled => _callCts?.Token ?? HttpContext.RequestAborted;
 
+    /// <summary>The status the call ended with; null until it has.</summary>
+    public StatusCode? FinalStatus { get; private set; }
+
     private bool DeadlineExceeded => _deadlineCts?.IsCancellationRequested == true;
 
     /// <summary>Runs the whole call; never throws.</summary>
@@ -228,6 +231,7 @@ internal sealed partial class GrpcCall : IDisposable
             }
 
             _completed = true;
+            FinalStatus = status;
             var response = HttpContext.Response;
             var code = ((int)status).ToString(CultureInfo.InvariantCulture);
             if (!_headersSent && !response.HasStarted)

@@ -1,3 +1,4 @@
+using MailMesh.Grpc.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ internal sealed class GrpcDispatcher
     }
 
     public Task HandleAsync(HttpContext context, GrpcMethodHandler handler) =>
-        RunAsync(context, handler.Path, handler.InvokeAsync);
+        RunAsync(context, handler.Path, handler.InvokeAsync, known: true);
 
     public Task HandleUnknownAsync(HttpContext context)
     {
@@ -31,10 +32,10 @@ internal sealed class GrpcDispatcher
             var service = slash > 0 ? call.MethodPath[1..slash] : call.MethodPath;
             var method = slash >= 0 ? call.MethodPath[(slash + 1)..] : string.Empty;
             throw new RpcException(StatusCode.Unimplemented, $"method '{method}' of service '{service}' is not implemented here");
-        });
+        }, known: false);
     }
 
-    private async Task RunAsync(HttpContext context, string path, Func<GrpcCall, Task> invoke)
+    private async Task RunAsync(HttpContext context, string path, Func<GrpcCall, Task> invoke, bool known)
     {
         if (!HttpProtocol.IsHttp2(context.Request.Protocol) && !HttpProtocol.IsHttp3(context.Request.Protocol))
         {
@@ -52,6 +53,23 @@ internal sealed class GrpcDispatcher
         }
 
         using var call = new GrpcCall(context, path, _options, _logger, _timeProvider);
-        await call.RunAsync(invoke).ConfigureAwait(false);
+        if (!GrpcDiagnostics.IsEnabled)
+        {
+            await call.RunAsync(invoke).ConfigureAwait(false);
+            return;
+        }
+
+        // Unknown paths come from clients: one label value for all of them keeps the metric's cardinality bounded.
+        var slash = path.LastIndexOf('/');
+        var (service, method) = known && slash > 0 ? (path[1..slash], path[(slash + 1)..]) : ("unknown", "unknown");
+        var activity = GrpcDiagnostics.Start(service, method, out var startedAt);
+        try
+        {
+            await call.RunAsync(invoke).ConfigureAwait(false);
+        }
+        finally
+        {
+            GrpcDiagnostics.Stop(service, method, call.FinalStatus ?? StatusCode.Unknown, activity, startedAt);
+        }
     }
 }

@@ -24,11 +24,13 @@ public static class SiloHost
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         builder.Services.AddSiloHealthChecks();
+        builder.Services.AddMailMeshTelemetry(builder.Configuration);
         builder.Services.AddSiloRuntime(builder.Configuration);
         builder.Services.AddMailMeshApi();
 
         var app = builder.Build();
         app.MapSiloHealth();
+        app.MapMailMeshMetrics();
         app.MapMailMeshGrpc();
         return app;
     }

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
+using MailMesh.Runtime.Diagnostics;
 using MailMesh.Runtime.Internal.Activation;
 using MailMesh.Runtime.Internal.Scheduling;
 using MailMesh.Runtime.Invocation;
@@ -37,6 +39,9 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
     private int _callerDone;
     private int _schedulerDone;
     private bool _reusable;
+    private ActivityContext _traceParent;
+    private Activity? _activity;
+    private long _startedAt;
 
     private GrainCall(GrainRequest<TResult> request, GrainId target, CallChain? caller, long deadline, TimeSpan timeout)
         : base(target, request.Method.Name, request.Method.IsReadOnly, caller)
@@ -75,6 +80,8 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
         _schedulerDone = 0;
         _reusable = true;
         Volatile.Write(ref _holds, 2); // the caller and the scheduler
+        _traceParent = GrainDiagnostics.CaptureParent();
+        _startedAt = 0;
         Caller?.AddRef();
     }
 
@@ -132,6 +139,14 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
         }
 
         _activation = activation;
+        Activity? previousActivity = null;
+        if (GrainDiagnostics.IsEnabled)
+        {
+            // The span is current while the grain method runs up to its first await; the async method carries it on.
+            previousActivity = Activity.Current;
+            _activity = GrainDiagnostics.StartTurn(Grain, Name, _traceParent, out _startedAt);
+        }
+
         var interleaves = activation.Scheduler.MayInterleave(this);
         if (interleaves)
         {
@@ -163,6 +178,11 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
             if (interleaves)
             {
                 SetInterleaved(null);
+            }
+
+            if (_startedAt != 0)
+            {
+                Activity.Current = previousActivity;
             }
         }
     }
@@ -203,6 +223,8 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
             return;
         }
 
+        EndTelemetry(null);
+
         try
         {
             _result = _activation!.Runtime.Copier.Copy(result);
@@ -223,6 +245,8 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
             return;
         }
 
+        EndTelemetry(error);
+
         _error = _activation is null ? error : _activation.Runtime.ExceptionCopier.Copy(error);
         CompletionBatch.SignalOrDefer(this);
     }
@@ -238,9 +262,22 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
         CompletionBatch.SignalOrDefer(this);
     }
 
+    private void EndTelemetry(Exception? error)
+    {
+        if (_startedAt != 0)
+        {
+            GrainDiagnostics.EndTurn(Grain, _activity, _startedAt, error);
+            _activity = null;
+        }
+    }
+
     public bool IsExpired(long timestamp) => timestamp >= _deadline;
 
-    public void TimeOut(string detail) => Reject(new GrainCallTimeoutException(Grain, _request.Method.Name, _timeout, detail));
+    public void TimeOut(string detail)
+    {
+        GrainDiagnostics.TimedOut(Grain);
+        Reject(new GrainCallTimeoutException(Grain, _request.Method.Name, _timeout, detail));
+    }
 
     void IDeferredSignal.Signal()
     {

@@ -37,6 +37,18 @@ internal sealed partial class TurnScheduler : SynchronizationContext, IThreadPoo
     /// an exclusive turn); null when none. Read on the activation's thread only.</summary>
     public Turn? BlockingTurn => _blockingTurn;
 
+    /// <summary>Calls queued and not yet started (for the queue-depth gauge).</summary>
+    public int QueuedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _requests.Count;
+            }
+        }
+    }
+
     /// <summary>Whether <paramref name="turn"/> may run alongside other turns (so its grain code cannot find its chain
     /// link through <see cref="BlockingTurn"/>).</summary>
     public bool MayInterleave(Turn turn) => _reentrant || turn.IsAlwaysInterleave || turn.IsReadOnly;
