@@ -8,12 +8,19 @@ using MailMesh.Sieve;
 // Sieve benchmark: a 50-rule script over a few thousand messages, parsing included, single thread, compared in the
 // same run with Pigeonhole's sieve-filter over the same messages in a Maildir (run as nobody); plus headers-only
 // rules over already-parsed messages.
-//   dotnet run -c Release --project bench/MailMesh.Bench.Sieve -- [--messages 3000] [--runs 3]
+//   dotnet run -c Release --project bench/MailMesh.Bench.Sieve -- [--messages 3000] [--runs 3] [--steps]
+// --steps: where the time goes (MIME parsing, adapter, each rule on its own) instead of the comparison.
 var count = ArgValue("--messages", 3000);
 var runs = ArgValue("--runs", 3);
 var (messages, source) = Corpus.Load(count);
 var fifty = Scripts.FiftyRules();
 var headers = Scripts.HeadersOnly();
+if (args.Contains("--steps"))
+{
+    Steps.Run(messages, fifty, runs);
+    return;
+}
+
 var compiler = new SieveCompiler();
 var full = compiler.CompileOrThrow(fifty);
 var headersOnly = compiler.CompileOrThrow(headers);

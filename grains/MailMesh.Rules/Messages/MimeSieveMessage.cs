@@ -50,6 +50,46 @@ public sealed class MimeSieveMessage : ISieveMessage
     /// <inheritdoc />
     public ISieveMimePart Root => _root ??= new MimeSievePart(_message.Body, _message.Source?.Memory ?? ReadOnlyMemory<byte>.Empty, 0, Headers);
 
+    /// <inheritdoc />
+    public IReadOnlyList<string> GetHeaderValues(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        List<string>? values = null;
+        if (_headers is not null)
+        {
+            foreach (var field in _headers)
+            {
+                if (field.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    (values ??= []).Add(field.Value);
+                }
+            }
+
+            return values is null ? [] : values;
+        }
+
+        foreach (var extra in _extraHeaders)
+        {
+            if (extra.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                (values ??= []).Add(extra.Value);
+            }
+        }
+
+        if (!_hiddenHeaders.Contains(name))
+        {
+            foreach (var header in _message.Headers.FindAll(name))
+            {
+                if (!header.IsInvalid)
+                {
+                    (values ??= []).Add(header.RawText);
+                }
+            }
+        }
+
+        return values is null ? [] : values;
+    }
+
     private List<SieveHeader> BuildHeaders()
     {
         var list = new List<SieveHeader>(_message.Headers.Count + _extraHeaders.Count);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text;
 
 namespace MailMesh.Sieve.Internal;
@@ -5,6 +7,11 @@ namespace MailMesh.Sieve.Internal;
 /// <summary>Decodes RFC 2047 encoded words in header values (lenient: undecodable words stay as written).</summary>
 internal static class MimeWords
 {
+    // Encoding.GetEncoding by name is slow (it searches the code page tables every time): charsets are
+    // looked up once. Unknown names are remembered as null; the cache is bounded against hostile headers.
+    private const int MaxCachedCharsets = 256;
+    private static readonly ConcurrentDictionary<string, Encoding?> Encodings = new(StringComparer.OrdinalIgnoreCase);
+
     static MimeWords()
     {
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
@@ -18,19 +25,37 @@ internal static class MimeWords
         }
 
         var output = new StringBuilder(value.Length);
+        char[]? chars = null;
+        try
+        {
+            Decode(value, output, ref chars);
+        }
+        finally
+        {
+            if (chars is not null)
+            {
+                ArrayPool<char>.Shared.Return(chars);
+            }
+        }
+
+        return output.ToString();
+    }
+
+    private static void Decode(string value, StringBuilder output, ref char[]? chars)
+    {
         var i = 0;
         var pendingWhitespace = -1;
         var lastWasWord = false;
         while (i < value.Length)
         {
-            if (value[i] == '=' && i + 1 < value.Length && value[i + 1] == '?' && TryDecodeWord(value, i, out var decoded, out var end))
+            if (value[i] == '=' && i + 1 < value.Length && value[i + 1] == '?' && TryDecodeWord(value, i, ref chars, out var length, out var end))
             {
                 if (pendingWhitespace >= 0 && !lastWasWord)
                 {
                     output.Append(value, pendingWhitespace, i - pendingWhitespace);
                 }
 
-                output.Append(decoded);
+                output.Append(chars.AsSpan(0, length));
                 i = end;
                 lastWasWord = true;
                 pendingWhitespace = -1;
@@ -67,13 +92,12 @@ internal static class MimeWords
             lastWasWord = false;
             i++;
         }
-
-        return output.ToString();
     }
 
-    private static bool TryDecodeWord(string value, int start, out string decoded, out int end)
+    // Decodes the encoded word at start into a pooled buffer (returned by the caller); false when it is not one.
+    private static bool TryDecodeWord(string value, int start, ref char[]? chars, out int length, out int end)
     {
-        decoded = string.Empty;
+        length = 0;
         end = start;
         var charsetEnd = value.IndexOf('?', start + 2);
         if (charsetEnd < 0 || charsetEnd + 2 >= value.Length || value[charsetEnd + 2] != '?')
@@ -87,75 +111,135 @@ internal static class MimeWords
             return false;
         }
 
-        var charset = value[(start + 2)..charsetEnd];
-        var star = charset.IndexOf('*', StringComparison.Ordinal);
+        var charset = value.AsSpan(start + 2, charsetEnd - start - 2);
+        var star = charset.IndexOf('*');
         if (star >= 0)
         {
             charset = charset[..star];
         }
 
-        Encoding encoding;
-        try
-        {
-            encoding = Encoding.GetEncoding(charset);
-        }
-        catch (ArgumentException)
+        if (FindEncoding(charset) is not { } encoding)
         {
             return false;
         }
 
         var text = value.AsSpan(charsetEnd + 3, textEnd - charsetEnd - 3);
-        byte[]? bytes = char.ToUpperInvariant(value[charsetEnd + 1]) switch
-        {
-            'B' => DecodeBase64(text),
-            'Q' => DecodeQ(text),
-            _ => null,
-        };
-        if (bytes is null)
-        {
-            return false;
-        }
-
-        decoded = encoding.GetString(bytes);
-        end = textEnd + 2;
-        return true;
-    }
-
-    private static byte[]? DecodeBase64(ReadOnlySpan<char> text)
-    {
-        var clean = text.ToString().TrimEnd('=');
-        clean += new string('=', (4 - (clean.Length % 4)) % 4);
+        var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(16, text.Length * 3));
         try
         {
-            return Convert.FromBase64String(clean);
+            var count = char.ToUpperInvariant(value[charsetEnd + 1]) switch
+            {
+                'B' => DecodeBase64(text, bytes),
+                'Q' => DecodeQ(text, bytes),
+                _ => -1,
+            };
+            if (count < 0)
+            {
+                return false;
+            }
+
+            var needed = encoding.GetMaxCharCount(count);
+            if (chars is null || chars.Length < needed)
+            {
+                if (chars is not null)
+                {
+                    ArrayPool<char>.Shared.Return(chars);
+                }
+
+                chars = ArrayPool<char>.Shared.Rent(Math.Max(64, needed));
+            }
+
+            length = encoding.GetChars(bytes, 0, count, chars, 0);
+            end = textEnd + 2;
+            return true;
         }
-        catch (FormatException)
+        finally
         {
-            return null;
+            ArrayPool<byte>.Shared.Return(bytes);
         }
     }
 
-    private static byte[] DecodeQ(ReadOnlySpan<char> text)
+    private static Encoding? FindEncoding(ReadOnlySpan<char> name)
     {
-        var bytes = new List<byte>(text.Length);
+        var lookup = Encodings.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(name, out var found))
+        {
+            return found;
+        }
+
+        var charset = name.ToString();
+        try
+        {
+            found = Encoding.GetEncoding(charset);
+        }
+        catch (ArgumentException)
+        {
+            found = null;
+        }
+
+        if (Encodings.Count < MaxCachedCharsets)
+        {
+            Encodings.TryAdd(charset, found);
+        }
+
+        return found;
+    }
+
+    // Decodes base64 (missing or extra padding tolerated) into bytes; -1 when invalid.
+    private static int DecodeBase64(ReadOnlySpan<char> text, byte[] bytes)
+    {
+        var clean = text.TrimEnd('=');
+        var padded = clean.Length + ((4 - (clean.Length % 4)) % 4);
+        char[]? rented = null;
+        var buffer = padded <= 256 ? stackalloc char[256] : (rented = ArrayPool<char>.Shared.Rent(padded));
+        try
+        {
+            clean.CopyTo(buffer);
+            buffer[clean.Length..padded].Fill('=');
+            return Convert.TryFromBase64Chars(buffer[..padded], bytes, out var written) ? written : -1;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
+    }
+
+    // Decodes a Q word into bytes (at most 3 UTF-8 bytes per UTF-16 unit of a raw non-ASCII character).
+    private static int DecodeQ(ReadOnlySpan<char> text, byte[] bytes)
+    {
+        var length = 0;
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
             if (c == '_')
             {
-                bytes.Add((byte)' ');
+                bytes[length++] = (byte)' ';
             }
-            else if (c == '=' && i + 2 < text.Length && Uri.IsHexDigit(text[i + 1]) && Uri.IsHexDigit(text[i + 2]))
+            else if (c == '=' && i + 2 < text.Length && char.IsAsciiHexDigit(text[i + 1]) && char.IsAsciiHexDigit(text[i + 2]))
             {
-                bytes.Add((byte)((Uri.FromHex(text[i + 1]) << 4) | Uri.FromHex(text[i + 2])));
+                bytes[length++] = (byte)((Uri.FromHex(text[i + 1]) << 4) | Uri.FromHex(text[i + 2]));
                 i += 2;
+            }
+            else if (c < 0x80)
+            {
+                bytes[length++] = (byte)c;
             }
             else
             {
-                bytes.AddRange(Encoding.UTF8.GetBytes(c.ToString()));
+                var end = i + 1;
+                while (end < text.Length && text[end] >= 0x80)
+                {
+                    end++;
+                }
+
+                length += Encoding.UTF8.GetBytes(text[i..end], bytes.AsSpan(length));
+                i = end - 1;
             }
         }
 
-        return [.. bytes];
+        return length;
     }
 }

@@ -1,20 +1,38 @@
+using MailMesh.Sieve.Internal;
 using MailMesh.Sieve.Messages;
 
 namespace MailMesh.Sieve.Interpretation;
 
-/// <summary>The message header as the script sees it: the original fields, changed by editheader (RFC 5293).</summary>
+/// <summary>
+/// The message header as the script sees it: the original fields, changed by editheader (RFC 5293).
+/// Until the first edit it reads the message's fields by name (<see cref="ISieveMessage.GetHeaderValues"/>)
+/// without copying them, and it keeps each name's raw, decoded and address-parsed values for the rest of
+/// the execution (the first edit drops them).
+/// </summary>
 public sealed class SieveHeaderView
 {
-    private readonly List<SieveHeader> _fields;
+    private readonly ISieveMessage? _message;
+    private List<SieveHeader>? _fields;
+    private Dictionary<string, IReadOnlyList<string>>? _raw;
+    private Dictionary<string, string[]>? _decoded;
+    private Dictionary<string, List<ParsedAddress>[]>? _addresses;
 
-    /// <summary>Creates a view over <paramref name="fields"/>.</summary>
+    /// <summary>Creates a view over a copy of <paramref name="fields"/>.</summary>
     public SieveHeaderView(IReadOnlyList<SieveHeader> fields)
     {
+        ArgumentNullException.ThrowIfNull(fields);
         _fields = [.. fields];
     }
 
+    /// <summary>Creates a view over the fields of <paramref name="message"/>, read on demand.</summary>
+    public SieveHeaderView(ISieveMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        _message = message;
+    }
+
     /// <summary>The fields in order.</summary>
-    public IReadOnlyList<SieveHeader> Fields => _fields;
+    public IReadOnlyList<SieveHeader> Fields => _fields ?? (IReadOnlyList<SieveHeader>)_message!.Headers;
 
     /// <summary>How many octets the edits added (negative when they removed more), for the size test.</summary>
     public long SizeDelta { get; private set; }
@@ -23,30 +41,89 @@ public sealed class SieveHeaderView
     public bool Modified { get; private set; }
 
     /// <summary>The raw values of every field named <paramref name="name"/> (case-insensitive), in order.</summary>
-    public IEnumerable<string> GetValues(string name)
+    public IReadOnlyList<string> GetValues(string name)
     {
-        foreach (var field in _fields)
+        _raw ??= new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+        if (_raw.TryGetValue(name, out var cached))
         {
-            if (field.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
-            {
-                yield return field.Value;
-            }
+            return cached;
         }
+
+        IReadOnlyList<string> values;
+        if (_fields is null)
+        {
+            values = _message!.GetHeaderValues(name);
+        }
+        else
+        {
+            var list = new List<string>();
+            foreach (var field in _fields)
+            {
+                if (field.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    list.Add(field.Value);
+                }
+            }
+
+            values = list;
+        }
+
+        _raw[name] = values;
+        return values;
     }
 
     /// <summary>True when a field named <paramref name="name"/> exists.</summary>
-    public bool Contains(string name) => _fields.Exists(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+    public bool Contains(string name) => GetValues(name).Count > 0;
+
+    /// <summary>The values of the fields named <paramref name="name"/> with RFC 2047 words decoded and white space trimmed.</summary>
+    internal string[] GetDecoded(string name)
+    {
+        _decoded ??= new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+        if (!_decoded.TryGetValue(name, out var values))
+        {
+            var raw = GetValues(name);
+            values = new string[raw.Count];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = MimeWords.Decode(raw[i]).Trim();
+            }
+
+            _decoded[name] = values;
+        }
+
+        return values;
+    }
+
+    /// <summary>The addresses of each field named <paramref name="name"/> (one list per field).</summary>
+    internal List<ParsedAddress>[] GetAddresses(string name)
+    {
+        _addresses ??= new Dictionary<string, List<ParsedAddress>[]>(StringComparer.OrdinalIgnoreCase);
+        if (!_addresses.TryGetValue(name, out var values))
+        {
+            var raw = GetValues(name);
+            values = new List<ParsedAddress>[raw.Count];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = AddressList.Parse(MimeWords.Decode(raw[i]));
+            }
+
+            _addresses[name] = values;
+        }
+
+        return values;
+    }
 
     /// <summary>Adds a field at the top, or at the end with <paramref name="last"/>.</summary>
     public void Add(string name, string value, bool last)
     {
+        var fields = Edit();
         if (last)
         {
-            _fields.Add(new SieveHeader(name, value));
+            fields.Add(new SieveHeader(name, value));
         }
         else
         {
-            _fields.Insert(0, new SieveHeader(name, value));
+            fields.Insert(0, new SieveHeader(name, value));
         }
 
         SizeDelta += FieldSize(name, value);
@@ -60,10 +137,17 @@ public sealed class SieveHeaderView
     /// <returns>How many fields were deleted.</returns>
     public int Delete(string name, int? index, bool fromEnd, Func<string, bool> predicate)
     {
-        var positions = new List<int>();
-        for (var i = 0; i < _fields.Count; i++)
+        ArgumentNullException.ThrowIfNull(predicate);
+        if (!Contains(name))
         {
-            if (_fields[i].Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            return 0;
+        }
+
+        var fields = Edit();
+        var positions = new List<int>();
+        for (var i = 0; i < fields.Count; i++)
+        {
+            if (fields[i].Name.Equals(name, StringComparison.OrdinalIgnoreCase))
             {
                 positions.Add(i);
             }
@@ -82,10 +166,10 @@ public sealed class SieveHeaderView
         var removed = 0;
         for (var p = positions.Count - 1; p >= 0; p--)
         {
-            if (predicate(_fields[positions[p]].Value))
+            if (predicate(fields[positions[p]].Value))
             {
-                SizeDelta -= FieldSize(_fields[positions[p]].Name, _fields[positions[p]].Value);
-                _fields.RemoveAt(positions[p]);
+                SizeDelta -= FieldSize(fields[positions[p]].Name, fields[positions[p]].Value);
+                fields.RemoveAt(positions[p]);
                 removed++;
             }
         }
@@ -96,6 +180,16 @@ public sealed class SieveHeaderView
         }
 
         return removed;
+    }
+
+    // The first edit copies the fields; every edit forgets the per-name values.
+    private List<SieveHeader> Edit()
+    {
+        _fields ??= [.. _message!.Headers];
+        _raw = null;
+        _decoded = null;
+        _addresses = null;
+        return _fields;
     }
 
     private static long FieldSize(string name, string value) =>

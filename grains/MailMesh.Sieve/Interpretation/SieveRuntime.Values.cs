@@ -24,10 +24,23 @@ public sealed partial class SieveRuntime
             return [GetString(argument)];
         }
 
+        if (list.ConstantValues is { } constant)
+        {
+            return constant;
+        }
+
         var values = new string[list.Items.Count];
+        var hasVariables = false;
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = Expand(list.Items[i]);
+            hasVariables |= list.Items[i].HasVariables;
+        }
+
+        if (!hasVariables)
+        {
+            // Compiled scripts do not change: a list without variables is the same at every run.
+            list.ConstantValues = values;
         }
 
         return values;

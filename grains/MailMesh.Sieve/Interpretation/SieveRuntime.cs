@@ -20,7 +20,7 @@ public sealed partial class SieveRuntime
     {
         _interpreter = interpreter;
         _message = message;
-        Headers = new SieveHeaderView(message.Headers);
+        Headers = new SieveHeaderView(message);
         Envelope = envelope;
         Options = options;
         _cancellationToken = cancellationToken;
@@ -35,7 +35,8 @@ public sealed partial class SieveRuntime
         set
         {
             _message = value;
-            Headers = new SieveHeaderView(value.Headers);
+            Headers = new SieveHeaderView(value);
+            BodyValues = null;
         }
     }
 
@@ -62,10 +63,8 @@ public sealed partial class SieveRuntime
 
     internal SieveFrame Frame { get; private set; }
 
-    // Many rules read the same few fields: decode and parse each raw value once per execution.
-    internal Dictionary<string, string> DecodedHeaderCache { get; } = new(StringComparer.Ordinal);
-
-    internal Dictionary<string, List<Internal.ParsedAddress>> AddressCache { get; } = new(StringComparer.Ordinal);
+    // The body extension's extracted texts per transform (the body does not change during an execution).
+    internal Dictionary<string, IReadOnlyList<string>>? BodyValues { get; set; }
 
     /// <summary>True once <c>stop</c> ran.</summary>
     public bool Stopped => _stopped;
@@ -106,8 +105,9 @@ public sealed partial class SieveRuntime
     public void ExecuteCommands(IReadOnlyList<SieveCommandNode> commands)
     {
         var chainTaken = false;
-        foreach (var command in commands)
+        for (var c = 0; c < commands.Count; c++)
         {
+            var command = commands[c];
             if (_stopped || Frame.Returned)
             {
                 return;

@@ -5,12 +5,26 @@ namespace MailMesh.Sieve.Matching;
 /// each '*' takes as little as possible except the last, which takes the rest. Linear segment
 /// search, so no pattern can make it exponential.
 /// </summary>
-internal static class Glob
+internal sealed class Glob
 {
-    public static bool Match(string value, string pattern, SieveComparator comparator, List<string>? captures)
+    private readonly List<List<(char Char, bool Any)>> _segments;
+
+    private Glob(string pattern)
     {
-        var segments = Split(pattern);
+        _segments = Split(pattern);
+    }
+
+    /// <summary>Compiles <paramref name="pattern"/> (split at its stars once, matched many times).</summary>
+    public static Glob Compile(string pattern) => new(pattern);
+
+    public static bool Match(string value, string pattern, SieveComparator comparator, List<string>? captures) =>
+        Compile(pattern).Match(value, comparator, captures);
+
+    public bool Match(string value, SieveComparator comparator, List<string>? captures)
+    {
+        var segments = _segments;
         var gaps = new List<(int Start, int Length, bool IsStar)>();
+        List<(int, int, bool)>? probe = null;
         var first = segments[0];
         if (!MatchAt(value, 0, first, comparator, gaps))
         {
@@ -37,7 +51,8 @@ internal static class Glob
             var found = -1;
             for (var at = position; at + segment.Count <= lastStart; at++)
             {
-                var probe = new List<(int, int, bool)>();
+                probe ??= [];
+                probe.Clear();
                 if (MatchAt(value, at, segment, comparator, probe))
                 {
                     gaps.Add((position, at - position, true));

@@ -46,6 +46,32 @@ public abstract class SieveComparator
     /// <summary>Orders two strings (relational :value).</summary>
     public abstract int Compare(string a, string b);
 
+    /// <summary>True when two spans are equal under i;ascii-casemap (ASCII letters folded, everything else exact).</summary>
+    public static bool AsciiCaseMapEquals(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
+    {
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Length; i++)
+        {
+            var x = a[i];
+            if (x == b[i])
+            {
+                continue;
+            }
+
+            var folded = x | 0x20;
+            if ((uint)(folded - 'a') > 'z' - 'a' || folded != (b[i] | 0x20))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The comparator named <paramref name="name"/>, or null when unknown.</summary>
     public static SieveComparator? Find(string name) => name.ToLowerInvariant() switch
     {
@@ -72,6 +98,8 @@ public abstract class SieveComparator
         public override string Name => "i;ascii-casemap";
 
         public override bool CharEquals(char a, char b) => a == b || Fold(a) == Fold(b);
+
+        public override bool StringEquals(string a, string b) => AsciiCaseMapEquals(a, b);
 
         public override int Compare(string a, string b)
         {

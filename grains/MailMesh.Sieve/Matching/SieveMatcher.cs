@@ -12,7 +12,9 @@ namespace MailMesh.Sieve.Matching;
 /// </summary>
 public sealed class SieveMatcher
 {
+    private const int MaxCachedPatterns = 1024;
     private ConcurrentDictionary<string, Regex>? _regexCache;
+    private ConcurrentDictionary<string, Glob>? _globCache;
 
     /// <summary>Creates a matcher.</summary>
     public SieveMatcher(SieveComparator comparator, SieveMatchType matchType, SieveRelation relation = SieveRelation.Equal)
@@ -136,20 +138,43 @@ public sealed class SieveMatcher
         }
 
         var captures = setMatchValues && MatchType is SieveMatchType.Matches or SieveMatchType.Regex ? new List<string>() : null;
-        foreach (var value in values)
+        if (values is IReadOnlyList<string> list)
         {
-            foreach (var key in keys)
+            for (var v = 0; v < list.Count; v++)
             {
-                runtime.Step(default);
-                if (MatchOne(runtime, value, key, captures))
+                if (MatchAny(runtime, list[v], keys, captures))
                 {
-                    if (captures is not null)
-                    {
-                        runtime.SetMatchValues(captures);
-                    }
-
                     return true;
                 }
+            }
+
+            return false;
+        }
+
+        foreach (var value in values)
+        {
+            if (MatchAny(runtime, value, keys, captures))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool MatchAny(SieveRuntime runtime, string value, IReadOnlyList<string> keys, List<string>? captures)
+    {
+        for (var k = 0; k < keys.Count; k++)
+        {
+            runtime.Step(default);
+            if (MatchOne(runtime, value, keys[k], captures))
+            {
+                if (captures is not null)
+                {
+                    runtime.SetMatchValues(captures);
+                }
+
+                return true;
             }
         }
 
@@ -166,7 +191,7 @@ public sealed class SieveMatcher
             case SieveMatchType.Contains:
                 return Contains(value, key);
             case SieveMatchType.Matches:
-                return Glob.Match(value, key, Comparator, captures);
+                return GetGlob(key).Match(value, Comparator, captures);
             case SieveMatchType.Regex:
                 return MatchRegex(runtime, value, key, captures);
             case SieveMatchType.Value:
@@ -188,6 +213,11 @@ public sealed class SieveMatcher
             return value.Contains(key, StringComparison.Ordinal);
         }
 
+        if (Comparator == SieveComparator.AsciiCaseMap)
+        {
+            return AsciiCaseMapContains(value, key);
+        }
+
         for (var start = 0; start + key.Length <= value.Length; start++)
         {
             var i = 0;
@@ -200,6 +230,30 @@ public sealed class SieveMatcher
             {
                 return true;
             }
+        }
+
+        return false;
+    }
+
+    // Every i;ascii-casemap match is also an OrdinalIgnoreCase match (which folds some non-ASCII letters
+    // too, such as U+0131 to 'I'): the vectorized search finds the candidates, each is then checked.
+    internal static bool AsciiCaseMapContains(ReadOnlySpan<char> value, ReadOnlySpan<char> key)
+    {
+        var offset = 0;
+        while (offset + key.Length <= value.Length)
+        {
+            var found = value[offset..].IndexOf(key, StringComparison.OrdinalIgnoreCase);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            if (SieveComparator.AsciiCaseMapEquals(value.Slice(offset + found, key.Length), key))
+            {
+                return true;
+            }
+
+            offset += found + 1;
         }
 
         return false;
@@ -246,9 +300,44 @@ public sealed class SieveMatcher
         return true;
     }
 
-    internal Regex GetRegex(string pattern, TimeSpan timeout) =>
-        LazyInitializer.EnsureInitialized(ref _regexCache, () => new ConcurrentDictionary<string, Regex>(StringComparer.Ordinal)).GetOrAdd(pattern, p => new Regex(PosixRegex.Translate(p), RegexOptions.CultureInvariant
-            | (Comparator == SieveComparator.AsciiCaseMap ? RegexOptions.IgnoreCase : RegexOptions.None), timeout));
+    // Patterns are compiled once per test node (keys built from variables can differ per message: the
+    // caches are bounded so such a key cannot grow them without limit).
+    internal Regex GetRegex(string pattern, TimeSpan timeout)
+    {
+        var cache = LazyInitializer.EnsureInitialized(ref _regexCache, () => new ConcurrentDictionary<string, Regex>(StringComparer.Ordinal));
+        if (cache.TryGetValue(pattern, out var regex) && regex.MatchTimeout == timeout)
+        {
+            return regex;
+        }
+
+        regex = new Regex(PosixRegex.Translate(pattern), RegexOptions.CultureInvariant
+            | (Comparator == SieveComparator.AsciiCaseMap ? RegexOptions.IgnoreCase : RegexOptions.None), timeout);
+        if (cache.Count >= MaxCachedPatterns)
+        {
+            cache.Clear();
+        }
+
+        cache[pattern] = regex;
+        return regex;
+    }
+
+    private Glob GetGlob(string pattern)
+    {
+        var cache = LazyInitializer.EnsureInitialized(ref _globCache, () => new ConcurrentDictionary<string, Glob>(StringComparer.Ordinal));
+        if (cache.TryGetValue(pattern, out var glob))
+        {
+            return glob;
+        }
+
+        glob = Glob.Compile(pattern);
+        if (cache.Count >= MaxCachedPatterns)
+        {
+            cache.Clear();
+        }
+
+        cache[pattern] = glob;
+        return glob;
+    }
 
     private bool Relate(int comparison) => Relation switch
     {

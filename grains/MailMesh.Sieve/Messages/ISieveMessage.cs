@@ -19,6 +19,25 @@ public interface ISieveMessage
 
     /// <summary>The top-level entity (its body, its parts).</summary>
     ISieveMimePart Root { get; }
+
+    /// <summary>
+    /// The raw values of the top-level fields named <paramref name="name"/> (case-insensitive), in order.
+    /// Adapters over parsed messages override this to find the fields without building <see cref="Headers"/>;
+    /// the interpreter asks once per name and execution.
+    /// </summary>
+    IReadOnlyList<string> GetHeaderValues(string name)
+    {
+        var values = new List<string>();
+        foreach (var field in Headers)
+        {
+            if (field.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                values.Add(field.Value);
+            }
+        }
+
+        return values;
+    }
 }
 
 /// <summary>One MIME entity.</summary>

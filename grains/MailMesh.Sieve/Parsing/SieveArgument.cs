@@ -67,6 +67,9 @@ public sealed class SieveStringListArgument : SieveArgument
     /// <summary>True when written with brackets (a list), false for a single string.</summary>
     public bool IsList { get; }
 
+    // The values once read at run time when no item holds variables (shared by every execution).
+    internal IReadOnlyList<string>? ConstantValues { get; set; }
+
     /// <inheritdoc />
     public override string Describe() => IsList ? "string list" : "string";
 }

@@ -23,23 +23,30 @@ internal sealed partial class BodyTest : SieveMatchingTest
 
     protected override IEnumerable<string> Values(SieveRuntime runtime, SieveTestNode test)
     {
+        // Each transform is extracted (decoded, HTML stripped) once per execution, however many tests use it.
+        var raw = test.Args.Has("raw");
+        var types = test.Args.Value("content") is { } content ? runtime.GetStrings(content) : null;
+        var key = raw ? "raw" : types is null ? "text" : "content\0" + string.Join('\0', types);
+        runtime.BodyValues ??= new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        if (runtime.BodyValues.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
         var root = runtime.Message.Root;
-        if (test.Args.Has("raw"))
+        List<string> values;
+        if (raw)
         {
-            return [root.RawContent];
+            values = [root.RawContent];
+        }
+        else
+        {
+            values = [];
+            Collect(root, types ?? ["text", "application/xhtml+xml"], values, runtime, textMode: types is null);
         }
 
-        if (test.Args.Value("content") is { } content)
-        {
-            var types = runtime.GetStrings(content);
-            var values = new List<string>();
-            Collect(root, types, values, runtime, textMode: false);
-            return values;
-        }
-
-        var text = new List<string>();
-        Collect(root, ["text", "application/xhtml+xml"], text, runtime, textMode: true);
-        return text;
+        runtime.BodyValues[key] = values;
+        return values;
     }
 
     private static void Collect(ISieveMimePart part, IReadOnlyList<string> types, List<string> values, SieveRuntime runtime, bool textMode)
@@ -125,10 +132,33 @@ internal sealed partial class BodyTest : SieveMatchingTest
     [GeneratedRegex("boundary\\s*=\\s*\"?([^\";]+)\"?", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, 1000)]
     private static partial Regex BoundaryPattern();
 
-    private static string StripHtml(string html) => System.Net.WebUtility.HtmlDecode(TagPattern().Replace(html, " "));
+    // Every tag (from '<' to the next '>') becomes one space, then entities are decoded.
+    private static string StripHtml(string html)
+    {
+        var open = html.IndexOf('<', StringComparison.Ordinal);
+        if (open < 0)
+        {
+            return System.Net.WebUtility.HtmlDecode(html);
+        }
 
-    [GeneratedRegex("<[^>]*>", RegexOptions.CultureInvariant, 1000)]
-    private static partial Regex TagPattern();
+        var text = new System.Text.StringBuilder(html.Length);
+        var i = 0;
+        while (open >= 0)
+        {
+            var close = html.IndexOf('>', open + 1);
+            if (close < 0)
+            {
+                break;
+            }
+
+            text.Append(html, i, open - i).Append(' ');
+            i = close + 1;
+            open = html.IndexOf('<', i);
+        }
+
+        text.Append(html, i, html.Length - i);
+        return System.Net.WebUtility.HtmlDecode(text.ToString());
+    }
 }
 
 /// <summary>The body extension (RFC 5173).</summary>

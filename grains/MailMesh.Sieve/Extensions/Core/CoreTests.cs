@@ -34,9 +34,9 @@ internal sealed class LogicTest : SieveTestDefinition
             case "not":
                 return !runtime.Evaluate(test.Tests[0]);
             case "allof":
-                foreach (var nested in test.Tests)
+                for (var i = 0; i < test.Tests.Count; i++)
                 {
-                    if (!runtime.Evaluate(nested))
+                    if (!runtime.Evaluate(test.Tests[i]))
                     {
                         return false;
                     }
@@ -44,9 +44,9 @@ internal sealed class LogicTest : SieveTestDefinition
 
                 return true;
             default:
-                foreach (var nested in test.Tests)
+                for (var i = 0; i < test.Tests.Count; i++)
                 {
-                    if (runtime.Evaluate(nested))
+                    if (runtime.Evaluate(test.Tests[i]))
                     {
                         return true;
                     }
@@ -68,8 +68,19 @@ internal sealed class ExistsTest : SieveTestDefinition
 
     public override void Validate(SieveValidationContext context, SieveNode node) => HeaderNames.Check(context, node, 0);
 
-    public override bool Evaluate(SieveRuntime runtime, SieveTestNode test) =>
-        runtime.GetStrings(test.Args.Positional[0]).All(runtime.Headers.Contains);
+    public override bool Evaluate(SieveRuntime runtime, SieveTestNode test)
+    {
+        var names = runtime.GetStrings(test.Args.Positional[0]);
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (!runtime.Headers.Contains(names[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }
 
 /// <summary><c>size :over|:under limit</c>.</summary>
@@ -118,13 +129,8 @@ internal sealed class HeaderTest : SieveMatchingTest
     protected override IEnumerable<string> Values(SieveRuntime runtime, SieveTestNode test)
     {
         var (index, last) = IndexOf(test);
-        foreach (var name in runtime.GetStrings(test.Args.Positional[0]))
-        {
-            foreach (var value in MessageValues.Header(runtime, name, index, last))
-            {
-                yield return value;
-            }
-        }
+        var names = runtime.GetStrings(test.Args.Positional[0]);
+        return names.Count == 1 ? MessageValues.Header(runtime, names[0], index, last) : names.SelectMany(name => MessageValues.Header(runtime, name, index, last));
     }
 }
 
@@ -219,7 +225,19 @@ internal sealed class EnvelopeTest : SieveMatchingTest
 public static class HeaderNames
 {
     /// <summary>True when <paramref name="name"/> is a valid header field name.</summary>
-    public static bool IsValid(string name) => name.Length > 0 && name.All(c => c is > ' ' and < (char)127 and not ':');
+    public static bool IsValid(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (var c in name)
+        {
+            if (c is <= ' ' or >= (char)127 or ':')
+            {
+                return false;
+            }
+        }
+
+        return name.Length > 0;
+    }
 
     /// <summary>Reports invalid constant header names in positional argument <paramref name="index"/>.</summary>
     public static void Check(SieveValidationContext context, SieveNode node, int index)

@@ -25,36 +25,32 @@ public static class MessageValues
     ];
 
     /// <summary>The values of a header (RFC 2047 decoded, trimmed), optionally one occurrence by index.</summary>
-    public static IEnumerable<string> Header(SieveRuntime runtime, string name, int? index = null, bool last = false)
+    public static IReadOnlyList<string> Header(SieveRuntime runtime, string name, int? index = null, bool last = false)
     {
         if (!HeaderNames.IsValid(name))
         {
-            yield break;
+            return [];
         }
 
-        foreach (var raw in Select(runtime.Headers.GetValues(name), index, last))
-        {
-            if (!runtime.DecodedHeaderCache.TryGetValue(raw, out var decoded))
-            {
-                decoded = MimeWords.Decode(raw).Trim();
-                runtime.DecodedHeaderCache[raw] = decoded;
-            }
-
-            yield return decoded;
-        }
+        return Select(runtime.Headers.GetDecoded(name), index, last);
     }
 
     /// <summary>The address parts of every address in a header.</summary>
     public static IEnumerable<string> Addresses(SieveRuntime runtime, string name, string addressPart, int? index = null, bool last = false)
     {
-        foreach (var raw in Select(runtime.Headers.GetValues(name), index, last))
+        var fields = runtime.Headers.GetAddresses(name);
+        if (index is { } n)
         {
-            if (!runtime.AddressCache.TryGetValue(raw, out var addresses))
+            if (n < 1 || n > fields.Length)
             {
-                addresses = AddressList.Parse(MimeWords.Decode(raw));
-                runtime.AddressCache[raw] = addresses;
+                yield break;
             }
 
+            fields = [fields[last ? fields.Length - n : n - 1]];
+        }
+
+        foreach (var addresses in fields)
+        {
             foreach (var address in addresses)
             {
                 if (Part(address, addressPart, runtime.Options.SubaddressSeparator) is { } part)
@@ -121,21 +117,21 @@ public static class MessageValues
     public static IEnumerable<string> AllAddresses(string value) =>
         AddressList.Parse(MimeWords.Decode(value)).Where(a => a.Domain is not null).Select(a => a.Address);
 
-    /// <summary>Applies :index/:last to a sequence.</summary>
-    public static IEnumerable<string> Select(IEnumerable<string> values, int? index, bool last)
+    /// <summary>Applies :index/:last to a list.</summary>
+    public static IReadOnlyList<string> Select(IReadOnlyList<string> values, int? index, bool last)
     {
+        ArgumentNullException.ThrowIfNull(values);
         if (index is not { } n)
         {
             return values;
         }
 
-        var list = values.ToList();
-        if (n < 1 || n > list.Count)
+        if (n < 1 || n > values.Count)
         {
             return [];
         }
 
-        return [list[last ? list.Count - n : n - 1]];
+        return [values[last ? values.Count - n : n - 1]];
     }
 
     private static string? Part(ParsedAddress address, string part, string separator)
