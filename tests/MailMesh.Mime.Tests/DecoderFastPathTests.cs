@@ -165,12 +165,100 @@ public sealed class DecoderFastPathTests
     }
 
     [Fact]
+    public void QuotedPrintableDecoder_EncodedRandomText_RoundTripsWholeChunkedAndByteAtATime()
+    {
+        // Escapes and soft breaks at every offset of the 32- and 16-byte blocks and of the chunks.
+        var random = new Random(20261125);
+        for (var round = 0; round < 200; round++)
+        {
+            var bytes = RandomUtf8(random, out _);
+            var text = Encoding.UTF8.GetString(bytes).Replace("\r\n", random.Next(2) == 0 ? "\n" : "\r\n", StringComparison.Ordinal);
+            var encoded = Writing.ContentEncoder.Encode(Encoding.UTF8.GetBytes(text), ContentEncoding.QuotedPrintable);
+            if (random.Next(2) == 0)
+            {
+                // LF-only transport, as in mbox files.
+                encoded = Encoding.Latin1.GetBytes(Encoding.Latin1.GetString(encoded).Replace("\r\n", "\n", StringComparison.Ordinal));
+            }
+
+            var reference = Decode(new QuotedPrintableDecoder(), encoded, () => 1);
+            Assert.Equal(reference, Decode(new QuotedPrintableDecoder(), encoded, () => int.MaxValue));
+            Assert.Equal(reference, Decode(new QuotedPrintableDecoder(), encoded, () => 1 + random.Next(200)));
+            var expected = Encoding.UTF8.GetString(reference).Replace("\r\n", "\n", StringComparison.Ordinal);
+            Assert.Equal(text.Replace("\r\n", "\n", StringComparison.Ordinal), expected);
+        }
+    }
+
+    [Fact]
     public void QuotedPrintableDecoder_LongEscapedText_DecodesEveryEscape()
     {
         var text = string.Concat(Enumerable.Repeat("na\u00efve r\u00e9sum\u00e9 caf\u00e9 Gr\u00fc\u00dfe = the quick brown fox\r\n", 200));
         var encoded = Writing.ContentEncoder.Encode(Encoding.UTF8.GetBytes(text), ContentEncoding.QuotedPrintable);
         var decoded = Decode(new QuotedPrintableDecoder(), encoded, () => int.MaxValue);
         Assert.Equal(text, Encoding.UTF8.GetString(decoded));
+    }
+
+    /// <summary>Random text of ASCII, 2-, 3- and 4-byte characters, sometimes with a broken byte put anywhere.</summary>
+    private static byte[] RandomUtf8(Random random, out bool broken)
+    {
+        string[] pieces = ["a", "plain words ", "\r\n", "\u00e9", "\u00fc\u00df", "\u20ac", "\u4e2d\u6587", "\U0001F600", "\U00010348x", "\u0000", "\u007f"];
+        var sb = new StringBuilder();
+        var count = random.Next(0, 400);
+        for (var i = 0; i < count; i++)
+        {
+            sb.Append(pieces[random.Next(pieces.Length)]);
+        }
+
+        var bytes = new List<byte>(Encoding.UTF8.GetBytes(sb.ToString()));
+        broken = bytes.Count > 0 && random.Next(3) == 0;
+        if (broken)
+        {
+            byte[] bad = [0x80, 0xBF, 0xC0, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xF5, 0xFF];
+            bytes.Insert(random.Next(bytes.Count + 1), bad[random.Next(bad.Length)]);
+        }
+
+        return [.. bytes];
+    }
+
+    [Fact]
+    public void CharsetsDecode_RandomUtf8_MatchesStrictDecoder()
+    {
+        var strict = new UTF8Encoding(false, true);
+        var random = new Random(20261124);
+        var sawInvalid = 0;
+        for (var round = 0; round < 3_000; round++)
+        {
+            var bytes = RandomUtf8(random, out _);
+            string? expected;
+            try
+            {
+                expected = strict.GetString(bytes);
+            }
+            catch (DecoderFallbackException)
+            {
+                expected = null;
+                sawInvalid++;
+            }
+
+            var decoded = Charsets.Decode(bytes, "utf-8");
+            if (expected is not null)
+            {
+                Assert.Equal(expected, decoded);
+            }
+            else
+            {
+                // Declared UTF-8 with a broken byte: UTF-8 with replacement characters, or the fallback charset.
+                Assert.Contains(decoded, new[] { Encoding.UTF8.GetString(bytes), Encoding.GetEncoding(1252).GetString(bytes) });
+            }
+        }
+
+        Assert.True(sawInvalid > 300, $"only {sawInvalid} invalid inputs were generated");
+    }
+
+    [Fact]
+    public void CharsetsDecode_OnlyContinuationBytes_FallsBackToLatinCharset()
+    {
+        byte[] bytes = [0x80, 0x81, 0xBF];
+        Assert.Equal(Encoding.GetEncoding(1252).GetString(bytes), Charsets.Decode(bytes, null));
     }
 
     [Fact]

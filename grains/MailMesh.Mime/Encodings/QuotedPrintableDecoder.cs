@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace MailMesh.Mime.Encodings;
@@ -31,43 +33,16 @@ public sealed class QuotedPrintableDecoder : IContentDecoder
         {
             if (_state == State.Text)
             {
-                i = CopyText(input, i, output, ref w);
+                i = DecodeText(input, i, output, ref w);
                 if (i == input.Length)
                 {
                     return w;
                 }
 
-                // Fast path for the common escapes when all their bytes are in this chunk (and for
-                // runs of them, as in "=C3=A9"); it does exactly what the state machine below does.
-                while (i + 2 < input.Length && input[i] == (byte)'=')
-                {
-                    int hi = HexTable[input[i + 1]];
-                    int lo = HexTable[input[i + 2]];
-                    if ((hi | lo) >= 0)
-                    {
-                        output[w++] = (byte)((hi << 4) | lo);
-                        i += 3;
-                    }
-                    else if (input[i + 1] == (byte)'\n')
-                    {
-                        i += 2;
-                    }
-                    else if (input[i + 1] == (byte)'\r' && input[i + 2] == (byte)'\n')
-                    {
-                        i += 3;
-                    }
-                    else
-                    {
-                        break;
-                    }
-                }
-
-                if (i < input.Length && input[i] == (byte)'=')
-                {
-                    i++;
-                    _state = State.AfterEquals;
-                }
-
+                // An "=" the text path leaves to the state machine: too near the end of the chunk, or
+                // not followed by two hex digits or a line break.
+                i++;
+                _state = State.AfterEquals;
                 continue;
             }
 
@@ -160,37 +135,118 @@ public sealed class QuotedPrintableDecoder : IContentDecoder
     }
 
     /// <summary>
-    /// Copies literal text from <paramref name="i"/> up to the next "=" and returns the index of that
-    /// "=" (or the input length). Escapes are dense in non-English text (one every few bytes), so the
-    /// scan copies 16 bytes at a time while it looks, instead of a search call and a copy per run.
+    /// Copies literal text and decodes complete escapes ("=" and two hex digits) and soft breaks ("="
+    /// LF, "=" CRLF) from <paramref name="i"/> on; returns the input length, or the index of an "="
+    /// left to the state machine (fewer than two bytes after it, or anything else after it). Text is
+    /// copied 32 (or 16) bytes at a time while looking for "=", since escapes are dense in
+    /// non-English text.
     /// </summary>
-    private static int CopyText(ReadOnlySpan<byte> input, int i, Span<byte> output, ref int w)
+    private static int DecodeText(ReadOnlySpan<byte> input, int i, Span<byte> output, ref int w)
     {
-        if (Vector128.IsHardwareAccelerated)
+        ref var src = ref MemoryMarshal.GetReference(input);
+        ref var dst = ref MemoryMarshal.GetReference(output);
+        var length = input.Length;
+        var room = output.Length;
+        var hex = HexTable;
+        while (true)
         {
-            var equals = Vector128.Create((byte)'=');
-            while (i + 16 <= input.Length && w + 16 <= output.Length)
+            if (Vector256.IsHardwareAccelerated)
             {
-                var block = Vector128.Create(input.Slice(i, 16));
-                block.CopyTo(output.Slice(w, 16));
-                var mask = Vector128.Equals(block, equals).ExtractMostSignificantBits();
-                if (mask != 0)
+                var equals = Vector256.Create((byte)'=');
+                while (true)
                 {
-                    var n = BitOperations.TrailingZeroCount(mask);
-                    w += n;
-                    return i + n;
-                }
+                    if (i + 32 > length || w + 32 > room)
+                    {
+                        goto Tail;
+                    }
 
-                i += 16;
-                w += 16;
+                    var block = Vector256.LoadUnsafe(ref src, (nuint)i);
+                    block.StoreUnsafe(ref dst, (nuint)w);
+                    var mask = Vector256.Equals(block, equals).ExtractMostSignificantBits();
+                    if (mask != 0)
+                    {
+                        var n = BitOperations.TrailingZeroCount(mask);
+                        i += n;
+                        w += n;
+                        goto Escape;
+                    }
+
+                    i += 32;
+                    w += 32;
+                }
+            }
+            else if (Vector128.IsHardwareAccelerated)
+            {
+                var equals = Vector128.Create((byte)'=');
+                while (true)
+                {
+                    if (i + 16 > length || w + 16 > room)
+                    {
+                        goto Tail;
+                    }
+
+                    var block = Vector128.LoadUnsafe(ref src, (nuint)i);
+                    block.StoreUnsafe(ref dst, (nuint)w);
+                    var mask = Vector128.Equals(block, equals).ExtractMostSignificantBits();
+                    if (mask != 0)
+                    {
+                        var n = BitOperations.TrailingZeroCount(mask);
+                        i += n;
+                        w += n;
+                        goto Escape;
+                    }
+
+                    i += 16;
+                    w += 16;
+                }
+            }
+
+        Tail:
+            var eq = input[i..].IndexOf((byte)'=');
+            var run = eq < 0 ? length - i : eq;
+            input.Slice(i, run).CopyTo(output[w..]);
+            w += run;
+            i += run;
+            if (eq < 0)
+            {
+                return i;
+            }
+
+        Escape:
+            // input[i] is "=".
+            if (i + 2 >= length)
+            {
+                return i;
+            }
+
+            var first = Unsafe.Add(ref src, i + 1);
+            var second = Unsafe.Add(ref src, i + 2);
+            int hi = hex[first];
+            int lo = hex[second];
+            if ((hi | lo) >= 0)
+            {
+                Unsafe.Add(ref dst, w) = (byte)((hi << 4) | lo);
+                w++;
+                i += 3;
+            }
+            else if (first == (byte)'\n')
+            {
+                i += 2;
+            }
+            else if (first == (byte)'\r' && second == (byte)'\n')
+            {
+                i += 3;
+            }
+            else
+            {
+                return i;
+            }
+
+            if (i < length && Unsafe.Add(ref src, i) == (byte)'=')
+            {
+                goto Escape;
             }
         }
-
-        var eq = input[i..].IndexOf((byte)'=');
-        var run = eq < 0 ? input.Length - i : eq;
-        input.Slice(i, run).CopyTo(output[w..]);
-        w += run;
-        return i + run;
     }
 
     /// <summary>Hex digit values by byte (either case), -1 for any other byte.</summary>
