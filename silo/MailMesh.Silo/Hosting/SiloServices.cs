@@ -26,6 +26,7 @@ public static class SiloServices
         services.Configure<HostOptions>(o => o.ShutdownTimeout = silo.ShutdownTimeout);
         services.AddMailMeshRuntime();
         AddStorage(services, configuration, silo);
+        services.AddSiloCluster(configuration);
         services.AddMailMeshBlobStore(configuration, silo.BlobFullPath);
         services.AddMailboxSync(configuration, silo.DataDirectoryFullPath);
         services.AddMailboxRules(configuration);

@@ -1,0 +1,121 @@
+using System.Net;
+using MailMesh.Api.V1;
+using MailMesh.Cli;
+using MailMesh.Client;
+using MailMesh.Runtime.Cluster;
+using MailMesh.Silo.Hosting;
+using MailMesh.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace MailMesh.Cluster.Host.Tests;
+
+/// <summary>Silo hosts with <c>Cluster:Enabled=true</c> on one PostgreSQL schema: the membership they see through
+/// <c>mailmesh.v1.Cluster</c> and <c>mailmesh cluster status</c>.</summary>
+public sealed class ClusterStatusTests : IAsyncLifetime
+{
+    private readonly string _schema = "h_" + Guid.NewGuid().ToString("N")[..20];
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "mailmesh-cluster-host-" + Guid.NewGuid().ToString("N"));
+    private readonly List<WebApplication> _silos = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        if (TestServers.IsReachable(Server.Postgres))
+        {
+            await using var connection = new NpgsqlConnection(TestServers.PostgresConnectionString);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [ServerFact(Server.Postgres)]
+    public async Task ClusterStatus_TwoSilosThenOneLeaves_ShowsMembersShardOwnersAndTheLeave()
+    {
+        var (first, firstUrl) = await StartSiloAsync("silo-1");
+        var (second, _) = await StartSiloAsync("silo-2");
+        var key = (await File.ReadAllTextAsync(Path.Combine(_root, "silo-1", "admin.key"))).Trim();
+        await first.Services.GetRequiredService<MembershipService>().RefreshAsync();
+        using var client = new MailMeshClient(new Uri(firstUrl), new GrpcChannelOptions { ApiKey = key });
+
+        var status = await client.Cluster().GetStatusAsync(new GetClusterStatusRequest { IncludeShards = true });
+        var (code, output, error) = await RunCliAsync(firstUrl, key, "cluster", "status");
+
+        Assert.Equal("cluster", status.Mode);
+        Assert.Equal("silo-1", status.SiloId);
+        Assert.Equal(["silo-1", "silo-2"], status.Members.Select(m => m.SiloId));
+        Assert.All(status.Members, m => Assert.Equal(Api.V1.MemberStatus.Active, m.Status));
+        Assert.Equal(256, status.Members.Sum(m => m.ShardCount));
+        Assert.All(status.Members, m => Assert.InRange(m.ShardCount, 80, 176));
+        Assert.Equal(Enumerable.Range(0, 256), status.Shards.Select(s => s.Shard));
+        Assert.True(status.Members.Single(m => m.SiloId == "silo-1").IsSelf);
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        Assert.Contains("2 active of 2 members", output, StringComparison.Ordinal);
+        Assert.Contains("silo-1 (this)", output, StringComparison.Ordinal);
+
+        await second.StopAsync();
+        await first.Services.GetRequiredService<MembershipService>().RefreshAsync();
+        var after = await client.Cluster().GetStatusAsync(new GetClusterStatusRequest());
+
+        Assert.Equal(Api.V1.MemberStatus.Left, after.Members.Single(m => m.SiloId == "silo-2").Status);
+        Assert.Equal(256, after.Members.Single(m => m.SiloId == "silo-1").ShardCount);
+        Assert.Empty(after.Shards);
+    }
+
+    [Fact]
+    public void Build_ClusterEnabledWithSqlite_FailsSayingToUsePostgreSql()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => SiloHost.Build([
+            "--Silo:DataDirectory", Path.Combine(_root, "sqlite"), "--Cluster:Enabled", "true"]));
+
+        Assert.Contains("MAILMESH__STORAGE__PROVIDER=PostgreSql", error.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<(WebApplication App, string GrpcUrl)> StartSiloAsync(string siloId)
+    {
+        var grpcUrl = FreeLoopbackUrl();
+        var dataDirectory = Path.Combine(_root, siloId);
+        var app = SiloHost.Build([
+            "--Kestrel:Endpoints:Http:Url", FreeLoopbackUrl(), "--Kestrel:Endpoints:Grpc:Url", grpcUrl,
+            "--Logging:LogLevel:Default", "Warning", "--Silo:DataDirectory", dataDirectory,
+            "--Api:BootstrapKeyFile", Path.Combine(dataDirectory, "admin.key"),
+            "--Storage:Provider", "PostgreSql",
+            "--Storage:PostgreSql:ConnectionString", TestServers.PostgresConnectionString,
+            "--Storage:PostgreSql:Schema", _schema,
+            "--Cluster:Enabled", "true", "--Cluster:SiloId", siloId, "--Cluster:Address", new Uri(grpcUrl).Authority]);
+        _silos.Add(app);
+        await app.StartAsync();
+        return (app, grpcUrl);
+    }
+
+    private static async Task<(int Code, string Out, string Err)> RunCliAsync(string url, string key, params string[] args)
+    {
+        var env = new Dictionary<string, string?> { ["MAILMESH_URL"] = url, ["MAILMESH_KEY"] = key, ["MAILMESH_CONFIG"] = "/nonexistent/profiles.json" };
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await new CliApp(output, error, name => env.GetValueOrDefault(name)).RunAsync(args);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static string FreeLoopbackUrl()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+    }
+}
