@@ -11,6 +11,9 @@ public enum DeactivationReasonCode
 
     /// <summary>The silo is shutting down.</summary>
     SiloShutdown,
+
+    /// <summary>Cluster mode: the grain's shard moved to another silo.</summary>
+    ShardMoved,
 }
 
 /// <summary>Why an activation is being deactivated, with a human-readable description.</summary>

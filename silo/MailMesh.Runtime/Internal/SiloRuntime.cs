@@ -1,3 +1,4 @@
+using MailMesh.Runtime.Cluster;
 using MailMesh.Runtime.Internal.Activation;
 using MailMesh.Runtime.Internal.Calls;
 using MailMesh.Runtime.Internal.Reminders;
@@ -29,7 +30,11 @@ internal sealed class SiloRuntime
         Catalog = new Catalog(this, Types);
         Invoker = new GrainCallInvoker(this);
         Reminders = new ReminderService(this, services.GetService<IReminderTable>());
+        Router = services.GetService<IGrainCallRouter>();
     }
+
+    /// <summary>The cluster fabric's router; null in embedded mode (every grain is local).</summary>
+    public IGrainCallRouter? Router { get; }
 
     public IServiceProvider Services { get; }
 

@@ -1,3 +1,4 @@
+using MailMesh.Runtime.Cluster;
 using MailMesh.Runtime.Invocation;
 
 namespace MailMesh.Runtime.Internal.Calls;
@@ -29,6 +30,11 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker, IGrainFactory
     {
         try
         {
+            if (_runtime.Router is { } router && !router.IsLocal(target.GrainId))
+            {
+                return new ValueTask<TResult>(Send(router, target.GrainId, request));
+            }
+
             var (call, version) = Prepare(target, request);
             return new ValueTask<TResult>(call, version);
         }
@@ -42,6 +48,11 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker, IGrainFactory
     {
         try
         {
+            if (_runtime.Router is { } router && !router.IsLocal(target.GrainId))
+            {
+                return new ValueTask(Send(router, target.GrainId, request));
+            }
+
             var (call, version) = Prepare(target, request);
             return new ValueTask(call, version);
         }
@@ -49,6 +60,32 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker, IGrainFactory
         {
             return ValueTask.FromException(e);
         }
+    }
+
+    /// <summary>Runs a call a cluster fabric delivered to this silo: on the local activation, whatever the router says.</summary>
+    public ValueTask<TResult> InvokeLocalAsync<TResult>(GrainId grain, GrainRequest<TResult> request)
+    {
+        try
+        {
+            _runtime.EnsureAcceptsCall(null, grain);
+            var timeout = request.Method.Timeout ?? _runtime.Options.CallTimeout;
+            var deadline = _runtime.TimeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * _runtime.TimeProvider.TimestampFrequency);
+            var call = GrainCall<TResult>.Rent(request, grain, null, deadline, timeout);
+            var version = call.Version;
+            _runtime.Catalog.Dispatch(grain, call);
+            return new ValueTask<TResult>(call, version);
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<TResult>(e);
+        }
+    }
+
+    private Task<TResult> Send<TResult>(IGrainCallRouter router, GrainId grain, GrainRequest<TResult> request)
+    {
+        // A call to another silo leaves this silo's call chain: deadlocks across silos end in the call timeout.
+        _runtime.EnsureAcceptsCall(CallChain.Current, grain);
+        return router.SendAsync(grain, request, request.Method.Timeout ?? _runtime.Options.CallTimeout);
     }
 
     private (GrainCall<TResult> Call, short Version) Prepare<TResult>(GrainReference target, GrainRequest<TResult> request)

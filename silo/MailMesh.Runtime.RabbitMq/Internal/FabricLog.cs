@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace MailMesh.Runtime.RabbitMq.Internal;
+
+/// <summary>Log events of the RabbitMQ fabric (stable ids 1250–1299).</summary>
+internal static partial class FabricLog
+{
+    [LoggerMessage(1250, LogLevel.Information, "RabbitMQ fabric connected to {Broker}: {ShardCount} shard queues with prefix '{Prefix}'")]
+    public static partial void Connected(ILogger logger, string broker, int shardCount, string prefix);
+
+    [LoggerMessage(1251, LogLevel.Information, "Shards rebalanced: consuming {Consuming} of {ShardCount} (took {Taken}, handed over {HandedOver})")]
+    public static partial void Rebalanced(ILogger logger, int consuming, int shardCount, int taken, int handedOver);
+
+    [LoggerMessage(1252, LogLevel.Warning, "Shard {Shard}: its running turns did not finish within {Timeout}; cancelling its consumer anyway")]
+    public static partial void HandOverTimedOut(ILogger logger, int shard, TimeSpan timeout);
+
+    [LoggerMessage(1253, LogLevel.Error, "Message {MessageId} on {Queue} went to the dead-letter queue after {Attempts} attempts: {Error}")]
+    public static partial void DeadLettered(ILogger logger, string? messageId, string queue, long attempts, string error);
+
+    [LoggerMessage(1254, LogLevel.Warning, "Finishing delivery {DeliveryTag} of shard {Shard} failed; the broker will deliver it again")]
+    public static partial void FinishFailed(ILogger logger, ulong deliveryTag, int shard, Exception error);
+
+    [LoggerMessage(1255, LogLevel.Error, "Rebalancing shards failed; retrying at the next membership change")]
+    public static partial void RebalanceFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(1256, LogLevel.Warning, "Connection to the broker lost ({Reason}); {Pending} calls in flight failed")]
+    public static partial void ConnectionLost(ILogger logger, string reason, int pending);
+
+    [LoggerMessage(1257, LogLevel.Warning, "A reply with unknown correlation id {CorrelationId} was dropped (its call timed out)")]
+    public static partial void UnknownReply(ILogger logger, string? correlationId);
+}

@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using MailMesh.Runtime.Invocation;
+using MailMesh.Runtime.RabbitMq.Internal;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace MailMesh.Runtime.RabbitMq;
+
+/// <summary>The callee's side: running delivered calls and one-way messages, replies, retries and dead-lettering.</summary>
+public sealed partial class RabbitMqFabric
+{
+    private static readonly ConcurrentDictionary<Type, LocalInvoker> Invokers = new();
+
+    private delegate Task<object?> LocalInvoker(Silo silo, GrainId grain, GrainRequest request);
+
+    private Task OnDeliveryAsync(ShardState shard, BasicDeliverEventArgs delivery)
+    {
+        if (!shard.TryEnter(delivery.DeliveryTag))
+        {
+            return Task.CompletedTask; // held for the hand-over, then requeued
+        }
+
+        var properties = delivery.BasicProperties;
+        GrainId grain;
+        GrainRequest request;
+        Task<object?> running;
+        Activity? activity = null;
+        try
+        {
+            (grain, request) = Decode(properties, delivery.Body.Span);
+            var parent = MessageHeaders.String(properties.Headers, MessageHeaders.TraceParent);
+            activity = ActivitySource.StartActivity($"handle {request.Method.DisplayName}", ActivityKind.Server, parent);
+            // Started here, on the consumer's dispatch loop, so one grain's messages queue in delivery order.
+            running = InvokerFor(request.GetType())(_silo!, grain, request);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException or ArgumentException)
+        {
+            _ = DeadLetterAndAckAsync(shard, delivery.DeliveryTag, CopyProperties(properties), delivery.Body.ToArray(), $"unreadable message: {e.Message}", e.GetType().FullName!);
+            return Task.CompletedTask;
+        }
+        finally
+        {
+            activity?.Dispose();
+        }
+
+        var body = properties.Type == MessageHeaders.OneWayKind ? delivery.Body.ToArray() : null;
+        _ = FinishAsync(shard, delivery.DeliveryTag, CopyProperties(properties), body, request, running);
+        return Task.CompletedTask;
+    }
+
+    private (GrainId Grain, GrainRequest Request) Decode(IReadOnlyBasicProperties properties, ReadOnlySpan<byte> body)
+    {
+        var type = MessageHeaders.String(properties.Headers, MessageHeaders.GrainType) ?? throw new FormatException($"the header {MessageHeaders.GrainType} is missing");
+        var key = MessageHeaders.String(properties.Headers, MessageHeaders.GrainKey) ?? throw new FormatException($"the header {MessageHeaders.GrainKey} is missing");
+        var methodId = MessageHeaders.Number(properties.Headers, MessageHeaders.Method) ?? throw new FormatException($"the header {MessageHeaders.Method} is missing");
+        var descriptor = GrainInterfaceRegistry.Find(type) ?? throw new InvalidOperationException($"the grain type '{type}' is unknown to this silo");
+        var method = descriptor.FindMethod((int)methodId) ?? throw new InvalidOperationException($"{type} has no method with id {methodId} on this silo (different versions?)");
+        var request = method.CreateRequest();
+        _codec!.DecodeArguments(body, request);
+        return (GrainId.Create(type, key), request);
+    }
+
+    private async Task FinishAsync(ShardState shard, ulong deliveryTag, BasicProperties properties, byte[]? body, GrainRequest request, Task<object?> running)
+    {
+        try
+        {
+            object? result = null;
+            Exception? error = null;
+            try
+            {
+                result = await running.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+
+            if (properties.Type == MessageHeaders.CallKind && properties.ReplyTo is { } replyTo)
+            {
+                await ReplyAsync(replyTo, properties.CorrelationId, request, result, error).ConfigureAwait(false);
+            }
+            else if (error is not null && body is not null)
+            {
+                await RetryOrDeadLetterAsync(shard, properties, body, error).ConfigureAwait(false);
+            }
+
+            await _consumeChannel!.BasicAckAsync(deliveryTag, multiple: false).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException or ObjectDisposedException or RabbitMQ.Client.Exceptions.PublishException)
+        {
+            FabricLog.FinishFailed(_logger, deliveryTag, shard.Number, e);
+        }
+        finally
+        {
+            shard.Exit();
+        }
+    }
+
+    private async Task ReplyAsync(string replyTo, string? correlationId, GrainRequest request, object? result, Exception? error)
+    {
+        var reply = new BasicProperties { CorrelationId = correlationId, ContentType = "application/json" };
+        byte[] body;
+        if (error is null)
+        {
+            reply.Type = MessageHeaders.ReplyKind;
+            try
+            {
+                body = _codec!.EncodeResult(result, ResultType(request.GetType()));
+            }
+            catch (Exception e) when (e is NotSupportedException or JsonException or InvalidOperationException)
+            {
+                error = new InvalidOperationException($"The result of {request.Method} cannot be sent back to the caller: {e.Message}", e);
+                body = [];
+            }
+        }
+        else
+        {
+            body = [];
+        }
+
+        if (error is not null)
+        {
+            reply.Type = MessageHeaders.ErrorKind;
+            reply.Headers = new Dictionary<string, object?>
+            {
+                [MessageHeaders.ErrorType] = RemoteErrors.TypeName(error),
+                [MessageHeaders.ErrorMessage] = error.Message,
+                [MessageHeaders.ErrorStack] = error.StackTrace,
+            };
+            body = RemoteErrors.EncodeProperties(error, _codec!.Options);
+        }
+
+        await _publishChannel!.BasicPublishAsync(string.Empty, replyTo, mandatory: false, reply, body).ConfigureAwait(false);
+    }
+
+    private async Task RetryOrDeadLetterAsync(ShardState shard, BasicProperties properties, byte[] body, Exception error)
+    {
+        var attempt = MessageHeaders.Number(properties.Headers, MessageHeaders.Attempt) ?? 1;
+        if (attempt < _options.MaxDeliveryAttempts)
+        {
+            properties.Headers![MessageHeaders.Attempt] = attempt + 1;
+            await _publishChannel!.BasicPublishAsync(string.Empty, shard.Queue, mandatory: false, properties, body).ConfigureAwait(false);
+            return;
+        }
+
+        await PublishDeadLetterAsync(shard, properties, body, $"{error.GetType().FullName}: {error.Message}", error.GetType().FullName!, attempt).ConfigureAwait(false);
+    }
+
+    private async Task DeadLetterAndAckAsync(ShardState shard, ulong deliveryTag, BasicProperties properties, byte[] body, string error, string errorType)
+    {
+        try
+        {
+            await PublishDeadLetterAsync(shard, properties, body, error, errorType, MessageHeaders.Number(properties.Headers, MessageHeaders.Attempt) ?? 1).ConfigureAwait(false);
+            await _consumeChannel!.BasicAckAsync(deliveryTag, multiple: false).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException or ObjectDisposedException or RabbitMQ.Client.Exceptions.PublishException)
+        {
+            FabricLog.FinishFailed(_logger, deliveryTag, shard.Number, e);
+        }
+        finally
+        {
+            shard.Exit();
+        }
+    }
+
+    private async Task PublishDeadLetterAsync(ShardState shard, BasicProperties properties, byte[] body, string error, string errorType, long attempts)
+    {
+        properties.Headers ??= new Dictionary<string, object?>();
+        properties.Headers[MessageHeaders.ErrorMessage] = error;
+        properties.Headers[MessageHeaders.ErrorType] = errorType;
+        properties.Headers[MessageHeaders.Attempt] = attempts;
+        properties.Headers[MessageHeaders.OriginalQueue] = shard.Queue;
+        properties.DeliveryMode = DeliveryModes.Persistent;
+        properties.Expiration = null;
+        await _publishChannel!.BasicPublishAsync(string.Empty, DeadLetterQueue, mandatory: false, properties, body).ConfigureAwait(false);
+        FabricLog.DeadLettered(_logger, properties.MessageId, shard.Queue, attempts, error);
+    }
+
+    private static BasicProperties CopyProperties(IReadOnlyBasicProperties source) => new(source)
+    {
+        Headers = source.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(source.Headers),
+    };
+
+    private static LocalInvoker InvokerFor(Type requestType) => Invokers.GetOrAdd(requestType, static type =>
+        typeof(RabbitMqFabric).GetMethod(nameof(InvokeTypedAsync), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(ResultType(type)).CreateDelegate<LocalInvoker>());
+
+    private static Type ResultType(Type requestType)
+    {
+        for (var type = requestType; type is not null; type = type.BaseType)
+        {
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(GrainRequest<>))
+            {
+                return type.GetGenericArguments()[0];
+            }
+        }
+
+        throw new NotSupportedException($"{requestType} is not a GrainRequest<T>.");
+    }
+
+    private static async Task<object?> InvokeTypedAsync<TResult>(Silo silo, GrainId grain, GrainRequest request) =>
+        await silo.InvokeLocalAsync(grain, (GrainRequest<TResult>)request).ConfigureAwait(false);
+}

@@ -1,0 +1,146 @@
+using MailMesh.Runtime;
+using MailMesh.Runtime.Cluster;
+using MailMesh.Runtime.PostgreSql;
+using MailMesh.Runtime.PostgreSql.Hosting;
+using MailMesh.Runtime.RabbitMq;
+using MailMesh.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+
+namespace MailMesh.Cluster.Tests.Fabric;
+
+/// <summary>Silos in one process sharing a PostgreSQL schema and a RabbitMQ queue prefix (both fresh per test),
+/// membership on a manual clock (the test moves time and refreshes), the fabric on the real broker.</summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    public const int Shards = 8;
+    private readonly List<TestSilo> _silos = [];
+
+    public TestCluster()
+    {
+        TestServers.Require(Server.Postgres);
+        TestServers.Require(Server.RabbitMq);
+        Database = new ClusterDatabase(Clock, TimeSpan.FromSeconds(2));
+    }
+
+    public ManualTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 1, 0, 0, TimeSpan.Zero));
+
+    public ClusterDatabase Database { get; }
+
+    public string QueuePrefix { get; } = "t" + Guid.NewGuid().ToString("N")[..12];
+
+    public IReadOnlyList<TestSilo> Silos => _silos;
+
+    public async Task<TestSilo> StartSiloAsync(string id, int maxDeliveryAttempts = 5)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(Clock);
+        services.AddMailMeshRuntime(o => o.CallTimeout = TimeSpan.FromSeconds(30));
+        services.AddGrain<IClusterCounterGrain, ClusterCounterGrain>();
+        services.AddMailMeshPostgreSqlStorage(o =>
+        {
+            var options = Database.Options();
+            o.ConnectionString = options.ConnectionString;
+            o.Schema = options.Schema;
+            o.MemberDeathTimeout = options.MemberDeathTimeout;
+            o.EventPollInterval = options.EventPollInterval;
+        });
+        services.AddMailMeshClusterMembership(o =>
+        {
+            o.SiloId = id;
+            o.Address = $"{id}:5081";
+            o.ShardCount = Shards;
+            o.RefreshInterval = TimeSpan.FromHours(1);
+            o.DeclareDeadGracePeriod = TimeSpan.Zero;
+        });
+        services.AddMailMeshRabbitMqFabric(o =>
+        {
+            o.ConnectionString = TestServers.RabbitMqUri.ToString();
+            o.QueuePrefix = QueuePrefix;
+            o.MaxDeliveryAttempts = maxDeliveryAttempts;
+        });
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        await provider.GetRequiredService<PostgreSqlStore>().InitializeAsync(CancellationToken.None);
+        var silo = new TestSilo(id, provider);
+        _silos.Add(silo);
+        await silo.Silo.StartAsync();
+        await silo.Membership.StartAsync(CancellationToken.None);
+        await silo.Fabric.StartAsync(CancellationToken.None);
+        return silo;
+    }
+
+    /// <summary>Every running silo reads the membership table and rebalances its shards.</summary>
+    public async Task ConvergeAsync()
+    {
+        foreach (var silo in _silos.Where(s => s.IsRunning))
+        {
+            await silo.Membership.RefreshAsync();
+        }
+
+        foreach (var silo in _silos.Where(s => s.IsRunning))
+        {
+            await silo.Fabric.RebalanceAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var silo in _silos)
+        {
+            await silo.DisposeAsync();
+        }
+
+        await Database.DisposeAsync();
+        var factory = new ConnectionFactory { Uri = TestServers.RabbitMqUri };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        for (var shard = 0; shard < Shards; shard++)
+        {
+            await channel.QueueDeleteAsync(RabbitMqFabric.QueueName(QueuePrefix, shard));
+        }
+
+        await channel.QueueDeleteAsync(QueuePrefix + ".dead");
+    }
+}
+
+/// <summary>One silo of a <see cref="TestCluster"/>.</summary>
+public sealed class TestSilo(string id, ServiceProvider provider) : IAsyncDisposable
+{
+    public string Id { get; } = id;
+
+    public Silo Silo { get; } = provider.GetRequiredService<Silo>();
+
+    public MembershipService Membership { get; } = provider.GetRequiredService<MembershipService>();
+
+    public RabbitMqFabric Fabric { get; } = provider.GetRequiredService<RabbitMqFabric>();
+
+    public IGrainFactory Grains => Silo.GrainFactory;
+
+    public bool IsRunning { get; private set; } = true;
+
+    /// <summary>Graceful shutdown in the host's order: leave (hand-over), fabric, silo.</summary>
+    public async Task LeaveAsync()
+    {
+        IsRunning = false;
+        await Membership.StopAsync(CancellationToken.None);
+        await Fabric.StopAsync(CancellationToken.None);
+        await Silo.StopAsync();
+    }
+
+    /// <summary>As if the process died: the broker connection drops (unacknowledged deliveries return to their
+    /// queues), heartbeats stop, nothing is handed over or written.</summary>
+    public async Task CrashAsync()
+    {
+        IsRunning = false;
+        await Membership.DisposeAsync();
+        await Fabric.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        IsRunning = false;
+        await Membership.DisposeAsync();
+        await Fabric.DisposeAsync();
+        await provider.DisposeAsync();
+    }
+}
