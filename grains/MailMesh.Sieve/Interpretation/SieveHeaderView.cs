@@ -16,6 +16,7 @@ public sealed class SieveHeaderView
     private Dictionary<string, IReadOnlyList<string>>? _raw;
     private Dictionary<string, string[]>? _decoded;
     private Dictionary<string, List<ParsedAddress>[]>? _addresses;
+    private Dictionary<(string Name, string Part, string Separator), IReadOnlyList<string>>? _addressParts;
 
     /// <summary>Creates a view over a copy of <paramref name="fields"/>.</summary>
     public SieveHeaderView(IReadOnlyList<SieveHeader> fields)
@@ -113,6 +114,19 @@ public sealed class SieveHeaderView
         return values;
     }
 
+    /// <summary>The address parts of every address in the fields named <paramref name="name"/>, made once by <paramref name="select"/>.</summary>
+    internal IReadOnlyList<string> GetAddressParts(string name, string part, string separator, Func<List<ParsedAddress>[], string, string, IReadOnlyList<string>> select)
+    {
+        _addressParts ??= new Dictionary<(string, string, string), IReadOnlyList<string>>(AddressPartKeyComparer.Instance);
+        if (!_addressParts.TryGetValue((name, part, separator), out var values))
+        {
+            values = select(GetAddresses(name), part, separator);
+            _addressParts[(name, part, separator)] = values;
+        }
+
+        return values;
+    }
+
     /// <summary>Adds a field at the top, or at the end with <paramref name="last"/>.</summary>
     public void Add(string name, string value, bool last)
     {
@@ -189,9 +203,22 @@ public sealed class SieveHeaderView
         _raw = null;
         _decoded = null;
         _addresses = null;
+        _addressParts = null;
         return _fields;
     }
 
     private static long FieldSize(string name, string value) =>
         System.Text.Encoding.UTF8.GetByteCount(name) + 2 + System.Text.Encoding.UTF8.GetByteCount(value) + 2;
+
+    // Field names compare case-insensitively, address parts and separators exactly.
+    private sealed class AddressPartKeyComparer : IEqualityComparer<(string Name, string Part, string Separator)>
+    {
+        public static readonly AddressPartKeyComparer Instance = new();
+
+        public bool Equals((string Name, string Part, string Separator) x, (string Name, string Part, string Separator) y) =>
+            x.Name.Equals(y.Name, StringComparison.OrdinalIgnoreCase) && x.Part.Equals(y.Part, StringComparison.Ordinal) && x.Separator.Equals(y.Separator, StringComparison.Ordinal);
+
+        public int GetHashCode((string Name, string Part, string Separator) key) =>
+            HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(key.Name), key.Part.GetHashCode(StringComparison.Ordinal), key.Separator.GetHashCode(StringComparison.Ordinal));
+    }
 }

@@ -6,8 +6,8 @@ public sealed partial class SieveRuntime
     private readonly List<string> _log = [];
     private readonly List<DuplicateRecord> _duplicates = [];
     private readonly List<VacationRecord> _vacations = [];
-    private readonly HashSet<string> _includedOnce = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _includedScripts = new(StringComparer.Ordinal);
+    private HashSet<string>? _includedOnce;
+    private HashSet<string>? _includedScripts;
 
     /// <summary>The actions so far, in script order.</summary>
     public IReadOnlyList<SieveAction> Actions => _actions;
@@ -99,17 +99,20 @@ public sealed partial class SieveRuntime
             actions.Add(new KeepAction([.. InternalFlags], Implicit: true));
         }
 
-        return new SieveResult(actions, Headers.Modified ? Headers.Fields : null, null, [.. _duplicates], [.. _vacations], [.. _log], Steps);
+        return new SieveResult(actions, Headers.Modified ? Headers.Fields : null, null, Copy(_duplicates), Copy(_vacations), Copy(_log), Steps);
     }
 
     // include bookkeeping lives here because it shares the execution-wide sets.
-    internal bool MarkIncludedOnce(string key) => _includedOnce.Add(key);
+    internal bool MarkIncludedOnce(string key) => (_includedOnce ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
 
     internal int CountIncluded(string key)
     {
+        _includedScripts ??= new HashSet<string>(StringComparer.Ordinal);
         _includedScripts.Add(key);
         return _includedScripts.Count;
     }
+
+    private static IReadOnlyList<T> Copy<T>(List<T> list) => list.Count == 0 ? [] : [.. list];
 
     private void CheckConflicts(SieveAction action, SourcePosition position)
     {

@@ -188,7 +188,7 @@ public sealed partial class SieveRuntime
             return (null, name);
         }
 
-        return Frame.Globals.Contains(name) ? (_globals, name) : (Frame.Locals, name);
+        return Frame.IsGlobal(name) ? (_globals, name) : (Frame.Locals, name);
     }
 
     // The limit counts UTF-8 bytes; a character that would cross it is dropped whole.

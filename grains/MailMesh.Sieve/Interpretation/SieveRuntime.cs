@@ -10,7 +10,7 @@ namespace MailMesh.Sieve.Interpretation;
 /// </summary>
 public sealed partial class SieveRuntime
 {
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _started = Stopwatch.GetTimestamp();
     private readonly CancellationToken _cancellationToken;
     private readonly SieveInterpreter _interpreter;
     private ISieveMessage _message;
@@ -84,7 +84,7 @@ public sealed partial class SieveRuntime
         if ((Steps & 0x3ff) == 0)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            if (_clock.Elapsed > Limits.MaxExecutionTime)
+            if (Stopwatch.GetElapsedTime(_started) > Limits.MaxExecutionTime)
             {
                 throw Fail($"the script ran longer than the limit of {Limits.MaxExecutionTime.TotalSeconds} s", position);
             }
@@ -211,8 +211,15 @@ public sealed partial class SieveRuntime
 
         public bool Returned { get; set; }
 
-        public Dictionary<string, string> Locals { get; } = new(StringComparer.OrdinalIgnoreCase);
+        private Dictionary<string, string>? _locals;
 
-        public HashSet<string> Globals { get; } = new(StringComparer.OrdinalIgnoreCase);
+        private HashSet<string>? _globals;
+
+        // Created on first use: most scripts have no variables and declare no globals.
+        public Dictionary<string, string> Locals => _locals ??= new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+        public HashSet<string> Globals => _globals ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        public bool IsGlobal(string name) => _globals?.Contains(name) == true;
     }
 }

@@ -9,9 +9,13 @@ internal sealed class Glob
 {
     private readonly List<List<(char Char, bool Any)>> _segments;
 
+    // Each segment's text when it has no '?' (found with a vectorized search), else null.
+    private readonly string?[] _literals;
+
     private Glob(string pattern)
     {
         _segments = Split(pattern);
+        _literals = _segments.Select(s => s.Exists(c => c.Any) ? null : new string(s.Select(c => c.Char).ToArray())).ToArray();
     }
 
     /// <summary>Compiles <paramref name="pattern"/> (split at its stars once, matched many times).</summary>
@@ -48,6 +52,18 @@ internal sealed class Glob
         for (var s = 1; s < segments.Count - 1; s++)
         {
             var segment = segments[s];
+            if (_literals[s] is { } literal && lastStart >= position && Find(value.AsSpan(position, lastStart - position), literal, comparator) is var offset and not int.MinValue)
+            {
+                if (offset < 0)
+                {
+                    return false;
+                }
+
+                gaps.Add((position, offset, true));
+                position += offset + literal.Length;
+                continue;
+            }
+
             var found = -1;
             for (var at = position; at + segment.Count <= lastStart; at++)
             {
@@ -83,6 +99,45 @@ internal sealed class Glob
 
         Fill(value, gaps, captures);
         return true;
+    }
+
+    // The first occurrence of a '?'-free segment under the comparator, -1 when absent; int.MinValue when the
+    // comparator has no fast search (the caller then tries each position).
+    private static int Find(ReadOnlySpan<char> value, string literal, SieveComparator comparator)
+    {
+        if (value.Length < literal.Length)
+        {
+            return -1;
+        }
+
+        if (comparator == SieveComparator.Octet)
+        {
+            return value.IndexOf(literal, StringComparison.Ordinal);
+        }
+
+        if (comparator != SieveComparator.AsciiCaseMap)
+        {
+            return int.MinValue;
+        }
+
+        var offset = 0;
+        while (offset + literal.Length <= value.Length)
+        {
+            var found = value[offset..].IndexOf(literal, StringComparison.OrdinalIgnoreCase);
+            if (found < 0)
+            {
+                return -1;
+            }
+
+            if (SieveComparator.AsciiCaseMapEquals(value.Slice(offset + found, literal.Length), literal))
+            {
+                return offset + found;
+            }
+
+            offset += found + 1;
+        }
+
+        return -1;
     }
 
     private static void Fill(string value, List<(int Start, int Length, bool IsStar)> gaps, List<string>? captures)

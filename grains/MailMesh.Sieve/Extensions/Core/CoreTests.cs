@@ -155,13 +155,8 @@ internal sealed class AddressTest : SieveMatchingTest
     {
         var (index, last) = IndexOf(test);
         var part = test.Args.Group("address-part") ?? "all";
-        foreach (var name in runtime.GetStrings(test.Args.Positional[0]))
-        {
-            foreach (var value in MessageValues.Addresses(runtime, name, part, index, last))
-            {
-                yield return value;
-            }
-        }
+        var names = runtime.GetStrings(test.Args.Positional[0]);
+        return names.Count == 1 ? MessageValues.Addresses(runtime, names[0], part, index, last) : names.SelectMany(name => MessageValues.Addresses(runtime, name, part, index, last));
     }
 }
 

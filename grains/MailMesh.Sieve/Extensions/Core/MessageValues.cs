@@ -36,29 +36,33 @@ public static class MessageValues
     }
 
     /// <summary>The address parts of every address in a header.</summary>
-    public static IEnumerable<string> Addresses(SieveRuntime runtime, string name, string addressPart, int? index = null, bool last = false)
+    public static IReadOnlyList<string> Addresses(SieveRuntime runtime, string name, string addressPart, int? index = null, bool last = false)
     {
-        var fields = runtime.Headers.GetAddresses(name);
-        if (index is { } n)
+        var separator = runtime.Options.SubaddressSeparator;
+        if (index is not { } n)
         {
-            if (n < 1 || n > fields.Length)
-            {
-                yield break;
-            }
-
-            fields = [fields[last ? fields.Length - n : n - 1]];
+            return runtime.Headers.GetAddressParts(name, addressPart, separator, Parts);
         }
 
+        var all = runtime.Headers.GetAddresses(name);
+        return n < 1 || n > all.Length ? [] : Parts([all[last ? all.Length - n : n - 1]], addressPart, separator);
+    }
+
+    private static List<string> Parts(List<ParsedAddress>[] fields, string addressPart, string separator)
+    {
+        var parts = new List<string>();
         foreach (var addresses in fields)
         {
             foreach (var address in addresses)
             {
-                if (Part(address, addressPart, runtime.Options.SubaddressSeparator) is { } part)
+                if (Part(address, addressPart, separator) is { } part)
                 {
-                    yield return part;
+                    parts.Add(part);
                 }
             }
         }
+
+        return parts;
     }
 
     /// <summary>The chosen part of a single address string (envelope), or null when it has none or does not parse.</summary>
