@@ -152,6 +152,27 @@ public sealed class DecoderFastPathTests
     }
 
     [Fact]
+    public void Base64Decoder_EveryByteValueAtEveryBlockPositionOfALine_MatchesByteAtATime()
+    {
+        // Lines decoded where they lie classify 32 characters at once: every byte value, put at each
+        // position of one line among regular ones, must be taken or skipped as the scalar path does.
+        var random = new Random(20261126);
+        // The first 4 KB of a call are gathered (the line length is learnt there); lines after it are decoded in place.
+        var data = new byte[57 * 100];
+        random.NextBytes(data);
+        var clean = Encoding.ASCII.GetBytes(Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks).Replace("\r\n", "\n", StringComparison.Ordinal));
+        Assert.Equal(data, Decode(new Base64Decoder(), clean, () => int.MaxValue));
+        for (var value = 0; value < 256; value++)
+        {
+            var position = 77 * 80 + (value % 76);
+            var input = (byte[])clean.Clone();
+            input[position] = (byte)value;
+            var reference = Decode(new Base64Decoder(), input, () => 1);
+            Assert.Equal(reference, Decode(new Base64Decoder(), input, () => int.MaxValue));
+        }
+    }
+
+    [Fact]
     public void QuotedPrintableDecoder_MessyInputWholeOrChunked_MatchesByteAtATime()
     {
         var random = new Random(20261123);
