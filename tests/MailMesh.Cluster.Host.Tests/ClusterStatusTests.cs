@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using RabbitMQ.Client;
 
 namespace MailMesh.Cluster.Host.Tests;
 
@@ -18,6 +19,7 @@ public sealed class ClusterStatusTests : IAsyncLifetime
 {
     private readonly string _schema = "h_" + Guid.NewGuid().ToString("N")[..20];
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mailmesh-cluster-host-" + Guid.NewGuid().ToString("N"));
+    private readonly string _queuePrefix = "h" + Guid.NewGuid().ToString("N")[..12];
     private readonly List<WebApplication> _silos = [];
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -37,13 +39,25 @@ public sealed class ClusterStatusTests : IAsyncLifetime
             await drop.ExecuteNonQueryAsync();
         }
 
+        if (TestServers.IsReachable(Server.RabbitMq))
+        {
+            await using var broker = await new ConnectionFactory { Uri = TestServers.RabbitMqUri }.CreateConnectionAsync();
+            await using var channel = await broker.CreateChannelAsync();
+            for (var shard = 0; shard < 256; shard++)
+            {
+                await channel.QueueDeleteAsync(MailMesh.Runtime.RabbitMq.RabbitMqFabric.QueueName(_queuePrefix, shard));
+            }
+
+            await channel.QueueDeleteAsync(_queuePrefix + ".dead");
+        }
+
         if (Directory.Exists(_root))
         {
             Directory.Delete(_root, recursive: true);
         }
     }
 
-    [ServerFact(Server.Postgres)]
+    [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task ClusterStatus_TwoSilosThenOneLeaves_ShowsMembersShardOwnersAndTheLeave()
     {
         var (first, firstUrl) = await StartSiloAsync("silo-1");
@@ -77,6 +91,34 @@ public sealed class ClusterStatusTests : IAsyncLifetime
         Assert.Empty(after.Shards);
     }
 
+    [ServerFact(Server.Postgres, Server.RabbitMq)]
+    public async Task Api_TwoSilos_AMailboxCreatedThroughOneIsReadThroughTheOther()
+    {
+        var (first, firstUrl) = await StartSiloAsync("silo-1");
+        var (second, secondUrl) = await StartSiloAsync("silo-2");
+        await first.Services.GetRequiredService<MembershipService>().RefreshAsync();
+        await first.Services.GetRequiredService<MailMesh.Runtime.RabbitMq.RabbitMqFabric>().RebalanceAsync();
+        await second.Services.GetRequiredService<MailMesh.Runtime.RabbitMq.RabbitMqFabric>().RebalanceAsync();
+        var key = (await File.ReadAllTextAsync(Path.Combine(_root, "silo-1", "admin.key"))).Trim();
+        using var one = new MailMeshClient(new Uri(firstUrl), new GrpcChannelOptions { ApiKey = key });
+        using var two = new MailMeshClient(new Uri(secondUrl), new GrpcChannelOptions { ApiKey = key });
+
+        var names = Enumerable.Range(0, 6).Select(i => $"box{i}").ToArray();
+        foreach (var name in names)
+        {
+            await one.Mailboxes.CreateAsync(new CreateMailboxRequest { Name = name, DisplayName = name.ToUpperInvariant() });
+        }
+
+        foreach (var name in names)
+        {
+            var fetched = await two.Mailboxes.GetAsync(new GetMailboxRequest { Name = name });
+            Assert.Equal(name.ToUpperInvariant(), fetched.DisplayName);
+        }
+
+        Assert.NotEmpty(first.Services.GetRequiredService<MailMesh.Runtime.RabbitMq.RabbitMqFabric>().ConsumedShards);
+        Assert.NotEmpty(second.Services.GetRequiredService<MailMesh.Runtime.RabbitMq.RabbitMqFabric>().ConsumedShards);
+    }
+
     [Fact]
     public void Build_ClusterEnabledWithSqlite_FailsSayingToUsePostgreSql()
     {
@@ -97,6 +139,7 @@ public sealed class ClusterStatusTests : IAsyncLifetime
             "--Storage:Provider", "PostgreSql",
             "--Storage:PostgreSql:ConnectionString", TestServers.PostgresConnectionString,
             "--Storage:PostgreSql:Schema", _schema,
+            "--Cluster:RabbitMq:ConnectionString", TestServers.RabbitMqUri.ToString(), "--Cluster:RabbitMq:QueuePrefix", _queuePrefix,
             "--Cluster:Enabled", "true", "--Cluster:SiloId", siloId, "--Cluster:Address", new Uri(grpcUrl).Authority]);
         _silos.Add(app);
         await app.StartAsync();
