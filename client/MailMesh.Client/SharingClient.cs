@@ -60,4 +60,9 @@ public sealed class SharingClient(GrpcChannel channel)
     /// <summary>Verifies the audit trail's hash chain.</summary>
     public Task<VerifyAuditResponse> VerifyAuditAsync(VerifyAuditRequest request, CallOptions? options = null, CancellationToken cancellationToken = default) =>
         channel.UnaryAsync<VerifyAuditRequest, VerifyAuditResponse>(Service.FindMethodByName("VerifyAudit"), request, options, cancellationToken);
+
+    /// <summary>Sends a message from the mailbox's address (send-as; the acting user needs send_as or full access), or
+    /// answers a stored message (reply_to_folder/reply_to_uid). Give a request_id to make a retry safe.</summary>
+    public Task<SendMessageResponse> SendMessageAsync(SendMessageRequest request, CallOptions? options = null, CancellationToken cancellationToken = default) =>
+        channel.UnaryAsync<SendMessageRequest, SendMessageResponse>(Service.FindMethodByName("SendMessage"), request, options, cancellationToken);
 }

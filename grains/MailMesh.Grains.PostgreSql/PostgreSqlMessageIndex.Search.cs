@@ -30,6 +30,9 @@ public sealed partial class PostgreSqlMessageIndex
         Add(parameters, sql, $"strpos({Lower("COALESCE(subject, '')")}, {Lower("@subject")}) > 0", new NpgsqlParameter<string>("subject", search.Subject!), search.Subject is not null);
         Add(parameters, sql, "ts >= @since", new NpgsqlParameter<long>("since", search.Since?.ToUnixTimeSeconds() ?? 0), search.Since is not null);
         Add(parameters, sql, "ts < @before", new NpgsqlParameter<long>("before", search.Before?.ToUnixTimeSeconds() ?? 0), search.Before is not null);
+        Add(parameters, sql, $"strpos(' ' || {Lower("tags")} || ' ', ' ' || {Lower("@tag")} || ' ') > 0",
+            new NpgsqlParameter<string>("tag", search.Tag is null ? "" : TagText.Normalize(search.Tag) ?? ""), search.Tag is not null);
+        Add(parameters, sql, "priority = @priority", new NpgsqlParameter<string>("priority", search.Priority!), search.Priority is not null);
         AddFlags(parameters, sql, search.WithFlags, "with", "> 0");
         AddFlags(parameters, sql, search.WithoutFlags, "without", "= 0");
         if (search.After is { } after)

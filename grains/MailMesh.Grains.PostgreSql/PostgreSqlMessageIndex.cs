@@ -14,7 +14,7 @@ public sealed partial class PostgreSqlMessageIndex : IMessageIndex
     public const string Component = "message_index";
 
     private const string Columns =
-        "mailbox, folder_id, folder, uidvalidity, uid, flags, from_addr, to_addr, subject, date, date_ticks, date_offset, size, message_id, in_reply_to, refs, blob_name, modseq, source_id";
+        "mailbox, folder_id, folder, uidvalidity, uid, flags, from_addr, to_addr, subject, date, date_ticks, date_offset, size, message_id, in_reply_to, refs, blob_name, modseq, source_id, tags, priority";
 
     private static readonly PostgreSqlSchemaStep[] Steps =
     [
@@ -26,6 +26,9 @@ public sealed partial class PostgreSqlMessageIndex : IMessageIndex
                 size bigint NOT NULL, message_id text, in_reply_to text, refs text, blob_name text NOT NULL, modseq bigint NOT NULL, source_id text,
                 PRIMARY KEY (mailbox, folder_id, uidvalidity, uid));
             CREATE INDEX messages_by_message_id ON {s}.messages (mailbox, message_id);
+            """),
+        new(2, "message labels", """
+            ALTER TABLE {s}.messages ADD COLUMN tags text NOT NULL DEFAULT '', ADD COLUMN priority text;
             """),
     ];
 
@@ -57,7 +60,7 @@ public sealed partial class PostgreSqlMessageIndex : IMessageIndex
         var rows = messages.GroupBy(m => (m.Mailbox, m.FolderId, m.UidValidity, m.Uid)).Select(g => g.Last()).ToArray();
         var sql = $"""
             INSERT INTO {_table} ({Columns})
-            SELECT * FROM unnest(@m, @fid, @f, @v, @u, @fl, @fr, @to, @s, @d, @dt, @do, @sz, @mid, @irt, @refs, @b, @ms, @sid)
+            SELECT * FROM unnest(@m, @fid, @f, @v, @u, @fl, @fr, @to, @s, @d, @dt, @do, @sz, @mid, @irt, @refs, @b, @ms, @sid, @tg, @pr)
             ON CONFLICT (mailbox, folder_id, uidvalidity, uid) DO UPDATE SET
                 folder = excluded.folder, flags = excluded.flags, from_addr = excluded.from_addr, to_addr = excluded.to_addr,
                 subject = excluded.subject, date = excluded.date, date_ticks = excluded.date_ticks, date_offset = excluded.date_offset,
@@ -96,6 +99,8 @@ public sealed partial class PostgreSqlMessageIndex : IMessageIndex
             Text(command, "b", r.Select(x => x.BlobName));
             command.Parameters.Add(new NpgsqlParameter<long[]>("ms", r.Select(x => unchecked((long)x.ModSeq)).ToArray()));
             Text(command, "sid", r.Select(x => x.SourceId));
+            Text(command, "tg", r.Select(x => x.Tags));
+            Text(command, "pr", r.Select(x => x.Priority));
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }, cancellationToken);
     }
@@ -140,6 +145,34 @@ public sealed partial class PostgreSqlMessageIndex : IMessageIndex
             command.Parameters.Add(new NpgsqlParameter<string[]>("flags", args.last.Select(c => c.Flags).ToArray()));
             command.Parameters.Add(new NpgsqlParameter<long[]>("modseqs", args.last.Select(c => unchecked((long)c.ModSeq)).ToArray()));
             return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> UpdateLabelsAsync(string mailbox, string folderId, uint uidValidity, uint uid, IReadOnlyCollection<string> addTags, string? priority, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(addTags);
+        var added = addTags.Select(TagText.Normalize).OfType<string>().ToArray();
+        // Read, merge and write under a row lock, so two label updates of one message cannot lose a tag.
+        var select = $"SELECT tags FROM {_table} WHERE mailbox = @m AND folder_id = @f AND uidvalidity = @v AND uid = @u FOR UPDATE";
+        var update = $"UPDATE {_table} SET tags = @tg, priority = COALESCE(@pr, priority) WHERE mailbox = @m AND folder_id = @f AND uidvalidity = @v AND uid = @u";
+        return _store.RunAsync($"labelling message {uid} of folder {folderId} of {mailbox}", repeatable: true, (select, update, mailbox, folderId, uidValidity, uid, added, priority), static async (connection, args, ct) =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(args.select, connection, transaction);
+            AddFolder(command, args.mailbox, args.folderId, args.uidValidity);
+            command.Parameters.Add(new NpgsqlParameter<long>("u", args.uid));
+            if (await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is not string current)
+            {
+                return false;
+            }
+
+            command.CommandText = args.update;
+            command.Parameters.Add(new NpgsqlParameter<string>("tg", TagText.Merge(current, args.added)));
+            command.Parameters.Add(new NpgsqlParameter("pr", NpgsqlDbType.Text) { Value = (object?)args.priority ?? DBNull.Value });
+            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await transaction.CommitAsync(ct).ConfigureAwait(false);
+            return true;
         }, cancellationToken);
     }
 
@@ -224,8 +257,8 @@ public sealed partial class PostgreSqlMessageIndex : IMessageIndex
             rows.Add(new IndexedMessage(
                 r.GetString(0), r.GetString(1), r.GetString(2), (uint)r.GetInt64(3), (uint)r.GetInt64(4), r.GetString(5),
                 Nullable(r, 6), Nullable(r, 7), Nullable(r, 8), date, r.GetInt64(12), Nullable(r, 13), Nullable(r, 14), Nullable(r, 15),
-                r.GetString(16), unchecked((ulong)r.GetInt64(17)), Nullable(r, 18)));
-            keys?.Add(r.GetInt64(19));
+                r.GetString(16), unchecked((ulong)r.GetInt64(17)), Nullable(r, 18), r.GetString(19), Nullable(r, 20)));
+            keys?.Add(r.GetInt64(21));
         }
 
         return rows;

@@ -11,12 +11,13 @@ internal static class MailboxCommands
         var mailbox = new Command("mailbox", "Create, change and delete mailboxes; set their source; sync them");
         var json = new Option<bool>("--json") { Description = "Print JSON", Recursive = true };
         mailbox.Add(json);
+        mailbox.Add(AsUser.Create());
 
         var name = new Argument<string>("name") { Description = "The mailbox name" };
         var displayName = new Option<string>("--display-name") { Description = "Shown to people", Required = true };
         var address = new Option<string?>("--address") { Description = "The mailbox's e-mail address" };
         var create = new Command("create", "Create a mailbox") { name, displayName, address };
-        create.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        create.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var created = await client.Mailboxes.CreateAsync(new CreateMailboxRequest
             {
@@ -29,14 +30,14 @@ internal static class MailboxCommands
 
         var getName = new Argument<string>("name") { Description = "The mailbox name" };
         var get = new Command("get", "Show a mailbox") { getName };
-        get.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        get.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var found = await client.Mailboxes.GetAsync(new GetMailboxRequest { Name = parse.GetValue(getName)! }, options, ct);
             await Print(app, parse.GetValue(json), found);
         }));
 
         var list = new Command("list", "List all mailboxes");
-        list.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        list.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var table = new Table().AddColumns("name", "display name", "address", "created");
             var token = "";
@@ -69,7 +70,7 @@ internal static class MailboxCommands
         var newDisplayName = new Option<string?>("--display-name") { Description = "New display name" };
         var newAddress = new Option<string?>("--address") { Description = "New e-mail address (\"\" removes it)" };
         var update = new Command("update", "Change a mailbox's display name or address") { updateName, newDisplayName, newAddress };
-        update.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        update.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var request = new UpdateMailboxRequest { Name = parse.GetValue(updateName)! };
             if (parse.GetValue(newDisplayName) is { } dn)
@@ -95,7 +96,7 @@ internal static class MailboxCommands
         var deleteName = new Argument<string>("name") { Description = "The mailbox name" };
         var yes = new Option<bool>("--yes") { Description = "Confirm: the index and stored messages are deleted (the source server is untouched)" };
         var delete = new Command("delete", "Delete a mailbox and its stored messages") { deleteName, yes };
-        delete.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        delete.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             if (!parse.GetValue(yes))
             {

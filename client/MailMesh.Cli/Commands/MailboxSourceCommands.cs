@@ -43,7 +43,7 @@ internal static class MailboxSourceCommands
         {
             name, protocol, host, port, tls, user, passwordFile, passwordEnv, oauthEnv, trust, folders, poll, leave, deleteAfter, noIdle,
         };
-        set.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        set.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var request = new SetSourceRequest
             {
@@ -87,7 +87,7 @@ internal static class MailboxSourceCommands
     {
         var name = new Argument<string>("name") { Description = "The mailbox name" };
         var get = new Command("get", "Show the source (never its secret)") { name };
-        get.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        get.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
             await PrintSource(app, parse.GetValue(json), await client.Mailboxes.GetSourceAsync(new GetSourceRequest { Name = parse.GetValue(name)! }, options, ct))));
         return get;
     }
@@ -96,7 +96,7 @@ internal static class MailboxSourceCommands
     {
         var name = new Argument<string>("name") { Description = "The mailbox name" };
         var remove = new Command("remove", "Remove the source and stop syncing (stored messages stay)") { name };
-        remove.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        remove.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             await client.Mailboxes.RemoveSourceAsync(new RemoveSourceRequest { Name = parse.GetValue(name)! }, options, ct);
             await app.Output.WriteLineAsync(parse.GetValue(json) ? "{}" : $"removed the source of {parse.GetValue(name)}");
@@ -109,7 +109,7 @@ internal static class MailboxSourceCommands
         var name = new Argument<string>("name") { Description = "The mailbox name" };
         var wait = new Option<bool>("--wait") { Description = "Wait for the run to end, showing its progress" };
         var sync = new Command("sync", "Start a sync run now") { name, wait };
-        sync.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        sync.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var mailbox = parse.GetValue(name)!;
             if (!parse.GetValue(wait))
@@ -166,7 +166,7 @@ internal static class MailboxSourceCommands
     {
         var name = new Argument<string>("name") { Description = "The mailbox name" };
         var status = new Command("status", "Show the sync status") { name };
-        status.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        status.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var s = await client.Mailboxes.GetSyncStatusAsync(new GetSyncStatusRequest { Name = parse.GetValue(name)! }, options, ct);
             if (parse.GetValue(json))
@@ -193,7 +193,7 @@ internal static class MailboxSourceCommands
     {
         var name = new Argument<string>("name") { Description = "The mailbox name" };
         var folders = new Command("folders", "List the synced folders") { name };
-        folders.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        folders.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var list = await client.Mailboxes.ListFoldersAsync(new ListFoldersRequest { Name = parse.GetValue(name)! }, options, ct);
             if (parse.GetValue(json))

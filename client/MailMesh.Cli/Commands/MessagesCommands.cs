@@ -14,6 +14,7 @@ internal static class MessagesCommands
         var messages = new Command("messages", "List, search, read, flag and move the messages of a mailbox");
         var json = new Option<bool>("--json") { Description = "Print JSON (one object per line for lists)", Recursive = true };
         messages.Add(json);
+        messages.Add(AsUser.Create());
         messages.Add(List(app, json));
         messages.Add(Get(app, json));
         messages.Add(Raw(app));
@@ -33,8 +34,10 @@ internal static class MessagesCommands
         var since = new Option<string?>("--since") { Description = "Dated at or after (2026-11-22 or 2026-11-22T10:00:00Z)" };
         var before = new Option<string?>("--before") { Description = "Dated before" };
         var limit = new Option<int>("--limit") { Description = "Most messages to show (default 50; 0 for all)", DefaultValueFactory = _ => 50 };
-        var list = new Command("list", "List or search messages, newest first") { name, folder, flag, noFlag, from, subject, since, before, limit };
-        list.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        var tag = new Option<string?>("--tag") { Description = "Only messages rules tagged with this tag" };
+        var priority = new Option<string?>("--priority") { Description = "Only messages rules gave this priority (high, normal, low)" };
+        var list = new Command("list", "List or search messages, newest first") { name, folder, flag, noFlag, from, subject, since, before, limit, tag, priority };
+        list.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var request = new ListMessagesRequest
             {
@@ -44,6 +47,8 @@ internal static class MessagesCommands
                 Subject = parse.GetValue(subject) ?? "",
                 Since = Date(parse.GetValue(since), "--since"),
                 Before = Date(parse.GetValue(before), "--before"),
+                Tag = parse.GetValue(tag) ?? "",
+                Priority = parse.GetValue(priority) ?? "",
             };
             request.WithFlags.AddRange(parse.GetValue(flag) ?? []);
             request.WithoutFlags.AddRange(parse.GetValue(noFlag) ?? []);
@@ -53,7 +58,7 @@ internal static class MessagesCommands
                 throw new CliException($"--limit must be 0 (all) or more, not {max}");
             }
 
-            var table = new Table().AddColumns("folder", "uid", "date", "from", "subject", "flags");
+            var table = new Table().AddColumns("folder", "uid", "date", "from", "subject", "flags", "priority", "tags");
             var shown = 0;
             do
             {
@@ -68,7 +73,7 @@ internal static class MessagesCommands
                     else
                     {
                         table.AddRow(m.Folder.EscapeMarkup(), m.Uid.ToString(CultureInfo.InvariantCulture), Format.Time(m.Date), m.From.EscapeMarkup(),
-                            m.Subject.EscapeMarkup(), string.Join(' ', m.Flags).EscapeMarkup());
+                            m.Subject.EscapeMarkup(), string.Join(' ', m.Flags).EscapeMarkup(), m.Priority.EscapeMarkup(), string.Join(' ', m.Tags).EscapeMarkup());
                     }
                 }
 
@@ -90,7 +95,7 @@ internal static class MessagesCommands
         var (name, folder, uid) = Address();
         var preview = new Option<int>("--preview") { Description = "Preview length in characters (default 500)" };
         var get = new Command("get", "Show one message: headers, MIME parts and a text preview") { name, folder, uid, preview };
-        get.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        get.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var details = await client.Mailboxes.GetMessageAsync(new GetMessageRequest
             {
@@ -108,6 +113,11 @@ internal static class MessagesCommands
                 headers.AddRow(h.Name.EscapeMarkup(), h.Value.EscapeMarkup());
             }
 
+            if (details.Message.Priority.Length > 0 || details.Message.Tags.Count > 0)
+            {
+                headers.AddRow("[grey]rules[/]", $"priority {(details.Message.Priority.Length > 0 ? details.Message.Priority : "-")}, tags {string.Join(' ', details.Message.Tags)}".EscapeMarkup());
+            }
+
             app.Console.Write(headers);
             var tree = new Tree(Describe(details.Root));
             AddParts(tree, details.Root);
@@ -123,7 +133,7 @@ internal static class MessagesCommands
         var (name, folder, uid) = Address();
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write to this file instead of standard output" };
         var raw = new Command("raw", "Download the raw MIME of one message") { name, folder, uid, output };
-        raw.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        raw.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var request = new FetchRawMessageRequest { Name = parse.GetValue(name)!, Folder = parse.GetValue(folder)!, Uid = parse.GetValue(uid) };
             if (parse.GetValue(output) is { } file)
@@ -148,7 +158,7 @@ internal static class MessagesCommands
         var add = new Option<string[]>("--add") { Description = "Flag to add (repeat; e.g. '\\Seen')" };
         var remove = new Option<string[]>("--remove") { Description = "Flag to remove (repeat)" };
         var flags = new Command("flags", "Add or remove flags of one message (on the server and in the index)") { name, folder, uid, add, remove };
-        flags.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        flags.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var request = new SetFlagsRequest { Name = parse.GetValue(name)!, Folder = parse.GetValue(folder)!, Uid = parse.GetValue(uid) };
             request.Add.AddRange(parse.GetValue(add) ?? []);
@@ -169,7 +179,7 @@ internal static class MessagesCommands
         var (name, folder, uid) = Address();
         var destination = new Argument<string>("destination") { Description = "The destination folder" };
         var move = new Command("move", "Move one message to another folder") { name, folder, uid, destination };
-        move.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        move.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var moved = await client.Mailboxes.MoveMessageAsync(new MoveMessageRequest
             {

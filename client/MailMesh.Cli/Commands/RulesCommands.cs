@@ -14,13 +14,14 @@ internal static class RulesCommands
         var rules = new Command("rules", "Sieve rules of a mailbox: upload and validate scripts, list and activate versions, dry runs");
         var json = new Option<bool>("--json") { Description = "Print JSON", Recursive = true };
         rules.Add(json);
+        rules.Add(AsUser.Create());
 
         var upMailbox = new Argument<string>("mailbox") { Description = "The mailbox name" };
         var upFile = new Argument<FileInfo>("script") { Description = "The Sieve script file" };
         var activate = new Option<bool>("--activate") { Description = "Make it the active script at once" };
         var comment = new Option<string?>("--comment") { Description = "A note for the version history" };
         var upload = new Command("upload", "Validate a script and store it as a new version") { upMailbox, upFile, activate, comment };
-        upload.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        upload.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var stored = await client.Rules().UploadAsync(new UploadRulesRequest
             {
@@ -36,7 +37,7 @@ internal static class RulesCommands
         var vMailbox = new Argument<string>("mailbox") { Description = "The mailbox name" };
         var vFile = new Argument<FileInfo>("script") { Description = "The Sieve script file" };
         var validate = new Command("validate", "Check a script without storing it (exit code 1 when it has errors)") { vMailbox, vFile };
-        validate.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        validate.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var file = parse.GetValue(vFile)!;
             var result = await client.Rules().ValidateAsync(new ValidateRulesRequest { Mailbox = parse.GetValue(vMailbox)!, Script = await ReadScriptAsync(file, ct) }, options, ct);
@@ -63,7 +64,7 @@ internal static class RulesCommands
         var gMailbox = new Argument<string>("mailbox") { Description = "The mailbox name" };
         var gVersion = new Option<int>("--version") { Description = "The version (default: the active one)" };
         var get = new Command("get", "Print a script version") { gMailbox, gVersion };
-        get.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        get.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var found = await client.Rules().GetAsync(new GetRulesRequest { Mailbox = parse.GetValue(gMailbox)!, Version = parse.GetValue(gVersion) }, options, ct);
             await app.Output.WriteLineAsync(parse.GetValue(json) ? Format.ToJson(found) : found.Script);
@@ -71,7 +72,7 @@ internal static class RulesCommands
 
         var lMailbox = new Argument<string>("mailbox") { Description = "The mailbox name" };
         var list = new Command("list", "List script versions, newest first") { lMailbox };
-        list.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        list.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var versions = await client.Rules().ListAsync(new ListRuleVersionsRequest { Mailbox = parse.GetValue(lMailbox)! }, options, ct);
             if (parse.GetValue(json))
@@ -93,7 +94,7 @@ internal static class RulesCommands
         var aMailbox = new Argument<string>("mailbox") { Description = "The mailbox name" };
         var aVersion = new Argument<int>("version") { Description = "The version to make active (an older one rolls back)" };
         var activateCommand = new Command("activate", "Make a stored version the active script") { aMailbox, aVersion };
-        activateCommand.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        activateCommand.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var info = await client.Rules().ActivateAsync(new ActivateRulesRequest { Mailbox = parse.GetValue(aMailbox)!, Version = parse.GetValue(aVersion) }, options, ct);
             await app.Output.WriteLineAsync(parse.GetValue(json) ? Format.ToJson(info) : $"version {info.Version} is active");
@@ -117,7 +118,7 @@ internal static class RulesCommands
         var version = new Option<int>("--version") { Description = "The version to run (default: the active one)" };
         var script = new Option<FileInfo?>("--script-file") { Description = "An unsaved script to run instead of a stored version" };
         var test = new Command("test", "Dry run: the actions a script decides for a message; nothing is applied") { mailbox, folder, uid, raw, version, script };
-        test.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        test.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var request = new TestRulesRequest { Mailbox = parse.GetValue(mailbox)! };
             if (parse.GetValue(raw) is { } file)

@@ -14,10 +14,12 @@ internal static class SharingCommands
         var sharing = new Command("sharing", "Members, conversations, SLA and audit trail of shared mailboxes");
         var json = new Option<bool>("--json") { Description = "Print JSON (one object per line for lists)", Recursive = true };
         sharing.Add(json);
+        sharing.Add(AsUser.Create());
         sharing.Add(Members(app, json));
         sharing.Add(Conversations(app, json));
         sharing.Add(Sla(app, json));
         sharing.Add(Audit(app, json));
+        sharing.Add(SharingSendCommand.Create(app, json));
         return sharing;
     }
 
@@ -26,7 +28,7 @@ internal static class SharingCommands
         var members = new Command("members", "List, set or remove members and their access levels");
         var listName = Mailbox();
         var list = new Command("list", "List the members") { listName };
-        list.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        list.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var found = await client.Sharing.ListMembersAsync(new ListMembersRequest { Mailbox = parse.GetValue(listName)! }, options, ct);
             var table = new Table().AddColumns("user", "access", "changed", "by");
@@ -43,7 +45,7 @@ internal static class SharingCommands
         var access = new Option<string>("--access") { Description = "read-only, send-as or full", Required = true };
         access.AcceptOnlyFromAmong("read-only", "send-as", "full");
         var set = new Command("set", "Add a member or change its access level") { setName, setUser, access };
-        set.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        set.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var level = parse.GetValue(access) switch { "full" => AccessLevel.Full, "send-as" => AccessLevel.SendAs, _ => AccessLevel.ReadOnly };
             var member = await client.Sharing.SetMemberAsync(new SetMemberRequest { Mailbox = parse.GetValue(setName)!, User = parse.GetValue(setUser)!, Access = level }, options, ct);
@@ -53,7 +55,7 @@ internal static class SharingCommands
         var removeName = Mailbox();
         var removeUser = new Argument<string>("user") { Description = "The user id" };
         var remove = new Command("remove", "Remove a member") { removeName, removeUser };
-        remove.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        remove.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             await client.Sharing.RemoveMemberAsync(new RemoveMemberRequest { Mailbox = parse.GetValue(removeName)!, User = parse.GetValue(removeUser)! }, options, ct);
             await app.Output.WriteLineAsync(parse.GetValue(json) ? "{}" : $"removed {parse.GetValue(removeUser)}");
@@ -70,7 +72,7 @@ internal static class SharingCommands
         var getName = Mailbox();
         var getId = new Argument<string>("id") { Description = "Conversation id (conversationId of a message)" };
         var get = new Command("get", "Show a conversation with its notes") { getName, getId };
-        get.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        get.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var c = await client.Sharing.GetConversationAsync(new GetConversationRequest { Mailbox = parse.GetValue(getName)!, ConversationId = parse.GetValue(getId)! }, options, ct);
             if (parse.GetValue(json))
@@ -91,7 +93,7 @@ internal static class SharingCommands
         status.AcceptOnlyFromAmong("open", "pending", "closed");
         var assignee = new Option<string?>("--assignee") { Description = "Only those assigned to this user" };
         var list = new Command("list", "List conversations somebody has touched") { listName, status, assignee };
-        list.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        list.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var request = new ListConversationsRequest { Mailbox = parse.GetValue(listName)!, Status = ParseStatus(parse.GetValue(status)), Assignee = parse.GetValue(assignee) ?? "", PageSize = 500 };
             var table = new Table().AddColumns("id", "status", "assignee", "notes", "sla breached");
@@ -115,7 +117,7 @@ internal static class SharingCommands
         newStatus.AcceptOnlyFromAmong("open", "pending", "closed");
         var assignTo = new Option<string?>("--assign") { Description = "Assign to this member (\"\" unassigns)" };
         var update = new Command("update", "Set the status and/or assignee") { updateName, updateId, newStatus, assignTo };
-        update.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        update.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var request = new UpdateConversationRequest { Mailbox = parse.GetValue(updateName)!, ConversationId = parse.GetValue(updateId)!, Status = ParseStatus(parse.GetValue(newStatus)) };
             if (request.Status != ConversationStatus.Unspecified)
@@ -142,7 +144,7 @@ internal static class SharingCommands
         var noteId = new Argument<string>("id") { Description = "Conversation id" };
         var text = new Argument<string>("text") { Description = "The note" };
         var note = new Command("note", "Add an internal note") { noteName, noteId, text };
-        note.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        note.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var n = await client.Sharing.AddNoteAsync(new AddNoteRequest { Mailbox = parse.GetValue(noteName)!, ConversationId = parse.GetValue(noteId)!, Text = parse.GetValue(text)! }, options, ct);
             await app.Output.WriteLineAsync(parse.GetValue(json) ? Format.ToJson(n) : $"note #{n.Id} added");
@@ -160,7 +162,7 @@ internal static class SharingCommands
         var minutes = new Option<int?>("--first-response-minutes") { Description = "Set the first-response target (0 clears it)" };
         var since = new Option<string?>("--applies-since") { Description = "Only messages dated from here count (default now)" };
         var sla = new Command("sla", "Show or set the response-time target") { name, minutes, since };
-        sla.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        sla.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             SlaPolicy policy;
             if (parse.GetValue(minutes) is { } m)
@@ -194,7 +196,7 @@ internal static class SharingCommands
         var action = new Option<string?>("--action") { Description = "Only this action or prefix (e.g. message, members.added)" };
         var limit = new Option<int>("--limit") { Description = "Most entries (default 100; 0 for all)", DefaultValueFactory = _ => 100 };
         var list = new Command("list", "List audit entries, oldest first") { name, actor, action, limit };
-        list.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        list.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var request = new ListAuditRequest { Mailbox = parse.GetValue(name)!, Actor = parse.GetValue(actor) ?? "", Action = parse.GetValue(action) ?? "" };
             var max = parse.GetValue(limit);
@@ -217,7 +219,7 @@ internal static class SharingCommands
         }));
         var verifyName = Mailbox();
         var verify = new Command("verify", "Check the audit trail's hash chain") { verifyName };
-        verify.SetAction((parse, ct) => app.WithClientAsync(parse, async (client, options) =>
+        verify.SetAction((parse, ct) => app.WithClientAsUserAsync(parse, async (client, options) =>
         {
             var result = await client.Sharing.VerifyAuditAsync(new VerifyAuditRequest { Mailbox = parse.GetValue(verifyName)! }, options, ct);
             await app.Output.WriteLineAsync(parse.GetValue(json) ? Format.ToJson(result)

@@ -27,7 +27,14 @@ public sealed record UpdateMailbox(string? DisplayName, string? Address);
 [Immutable]
 public sealed record MessageInfo(
     string FolderId, string Folder, uint UidValidity, uint Uid, IReadOnlyList<string> Flags, string? From, string? To, string? Subject,
-    DateTimeOffset? Date, long Size, string? MessageId, string? InReplyTo, string? References, string ConversationId);
+    DateTimeOffset? Date, long Size, string? MessageId, string? InReplyTo, string? References, string ConversationId)
+{
+    /// <summary>Tags rules gave the message (vnd.mailmesh <c>tag</c>), sorted.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>Priority rules gave the message (high, normal, low), or null.</summary>
+    public string? Priority { get; init; }
+}
 
 /// <summary>A search over a mailbox's index; every given criterion must match.</summary>
 /// <param name="Folder">Only this folder (by name).</param>
@@ -44,6 +51,12 @@ public sealed record MessageQuery(
     string? Folder = null, IReadOnlyList<string>? WithFlags = null, IReadOnlyList<string>? WithoutFlags = null, string? From = null,
     string? Subject = null, DateTimeOffset? Since = null, DateTimeOffset? Before = null, int Limit = 50, string? Cursor = null)
 {
+    /// <summary>Only messages rules tagged with this tag (case-insensitive, whole tag).</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>Only messages rules gave this priority (high, normal, low).</summary>
+    public string? Priority { get; init; }
+
     /// <summary>Largest page.</summary>
     public const int MaxLimit = 500;
 

@@ -114,6 +114,10 @@ public sealed record RuleDecision(string RunId, int? ScriptVersion, IReadOnlyLis
 {
     /// <summary>True when the script failed.</summary>
     public bool Failed => Error is not null;
+
+    /// <summary>The message as editheader (RFC 5293) left it, stored beside the original; null when the script changed no
+    /// header. Kept and filed copies and redirects use it.</summary>
+    public string? EditedBlobName { get; init; }
 }
 
 /// <summary>A dry run: a script over a stored message or given raw MIME.</summary>

@@ -59,6 +59,14 @@ public interface IMailboxSharingGrain : IGrainWithStringKey
     /// <exception cref="ArgumentException">A bad actor or action name.</exception>
     Task RecordAudit(AuditAction action);
 
+    /// <summary>Sends a message from the mailbox's address through the SMTP submission server (send-as; the caller checks
+    /// the actor's access level), audited as <c>message.sent</c>. A reply flags the original <c>\Answered</c>.</summary>
+    /// <exception cref="ArgumentException">Bad recipients, subject, text or request id (the message names the field).</exception>
+    /// <exception cref="InvalidOperationException">No submission server, no mailbox address, or an earlier send with the same
+    /// request id was interrupted and may have gone out.</exception>
+    [CallTimeout(300_000)]
+    Task<SentMail> Send(string actor, SendMailRequest request);
+
     /// <summary>Forgets members, conversations and the SLA policy when the mailbox is deleted (audited as
     /// <c>mailbox.deleted</c>; the trail itself stays).</summary>
     Task Reset(string actor);

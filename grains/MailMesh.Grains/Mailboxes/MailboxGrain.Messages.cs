@@ -54,7 +54,7 @@ public sealed partial class MailboxGrain
         var folder = query.Folder is null ? null : FolderNamed(query.Folder);
         var page = await services.Index.SearchAsync(GrainKey, new IndexSearch(
             query.Limit, folder?.Id, null, query.WithFlags, query.WithoutFlags, NullIfEmpty(query.From), NullIfEmpty(query.Subject),
-            query.Since, query.Before, DecodeCursor(query.Cursor)));
+            query.Since, query.Before, DecodeCursor(query.Cursor), NullIfEmpty(query.Tag), NullIfEmpty(query.Priority)));
         return new MessagePage(page.Rows.Select(ToInfo).ToList(), page.Next is { } next ? EncodeCursor(next) : null);
     }
 
@@ -219,6 +219,16 @@ public sealed partial class MailboxGrain
             throw new ArgumentException($"subject is {q.Subject.Length} characters long; at most {MessageQuery.MaxTextLength} are allowed.", "subject");
         }
 
+        if (q.Tag?.Length > Sync.TagText.MaxTagLength || (q.Tag is { Length: > 0 } tag && Sync.TagText.Normalize(tag) is null))
+        {
+            throw new ArgumentException($"tag must be 1-{Sync.TagText.MaxTagLength} characters, not only white space.", "tag");
+        }
+
+        if (q.Priority is { Length: > 0 } priority && priority is not ("high" or "normal" or "low"))
+        {
+            throw new ArgumentException($"priority '{priority}' is not high, normal or low.", "priority");
+        }
+
         CheckFlags(q.WithFlags, "with_flags");
         CheckFlags(q.WithoutFlags, "without_flags");
         if (q.Since is { } since && q.Before is { } before && before <= since)
@@ -284,7 +294,10 @@ public sealed partial class MailboxGrain
 
     private static MessageInfo ToInfo(IndexedMessage r) => new(
         r.FolderId, r.Folder, r.UidValidity, r.Uid, FlagText.Split(r.Flags), r.From, r.To, r.Subject, r.Date, r.Size, r.MessageId,
-        r.InReplyTo, r.References, ConversationOf(r));
+        r.InReplyTo, r.References, ConversationOf(r))
+    {
+        Tags = TagText.Split(r.Tags), Priority = r.Priority,
+    };
 
     /// <summary>The thread root: the first References id, else In-Reply-To, else the message itself.</summary>
     internal static string ConversationOf(IndexedMessage r) =>

@@ -32,6 +32,11 @@ public sealed partial class MailboxGrain
 
         foreach (var row in rows)
         {
+            if (syncState.State.RuleAppended.Remove($"{cursor.Id}/{cursor.UidValidity}/{row.Uid}"))
+            {
+                continue; // an edited copy a rule stored: its rules have run
+            }
+
             syncState.State.PendingRuleRuns.Add(new PendingRuleRun
             {
                 RunId = $"{cursor.Id}/{cursor.UidValidity}/{row.Uid}",
@@ -47,7 +52,7 @@ public sealed partial class MailboxGrain
     /// <summary>Starts working through pending rule runs and due retention in timer turns (no-op when nothing waits).</summary>
     private void ScheduleRuleRuns(TimeSpan? delay = null)
     {
-        if (_ruleTimer is not null || (syncState.State.PendingRuleRuns.Count == 0 && !RetentionDue()))
+        if (_ruleTimer is not null || (syncState.State.PendingRuleRuns.Count == 0 && !RetentionDue() && syncState.State.RuleLabels.Count == 0))
         {
             return;
         }
@@ -84,6 +89,7 @@ public sealed partial class MailboxGrain
             }
 
             client = await ApplyDueRetentionAsync(client);
+            await ApplyPendingLabelsAsync();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -118,9 +124,11 @@ public sealed partial class MailboxGrain
             {
                 var request = new RuleRunRequest(run.RunId, run.BlobName, UserAddresses(), FolderNames());
                 run.Decision = await GrainFactory.GetGrain<IMailboxRulesGrain>(GrainKey).Evaluate(request);
+                run.ConversationId ??= await ConversationOfRunAsync(run);
                 await syncState.WriteStateAsync();
             }
 
+            client = await ApplyHeaderEditsAsync(run, client);
             var actions = run.Decision.Actions;
             for (var i = 0; i < actions.Count; i++)
             {
@@ -130,6 +138,7 @@ public sealed partial class MailboxGrain
                 }
             }
 
+            await SettleRunLocationAsync(run);
             FinishRuleRun(run, null);
             await syncState.WriteStateAsync();
             return client;
@@ -224,6 +233,7 @@ public sealed partial class MailboxGrain
                 await client.UidStoreAsync(ImapUidSet.Single(run.Uid), ImapStoreMode.Add, ["\\Deleted"]);
                 await client.UidExpungeAsync(ImapUidSet.Single(run.Uid));
                 await RequireSync().Index.DeleteAsync(GrainKey, run.FolderId, run.UidValidity, [run.Uid]);
+                run.Discarded = true;
                 outcome = "discarded (deleted on the server)";
                 break;
             case "redirect" or "vacation":
@@ -234,14 +244,19 @@ public sealed partial class MailboxGrain
                 syncState.State.RuleRetention.Add(new RetentionEntry
                 {
                     FolderId = run.FolderId, UidValidity = run.UidValidity, Uid = run.Uid, MessageId = run.MessageId,
-                    Due = TimeProvider.GetUtcNow().AddDays(days), Action = action.Kind == "retain" ? "delete" : "archive",
+                    Due = TimeProvider.GetUtcNow().AddDays(days), Action = action.Kind == "retain" ? "delete" : "archive", RunId = run.RunId, Folder = run.Folder,
                 });
                 outcome = action.Kind == "retain" ? $"retained for {days} days" : "archived at the next retention run";
                 break;
             case "assign" or "tag" or "priority" or "notify":
+                outcome = action.Kind switch
+                {
+                    "assign" => await AssignAsync(run, index, action),
+                    "tag" or "priority" => AddRunLabel(run, action),
+                    _ => $"notify {action.Argument}",
+                };
                 RaiseEvent(action.Kind == "notify" ? "rule.notify" : "message." + action.Kind switch { "assign" => "assigned", "tag" => "tagged", _ => "priority_set" },
-                    GrainKey, new { runId = run.RunId, folder = run.Folder, uid = run.Uid, messageId = run.MessageId, value = action.Argument, text = action.Text });
-                outcome = $"{action.Kind} {action.Argument}";
+                    GrainKey, new { runId = run.RunId, folder = run.Folder, uid = run.Uid, messageId = run.MessageId, value = action.Argument, text = action.Text, conversationId = run.ConversationId });
                 break;
             default:
                 outcome = $"{action.Kind}: not applicable after delivery";
@@ -272,15 +287,17 @@ public sealed partial class MailboxGrain
         if (run.Started.Contains(index) && run.MessageId is { } id)
         {
             // Resumed after a crash: the copy may exist already.
-            var inTarget = await CountByMessageIdAsync(client, target, id);
+            var (targetValidity, inTarget) = await FindByMessageIdAsync(client, target, id);
             await client.SelectAsync(run.Folder);
-            if (inTarget > 0)
+            if (inTarget.Count > 0)
             {
                 if (move)
                 {
                     await client.UidStoreAsync(ImapUidSet.Single(run.Uid), ImapStoreMode.Add, ["\\Deleted"]);
                     await client.UidExpungeAsync(ImapUidSet.Single(run.Uid));
                     await RequireSync().Index.DeleteAsync(GrainKey, run.FolderId, run.UidValidity, [run.Uid]);
+                    (run.MovedTo, run.MovedUidValidity, run.MovedUid) = (target, targetValidity, inTarget.Max());
+                    _runAgain = true;
                 }
 
                 return $"filed into \"{target}\" (found after a restart)";
@@ -296,8 +313,9 @@ public sealed partial class MailboxGrain
 
         if (move)
         {
-            await client.UidMoveAsync(ImapUidSet.Single(run.Uid), target);
-            await RequireSync().Index.DeleteAsync(GrainKey, run.FolderId, run.UidValidity, [run.Uid]);
+            var moved = await client.UidMoveAsync(ImapUidSet.Single(run.Uid), target);
+            (run.MovedUidValidity, run.MovedUid) = await ReindexMovedAsync(run.FolderId, run.UidValidity, run.Uid, target, moved);
+            run.MovedTo = target;
         }
         else
         {
@@ -308,16 +326,17 @@ public sealed partial class MailboxGrain
             }
         }
 
-        // The copy is indexed by the next sync of its folder (a new folder is found by the folder reconciliation).
-        _runAgain = true;
+        // A copy (or a move the index could not follow) is indexed by the next sync of its folder (a new folder is found
+        // by the folder reconciliation).
+        _runAgain |= !move;
         return (move ? "moved" : "copied") + $" into \"{target}\"" + (action.Flags.Count > 0 ? $" with flags {string.Join(' ', action.Flags)}" : string.Empty);
     }
 
-    private static async Task<int> CountByMessageIdAsync(ImapClient client, string folder, string messageId)
+    private static async Task<(uint UidValidity, IReadOnlyList<uint> Uids)> FindByMessageIdAsync(ImapClient client, string folder, string messageId)
     {
-        await client.ExamineAsync(folder);
+        var examined = await client.ExamineAsync(folder);
         var quoted = "\"" + messageId.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-        return (await client.UidSearchAsync("HEADER Message-ID " + quoted)).Count;
+        return (examined.Mailbox.UidValidity, await client.UidSearchAsync("HEADER Message-ID " + quoted));
     }
 
     private async Task<string> SendRuleMailAsync(PendingRuleRun run, int index, RuleAction action)
@@ -408,7 +427,7 @@ public sealed partial class MailboxGrain
         client = await SourceConnector.ConnectImapAsync(syncState.State.Source!, GrainKey, RequireSync(), CancellationToken.None);
         foreach (var entry in due)
         {
-            if (syncState.State.Folders.TryGetValue(entry.FolderId, out var cursor))
+            if (RetentionFolder(entry) is { } cursor)
             {
                 var selected = await client.SelectAsync(cursor.Name);
                 var present = selected.Mailbox.UidValidity == entry.UidValidity
@@ -422,19 +441,23 @@ public sealed partial class MailboxGrain
                             await client.CreateMailboxAsync(ArchiveFolder);
                         }
 
-                        await client.UidMoveAsync(ImapUidSet.Single(entry.Uid), ArchiveFolder);
-                        _runAgain = true;
+                        var moved = await client.UidMoveAsync(ImapUidSet.Single(entry.Uid), ArchiveFolder);
+                        await ReindexMovedAsync(cursor.Id, entry.UidValidity, entry.Uid, ArchiveFolder, moved);
                     }
                     else
                     {
                         await client.UidStoreAsync(ImapUidSet.Single(entry.Uid), ImapStoreMode.Add, ["\\Deleted"]);
                         await client.UidExpungeAsync(ImapUidSet.Single(entry.Uid));
+                        await RequireSync().Index.DeleteAsync(GrainKey, cursor.Id, entry.UidValidity, [entry.Uid]);
                     }
 
-                    await RequireSync().Index.DeleteAsync(GrainKey, entry.FolderId, entry.UidValidity, [entry.Uid]);
                     RaiseEvent(entry.Action == "archive" ? "message.archived" : "message.retention_deleted", GrainKey,
-                        new { folderId = entry.FolderId, folder = cursor.Name, uidValidity = entry.UidValidity, uid = entry.Uid, messageId = entry.MessageId });
+                        new { folderId = cursor.Id, folder = cursor.Name, uidValidity = entry.UidValidity, uid = entry.Uid, messageId = entry.MessageId });
                 }
+            }
+            else
+            {
+                RulesLog.RetentionSkipped(Logger, GrainKey, entry.Folder ?? entry.FolderId, entry.Uid);
             }
 
             syncState.State.RuleRetention.Remove(entry);
@@ -465,6 +488,9 @@ internal static partial class RulesLog
 {
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Rule run {RunId} of mailbox {Mailbox} failed; the message is kept: {Error}")]
     public static partial void RunFailed(ILogger logger, string mailbox, string runId, string error);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Retention of message {Uid} in folder {Folder} of mailbox {Mailbox} was dropped: the folder is no longer synced")]
+    public static partial void RetentionSkipped(ILogger logger, string mailbox, string folder, uint uid);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Rule processing of mailbox {Mailbox} was interrupted and will resume: {Error}")]
     public static partial void TurnFailed(ILogger logger, string mailbox, string error);

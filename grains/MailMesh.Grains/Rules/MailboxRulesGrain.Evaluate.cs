@@ -59,7 +59,12 @@ public sealed partial class MailboxRulesGrain
                     }
                 }
 
-                decision = new RuleDecision(request.RunId, version, evaluation.Actions.Select(RuleActionMapper.Map).ToList(), evaluation.Error, evaluation.Spam?.Score);
+                decision = new RuleDecision(request.RunId, version, evaluation.Actions.Select(RuleActionMapper.Map).ToList(), evaluation.Error, evaluation.Spam?.Score)
+                {
+                    EditedBlobName = evaluation.Error is null && evaluation.Result.EditedHeaders is { } edited
+                        ? await StoreEditedAsync(rules.Blobs, request.BlobName, raw.Bytes, edited)
+                        : null,
+                };
             }
         }
 
@@ -138,6 +143,19 @@ public sealed partial class MailboxRulesGrain
         var folders = await GrainFactory.GetGrain<MailMesh.Grains.Mailboxes.IMailboxGrain>(GrainKey).ListFolders();
         return ["INBOX", .. folders.Select(f => f.Name)];
     }
+
+    /// <summary>Stores the message with the script's header edits beside the original (same name + ".edited"; written again
+    /// with the same bytes when a crash repeats the evaluation).</summary>
+    private static async Task<string> StoreEditedAsync(IBlobStore blobs, string blobName, ReadOnlyMemory<byte> raw, IReadOnlyList<MailMesh.Sieve.Messages.SieveHeader> edited)
+    {
+        var bytes = MailMesh.Rules.Messages.HeaderEdits.Apply(raw, edited, HostFields);
+        var name = blobName + ".edited";
+        using var content = new MemoryStream(bytes, writable: false);
+        await blobs.PutAsync(name, content);
+        return name;
+    }
+
+    private static readonly HashSet<string> HostFields = new(StringComparer.OrdinalIgnoreCase) { RuleEvaluator.SpamScoreHeader };
 
     private static async Task<(ReadOnlyMemory<byte> Bytes, string? Error)> ReadBlobAsync(IBlobStore blobs, string name, long maxSize)
     {

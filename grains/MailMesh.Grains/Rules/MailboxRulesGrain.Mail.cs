@@ -32,18 +32,33 @@ public sealed partial class MailboxRulesGrain
         }
         else
         {
-            var raw = await ReadBlobAsync(rules.Blobs, stored.BlobName, rules.Options.MaxMessageSize);
+            var raw = await ReadBlobAsync(rules.Blobs, stored.Decision.EditedBlobName ?? stored.BlobName, rules.Options.MaxMessageSize);
             if (raw.Error is not null)
             {
                 throw new InvalidOperationException("cannot redirect: " + raw.Error);
             }
 
-            mail = RuleMail.BuildRedirect(raw.Bytes, mailboxAddress, action.Argument!);
+            mail = RuleMail.BuildRedirect(raw.Bytes, RedirectSender(raw.Bytes, mailboxAddress), action.Argument!);
         }
 
         await using var client = await rules.ConnectSmtpAsync(CancellationToken.None);
         var result = await client.SendAsync(new SmtpEnvelope(mail.EnvelopeFrom, mail.Recipients), mail.Content);
         await client.QuitAsync();
         return result.Reply;
+    }
+
+    /// <summary>MAIL FROM of a redirect: the original envelope sender (Return-Path) rewritten with SRS when it is of a foreign
+    /// domain, so SPF at the destination checks the forwarding domain and bounces come back through it; without SRS
+    /// settings (or a Return-Path) the mailbox's own address, as before.</summary>
+    private string RedirectSender(ReadOnlyMemory<byte> raw, string mailboxAddress)
+    {
+        var rewriter = RequireServices().SenderRewriter;
+        if (rewriter is null || RuleMail.EnvelopeSenderOf(raw) is not { } sender)
+        {
+            return mailboxAddress;
+        }
+
+        var domain = RequireServices().Options.Srs.Domain is { Length: > 0 } configured ? configured : mailboxAddress[(mailboxAddress.LastIndexOf('@') + 1)..];
+        return rewriter.Forward(sender, domain, TimeProvider.GetUtcNow());
     }
 }

@@ -12,6 +12,10 @@ public sealed class RulesOptions
     /// (<c>rule.failed</c>) and the message is kept.</summary>
     public SmtpSubmissionOptions Smtp { get; set; } = new();
 
+    /// <summary>Sender Rewriting Scheme for redirects (<c>Rules:Srs</c>); without a secret redirects go out from the
+    /// mailbox's own address.</summary>
+    public MailMesh.Rules.Replies.SrsOptions Srs { get; set; } = new();
+
     /// <summary>SpamAssassin's spamd; without a host spamtest uses the built-in heuristic scorer.</summary>
     public SpamdSettings Spamd { get; set; } = new();
 

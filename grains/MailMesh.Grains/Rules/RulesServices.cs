@@ -1,6 +1,7 @@
 using MailMesh.Blobs;
 using MailMesh.Protocols.Smtp;
 using MailMesh.Rules;
+using MailMesh.Rules.Replies;
 using MailMesh.Rules.Spam;
 using MailMesh.Sieve;
 using Microsoft.Extensions.Configuration;
@@ -25,7 +26,11 @@ public sealed class RulesServices
             ? new HeuristicSpamScorer()
             : new SpamdScorer(new SpamdOptions { Host = Options.Spamd.Host, Port = Options.Spamd.Port, Timeout = Options.Spamd.Timeout }, LoggerFactory.CreateLogger<SpamdScorer>()));
         Evaluator = new RuleEvaluator(Scorer);
+        SenderRewriter = Options.Srs.Enabled && Options.Srs.Secrets.Exists(s => !string.IsNullOrEmpty(s)) ? new SenderRewriter(Options.Srs) : null;
     }
+
+    /// <summary>Rewrites envelope senders of redirects (SRS), or null when <c>Rules:Srs</c> has no secret.</summary>
+    public SenderRewriter? SenderRewriter { get; }
 
     /// <summary>Options.</summary>
     public RulesOptions Options { get; }

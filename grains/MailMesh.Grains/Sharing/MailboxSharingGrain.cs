@@ -5,10 +5,11 @@ namespace MailMesh.Grains.Sharing;
 
 /// <summary>Members, conversations, response-time target and audit trail of one mailbox (see
 /// docs/adr/sharing-01-users-access-and-audit.md). <paramref name="sync"/> (the message index) is only needed by the
-/// SLA check.</summary>
+/// SLA check, <paramref name="rules"/> (the SMTP submission settings) only to send as the mailbox.</summary>
 public sealed partial class MailboxSharingGrain(
     [PersistentState("sharing")] IPersistentState<MailboxSharingState> state,
-    MailboxSyncServices? sync = null) : Grain, IMailboxSharingGrain, IRemindable
+    MailboxSyncServices? sync = null,
+    MailMesh.Grains.Rules.RulesServices? rules = null) : Grain, IMailboxSharingGrain, IRemindable
 {
     /// <summary>Longest user id.</summary>
     public const int MaxUserLength = 320;

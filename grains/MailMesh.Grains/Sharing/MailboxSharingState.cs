@@ -17,6 +17,19 @@ public sealed class MailboxSharingState
 
     /// <summary>Hash of the last audit entry (the chain head).</summary>
     public string AuditHead { get; set; } = AuditChain.Genesis;
+
+    /// <summary>Sends by request id (7 days): the result, or null while a send is under way (or was interrupted).</summary>
+    public Dictionary<string, SentRequest> SentRequests { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>A send remembered by its request id.</summary>
+public sealed class SentRequest
+{
+    /// <summary>When it was asked for.</summary>
+    public DateTimeOffset At { get; set; }
+
+    /// <summary>The result; null when the send was started and its outcome is unknown.</summary>
+    public SentMail? Result { get; set; }
 }
 
 /// <summary>A stored member.</summary>

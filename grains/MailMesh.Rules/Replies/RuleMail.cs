@@ -19,7 +19,21 @@ public sealed record OutgoingMail(string EnvelopeFrom, IReadOnlyList<string> Rec
 /// <param name="InReplyTo">The original Message-ID (with or without angle brackets).</param>
 public sealed record VacationReply(string Recipient, string Subject, string Reason, string? From, bool Mime, string? InReplyTo);
 
-/// <summary>Builds the mail rules send: RFC 3834 auto-replies and redirects.</summary>
+/// <summary>A plain-text message composed by a user (sent as a shared mailbox).</summary>
+/// <param name="From">The From address (the mailbox's).</param>
+/// <param name="DisplayName">The From display name, or null.</param>
+/// <param name="To">To addresses.</param>
+/// <param name="Cc">Cc addresses.</param>
+/// <param name="Bcc">Bcc addresses (envelope only).</param>
+/// <param name="Subject">Subject.</param>
+/// <param name="Text">Body text.</param>
+/// <param name="InReplyTo">The answered Message-ID (without brackets), or null.</param>
+/// <param name="References">The thread's Message-IDs (without brackets), oldest first.</param>
+public sealed record ComposedMessage(
+    string From, string? DisplayName, IReadOnlyList<string> To, IReadOnlyList<string> Cc, IReadOnlyList<string> Bcc, string Subject, string Text,
+    string? InReplyTo, IReadOnlyList<string> References);
+
+/// <summary>Builds the mail rules send: RFC 3834 auto-replies and redirects; and messages users send as a mailbox.</summary>
 public static class RuleMail
 {
     /// <summary>
@@ -37,7 +51,7 @@ public static class RuleMail
         Header(text, "To", "<" + reply.Recipient + ">");
         Header(text, "Subject", EncodeWord(reply.Subject));
         Header(text, "Date", now.ToString("ddd, dd MMM yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + now.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "", StringComparison.Ordinal));
-        Header(text, "Message-ID", $"<{Id(idSeed)}@{domain}>");
+        Header(text, "Message-ID", $"<{Id(idSeed, "vacation")}@{domain}>");
         if (!string.IsNullOrWhiteSpace(reply.InReplyTo))
         {
             var id = reply.InReplyTo.Trim();
@@ -78,9 +92,97 @@ public static class RuleMail
     public static OutgoingMail BuildRedirect(ReadOnlyMemory<byte> original, string envelopeFrom, string target) =>
         new(envelopeFrom, [target], original);
 
+    /// <summary>The envelope sender a delivered message came with (its first Return-Path): "" for the null reverse path,
+    /// null when the message has no usable Return-Path.</summary>
+    public static string? EnvelopeSenderOf(ReadOnlyMemory<byte> raw)
+    {
+        using var message = MailMesh.Mime.MimeMessage.Parse(raw);
+        var value = message.Headers.Find("Return-Path")?.RawText.Trim();
+        if (value is null)
+        {
+            return null;
+        }
+
+        var start = value.IndexOf('<', StringComparison.Ordinal);
+        var end = value.LastIndexOf('>');
+        var path = start >= 0 && end > start ? value[(start + 1)..end].Trim() : value;
+        if (path.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        var at = path.LastIndexOf('@');
+        return at > 0 && at < path.Length - 1 && !path.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? path : null;
+    }
+
     private static void Header(StringBuilder text, string name, string value) => text.Append(name).Append(": ").Append(value).Append("\r\n");
 
-    private static string Id(string seed) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(seed)).AsSpan(0, 16)) + ".vacation";
+    private static string Id(string seed, string kind) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(seed)).AsSpan(0, 16)) + "." + kind;
+
+    /// <summary>The Message-ID (without brackets) <see cref="BuildMessage"/> gives a message built from <paramref name="idSeed"/>.</summary>
+    public static string MessageIdFor(string idSeed, string fromAddress) => $"{Id(idSeed, "sent")}@{fromAddress[(fromAddress.LastIndexOf('@') + 1)..]}";
+
+    /// <summary>Builds a plain-text message (UTF-8 base64 when not ASCII) from <see cref="ComposedMessage.From"/> to every
+    /// recipient; the Message-ID is <see cref="MessageIdFor"/> of <paramref name="idSeed"/>.</summary>
+    public static OutgoingMail BuildMessage(ComposedMessage message, string idSeed, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var text = new StringBuilder();
+        var from = string.IsNullOrWhiteSpace(message.DisplayName) ? message.From : $"{DisplayName(message.DisplayName)} <{message.From}>";
+        Header(text, "From", from);
+        if (message.To.Count > 0)
+        {
+            Header(text, "To", string.Join(",\r\n ", message.To.Select(a => "<" + a + ">")));
+        }
+
+        if (message.Cc.Count > 0)
+        {
+            Header(text, "Cc", string.Join(",\r\n ", message.Cc.Select(a => "<" + a + ">")));
+        }
+
+        Header(text, "Subject", EncodeWord(message.Subject));
+        Header(text, "Date", now.ToString("ddd, dd MMM yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + now.ToString("zzz", CultureInfo.InvariantCulture).Replace(":", "", StringComparison.Ordinal));
+        Header(text, "Message-ID", "<" + MessageIdFor(idSeed, message.From) + ">");
+        if (!string.IsNullOrEmpty(message.InReplyTo))
+        {
+            Header(text, "In-Reply-To", "<" + message.InReplyTo + ">");
+        }
+
+        if (message.References.Count > 0)
+        {
+            Header(text, "References", string.Join("\r\n ", message.References.Select(r => "<" + r + ">")));
+        }
+
+        Header(text, "MIME-Version", "1.0");
+        if (Ascii.IsValid(message.Text))
+        {
+            Header(text, "Content-Type", "text/plain; charset=us-ascii");
+            Header(text, "Content-Transfer-Encoding", "7bit");
+            text.Append("\r\n").Append(NormalizeLineEnds(message.Text));
+        }
+        else
+        {
+            Header(text, "Content-Type", "text/plain; charset=utf-8");
+            Header(text, "Content-Transfer-Encoding", "base64");
+            text.Append("\r\n").Append(Base64Lines(Encoding.UTF8.GetBytes(NormalizeLineEnds(message.Text))));
+        }
+
+        if (text[^1] != '\n')
+        {
+            text.Append("\r\n");
+        }
+
+        var recipients = message.To.Concat(message.Cc).Concat(message.Bcc).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        return new OutgoingMail(message.From, recipients, Encoding.UTF8.GetBytes(text.ToString()));
+    }
+
+    private static string DisplayName(string name)
+    {
+        name = name.Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+        return Ascii.IsValid(name)
+            ? "\"" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\""
+            : EncodeWord(name);
+    }
 
     private static string EncodeWord(string value)
     {

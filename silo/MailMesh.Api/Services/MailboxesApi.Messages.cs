@@ -33,7 +33,11 @@ internal sealed partial class MailboxesApi
         var query = new MessageQuery(
             request.Folder.Length == 0 ? null : request.Folder, [.. request.WithFlags], [.. request.WithoutFlags],
             request.From, request.Subject, request.Since?.ToDateTimeOffset(), request.Before?.ToDateTimeOffset(), size,
-            request.PageToken.Length == 0 ? null : request.PageToken);
+            request.PageToken.Length == 0 ? null : request.PageToken)
+        {
+            Tag = request.Tag.Length == 0 ? null : request.Tag,
+            Priority = request.Priority.Length == 0 ? null : request.Priority,
+        };
         var page = await Call(() => grain.SearchMessages(query)).ConfigureAwait(false);
         var response = new ListMessagesResponse { NextPageToken = page.NextCursor ?? "" };
         response.Messages.AddRange(page.Messages.Select(ToProto));
@@ -171,9 +175,10 @@ internal sealed partial class MailboxesApi
         {
             Folder = m.Folder, FolderId = m.FolderId, UidValidity = m.UidValidity, Uid = m.Uid, From = m.From ?? "", To = m.To ?? "",
             Subject = m.Subject ?? "", Date = Time(m.Date), Size = m.Size, MessageId = m.MessageId ?? "", InReplyTo = m.InReplyTo ?? "",
-            References = m.References ?? "", ConversationId = m.ConversationId,
+            References = m.References ?? "", ConversationId = m.ConversationId, Priority = m.Priority ?? "",
         };
         entry.Flags.AddRange(m.Flags);
+        entry.Tags.AddRange(m.Tags);
         return entry;
     }
 

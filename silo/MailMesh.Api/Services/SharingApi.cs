@@ -27,7 +27,8 @@ internal sealed partial class SharingApi(ApiAuthenticator auth, IGrainFactory gr
         .MapUnary<GetSlaPolicyRequest, V1.SlaPolicy>("GetSlaPolicy", GetSlaPolicy)
         .MapUnary<SetSlaPolicyRequest, V1.SlaPolicy>("SetSlaPolicy", SetSlaPolicy)
         .MapUnary<ListAuditRequest, ListAuditResponse>("ListAudit", ListAudit)
-        .MapUnary<VerifyAuditRequest, VerifyAuditResponse>("VerifyAudit", VerifyAudit);
+        .MapUnary<VerifyAuditRequest, VerifyAuditResponse>("VerifyAudit", VerifyAudit)
+        .MapUnary<SendMessageRequest, SendMessageResponse>("SendMessage", SendMessage);
 
     private async Task<Member> SetMember(SetMemberRequest request, ServerCallContext context)
     {

@@ -18,9 +18,12 @@ namespace MailMesh.Grains.Mailboxes.Sync;
 /// <param name="BlobName">Where the raw MIME is.</param>
 /// <param name="ModSeq">MODSEQ (0 without CONDSTORE).</param>
 /// <param name="SourceId">POP3 UIDL, or null for IMAP.</param>
+/// <param name="Tags">Tags rules gave the message (<c>tag</c>), space-separated, sorted; kept when a sync writes the row again.</param>
+/// <param name="Priority">Priority rules gave the message (<c>priority</c>: high, normal, low), or null; kept like <paramref name="Tags"/>.</param>
 public sealed record IndexedMessage(
     string Mailbox, string FolderId, string Folder, uint UidValidity, uint Uid, string Flags, string? From, string? To, string? Subject,
-    DateTimeOffset? Date, long Size, string? MessageId, string? InReplyTo, string? References, string BlobName, ulong ModSeq, string? SourceId = null);
+    DateTimeOffset? Date, long Size, string? MessageId, string? InReplyTo, string? References, string BlobName, ulong ModSeq, string? SourceId = null,
+    string Tags = "", string? Priority = null);
 
 /// <summary>The SQL message index. Writes are idempotent upserts keyed by mailbox, folder id, UIDVALIDITY and UID,
 /// so a batch written again after a crash leaves the same rows.</summary>
@@ -29,7 +32,9 @@ public interface IMessageIndex
     /// <summary>Creates the schema when missing.</summary>
     Task InitializeAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Inserts or replaces <paramref name="messages"/> in one transaction.</summary>
+    /// <summary>Inserts or replaces <paramref name="messages"/> in one transaction. An existing row keeps its
+    /// <see cref="IndexedMessage.Tags"/> and <see cref="IndexedMessage.Priority"/> (a sync writing a row again must not
+    /// drop what rules set); a new row takes them from the record.</summary>
     Task UpsertAsync(IReadOnlyList<IndexedMessage> messages, CancellationToken cancellationToken = default);
 
     /// <summary>UIDs and flags of a folder's messages under <paramref name="uidValidity"/>.</summary>
@@ -37,6 +42,10 @@ public interface IMessageIndex
 
     /// <summary>Sets the flags (and MODSEQ) of some messages.</summary>
     Task UpdateFlagsAsync(string mailbox, string folderId, uint uidValidity, IReadOnlyList<(uint Uid, string Flags, ulong ModSeq)> changes, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds <paramref name="addTags"/> to a message's tags and, when <paramref name="priority"/> is not null, sets its
+    /// priority; false when the row does not exist.</summary>
+    Task<bool> UpdateLabelsAsync(string mailbox, string folderId, uint uidValidity, uint uid, IReadOnlyCollection<string> addTags, string? priority, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes some messages' rows.</summary>
     Task DeleteAsync(string mailbox, string folderId, uint uidValidity, IReadOnlyCollection<uint> uids, CancellationToken cancellationToken = default);
@@ -72,9 +81,38 @@ public interface IMessageIndex
 /// <param name="Since">Dated at or after.</param>
 /// <param name="Before">Dated before.</param>
 /// <param name="After">Continue after this key (from the previous page).</param>
+/// <param name="Tag">A tag the row has (case-insensitive, whole tag).</param>
+/// <param name="Priority">The row's priority (high, normal, low).</param>
 public sealed record IndexSearch(
     int Limit, string? FolderId = null, uint? Uid = null, IReadOnlyList<string>? WithFlags = null, IReadOnlyList<string>? WithoutFlags = null,
-    string? From = null, string? Subject = null, DateTimeOffset? Since = null, DateTimeOffset? Before = null, IndexSearchKey? After = null);
+    string? From = null, string? Subject = null, DateTimeOffset? Since = null, DateTimeOffset? Before = null, IndexSearchKey? After = null,
+    string? Tag = null, string? Priority = null);
+
+/// <summary>The text form of message tags in the index: space-separated, sorted, no duplicates (case-insensitive).</summary>
+public static class TagText
+{
+    /// <summary>Longest tag.</summary>
+    public const int MaxTagLength = 100;
+
+    /// <summary>A tag as stored: trimmed, inner white space and control characters replaced by '-', at most
+    /// <see cref="MaxTagLength"/> characters; null when nothing is left.</summary>
+    public static string? Normalize(string tag)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        var chars = tag.Trim().Select(c => char.IsWhiteSpace(c) || char.IsControl(c) ? '-' : c).ToArray();
+        var text = new string(chars);
+        return text.Length == 0 ? null : text.Length > MaxTagLength ? text[..MaxTagLength] : text;
+    }
+
+    /// <summary>The union of stored tags <paramref name="current"/> and <paramref name="added"/>, as stored text.</summary>
+    public static string Merge(string? current, IEnumerable<string> added) =>
+        string.Join(' ', Split(current).Concat(added.Select(Normalize).OfType<string>())
+            .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal));
+
+    /// <summary>The tags of stored text.</summary>
+    public static IReadOnlyList<string> Split(string? tags) =>
+        string.IsNullOrEmpty(tags) ? [] : tags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+}
 
 /// <summary>The position of a row in search order.</summary>
 /// <param name="DateSeconds">Unix seconds of its date (0 without one).</param>

@@ -27,6 +27,13 @@ public sealed class MailboxSyncState
 
     /// <summary>Retention decisions of rules (retain/archive) waiting to be applied.</summary>
     public List<Rules.RetentionEntry> RuleRetention { get; set; } = [];
+
+    /// <summary>Tags/priority of rules waiting for their message to be indexed in the folder a rule moved it to.</summary>
+    public List<Rules.PendingLabels> RuleLabels { get; set; } = [];
+
+    /// <summary>Messages rules APPENDed (edited copies, <c>folderId/uidValidity/uid</c>): a sync that fetches one does not run
+    /// rules on it again.</summary>
+    public List<string> RuleAppended { get; set; } = [];
 }
 
 /// <summary>A stored source configuration.</summary>

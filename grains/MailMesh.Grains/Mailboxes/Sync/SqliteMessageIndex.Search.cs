@@ -26,6 +26,8 @@ public sealed partial class SqliteMessageIndex
         Add(command, sql, "instr(lower(COALESCE(subject, '')), lower($subject)) > 0", "$subject", search.Subject);
         Add(command, sql, "ts >= $since", "$since", search.Since?.ToUnixTimeSeconds());
         Add(command, sql, "ts < $before", "$before", search.Before?.ToUnixTimeSeconds());
+        Add(command, sql, "instr(' ' || lower(tags) || ' ', ' ' || lower($tag) || ' ') > 0", "$tag", search.Tag is null ? null : TagText.Normalize(search.Tag) ?? "");
+        Add(command, sql, "priority = $priority", "$priority", search.Priority);
         AddFlags(command, sql, search.WithFlags, "$with", "> 0");
         AddFlags(command, sql, search.WithoutFlags, "$without", "= 0");
         if (search.After is { } after)
@@ -46,7 +48,7 @@ public sealed partial class SqliteMessageIndex
         while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             rows.Add(ReadRow(r));
-            keys.Add(r.GetInt64(17));
+            keys.Add(r.GetInt64(19));
         }
 
         if (rows.Count <= search.Limit)
@@ -95,5 +97,6 @@ public sealed partial class SqliteMessageIndex
         r.GetString(0), r.GetString(1), r.GetString(2), (uint)r.GetInt64(3), (uint)r.GetInt64(4), r.GetString(5),
         Text(r, 6), Text(r, 7), Text(r, 8),
         r.IsDBNull(9) ? null : DateTimeOffset.Parse(r.GetString(9), CultureInfo.InvariantCulture),
-        r.GetInt64(10), Text(r, 11), Text(r, 12), Text(r, 13), r.GetString(14), unchecked((ulong)r.GetInt64(15)), Text(r, 16));
+        r.GetInt64(10), Text(r, 11), Text(r, 12), Text(r, 13), r.GetString(14), unchecked((ulong)r.GetInt64(15)), Text(r, 16),
+        r.GetString(17), Text(r, 18));
 }

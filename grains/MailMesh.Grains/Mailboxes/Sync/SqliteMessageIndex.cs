@@ -7,7 +7,13 @@ namespace MailMesh.Grains.Mailboxes.Sync;
 public sealed partial class SqliteMessageIndex : IMessageIndex
 {
     private const string Columns =
-        "mailbox, folder_id, folder, uidvalidity, uid, flags, from_addr, to_addr, subject, date, size, message_id, in_reply_to, refs, blob_name, modseq, source_id";
+        "mailbox, folder_id, folder, uidvalidity, uid, flags, from_addr, to_addr, subject, date, size, message_id, in_reply_to, refs, blob_name, modseq, source_id, tags, priority";
+
+    // Every column but the key and the rule labels (tags, priority), which a sync writing a row again keeps.
+    private const string UpsertUpdate =
+        "folder = excluded.folder, flags = excluded.flags, from_addr = excluded.from_addr, to_addr = excluded.to_addr, subject = excluded.subject, "
+        + "date = excluded.date, size = excluded.size, message_id = excluded.message_id, in_reply_to = excluded.in_reply_to, refs = excluded.refs, "
+        + "blob_name = excluded.blob_name, modseq = excluded.modseq, source_id = excluded.source_id";
 
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -36,6 +42,34 @@ public sealed partial class SqliteMessageIndex : IMessageIndex
         await using var command = connection.CreateCommand();
         command.CommandText = Schema;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds the columns later versions need to a file an earlier version created (checked in a write transaction,
+    /// so two processes opening the same file at once do not both add them).</summary>
+    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT name FROM pragma_table_info('messages')";
+        var columns = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+
+        if (!columns.Contains("tags"))
+        {
+            // Version 2: tags and priority set by rules.
+            command.CommandText = "ALTER TABLE messages ADD COLUMN tags TEXT NOT NULL DEFAULT ''; ALTER TABLE messages ADD COLUMN priority TEXT;";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -51,9 +85,10 @@ public sealed partial class SqliteMessageIndex : IMessageIndex
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"INSERT OR REPLACE INTO messages ({Columns}) VALUES ($m, $fid, $f, $v, $u, $fl, $fr, $to, $s, $d, $sz, $mid, $irt, $refs, $b, $ms, $sid)";
+        command.CommandText = $"INSERT INTO messages ({Columns}) VALUES ($m, $fid, $f, $v, $u, $fl, $fr, $to, $s, $d, $sz, $mid, $irt, $refs, $b, $ms, $sid, $tg, $pr) "
+            + $"ON CONFLICT (mailbox, folder_id, uidvalidity, uid) DO UPDATE SET {UpsertUpdate}";
         var p = new Dictionary<string, SqliteParameter>();
-        foreach (var name in new[] { "$m", "$fid", "$f", "$v", "$u", "$fl", "$fr", "$to", "$s", "$d", "$sz", "$mid", "$irt", "$refs", "$b", "$ms", "$sid" })
+        foreach (var name in new[] { "$m", "$fid", "$f", "$v", "$u", "$fl", "$fr", "$to", "$s", "$d", "$sz", "$mid", "$irt", "$refs", "$b", "$ms", "$sid", "$tg", "$pr" })
         {
             p[name] = command.Parameters.Add(name, SqliteType.Text);
         }
@@ -77,6 +112,8 @@ public sealed partial class SqliteMessageIndex : IMessageIndex
             p["$b"].Value = m.BlobName;
             p["$ms"].Value = unchecked((long)m.ModSeq);
             p["$sid"].Value = (object?)m.SourceId ?? DBNull.Value;
+            p["$tg"].Value = m.Tags;
+            p["$pr"].Value = (object?)m.Priority ?? DBNull.Value;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -126,6 +163,32 @@ public sealed partial class SqliteMessageIndex : IMessageIndex
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> UpdateLabelsAsync(string mailbox, string folderId, uint uidValidity, uint uid, IReadOnlyCollection<string> addTags, string? priority, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(addTags);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT tags FROM messages WHERE mailbox = $m AND folder_id = $f AND uidvalidity = $v AND uid = $u";
+        command.Parameters.AddWithValue("$m", mailbox);
+        command.Parameters.AddWithValue("$f", folderId);
+        command.Parameters.AddWithValue("$v", (long)uidValidity);
+        command.Parameters.AddWithValue("$u", (long)uid);
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not string current)
+        {
+            return false;
+        }
+
+        command.CommandText = "UPDATE messages SET tags = $tg, priority = COALESCE($pr, priority) WHERE mailbox = $m AND folder_id = $f AND uidvalidity = $v AND uid = $u";
+        command.Parameters.AddWithValue("$tg", TagText.Merge(current, addTags));
+        command.Parameters.AddWithValue("$pr", (object?)priority ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <inheritdoc />
@@ -187,11 +250,7 @@ public sealed partial class SqliteMessageIndex : IMessageIndex
         await using var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            result.Add(new IndexedMessage(
-                r.GetString(0), r.GetString(1), r.GetString(2), (uint)r.GetInt64(3), (uint)r.GetInt64(4), r.GetString(5),
-                Text(r, 6), Text(r, 7), Text(r, 8),
-                r.IsDBNull(9) ? null : DateTimeOffset.Parse(r.GetString(9), CultureInfo.InvariantCulture),
-                r.GetInt64(10), Text(r, 11), Text(r, 12), Text(r, 13), r.GetString(14), unchecked((ulong)r.GetInt64(15)), Text(r, 16)));
+            result.Add(ReadRow(r));
         }
 
         return result;
