@@ -153,6 +153,16 @@ internal sealed class MimeSievePart : ISieveMimePart
 
     public string RawContent => _raw ??= BuildRaw();
 
+    // A parsed header block that does not end with the empty line has no body (RFC 5173 section 5).
+    public bool HasBody
+    {
+        get
+        {
+            var block = _entity.Headers.RawBlock.Span;
+            return block.IsEmpty || block.EndsWith("\n\n"u8) || block.EndsWith("\n\r\n"u8) || block.SequenceEqual("\r\n"u8) || block.SequenceEqual("\n"u8);
+        }
+    }
+
     public string? DecodedText
     {
         get

@@ -72,6 +72,10 @@ public sealed record RejectAction(string Reason, bool Extended) : SieveAction
 /// <param name="InReplyTo">The original Message-ID, for In-Reply-To/References.</param>
 public sealed record VacationAction(string Recipient, string Reason, string Subject, string? From, bool Mime, string Handle, TimeSpan Period, string? InReplyTo) : SieveAction
 {
+    /// <summary>The user's address the message was sent to (found in To, Cc, Bcc or Resent-*), when one was: the
+    /// natural From of the reply when the script gave no :from (RFC 5230 section 4.5).</summary>
+    public string? UserAddress { get; init; }
+
     /// <inheritdoc />
     public override string Name => "vacation";
 }

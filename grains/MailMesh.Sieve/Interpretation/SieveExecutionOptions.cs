@@ -64,7 +64,8 @@ public sealed record SieveExecutionOptions
 
     /// <summary>
     /// Reply to vacation only when one of the user's addresses (<see cref="UserAddresses"/>,
-    /// :addresses, the envelope recipient) is among To/Cc/Bcc (RFC 5230 section 4.5 SHOULD).
+    /// :addresses, the envelope recipient) is among To/Cc/Bcc (RFC 5230 section 4.5 SHOULD). The check needs a
+    /// known recipient: it is skipped when neither the envelope recipient nor <see cref="UserAddresses"/> is known.
     /// </summary>
     public bool VacationChecksRecipient { get; init; } = true;
 

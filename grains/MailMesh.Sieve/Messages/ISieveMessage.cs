@@ -55,8 +55,13 @@ public interface ISieveMimePart
     /// <summary>The body as transmitted (no transfer decoding), everything after the header.</summary>
     string RawContent { get; }
 
-    /// <summary>The body transfer-decoded and converted to text from its charset, or null when not text.</summary>
+    /// <summary>The body transfer-decoded and converted to text from its charset, or null when not text or not decodable
+    /// (an unknown transfer encoding).</summary>
     string? DecodedText { get; }
+
+    /// <summary>False for an entity that is a header without the empty line that starts a body: every body test
+    /// is then false, even for an empty key (RFC 5173 section 5).</summary>
+    bool HasBody => true;
 }
 
 /// <summary>The SMTP envelope of a delivery (RFC 5228 section 5.4).</summary>

@@ -77,8 +77,10 @@ internal static class EncodedCharacter
         }
 
         var text = new StringBuilder();
-        foreach (var item in items)
+        foreach (var written in items)
         {
+            // unicode-hex is 1*HEXDIG: leading zeros do not count towards the 6 digits of a code point.
+            var item = written.TrimStart('0') is { Length: > 0 } digits ? digits : "0";
             if (item.Length > 6 || !int.TryParse(item, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var codePoint))
             {
                 return null;

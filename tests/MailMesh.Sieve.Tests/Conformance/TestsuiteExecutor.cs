@@ -55,7 +55,7 @@ internal static class TestsuiteExecutor
                     state.Outbox.Add(new SentMessage(string.Empty, vacation.Recipient, VacationReply(runtime, vacation)));
                     break;
                 case RejectAction reject when !reject.Extended && Extensions.Core.MessageValues.EnvelopeAddress(runtime.Envelope.From) is { } sender:
-                    state.Outbox.Add(new SentMessage(string.Empty, sender, $"To: <{sender}>\r\nSubject: Rejected\r\nAuto-Submitted: auto-replied (rejected)\r\n\r\n{reject.Reason}\r\n"));
+                    state.Outbox.Add(new SentMessage(string.Empty, sender, $"From: Postmaster <postmaster@example.net>\r\nTo: <{sender}>\r\nSubject: Rejected\r\nAuto-Submitted: auto-replied (rejected)\r\n\r\n{reject.Reason}\r\n"));
                     break;
                 default:
                     break;
@@ -114,7 +114,7 @@ internal static class TestsuiteExecutor
 
     private static string VacationReply(SieveRuntime runtime, VacationAction vacation)
     {
-        var from = vacation.From ?? runtime.Envelope.To ?? "recipient@example.com";
+        var from = vacation.From ?? vacation.UserAddress ?? runtime.Envelope.To ?? "recipient@example.com";
         var builder = new StringBuilder()
             .Append("From: ").Append(from).Append("\r\n")
             .Append("To: <").Append(vacation.Recipient).Append(">\r\n")

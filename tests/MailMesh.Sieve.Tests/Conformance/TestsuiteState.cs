@@ -34,7 +34,6 @@ internal sealed class TestsuiteState
             ScriptResolver = new DirectoryResolver(suiteDirectory),
             DuplicateTracker = DuplicateTracker,
             Mailboxes = new StoreCatalog(this),
-            VacationChecksRecipient = false,
             Limits = new SieveLimits { MaxSteps = 5_000_000, MaxExecutionTime = TimeSpan.FromSeconds(30) },
         };
     }
@@ -60,7 +59,9 @@ internal sealed class TestsuiteState
 
     public Dictionary<string, string> Config { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    public static SieveEnvelope DefaultEnvelope { get; } = new("sender@example.com", "recipient@example.com");
+    // No recipient unless a test sets one: vacation then has no envelope recipient to look for in the header
+    // and replies (as Pigeonhole's test suite does for messages addressed to anyone).
+    public static SieveEnvelope DefaultEnvelope { get; } = new("sender@example.com", null);
 
     public const string DefaultMessage = "From: sender@example.com\r\nTo: recipient@example.com\r\nSubject: Frop\r\n\r\nFrop!\r\n";
 

@@ -12,8 +12,9 @@ internal sealed class TestMimePart : ISieveMimePart
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
     }
 
-    private TestMimePart(List<SieveHeader> headers, string contentType, string rawContent, string? decodedText, List<ISieveMimePart> children)
+    private TestMimePart(List<SieveHeader> headers, string contentType, string rawContent, string? decodedText, List<ISieveMimePart> children, bool hasBody)
     {
+        HasBody = hasBody;
         Headers = headers;
         ContentType = contentType;
         RawContent = rawContent;
@@ -30,6 +31,8 @@ internal sealed class TestMimePart : ISieveMimePart
     public string RawContent { get; }
 
     public string? DecodedText { get; }
+
+    public bool HasBody { get; }
 
     public static TestMimePart Parse(string entity, int depth, string defaultType = "text/plain")
     {
@@ -57,13 +60,16 @@ internal sealed class TestMimePart : ISieveMimePart
             {
                 "base64" => DecodeBase64(body),
                 "quoted-printable" => DecodeQuotedPrintable(body),
-                _ => Encoding.UTF8.GetBytes(body),
+                null or "7bit" or "8bit" or "binary" => Encoding.UTF8.GetBytes(body),
+                _ => null,
             };
             var charset = parameters.GetValueOrDefault("charset", "us-ascii");
-            decoded = GetEncoding(charset, encoding).GetString(bytes);
+            decoded = bytes is null ? null : GetEncoding(charset, encoding).GetString(bytes);
         }
 
-        return new TestMimePart(headers, type, body, decoded, children);
+        // A header not followed by an empty line has no body at all (RFC 5173 section 5).
+        var hasBody = body.Length > 0 || entity.StartsWith("\r\n", StringComparison.Ordinal) || entity.Contains("\r\n\r\n", StringComparison.Ordinal);
+        return new TestMimePart(headers, type, body, decoded, children, hasBody);
     }
 
     private static Encoding GetEncoding(string charset, string? transferEncoding)

@@ -35,7 +35,11 @@ internal sealed partial class BodyTest : SieveMatchingTest
 
         var root = runtime.Message.Root;
         List<string> values;
-        if (raw)
+        if (!root.HasBody)
+        {
+            values = [];
+        }
+        else if (raw)
         {
             values = [root.RawContent];
         }
@@ -66,8 +70,9 @@ internal sealed partial class BodyTest : SieveMatchingTest
             var end = raw.IndexOf("\r\n\r\n", StringComparison.Ordinal);
             values.Add(end < 0 ? raw : raw[..(end + 2)]);
         }
-        else if (matches && !isMultipart && part.ContentType != "message/rfc822")
+        else if (matches && !isMultipart && part.ContentType != "message/rfc822" && (part.DecodedText is not null || !textMode || !part.ContentType.StartsWith("text/", StringComparison.Ordinal)))
         {
+            // :text reads text parts decoded; one that cannot be decoded (unknown transfer encoding) is skipped.
             var text = part.DecodedText ?? part.RawContent;
             values.Add(textMode && part.ContentType is "text/html" or "application/xhtml+xml" ? StripHtml(text) : text);
         }

@@ -58,7 +58,7 @@ internal sealed class VacationCommand : SieveCommandDefinition
             .ToList();
 
         var sender = runtime.Envelope.From is { } from0 ? MessageValues.EnvelopeAddress(from0) : MessageValues.Header(runtime, "return-path").Select(MessageValues.FirstAddress).FirstOrDefault();
-        var refusal = VacationRules.WhyNotReply(runtime, sender, ownAddresses);
+        var refusal = VacationRules.WhyNotReply(runtime, sender, ownAddresses, out var userAddress);
         if (refusal is null && runtime.Options.VacationTracker?.HasReplied(handle, sender!, runtime.Now) == true)
         {
             refusal = $"{sender} already got this reply within the last {period}";
@@ -72,7 +72,7 @@ internal sealed class VacationCommand : SieveCommandDefinition
 
         var originalSubject = MessageValues.Header(runtime, "subject").FirstOrDefault() ?? string.Empty;
         var messageId = MessageValues.Header(runtime, "message-id").FirstOrDefault();
-        runtime.AddAction(new VacationAction(sender!, reason, subject ?? "Auto: " + originalSubject, from, mime, handle, period, messageId), command.Position);
+        runtime.AddAction(new VacationAction(sender!, reason, subject ?? "Auto: " + originalSubject, from, mime, handle, period, messageId) { UserAddress = userAddress }, command.Position);
         runtime.AddVacationRecord(new VacationRecord(handle, sender!, period));
     }
 

@@ -9,8 +9,10 @@ internal static class VacationRules
     private static readonly string[] ListHeaders = ["list-id", "list-help", "list-subscribe", "list-unsubscribe", "list-post", "list-owner", "list-archive"];
     private static readonly string[] SystemLocalParts = ["mailer-daemon", "listserv", "majordomo", "postmaster", "noreply", "no-reply"];
 
-    public static string? WhyNotReply(SieveRuntime runtime, string? sender, IReadOnlyList<string> ownAddresses)
+    /// <summary>Why not to reply, or null; <paramref name="userAddress"/> is the user's address found among the recipients.</summary>
+    public static string? WhyNotReply(SieveRuntime runtime, string? sender, IReadOnlyList<string> ownAddresses, out string? userAddress)
     {
+        userAddress = null;
         if (string.IsNullOrEmpty(sender))
         {
             return "the message has no return path";
@@ -49,14 +51,15 @@ internal static class VacationRules
             return "the sender is the user";
         }
 
-        if (ownAddresses.Count > 0 && runtime.Options.VacationChecksRecipient)
+        // "Implicitly delivered" can only be judged when it is known whom the message was delivered to: the
+        // envelope recipient or the user's configured addresses (:addresses alone only widens the match).
+        var recipientKnown = runtime.Envelope.To is not null || runtime.Options.UserAddresses.Count > 0;
+        var recipients = new[] { "to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc" }
+            .SelectMany(h => MessageValues.Addresses(runtime, h, "all"));
+        userAddress = recipients.FirstOrDefault(r => ownAddresses.Any(a => a.Equals(r, StringComparison.OrdinalIgnoreCase)));
+        if (userAddress is null && ownAddresses.Count > 0 && recipientKnown && runtime.Options.VacationChecksRecipient)
         {
-            var recipients = new[] { "to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc" }
-                .SelectMany(h => MessageValues.Addresses(runtime, h, "all"));
-            if (!recipients.Any(r => ownAddresses.Any(a => a.Equals(r, StringComparison.OrdinalIgnoreCase))))
-            {
-                return "none of the user's addresses is among the message's recipients";
-            }
+            return "none of the user's addresses is among the message's recipients";
         }
 
         return null;
