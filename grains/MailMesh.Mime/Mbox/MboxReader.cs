@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace MailMesh.Mime.Mbox;
 
@@ -47,12 +50,17 @@ public sealed class MboxReader
             yield break;
         }
 
+        // Positions (relative to the message) of the line breaks followed by "-", found by the same
+        // pass that looks for the next separator, so that the parser need not search the message's
+        // bodies for multipart delimiters again.
+        var dashLines = new LineList();
         while (pos >= 0)
         {
             var span = memory.Span;
             var nl = span[pos..].IndexOf((byte)'\n');
             var start = nl < 0 ? span.Length : pos + nl + 1;
-            var next = FindSeparator(span, start);
+            var scan = ScanMessage(span, start, dashLines);
+            var next = scan.Separator;
             var end = next < 0 ? span.Length : next - 1;
             if (next >= 0 && end > start && span[end - 1] == (byte)'\r')
             {
@@ -62,7 +70,10 @@ public sealed class MboxReader
             end = Math.Max(end, start);
             var marker = System.Text.Encoding.ASCII.GetString(span[pos..Math.Max(pos, start - 1)]).TrimEnd('\r');
             var body = memory[start..end];
-            var message = MimeParser.Parse(_unquoteFrom ? Unquote(body) : body, _options);
+            var unquoted = _unquoteFrom && (scan.QuotedLine || body.Span.StartsWith(">"u8)) ? Unquote(body) : body;
+            // Unquoting that changed bytes moves them: the parser then searches the copy itself.
+            var lines = unquoted.Equals(body) ? dashLines.Memory : (ReadOnlyMemory<int>?)null;
+            var message = MimeParser.Parse(new MimeSource(unquoted), _options, lines);
             yield return new MboxEntry(pos, start, end, message) { Marker = marker };
             pos = next;
         }
@@ -77,6 +88,78 @@ public sealed class MboxReader
 
         var idx = span[from..].IndexOf("\nFrom "u8);
         return idx < 0 ? -1 : from + idx + 1;
+    }
+
+    /// <summary>What one pass over a message found: the next separator and whether a line starts with "&gt;".</summary>
+    private readonly record struct Scan(int Separator, bool QuotedLine);
+
+    /// <summary>
+    /// Finds the next separator ("\nFrom " at or after <paramref name="from"/>; the result is the index
+    /// of its "F", or -1) and, on the way, records every line break followed by "-" (relative to
+    /// <paramref name="from"/>) and notes line breaks followed by "&gt;". One vectorized pass looks for
+    /// a line break followed by any of the three.
+    /// </summary>
+    internal static (int Separator, bool QuotedLine) ScanForTests(ReadOnlySpan<byte> span, int from, LineList dashLines)
+    {
+        var scan = ScanMessage(span, from, dashLines);
+        return (scan.Separator, scan.QuotedLine);
+    }
+
+    private static Scan ScanMessage(ReadOnlySpan<byte> span, int from, LineList dashLines)
+    {
+        dashLines.Clear();
+        var quoted = false;
+        var i = from;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var start = ref MemoryMarshal.GetReference(span);
+            var newline = Vector256.Create((byte)'\n');
+            var f = Vector256.Create((byte)'F');
+            var dash = Vector256.Create((byte)'-');
+            var gt = Vector256.Create((byte)'>');
+            for (; i <= span.Length - Vector256<byte>.Count - 1; i += Vector256<byte>.Count)
+            {
+                var here = Vector256.LoadUnsafe(ref start, (nuint)i);
+                var after = Vector256.LoadUnsafe(ref start, (nuint)(i + 1));
+                var hits = Vector256.Equals(here, newline) & (Vector256.Equals(after, f) | Vector256.Equals(after, dash) | Vector256.Equals(after, gt));
+                var mask = hits.ExtractMostSignificantBits();
+                while (mask != 0)
+                {
+                    var p = i + BitOperations.TrailingZeroCount(mask);
+                    mask &= mask - 1;
+                    if (Classify(span, p, from, dashLines, ref quoted))
+                    {
+                        return new Scan(p + 1, quoted);
+                    }
+                }
+            }
+        }
+
+        for (; i < span.Length - 1; i++)
+        {
+            if (span[i] == (byte)'\n' && Classify(span, i, from, dashLines, ref quoted))
+            {
+                return new Scan(i + 1, quoted);
+            }
+        }
+
+        return new Scan(-1, quoted);
+    }
+
+    /// <summary>Handles a line break at <paramref name="p"/>; true when it starts a separator line.</summary>
+    private static bool Classify(ReadOnlySpan<byte> span, int p, int from, LineList dashLines, ref bool quoted)
+    {
+        switch (span[p + 1])
+        {
+            case (byte)'-':
+                dashLines.Add(p - from);
+                return false;
+            case (byte)'>':
+                quoted = true;
+                return false;
+            default:
+                return span[(p + 1)..].StartsWith("From "u8);
+        }
     }
 
     /// <summary>Undoes mboxrd quoting: one '&gt;' is removed from lines matching ^&gt;+From .</summary>
@@ -114,5 +197,27 @@ public sealed class MboxReader
 
         output.Write(span[copied..]);
         return output.WrittenMemory;
+    }
+}
+
+/// <summary>A growable list of ints whose contents can be handed out as memory (reused per message).</summary>
+internal sealed class LineList
+{
+    private int[] _items = new int[16];
+
+    public int Count { get; private set; }
+
+    public ReadOnlyMemory<int> Memory => _items.AsMemory(0, Count);
+
+    public void Clear() => Count = 0;
+
+    public void Add(int value)
+    {
+        if (Count == _items.Length)
+        {
+            Array.Resize(ref _items, _items.Length * 2);
+        }
+
+        _items[Count++] = value;
     }
 }

@@ -14,6 +14,13 @@ public static class MimeParser
     public static MimeMessage Parse(MimeSource source, ParserOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return new Parsing.ParserCore(source, options ?? ParserOptions.Default).ParseMessage();
+        return new Parsing.ParserCore(source, options ?? ParserOptions.Default, null).ParseMessage();
     }
+
+    /// <summary>
+    /// Parses a message whose line breaks followed by "-" were already found (positions in the source,
+    /// ascending, every one of them): bodies are then not searched for multipart delimiters again.
+    /// </summary>
+    internal static MimeMessage Parse(MimeSource source, ParserOptions? options, ReadOnlyMemory<int>? dashLines) =>
+        new Parsing.ParserCore(source, options ?? ParserOptions.Default, dashLines).ParseMessage();
 }

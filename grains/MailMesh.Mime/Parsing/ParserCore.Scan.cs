@@ -24,6 +24,22 @@ internal sealed partial class ParserCore
             return hit;
         }
 
+        if (_dashLines is { } known)
+        {
+            // The line breaks followed by "-" are known (found by the mbox reader's pass): only those
+            // lines can be delimiters.
+            var lines = known.Span;
+            for (var k = LowerBound(lines, from); k < lines.Length; k++)
+            {
+                if (TryMatch(span, lines[k] + 1, from, out hit))
+                {
+                    return hit;
+                }
+            }
+
+            return new Hit(-1, false, span.Length, span.Length);
+        }
+
         var pos = from;
         while (true)
         {
@@ -41,6 +57,27 @@ internal sealed partial class ParserCore
 
             pos = lineStart;
         }
+    }
+
+    /// <summary>The index of the first value at or above <paramref name="value"/> in an ascending list.</summary>
+    private static int LowerBound(ReadOnlySpan<int> values, int value)
+    {
+        var lo = 0;
+        var hi = values.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (values[mid] < value)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
     }
 
     private bool TryMatch(ReadOnlySpan<byte> span, int lineStart, int from, out Hit hit)

@@ -20,11 +20,14 @@ internal sealed partial class ParserCore
     private static List<FieldRange>? t_fieldScratch;
     private int _entityCount;
 
-    public ParserCore(MimeSource source, ParserOptions options)
+    private readonly ReadOnlyMemory<int>? _dashLines;
+
+    public ParserCore(MimeSource source, ParserOptions options, ReadOnlyMemory<int>? dashLines)
     {
         _source = source;
         _memory = source.Memory;
         _options = options;
+        _dashLines = dashLines;
     }
 
     private enum Kind
