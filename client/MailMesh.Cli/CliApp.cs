@@ -62,6 +62,7 @@ public sealed class CliApp
             EventsCommands.Create(this),
             TenantsCommands.Create(this),
             RulesCommands.Create(this),
+            ContactsCommands.Create(this),
             ClusterCommands.Create(this),
         };
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = Output, Error = Error }, cancellationToken);

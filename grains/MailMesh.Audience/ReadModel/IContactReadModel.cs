@@ -26,11 +26,3 @@ public interface IContactReadModel
     /// only members of <paramref name="list"/>.</summary>
     Task<IReadOnlyList<ContactSummary>> ListAsync(string tenant, string? list, string? after, int limit, CancellationToken cancellationToken = default);
 }
-
-/// <summary>A contact as the read model lists it.</summary>
-/// <param name="Address">Normalized address.</param>
-/// <param name="Mailable">Whether no global suppression applies.</param>
-/// <param name="RoleAddress">Whether it is a role address.</param>
-/// <param name="UpdatedAt">Last change.</param>
-/// <param name="Version">Contact version.</param>
-public sealed record ContactSummary(string Address, bool Mailable, bool RoleAddress, DateTimeOffset UpdatedAt, long Version);

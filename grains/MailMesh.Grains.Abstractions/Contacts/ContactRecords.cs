@@ -117,3 +117,18 @@ public sealed class ContactAlreadyExistsException(string key) : InvalidOperation
     /// <summary>The contact's grain key.</summary>
     public string Key { get; } = key;
 }
+
+/// <summary>A contact as listings show it (from the read model).</summary>
+/// <param name="Address">Normalized address.</param>
+/// <param name="Mailable">Whether no global suppression applies.</param>
+/// <param name="RoleAddress">Whether it is a role address.</param>
+/// <param name="UpdatedAt">Last change.</param>
+/// <param name="Version">Contact version.</param>
+[Immutable]
+public sealed record ContactSummary(string Address, bool Mailable, bool RoleAddress, DateTimeOffset UpdatedAt, long Version);
+
+/// <summary>A page of contacts.</summary>
+/// <param name="Contacts">The contacts, in address order.</param>
+/// <param name="Total">How many contacts the tenant has.</param>
+[Immutable]
+public sealed record ContactPage(IReadOnlyList<ContactSummary> Contacts, long Total);

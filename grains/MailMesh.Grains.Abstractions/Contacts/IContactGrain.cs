@@ -59,3 +59,14 @@ public interface IContactSchemaGrain : IGrainWithStringKey
     /// <exception cref="ArgumentException">The name is malformed, or the attribute exists with another type.</exception>
     Task<AttributeSchema> Define(AttributeDefinition definition);
 }
+
+/// <summary>Queries over a tenant's contacts, keyed <c>tenant/contacts</c>; answered from the read model (never by
+/// calling contact grains), so its read-only calls run side by side.</summary>
+public interface IContactDirectoryGrain : IGrainWithStringKey
+{
+    /// <summary>Up to <paramref name="limit"/> (1-1000) contacts after <paramref name="after"/> in address order,
+    /// optionally only members of <paramref name="list"/>.</summary>
+    /// <exception cref="ArgumentException">The list name or limit is invalid.</exception>
+    [ReadOnly]
+    Task<ContactPage> List(string? list, string? after, int limit);
+}

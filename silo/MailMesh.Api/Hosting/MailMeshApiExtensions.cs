@@ -44,6 +44,7 @@ public static class MailMeshApiExtensions
         services.TryAddSingleton<EventsApi>();
         services.TryAddSingleton<StatusApi>();
         services.TryAddSingleton<RulesApi>();
+        services.TryAddSingleton<ContactsApi>();
         services.TryAddSingleton<ClusterApi>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ApiBootstrapper>());
         return services;
@@ -60,6 +61,7 @@ public static class MailMeshApiExtensions
         endpoints.MapGrpcService(EventsReflection.Descriptor.Services.Single(s => s.Name == "Events"), provider.GetRequiredService<EventsApi>().Map);
         endpoints.MapGrpcService(StatusReflection.Descriptor.Services.Single(s => s.Name == "Status"), provider.GetRequiredService<StatusApi>().Map);
         endpoints.MapGrpcService(RulesReflection.Descriptor.Services.Single(s => s.Name == "Rules"), provider.GetRequiredService<RulesApi>().Map);
+        endpoints.MapGrpcService(ContactsReflection.Descriptor.Services.Single(s => s.Name == "Contacts"), provider.GetRequiredService<ContactsApi>().Map);
         endpoints.MapGrpcService(ClusterReflection.Descriptor.Services.Single(s => s.Name == "Cluster"), provider.GetRequiredService<ClusterApi>().Map);
         endpoints.MapGrpcHealthService();
         endpoints.MapGrpcReflectionService();

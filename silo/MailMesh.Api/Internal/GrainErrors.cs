@@ -1,4 +1,5 @@
 using MailMesh.Api.Tenants;
+using MailMesh.Grains.Contacts;
 using MailMesh.Grains.Mailboxes;
 using MailMesh.Grains.Sharing;
 using MailMesh.Grpc;
@@ -25,7 +26,8 @@ internal static class GrainErrors
     public static RpcException? Map(Exception e) => e switch
     {
         RpcException => null,
-        MailboxAlreadyExistsException or TenantAlreadyExistsException => new RpcException(StatusCode.AlreadyExists, e.Message),
+        MailboxAlreadyExistsException or TenantAlreadyExistsException or ContactAlreadyExistsException => new RpcException(StatusCode.AlreadyExists, e.Message),
+        ContactNotFoundException or ImportNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
         ApiKeyNotFoundException or TenantNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
         ApiKeyAlreadyRevokedException => new RpcException(StatusCode.FailedPrecondition, e.Message),
         MailboxNotFoundException or MailboxItemNotFoundException => new RpcException(StatusCode.NotFound, e.Message),
@@ -42,7 +44,9 @@ internal static class GrainErrors
     /// <summary>An exception the runtime could not recreate arrives by type name only.</summary>
     private static RpcException? MapRemote(RemoteGrainException e) => e.OriginalTypeName.Split('.', '+')[^1] switch
     {
-        nameof(MailboxAlreadyExistsException) or nameof(TenantAlreadyExistsException) => new RpcException(StatusCode.AlreadyExists, e.OriginalMessage),
+        nameof(MailboxAlreadyExistsException) or nameof(TenantAlreadyExistsException) or nameof(ContactAlreadyExistsException) =>
+            new RpcException(StatusCode.AlreadyExists, e.OriginalMessage),
+        nameof(ContactNotFoundException) or nameof(ImportNotFoundException) => new RpcException(StatusCode.NotFound, e.OriginalMessage),
         nameof(ApiKeyNotFoundException) or nameof(TenantNotFoundException) => new RpcException(StatusCode.NotFound, e.OriginalMessage),
         nameof(ApiKeyAlreadyRevokedException) => new RpcException(StatusCode.FailedPrecondition, e.OriginalMessage),
         nameof(MailboxNotFoundException) or nameof(MailboxItemNotFoundException) => new RpcException(StatusCode.NotFound, e.OriginalMessage),

@@ -30,6 +30,7 @@ public static class SiloServices
         services.AddMailMeshBlobStore(configuration, silo.BlobFullPath);
         services.AddMailboxSync(configuration, silo.DataDirectoryFullPath);
         services.AddMailboxRules(configuration);
+        services.AddAudience(configuration, silo.DataDirectoryFullPath);
         services.AddGrainsFromAssembly(typeof(MailboxGrain).Assembly);
         return services;
     }
