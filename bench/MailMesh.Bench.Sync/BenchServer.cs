@@ -41,6 +41,14 @@ internal sealed record BenchServer(string Host, int ImapPort, int Pop3Port, stri
     /// returns the bytes written.</summary>
     public static long LoadMaildir(string path, int first, int count, string subdirectory = "cur")
     {
+        // The topmost directory this call creates (on a fresh server even the user's home): all of it goes to vmail,
+        // or Dovecot cannot lock its mailbox list there.
+        var created = Path.GetFullPath(path);
+        while (Path.GetDirectoryName(created) is { } parent && !Directory.Exists(parent))
+        {
+            created = parent;
+        }
+
         foreach (var sub in new[] { "cur", "new", "tmp" })
         {
             Directory.CreateDirectory(Path.Combine(path, sub));
@@ -55,7 +63,7 @@ internal sealed record BenchServer(string Host, int ImapPort, int Pop3Port, stri
             total += message.Length;
         }
 
-        Chown(path);
+        Chown(created);
         return total;
     }
 

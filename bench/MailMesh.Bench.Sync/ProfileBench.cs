@@ -4,8 +4,9 @@ using MailMesh.Protocols.Imap;
 
 namespace MailMesh.Bench.Sync;
 
-/// <summary>Splits the initial sync's time: the IMAP fetch alone (bodies discarded), the local blob store alone
-/// (the same number of puts of the same size, 64 at a time as the sync does), the whole sync, and mbsync.</summary>
+/// <summary>Splits the initial sync's time: the IMAP fetch alone (bodies discarded), the local blob store alone in
+/// both layouts (the same number of puts of the same size, 64 at a time and one flush per 1,000 as the sync does), the
+/// whole sync, and mbsync.</summary>
 internal static class ProfileBench
 {
     public static async Task<int> RunAsync(BenchServer server, int count)
@@ -19,8 +20,10 @@ internal static class ProfileBench
             Console.WriteLine($"warm-up fetch {fetchOnly:0.00} s; {BenchServer.Load()}");
             fetchOnly = await FetchOnlyAsync(server, folder, count);
             Console.WriteLine($"IMAP fetch alone (bodies discarded):  {fetchOnly:0.00} s ({count / fetchOnly:0} msg/s)");
-            var blobs = await BlobsOnlyAsync(Path.Combine(work, "blobs"), count);
-            Console.WriteLine($"local blob store alone ({count} puts): {blobs:0.00} s ({count / blobs:0} puts/s)");
+            var files = await BlobsOnlyAsync(Path.Combine(work, "blobs-files"), count, new LocalBlobStoreOptions { PackBlobsUpTo = 0 });
+            Console.WriteLine($"local blob store alone, one file per blob ({count} puts + flush): {files:0.00} s ({count / files:0} puts/s)");
+            var packed = await BlobsOnlyAsync(Path.Combine(work, "blobs-packed"), count, new LocalBlobStoreOptions());
+            Console.WriteLine($"local blob store alone, packed ({count} puts + flush):        {packed:0.00} s ({count / packed:0} puts/s)");
             await using (var silo = await BenchSilo.StartAsync(Path.Combine(work, "silo")))
             {
                 var (status, elapsed) = await silo.InitialSyncAsync("bench/profile", ImapSyncBench.Source(server, folder));
@@ -58,9 +61,10 @@ internal static class ProfileBench
         return sink.Messages == count ? clock.Elapsed.TotalSeconds : throw new InvalidOperationException($"fetched {sink.Messages} of {count}");
     }
 
-    private static async Task<double> BlobsOnlyAsync(string directory, int count)
+    /// <summary>The puts, and one flush per 1,000 (the sync's batch), as the sync does them.</summary>
+    private static async Task<double> BlobsOnlyAsync(string directory, int count, LocalBlobStoreOptions options)
     {
-        var store = new LocalDirectoryBlobStore(directory);
+        using var store = new LocalDirectoryBlobStore(directory, options: options);
         var message = BenchServer.Message(1);
         var clock = Stopwatch.StartNew();
         var pending = new Queue<Task>();
@@ -71,6 +75,16 @@ internal static class ProfileBench
             {
                 await pending.Dequeue();
             }
+
+            if (i % 1000 == 0)
+            {
+                while (pending.TryDequeue(out var put))
+                {
+                    await put;
+                }
+
+                await store.FlushAsync();
+            }
         }
 
         while (pending.TryDequeue(out var put))
@@ -78,6 +92,7 @@ internal static class ProfileBench
             await put;
         }
 
+        await store.FlushAsync();
         return clock.Elapsed.TotalSeconds;
     }
 }

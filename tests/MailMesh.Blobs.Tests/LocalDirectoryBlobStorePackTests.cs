@@ -145,6 +145,19 @@ public sealed class LocalDirectoryBlobStorePackTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task CompactIfDue_CalledTwiceWithinInterval_SecondIsSkipped()
+    {
+        var first = Open();
+        await first.PutAsync("m/1", new MemoryStream(Bytes(100, seed: 40)));
+        first.Dispose();
+        var store = Open();
+        await store.DeleteAsync("m/1");
+
+        Assert.Equal(new PackCompaction(1, 0, 100), await store.CompactIfDueAsync(TimeSpan.FromHours(1), TimeSpan.Zero));
+        Assert.Null(await store.CompactIfDueAsync(TimeSpan.FromHours(1), TimeSpan.Zero));
+    }
+
+    [SkippableFact]
     public async Task Compact_PackStillWrittenOrTooYoung_IsLeftAlone()
     {
         var store = Open();

@@ -153,4 +153,39 @@ public sealed class ImapChangeSyncTests
         Assert.Equal(2, status.MessageCount);
         Assert.Single(await silo.EventsOfAsync("acme/uidv", "mailbox.folder_reset"));
     }
+
+    [ServerFact(Server.Dovecot)]
+    public async Task SyncNow_AfterMoveIntoFolderWithUnsyncedMail_FetchesTheGapButNotTheMovedMessage()
+    {
+        await using var account = await DovecotAccount.OpenAsync();
+        var from = DovecotAccount.NewFolderName();
+        var to = DovecotAccount.NewFolderName();
+        await account.CreateFolderAsync(from);
+        await account.CreateFolderAsync(to);
+        await account.AppendAsync(from, 1, 2, "move-from");
+        await account.AppendAsync(to, 1, 1, "move-to");
+        await using var silo = await SyncSilo.StartAsync();
+        var mailbox = await silo.CreateMailboxAsync("acme/move", account.Source(from, to));
+        await silo.Observer.WaitForRunsAsync("acme/move", 1);
+        var moving = (await silo.Index.ListAsync("acme/move")).First(r => r.Folder == from);
+        // Arrives in the destination on the server and is not synced yet: the moved message's UID is not next to the cursor.
+        var unsynced = await account.AppendAsync(to, 2, 1, "move-gap");
+
+        var moved = await mailbox.Move(from, moving.Uid, to);
+        await mailbox.SyncNow();
+        await silo.Observer.WaitForRunsAsync("acme/move", 2);
+        var later = await account.AppendAsync(to, 3, 1, "move-later");
+        await mailbox.SyncNow();
+        await silo.Observer.WaitForRunsAsync("acme/move", 3);
+
+        Assert.True(moved.Indexed, "the moved message is indexed under its COPYUID");
+        var received = (await silo.EventsOfAsync("acme/move", "message.received"))
+            .Select(e => JsonDocument.Parse(e.PayloadJson).RootElement.GetProperty("messageId").GetString()).ToList();
+        string[] expected = ["move-from.1@sync.test", "move-from.2@sync.test", "move-to.1@sync.test", unsynced[0], later[0]];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), received.Order(StringComparer.Ordinal));
+        var inTo = (await silo.Index.ListAsync("acme/move")).Where(r => r.Folder == to).ToList();
+        Assert.Equal(4, inTo.Count);
+        Assert.Contains(inTo, r => r.Uid == moved.Uid && r.MessageId == moving.MessageId);
+        Assert.DoesNotContain(await silo.Index.ListAsync("acme/move"), r => r.Folder == from && r.Uid == moving.Uid);
+    }
 }

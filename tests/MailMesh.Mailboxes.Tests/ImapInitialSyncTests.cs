@@ -117,6 +117,28 @@ public sealed class ImapInitialSyncTests
     }
 
     [ServerFact(Server.Dovecot)]
+    public async Task Sync_OneMailboxFailsAuth_OtherMailboxOfTheSiloSyncsUnaffected()
+    {
+        await using var account = await DovecotAccount.OpenAsync();
+        var folder = DovecotAccount.NewFolderName();
+        await account.CreateFolderAsync(folder);
+        await account.AppendAsync(folder, 1, 3, "neighbour");
+        await using var silo = await SyncSilo.StartAsync();
+        var bad = DovecotAccount.SourceFor(DovecotAccount.Server.Bob, "not-the-password", DovecotAccount.Server.ImapPort, [folder]);
+
+        await silo.CreateMailboxAsync("acme/neighbour-bad", bad);
+        await silo.CreateMailboxAsync("acme/neighbour-good", account.Source(folder));
+        var failed = await silo.Observer.WaitForRunsAsync("acme/neighbour-bad", 1);
+        var good = await silo.Observer.WaitForRunsAsync("acme/neighbour-good", 1);
+
+        Assert.Equal(SyncErrorKind.Auth, failed.LastErrorKind);
+        Assert.Equal(SyncErrorKind.None, good.LastErrorKind);
+        Assert.Equal(3, good.MessageCount);
+        Assert.Equal(3, (await silo.EventsOfAsync("acme/neighbour-good", "message.received")).Count);
+        Assert.Empty(await silo.Index.ListAsync("acme/neighbour-bad"));
+    }
+
+    [ServerFact(Server.Dovecot)]
     public async Task Sync_ImapsWithUntrustedCertificate_FailsWithStatusKindTls()
     {
         await using var silo = await SyncSilo.StartAsync();

@@ -129,6 +129,7 @@ public sealed partial class MailboxGrain
             cursor.HighestModSeq = mailbox.HighestModSeq;
             cursor.PendingExpunges.Clear();
             cursor.PendingFlags.Clear();
+            cursor.IndexedAhead.Clear();
             await syncState.WriteStateAsync(CancellationToken.None);
         }
         else if (cursor.LastUid > 0 && qresync is not null && mailbox.HighestModSeq > 0)
@@ -146,8 +147,25 @@ public sealed partial class MailboxGrain
         }
 
         var found = mailbox.Count == 0 ? [] : await client.UidSearchAsync($"UID {cursor.LastUid + 1}:*", cancellationToken);
-        var newUids = found.Where(u => u > cursor.LastUid).Distinct().Order().ToList();
-        return newUids.Count == 0 ? null : new FolderWork(cursor.Id, newUids);
+        var ahead = cursor.IndexedAhead.ToHashSet();
+        var newUids = found.Where(u => u > cursor.LastUid && !ahead.Contains(u)).Distinct().Order().ToList();
+        var skippedUpTo = found.Where(ahead.Contains).DefaultIfEmpty().Max();
+        if (newUids.Count == 0 && skippedUpTo > cursor.LastUid)
+        {
+            // Only messages moved in through the API (indexed when they were moved) are above the cursor.
+            PassIndexedAhead(cursor, skippedUpTo);
+            await syncState.WriteStateAsync(CancellationToken.None);
+        }
+
+        return newUids.Count == 0 ? null : new FolderWork(cursor.Id, newUids, skippedUpTo);
+    }
+
+    /// <summary>Moves the cursor to <paramref name="uid"/> (every UID up to it is stored) and forgets the moved-in
+    /// UIDs it passed.</summary>
+    private static void PassIndexedAhead(FolderCursor cursor, uint uid)
+    {
+        cursor.LastUid = Math.Max(cursor.LastUid, uid);
+        cursor.IndexedAhead.RemoveAll(u => u <= cursor.LastUid);
     }
 
     private async Task ReconcileExistingAsync(SyncRun run, ImapClient client, FolderCursor cursor, ImapMailbox mailbox, CancellationToken cancellationToken)
@@ -254,6 +272,12 @@ public sealed partial class MailboxGrain
         var index = RequireSync().Index;
         await index.UpdateFlagsAsync(GrainKey, cursor.Id, cursor.UidValidity, cursor.PendingFlags.Select(p => (p.Uid, p.Flags, p.ModSeq)).ToList(), cancellationToken);
         await index.DeleteAsync(GrainKey, cursor.Id, cursor.UidValidity, cursor.PendingExpunges, cancellationToken);
+        // Their blobs (a message moved in through the API keeps a blob under another name: the sweep finds it).
+        foreach (var uid in cursor.PendingExpunges)
+        {
+            await RequireSync().Blobs.DeleteAsync(BlobFetchSink.BlobNameFor(BlobPrefix, cursor.Id, cursor.UidValidity, uid), cancellationToken);
+        }
+
         cursor.PendingFlags.Clear();
         cursor.PendingExpunges.Clear();
         await syncState.WriteStateAsync(CancellationToken.None);
@@ -277,8 +301,10 @@ public sealed partial class MailboxGrain
             throw;
         }
 
-        // Index rows first; the cursor advance and the events follow in one state write. A crash in between
-        // fetches the same UIDs again and upserts the same rows.
+        // Blobs durable first (one flush for the batch, docs/adr/blobs-02-local-packs.md), then the index rows; the
+        // cursor advance and the events follow in one state write. A crash in between fetches the same UIDs again and
+        // upserts the same rows.
+        await services.Blobs.FlushAsync(cancellationToken);
         await services.Index.UpsertAsync(sink.Rows, cancellationToken);
         foreach (var row in sink.Rows)
         {
@@ -289,7 +315,8 @@ public sealed partial class MailboxGrain
             });
         }
 
-        cursor.LastUid = Math.Max(cursor.LastUid, uids[^1]);
+        // The last batch of the folder: every UID the search found is stored, including those skipped as indexed already.
+        PassIndexedAhead(cursor, work.Next + uids.Count >= work.NewUids.Count ? Math.Max(uids[^1], work.SkippedUpTo) : uids[^1]);
         syncState.State.Status.MessageCount += sink.Rows.Count;
         run.New += sink.Rows.Count;
         QueueRuleRuns(cursor, sink.Rows);

@@ -164,6 +164,12 @@ public sealed partial class MailboxGrain
                 // Nothing between the cursor and the new UID: the next sync has nothing to fetch for it.
                 to.LastUid = newUid;
             }
+            else if (newUid > to.LastUid)
+            {
+                // Messages not synced yet lie between: the next sync fetches those and skips this one (no second
+                // message.received for a message the mailbox already has).
+                to.IndexedAhead.Add(newUid);
+            }
         }
         else
         {

@@ -51,6 +51,8 @@ public sealed partial class MailboxGrain
         var targets = batch.Select((m, i) => (m.Number, first + (uint)i, m.Uid)).ToList();
         var rows = await Pop3MessageStore.DownloadAsync(client, services.Blobs, GrainKey, BlobPrefix, targets, cancellationToken);
         var uid = first + (uint)rows.Count;
+        // Blobs durable before their rows exist (docs/adr/blobs-02-local-packs.md).
+        await services.Blobs.FlushAsync(cancellationToken);
         await services.Index.UpsertAsync(rows, cancellationToken);
         var now = TimeProvider.GetUtcNow();
         var cursor = syncState.State.Folders[Pop3MessageStore.FolderId];

@@ -126,6 +126,7 @@ public sealed partial class MailboxGrain
             status.ConsecutiveFailures = 0;
             status.NextRetryAt = null;
             status.MessageCount = await services.Index.CountAsync(GrainKey);
+            await SweepOrphanBlobsIfDueAsync(now);
             RaiseEvent("mailbox.synced", GrainKey, new
             {
                 received = run.New, flagsChanged = run.FlagChanges, expunged = run.Expunged, messages = status.MessageCount, qresyncFolders = run.QResyncFolders,

@@ -9,8 +9,9 @@ internal sealed record PackedBlob(string Name, string Pack, long Offset, long Le
 }
 
 /// <summary>The catalog of packed blobs: one SQLite file (WAL) mapping each name to its pack and range. Puts are
-/// group-committed: a put waits for its row, and whoever finds no commit running commits every row queued so far in
-/// one transaction, so 64 puts in flight cost a handful of commits, not 64. Commits are not synced one by one;
+/// group-committed: a put waits for its row, and a put that finds no commit running starts one, which gathers the
+/// rows queued meanwhile (waiting a millisecond when there are few) into one transaction, so 64 puts in flight cost
+/// a few commits, not 64. Commits are not synced one by one;
 /// <see cref="Flush"/> makes every committed row durable with one synchronous write.</summary>
 internal sealed class BlobPackCatalog : IDisposable
 {
@@ -24,6 +25,10 @@ internal sealed class BlobPackCatalog : IDisposable
         """;
 
     private const string Columns = "name, pack, offset, length, md5, etag, modified, content_type";
+
+    /// <summary>A commit of fewer rows than this waits <see cref="GatherDelay"/> once for more to arrive.</summary>
+    private const int GatherRows = 32;
+    private static readonly TimeSpan GatherDelay = TimeSpan.FromMilliseconds(1);
     private readonly string _connectionString;
     private readonly string _path;
     private readonly Lock _queueLock = new();
@@ -63,13 +68,17 @@ internal sealed class BlobPackCatalog : IDisposable
             _committing = true;
         }
 
-        CommitQueued();
+        _ = CommitQueuedAsync();
         return row.Done.Task;
     }
 
-    /// <summary>Commits batches until the queue is empty (runs on the thread of the put that found no commit running).</summary>
-    private void CommitQueued()
+    /// <summary>Commits batches until the queue is empty. It first lets the puts already running queue their rows
+    /// (a put in flight reaches its catalog row within microseconds of the previous one), so a burst of puts is one
+    /// commit rather than one each.</summary>
+    private async Task CommitQueuedAsync()
     {
+        await Task.Yield();
+        var waited = false;
         while (true)
         {
             List<PendingRow> batch;
@@ -81,10 +90,25 @@ internal sealed class BlobPackCatalog : IDisposable
                     return;
                 }
 
-                batch = _queue;
-                _queue = [];
+                if (_queue.Count < GatherRows && !waited)
+                {
+                    batch = [];
+                }
+                else
+                {
+                    batch = _queue;
+                    _queue = [];
+                }
             }
 
+            if (batch.Count == 0)
+            {
+                waited = true;
+                await Task.Delay(GatherDelay).ConfigureAwait(false);
+                continue;
+            }
+
+            waited = false;
             try
             {
                 Upsert(_writer, batch.Select(r => r.Blob));

@@ -7,6 +7,9 @@ namespace MailMesh.Blobs.Local;
 /// <summary>Packed blobs (docs/adr/blobs-02-local-packs.md): puts, reads, flush and compaction.</summary>
 public sealed partial class LocalDirectoryBlobStore
 {
+    private readonly Lock _compactionLock = new();
+    private DateTimeOffset? _lastCompaction;
+
     /// <summary>Makes every blob whose put completed before this call durable: syncs the pack files written since the
     /// last flush (and each new pack's directory entry), then the files and directories of blobs stored in files of
     /// their own, then the catalog. The mailbox sync calls it before it indexes a batch, so a message is indexed only
@@ -47,6 +50,24 @@ public sealed partial class LocalDirectoryBlobStore
         {
             throw new BlobStoreException($"Syncing the blob store '{Path.GetDirectoryName(_dataRoot)}' to disk failed: {e.Message}", isTransient: true, inner: e);
         }
+    }
+
+    /// <summary>Runs <see cref="CompactAsync"/> unless this store compacted less than <paramref name="interval"/> ago
+    /// (many mailboxes may ask; the store is shared). Null when skipped.</summary>
+    public async Task<PackCompaction?> CompactIfDueAsync(TimeSpan interval, TimeSpan minimumAge, CancellationToken cancellationToken = default)
+    {
+        var now = _time.GetUtcNow();
+        lock (_compactionLock)
+        {
+            if (_lastCompaction is { } last && now - last < interval)
+            {
+                return null;
+            }
+
+            _lastCompaction = now;
+        }
+
+        return await CompactAsync(minimumAge, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reclaims the space of deleted and replaced packed blobs: removes pack files no blob is in any more, and

@@ -39,6 +39,14 @@ public sealed class MailboxSyncOptions
 
     /// <summary>How long a command may wait for the server. Default 60 s.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often a mailbox looks for message blobs no index row refers to (after a successful run, at most
+    /// this often) and deletes them. Default 1 day; zero turns the sweep off.</summary>
+    public TimeSpan OrphanBlobSweepInterval { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Blobs younger than this are never swept, whatever the index says (a blob is written before its row).
+    /// Default 1 hour.</summary>
+    public TimeSpan OrphanBlobGrace { get; set; } = TimeSpan.FromHours(1);
 }
 
 internal sealed class MailboxSyncOptionsValidator : IValidateOptions<MailboxSyncOptions>
@@ -68,6 +76,12 @@ internal sealed class MailboxSyncOptionsValidator : IValidateOptions<MailboxSync
         if (options.BatchSize is < 1 or > 10_000)
         {
             return ValidateOptionsResult.Fail($"Mailboxes:BatchSize {options.BatchSize} must be 1-10000.");
+        }
+
+        if (options.OrphanBlobSweepInterval < TimeSpan.Zero || options.OrphanBlobGrace < TimeSpan.Zero)
+        {
+            return ValidateOptionsResult.Fail(
+                $"Mailboxes:OrphanBlobSweepInterval ({options.OrphanBlobSweepInterval}) and Mailboxes:OrphanBlobGrace ({options.OrphanBlobGrace}) must not be negative.");
         }
 
         if (options.ResumeDelay < TimeSpan.FromSeconds(1))

@@ -105,6 +105,11 @@ public sealed class FolderCursor
 
     /// <summary>Flag changes whose event was written but whose index rows may not be updated yet.</summary>
     public List<PendingFlagChange> PendingFlags { get; set; } = [];
+
+    /// <summary>UIDs above <see cref="LastUid"/> that are indexed already: messages moved into this folder through the
+    /// API (their UID from COPYUID) while older messages of the folder were not synced yet. The sync does not fetch
+    /// them again (no second <c>message.received</c>); they are dropped once the cursor passes them.</summary>
+    public List<uint> IndexedAhead { get; set; } = [];
 }
 
 /// <summary>Persisted status.</summary>
@@ -115,6 +120,9 @@ public sealed class SyncStatusState
 
     /// <summary>Last attempt.</summary>
     public DateTimeOffset? LastAttemptAt { get; set; }
+
+    /// <summary>When message blobs without an index row were last looked for.</summary>
+    public DateTimeOffset? LastOrphanSweepAt { get; set; }
 
     /// <summary>Messages indexed.</summary>
     public long MessageCount { get; set; }

@@ -16,6 +16,12 @@ internal static partial class SyncLog
     [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Mailbox {Mailbox}: folder {Old} was renamed to {New}")]
     public static partial void FolderRenamed(ILogger logger, string mailbox, string old, string @new);
 
+    [LoggerMessage(EventId = 4105, Level = LogLevel.Information, Message = "Mailbox {Mailbox}: deleted {Deleted} of {Scanned} message blobs that no index row refers to")]
+    public static partial void OrphansDeleted(ILogger logger, string mailbox, int deleted, int scanned);
+
+    [LoggerMessage(EventId = 4106, Level = LogLevel.Warning, Message = "Mailbox {Mailbox}: the orphaned blob sweep failed ({Error}); it is tried again after the next run")]
+    public static partial void OrphanSweepFailed(ILogger logger, string mailbox, string error);
+
     [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "Mailbox {Mailbox}: IDLE watcher stopped ({Error}); polling continues")]
     public static partial void IdleStopped(ILogger logger, string mailbox, string error);
 }

@@ -58,11 +58,15 @@ internal sealed class SyncRun : IAsyncDisposable
 }
 
 /// <summary>New UIDs of one folder left to fetch.</summary>
-internal sealed class FolderWork(string folderId, List<uint> newUids)
+internal sealed class FolderWork(string folderId, List<uint> newUids, uint skippedUpTo = 0)
 {
     public string FolderId { get; } = folderId;
 
     public List<uint> NewUids { get; } = newUids;
+
+    /// <summary>Highest UID the search found that is indexed already (moved in through the API, see
+    /// <see cref="FolderCursor.IndexedAhead"/>); the cursor passes it once the last batch is stored.</summary>
+    public uint SkippedUpTo { get; } = skippedUpTo;
 
     public int Next { get; set; }
 }
