@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Bogus;
+using MailMesh.Audience.ReadModel;
+using MailMesh.Grains.Contacts;
+using MailMesh.Runtime;
+using MailMesh.Runtime.Hosting;
+using MailMesh.Runtime.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+// Import of N generated contacts (Bogus, seeded) through the import grain of an embedded silo (SQLite state, event log
+// and contacts read model), against the same CSV bulk-loaded by the sqlite3 shell (.import into one table, no checks,
+// no events: the floor of what writing those rows costs) in the same run; the issue's target is 1,000,000 rows in a
+// few minutes (180 s). Then counts over the read model with hand-written parameterized SQL of 1, 3 and 5 conditions
+// (the segment language that will compile to such SQL is not built yet); the target is under 1 s at 1,000,000.
+var rows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
+var batch = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
+var directory = Directory.CreateTempSubdirectory("mailmesh-bench-audience-").FullName;
+try
+{
+    var csv = Path.Combine(directory, "contacts.csv");
+    var generate = Stopwatch.StartNew();
+    Generate(csv, rows);
+    Console.WriteLine($"generated {rows:N0} contacts ({new FileInfo(csv).Length / 1e6:F1} MB) in {generate.Elapsed.TotalSeconds:F1} s");
+
+    var peer = SqliteShellImport(csv, Path.Combine(directory, "peer.db"));
+    Console.WriteLine($"sqlite3 .import: {peer.TotalSeconds:F2} s ({rows / peer.TotalSeconds:N0} rows/s)");
+
+    var (elapsed, status, readModel) = await ImportAsync(directory, csv, batch);
+    Console.WriteLine($"MailMesh import: {elapsed.TotalSeconds:F2} s ({rows / elapsed.TotalSeconds:N0} rows/s); {status.Created:N0} created, {status.Invalid:N0} invalid, {status.Merged:N0} merged");
+    Console.WriteLine($"ratio MailMesh/sqlite3 time: {elapsed.TotalSeconds / peer.TotalSeconds:F1}x; target 180 s for 1,000,000 rows: {(rows == 1_000_000 ? (elapsed.TotalSeconds <= 180 ? "met" : "not met") : "n/a (not 1,000,000 rows)")}");
+
+    await SegmentCountsAsync(readModel);
+}
+finally
+{
+    Directory.Delete(directory, recursive: true);
+}
+
+static void Generate(string path, int rows)
+{
+    Randomizer.Seed = new Random(7);
+    var faker = new Faker("fr");
+    string[] tiers = ["gold", "premium", "silver", "bronze"];
+    string[] countries = ["FR", "BE", "CH", "DE", "ES", "IT", "LU", "NL"];
+    string[] interests = ["golf", "wine", "travel", "books", "music", "cooking", "tennis", "cinema"];
+    using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16);
+    writer.WriteLine("email,first_name,last_name,city,country,tier,total_spent,purchase_count,birth_date,interests");
+    for (var i = 0; i < rows; i++)
+    {
+        var first = faker.Name.FirstName();
+        var last = faker.Name.LastName();
+        writer.WriteLine(string.Join(',',
+            $"{Ascii(first)}.{Ascii(last)}.{i}@{faker.PickRandom("example.com", "example.org", "example.net", "mail.example")}",
+            first, last, faker.Address.City().Replace(",", " ", StringComparison.Ordinal), faker.PickRandom(countries), faker.PickRandom(tiers),
+            faker.Random.Double(0, 5000).ToString("F2", CultureInfo.InvariantCulture), faker.Random.Int(0, 80).ToString(CultureInfo.InvariantCulture),
+            faker.Date.Between(new DateTime(1940, 1, 1), new DateTime(2006, 1, 1)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            string.Join(';', faker.PickRandom(interests, faker.Random.Int(0, 3)))));
+    }
+}
+
+static string Ascii(string name) =>
+    new string(name.Normalize(NormalizationForm.FormD).Where(char.IsAsciiLetter).ToArray()).ToLowerInvariant();
+
+static TimeSpan SqliteShellImport(string csv, string database)
+{
+    var watch = Stopwatch.StartNew();
+    var start = new ProcessStartInfo("sqlite3", [database]) { RedirectStandardInput = true, UseShellExecute = false };
+    using var process = Process.Start(start)!;
+    process.StandardInput.WriteLine("PRAGMA journal_mode=WAL;");
+    process.StandardInput.WriteLine($".import --csv '{csv}' contacts");
+    process.StandardInput.WriteLine("CREATE UNIQUE INDEX contacts_email ON contacts (email);");
+    process.StandardInput.Close();
+    process.WaitForExit();
+    return watch.Elapsed;
+}
+
+static async Task<(TimeSpan Elapsed, ImportStatus Status, IContactReadModel ReadModel)> ImportAsync(string directory, string csv, int batch)
+{
+    var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["Audience:ImportBatchSize"] = batch.ToString(CultureInfo.InvariantCulture),
+    }).Build();
+    var silo = await new SiloBuilder().ConfigureServices(services =>
+    {
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddMailMeshSqliteStorage(o => o.DatabasePath = Path.Combine(directory, "silo.db"));
+        services.AddAudience(configuration, directory);
+    }).StartAsync();
+    var events = silo.Services.GetRequiredService<IEventLog>();
+    var import = silo.GrainFactory.GetGrain<IContactImportGrain>("bench/import-1");
+    var watch = Stopwatch.StartNew();
+    await import.Create(new ImportDefinition("contacts.csv", ImportFormat.Csv, Lists: ["newsletter"], ConsentPurpose: "newsletter"));
+    await using (var file = File.OpenRead(csv))
+    {
+        var buffer = new byte[4 * 1024 * 1024];
+        long offset = 0;
+        int read;
+        while ((read = await file.ReadAsync(buffer)) > 0)
+        {
+            offset = await import.AppendChunk(offset, buffer[..read]);
+        }
+
+        await import.Start(offset);
+    }
+
+    long after = await events.GetLastSequenceAsync();
+    long lastReport = 0;
+    while (true)
+    {
+        var status = await import.GetStatus();
+        if (status.State is not (ImportState.Running or ImportState.Uploading))
+        {
+            watch.Stop();
+            return (watch.Elapsed, status, silo.Services.GetRequiredService<IContactReadModel>());
+        }
+
+        if (status.RowsRead - lastReport >= 100_000)
+        {
+            lastReport = status.RowsRead;
+            Console.WriteLine($"  {status.RowsRead:N0} rows after {watch.Elapsed.TotalSeconds:F0} s");
+        }
+
+        after = await events.GetLastSequenceAsync();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await events.WaitForEventsAsync(after, wait.Token);
+        }
+        catch (OperationCanceledException) when (wait.IsCancellationRequested)
+        {
+            // No event for 2 s: poll the status again.
+        }
+    }
+}
+
+static async Task SegmentCountsAsync(IContactReadModel readModel)
+{
+    if (readModel is not SqliteContactReadModel sqlite)
+    {
+        return;
+    }
+
+    await using var connection = await sqlite.OpenAsync();
+    (string Name, string Sql)[] queries =
+    [
+        ("1 condition (country = FR)", "SELECT COUNT(*) FROM contact_attributes WHERE tenant = $t AND name = 'country' AND str = $c1"),
+        ("3 conditions (country in FR,BE; tier = gold; list newsletter)", """
+            SELECT COUNT(*) FROM contacts c WHERE c.tenant = $t
+              AND c.id IN (SELECT contact_id FROM contact_attributes WHERE tenant = $t AND name = 'country' AND str IN ($c1, $c2))
+              AND c.id IN (SELECT contact_id FROM contact_attributes WHERE tenant = $t AND name = 'tier' AND str = $tier)
+              AND c.id IN (SELECT contact_id FROM contact_lists WHERE tenant = $t AND list = $list)
+            """),
+        ("5 conditions (+ total_spent > 1000, not suppressed)", """
+            SELECT COUNT(*) FROM contacts c WHERE c.tenant = $t AND c.suppressed = 0
+              AND c.id IN (SELECT contact_id FROM contact_attributes WHERE tenant = $t AND name = 'country' AND str IN ($c1, $c2))
+              AND c.id IN (SELECT contact_id FROM contact_attributes WHERE tenant = $t AND name = 'tier' AND str = $tier)
+              AND c.id IN (SELECT contact_id FROM contact_lists WHERE tenant = $t AND list = $list)
+              AND c.id IN (SELECT contact_id FROM contact_attributes WHERE tenant = $t AND name = 'total_spent' AND num > $spent)
+            """),
+    ];
+    foreach (var (name, sql) in queries)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$t", "bench");
+        command.Parameters.AddWithValue("$c1", "FR");
+        command.Parameters.AddWithValue("$c2", "BE");
+        command.Parameters.AddWithValue("$tier", "gold");
+        command.Parameters.AddWithValue("$list", "newsletter");
+        command.Parameters.AddWithValue("$spent", 1000.0);
+        var best = TimeSpan.MaxValue;
+        object? count = null;
+        for (var run = 0; run < 3; run++)
+        {
+            var watch = Stopwatch.StartNew();
+            count = await command.ExecuteScalarAsync();
+            best = watch.Elapsed < best ? watch.Elapsed : best;
+        }
+
+        Console.WriteLine($"count {name}: {count} in {best.TotalMilliseconds:F0} ms (best of 3; target < 1000 ms)");
+    }
+}
