@@ -133,7 +133,7 @@ public sealed partial class RabbitMqFabric
             body = RemoteErrors.EncodeProperties(error, _codec!.Options);
         }
 
-        await _publishChannel!.BasicPublishAsync(string.Empty, replyTo, mandatory: false, reply, body).ConfigureAwait(false);
+        await _replyChannel!.BasicPublishAsync(string.Empty, replyTo, mandatory: false, reply, body).ConfigureAwait(false);
     }
 
     private async Task RetryOrDeadLetterAsync(ShardState shard, BasicProperties properties, byte[] body, Exception error)

@@ -37,6 +37,7 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IHostedService, I
     private IChannel? _callChannel;
     private IChannel? _consumeChannel;
     private IChannel? _publishChannel;
+    private IChannel? _replyChannel;
     private MessageCodec? _codec;
     private Silo? _silo;
     private IClusterMembership? _membership;
@@ -109,7 +110,11 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IHostedService, I
         }
 
         _connection.ConnectionShutdownAsync += OnConnectionShutdownAsync;
-        _callChannel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken).ConfigureAwait(false);
+        // Calls and replies go without publisher confirms: the reply (or the call timeout) is the confirmation, and
+        // waiting for a confirm per call would serialize calls behind broker round trips. One-way messages, retries
+        // and dead letters are persistent and confirmed.
+        _callChannel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        _replyChannel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         _publishChannel = await _connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken).ConfigureAwait(false);
         _consumeChannel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await _consumeChannel.BasicQosAsync(0, _options.PrefetchCount, global: false, cancellationToken).ConfigureAwait(false);
