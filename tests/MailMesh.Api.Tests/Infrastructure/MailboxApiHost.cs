@@ -5,6 +5,7 @@ using MailMesh.Api.V1;
 using MailMesh.Client;
 using MailMesh.Grains.Mailboxes;
 using MailMesh.Grains.Mailboxes.Sync;
+using MailMesh.Grains.Rules;
 using MailMesh.Protocols;
 using MailMesh.Protocols.Imap;
 using MailMesh.Testing;
@@ -50,6 +51,10 @@ public sealed class MailboxApiHost : IAsyncLifetime
             ["Mailboxes:RetryMaxDelay"] = "01:00:00",
             ["Mailboxes:ConnectTimeout"] = "00:00:10",
             ["Mailboxes:CommandTimeout"] = "00:00:20",
+            ["Rules:Smtp:Host"] = TestServers.SmtpCapture.Address.Host,
+            ["Rules:Smtp:Port"] = TestServers.SmtpCapture.Address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Rules:Smtp:Tls"] = "None",
+            ["Rules:Smtp:LocalDomain"] = "api.test",
         }).Build();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -62,6 +67,7 @@ public sealed class MailboxApiHost : IAsyncLifetime
             o.EventPollInterval = TimeSpan.FromMilliseconds(50);
         });
         builder.Services.AddMailboxSync(configuration, Directory);
+        builder.Services.AddMailboxRules(configuration);
         builder.Services.AddGrainsFromAssembly(typeof(MailboxGrain).Assembly);
         builder.Services.AddMailMeshApi(o => o.BootstrapKeyFile = Path.Combine(Directory, "operator.key"));
         _app = builder.Build();
