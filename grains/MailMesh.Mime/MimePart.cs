@@ -19,6 +19,13 @@ public class MimePart : MimeEntity
         ContentTransferEncoding = headers.TryGetRawValue("Content-Transfer-Encoding", out var cte) ? ContentEncodings.Parse(cte.Span) : ContentEncoding.Default;
     }
 
+    /// <summary>Creates a parsed part whose transfer encoding the parser already read from its headers.</summary>
+    internal MimePart(HeaderList headers, ContentType contentType, ContentEncoding transferEncoding)
+        : base(headers, contentType)
+    {
+        ContentTransferEncoding = transferEncoding;
+    }
+
     /// <summary>The transfer encoding the content is in.</summary>
     public ContentEncoding ContentTransferEncoding { get; private set; }
 

@@ -63,4 +63,26 @@ public sealed class AddressFastPathTests
 
         Assert.True(taken > 1_000, $"only {taken} of 20,000 random fields took the shortcut");
     }
+
+    [Fact]
+    public void MessageIdsParseOne_RandomValues_MatchFirstIdOfParseList()
+    {
+        string[] pieces = ["<", ">", "a@b.example", " ", "\t", "(comment)", "x", "@", "\"q\"", ",", "<>", "\r\n "];
+        var random = new Random(20261128);
+        var taken = 0;
+        for (var round = 0; round < 20_000; round++)
+        {
+            var value = string.Concat(Enumerable.Range(0, random.Next(0, 8)).Select(_ => pieces[random.Next(pieces.Length)]));
+            var list = MessageIds.ParseList(value);
+            var expected = list.Count > 0 ? list[0] : (string.IsNullOrWhiteSpace(value) ? null : value.Trim().Trim('<', '>'));
+            Assert.Equal(expected, MessageIds.ParseOne(value));
+            if (MessageIds.FirstBracketed(value) is { } fast)
+            {
+                Assert.Equal(list[0], fast);
+                taken++;
+            }
+        }
+
+        Assert.True(taken > 1_000, $"only {taken} of 20,000 random values took the shortcut");
+    }
 }

@@ -57,8 +57,45 @@ public static class MessageIds
     /// <summary>The first id in a field value, or null.</summary>
     public static string? ParseOne(string? value)
     {
+        if (FirstBracketed(value) is { } id)
+        {
+            return id;
+        }
+
         var list = ParseList(value);
         return list.Count > 0 ? list[0] : (string.IsNullOrWhiteSpace(value) ? null : value.Trim().Trim('<', '>'));
+    }
+
+    /// <summary>
+    /// The first id of a value without comments whose first "&lt;...&gt;" holds an id: what <see cref="ParseList"/>
+    /// would put first, without building the list; null when the general path must decide.
+    /// </summary>
+    internal static string? FirstBracketed(string? value)
+    {
+        if (value is null || value.Contains('(', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var open = value.IndexOf('<', StringComparison.Ordinal);
+        if (open < 0)
+        {
+            return null;
+        }
+
+        var close = value.IndexOf('>', open + 1);
+        if (close < 0)
+        {
+            close = value.Length;
+        }
+
+        var id = value.AsSpan(open + 1, close - open - 1).Trim();
+        if (id.IsEmpty)
+        {
+            return null;
+        }
+
+        return id.Contains(' ') ? id.ToString().Replace(" ", string.Empty, StringComparison.Ordinal) : id.ToString();
     }
 
     private static string StripComments(string value)

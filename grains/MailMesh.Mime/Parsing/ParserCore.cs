@@ -62,7 +62,8 @@ internal sealed partial class ParserCore
         {
             var block = ParseHeaders(pos);
             var ct = ResolveType(block.ContentType, false);
-            var part = new MimePart(block.Headers, ct, default) { Offset = pos, BodyOffset = block.BodyStart };
+            var cte = block.TransferEncoding is { } value ? ContentEncodings.Parse(value.Span) : ContentEncoding.Default;
+            var part = new MimePart(block.Headers, ct, cte) { Offset = pos, BodyOffset = block.BodyStart };
             part.SetParsedContent(_memory[block.BodyStart..], _memory.Length);
             top.Body = part;
             top.IsHeadersOnly = true;
@@ -127,7 +128,7 @@ internal sealed partial class ParserCore
                     {
                         var part = kind == Kind.Partial
                             ? new MessagePartial(block.Headers, contentType, default)
-                            : new MimePart(block.Headers, contentType, default);
+                            : new MimePart(block.Headers, contentType, encoding);
                         part.SetParsedContent(content, hit.ContentEnd);
                         leaf = part;
                     }
