@@ -24,6 +24,12 @@ public sealed class RulesSilo : IAsyncDisposable
         Observer = observer;
     }
 
+    /// <summary>The SRS key redirects are signed with.</summary>
+    public const string SrsSecret = "rules-tests-srs-secret";
+
+    /// <summary>The forwarding domain of SRS addresses.</summary>
+    public const string SrsDomain = "forward.example";
+
     public string Directory { get; }
 
     public Silo Silo { get; private set; }
@@ -109,6 +115,8 @@ public sealed class RulesSilo : IAsyncDisposable
             ["Rules:Smtp:Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture),
             ["Rules:Smtp:Tls"] = "None",
             ["Rules:Smtp:LocalDomain"] = "rules.test",
+            ["Rules:Srs:Secrets:0"] = SrsSecret,
+            ["Rules:Srs:Domain"] = SrsDomain,
         }).Build();
         return new SiloBuilder()
             .ConfigureServices(services =>
