@@ -54,12 +54,14 @@ static void Generate(string path, int rows)
         var last = faker.Name.LastName();
         writer.WriteLine(string.Join(',',
             $"{Ascii(first)}.{Ascii(last)}.{i}@{faker.PickRandom("example.com", "example.org", "example.net", "mail.example")}",
-            first, last, faker.Address.City().Replace(",", " ", StringComparison.Ordinal), faker.PickRandom(countries), faker.PickRandom(tiers),
+            Field(first), Field(last), Field(faker.Address.City()), faker.PickRandom(countries), faker.PickRandom(tiers),
             faker.Random.Double(0, 5000).ToString("F2", CultureInfo.InvariantCulture), faker.Random.Int(0, 80).ToString(CultureInfo.InvariantCulture),
             faker.Date.Between(new DateTime(1940, 1, 1), new DateTime(2006, 1, 1)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             string.Join(';', faker.PickRandom(interests, faker.Random.Int(0, 3)))));
     }
 }
+
+static string Field(string text) => text.Replace(",", " ", StringComparison.Ordinal).Replace("\"", "", StringComparison.Ordinal);
 
 static string Ascii(string name) =>
     new string(name.Normalize(NormalizationForm.FormD).Where(char.IsAsciiLetter).ToArray()).ToLowerInvariant();

@@ -96,11 +96,16 @@ public sealed partial class SqliteContactReadModel : IContactReadModel, IAsyncDi
         return result;
     }
 
-    /// <summary>Opens a connection to the file (for queries such as segments).</summary>
+    /// <summary>Opens a connection to the file (for queries such as segments). Commits are not flushed one by one
+    /// (<c>synchronous=NORMAL</c> in WAL mode): rows lost by a power cut are written again from the contacts' state when
+    /// they are next activated (docs/adr/audience-01-contact-read-model.md).</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous = NORMAL";
+        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
 
