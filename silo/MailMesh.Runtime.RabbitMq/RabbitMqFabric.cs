@@ -19,7 +19,7 @@ namespace MailMesh.Runtime.RabbitMq;
 /// and hands a shard over by draining its running turns, deactivating its grains and cancelling its consumer. Calls to
 /// grains of shards this silo does not actively consume go through the shard queue with direct reply-to; deliveries
 /// are acknowledged after the turn ends (at-least-once).</summary>
-public sealed partial class RabbitMqFabric : IGrainCallRouter, IHostedService, IAsyncDisposable
+public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, IHostedService, IAsyncDisposable
 {
     /// <summary>The activity source of fabric spans (calls sent and deliveries handled).</summary>
     public static readonly ActivitySource ActivitySource = new("MailMesh.Runtime.RabbitMq");
@@ -77,6 +77,13 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IHostedService, I
 
     /// <inheritdoc />
     public bool IsLocal(GrainId grain) => _started && _shards[GrainShards.ShardOf(grain, ShardCount)].ActiveHere;
+
+    /// <inheritdoc />
+    public bool OwnsShardOf(GrainId grain)
+    {
+        var shard = _shards[GrainShards.ShardOf(grain, ShardCount)];
+        return _started && shard.ConsumerTag is not null && !shard.Draining;
+    }
 
     /// <summary>Connects, declares the shard queues and the dead-letter queue, starts the reply consumer and consumes the
     /// shards this silo owns under the current membership view; follows membership changes from then on.</summary>

@@ -10,7 +10,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the RabbitMQ grain fabric.</summary>
 public static class RabbitMqFabricServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="RabbitMqFabric"/> as the runtime's <see cref="IGrainCallRouter"/> and as a hosted
+    /// <summary>Registers <see cref="RabbitMqFabric"/> as the runtime's <see cref="IGrainCallRouter"/> and <see cref="IShardOwnership"/>, and as a hosted
     /// service (register it after <c>AddMailMeshClusterMembership</c>, so it starts after the membership service).
     /// Options come from <c>Cluster:RabbitMq</c> when an <see cref="IConfiguration"/> is registered, then
     /// <paramref name="configure"/>; validated at start-up.</summary>
@@ -29,6 +29,7 @@ public static class RabbitMqFabricServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqFabricOptions>, RabbitMqFabricOptionsValidator>());
         services.TryAddSingleton<RabbitMqFabric>();
         services.TryAddSingleton<IGrainCallRouter>(static provider => provider.GetRequiredService<RabbitMqFabric>());
+        services.TryAddSingleton<IShardOwnership>(static provider => provider.GetRequiredService<RabbitMqFabric>());
         services.AddSingleton<IHostedService>(static provider => provider.GetRequiredService<RabbitMqFabric>());
         return services;
     }

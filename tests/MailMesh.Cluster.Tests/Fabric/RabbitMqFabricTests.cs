@@ -161,6 +161,28 @@ public sealed class RabbitMqFabricTests : IAsyncLifetime
         Assert.Equal(2, await a.Grains.GetGrain<IClusterCounterGrain>("acme/local").Add(1));
     }
 
+    [ServerFact(Server.Postgres, Server.RabbitMq)]
+    public async Task Reminder_InEverySilosTable_FiresOnlyOnTheSiloConsumingItsShard()
+    {
+        var owners = GrainShards.Assign(["silo-a", "silo-b"], TestCluster.Shards);
+        var type = typeof(IReminderProbeGrain).FullName!;
+        var key = Enumerable.Range(0, 1000).Select(i => $"acme/r{Guid.NewGuid():N}")
+            .First(k => owners[GrainShards.ShardOf(new GrainId(type, k), TestCluster.Shards)] == "silo-b");
+        var first = ReminderProbeGrain.FirstTick.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var table = new MailMesh.Runtime.PostgreSql.PostgreSqlReminderTable(await Cluster.Database.OpenStoreAsync());
+        await table.UpsertAsync(new GrainId(type, key), "tick", Cluster.Clock.GetUtcNow().AddSeconds(5), TimeSpan.FromMinutes(1));
+        var a = await Cluster.StartSiloAsync("silo-a");
+        var b = await Cluster.StartSiloAsync("silo-b");
+        await Cluster.ConvergeAsync();
+
+        Cluster.Clock.Advance(TimeSpan.FromSeconds(6));
+
+        await ClusterDatabase.Within(first.Task, "the reminder tick on the silo consuming the grain's shard");
+        Assert.Equal(["silo-b"], ReminderProbeGrain.Ticks[key]);
+        Assert.True(b.Fabric.OwnsShardOf(new GrainId(type, key)));
+        Assert.False(a.Fabric.OwnsShardOf(new GrainId(type, key)));
+    }
+
     private static async Task AddToAllAsync(TestSilo caller, string[] keys, int rounds)
     {
         for (var round = 0; round < rounds; round++)

@@ -37,6 +37,7 @@ public sealed class TestCluster : IAsyncDisposable
         services.AddSingleton<TimeProvider>(Clock);
         services.AddMailMeshRuntime(o => o.CallTimeout = TimeSpan.FromSeconds(30));
         services.AddGrain<IClusterCounterGrain, ClusterCounterGrain>();
+        services.AddGrain<IReminderProbeGrain, ReminderProbeGrain>();
         services.AddMailMeshPostgreSqlStorage(o =>
         {
             var options = Database.Options();

@@ -12,6 +12,7 @@ internal sealed class ReminderService : IAsyncDisposable
 
     private readonly SiloRuntime _runtime;
     private readonly IReminderTable? _table;
+    private readonly Lazy<Cluster.IShardOwnership?> _ownership;
     private readonly Lock _lock = new();
     private readonly Dictionary<(GrainId Grain, string Name), Entry> _entries = [];
     private ITimer? _timer;
@@ -21,6 +22,7 @@ internal sealed class ReminderService : IAsyncDisposable
     {
         _runtime = runtime;
         _table = table;
+        _ownership = new Lazy<Cluster.IShardOwnership?>(() => (Cluster.IShardOwnership?)runtime.Services.GetService(typeof(Cluster.IShardOwnership)));
     }
 
     private IReminderTable Table => _table ?? throw new InvalidOperationException(
@@ -128,6 +130,12 @@ internal sealed class ReminderService : IAsyncDisposable
 
     private void Fire(ReminderEntry row, DateTimeOffset tick)
     {
+        // Cluster mode: every silo reads the reminder table; only the silo consuming the grain's shard fires.
+        if (_ownership.Value is { } ownership && !ownership.OwnsShardOf(row.Grain))
+        {
+            return;
+        }
+
         var status = new TickStatus(row.FirstDue, row.Period, tick);
         var name = row.Name;
         var turn = new SystemTurn(row.Grain, $"reminder '{name}'", activation =>

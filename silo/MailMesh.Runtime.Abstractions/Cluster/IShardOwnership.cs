@@ -1,0 +1,10 @@
+namespace MailMesh.Runtime.Cluster;
+
+/// <summary>Which grains this silo is responsible for in cluster mode (registered by the cluster fabric). Work that
+/// the runtime starts on its own, such as reminder ticks, runs only on the responsible silo; without one (embedded
+/// mode) the silo is responsible for every grain.</summary>
+public interface IShardOwnership
+{
+    /// <summary>Whether this silo consumes <paramref name="grain"/>'s shard now (and is not handing it over).</summary>
+    bool OwnsShardOf(GrainId grain);
+}
