@@ -10,7 +10,8 @@ public sealed partial class MailboxGrain
 {
     private const int SweepPageSize = 1000;
 
-    /// <summary>After a successful run, at most once per <see cref="MailboxSyncOptions.OrphanBlobSweepInterval"/>:
+    /// <summary>After a successful run, at most once per <see cref="MailboxSyncOptions.OrphanBlobSweepInterval"/> (counted
+    /// from the first successful run):
     /// deletes the blobs named like the sync's own (<c>mail/&lt;mailbox&gt;/&lt;folder id&gt;/&lt;uidvalidity&gt;/&lt;uid&gt;.eml</c>)
     /// that no index row of this mailbox refers to and that are older than <see cref="MailboxSyncOptions.OrphanBlobGrace"/>.
     /// It runs in the grain's turn with no run in progress, so no batch of this mailbox is between its blobs and its
@@ -22,6 +23,14 @@ public sealed partial class MailboxGrain
         var status = syncState.State.Status;
         if (options.OrphanBlobSweepInterval <= TimeSpan.Zero || (status.LastOrphanSweepAt is { } last && now - last < options.OrphanBlobSweepInterval))
         {
+            return;
+        }
+
+        if (status.LastOrphanSweepAt is null)
+        {
+            // The first successful run (usually the initial sync) only starts the clock: nothing it wrote is an orphan,
+            // and the initial sync is not made longer by a scan of everything it just stored.
+            status.LastOrphanSweepAt = now;
             return;
         }
 
