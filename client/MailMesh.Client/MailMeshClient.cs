@@ -35,6 +35,7 @@ public sealed class MailMeshClient : IDisposable
         Sharing = new SharingClient(channel);
         Events = new EventsClient(channel);
         Status = new StatusClient(channel);
+        Webhooks = new WebhooksClient(channel);
     }
 
     /// <summary>The underlying channel.</summary>
@@ -54,6 +55,9 @@ public sealed class MailMeshClient : IDisposable
 
     /// <summary>Server status and identity.</summary>
     public StatusClient Status { get; }
+
+    /// <summary>Webhook subscriptions and dead letters.</summary>
+    public WebhooksClient Webhooks { get; }
 
     /// <inheritdoc />
     public void Dispose()

@@ -27,11 +27,13 @@ public static class SiloHost
         builder.Services.AddMailMeshTelemetry(builder.Configuration);
         builder.Services.AddSiloRuntime(builder.Configuration);
         builder.Services.AddMailMeshApi();
+        builder.Services.AddMailMeshRelays(builder.Configuration);
 
         var app = builder.Build();
         app.MapSiloHealth();
         app.MapMailMeshMetrics();
         app.MapMailMeshGrpc();
+        app.MapMailMeshWebhooks();
         return app;
     }
 }
