@@ -60,7 +60,7 @@ public sealed class SieveInterpreter
     private static SieveResult Failed(SieveRuntime runtime, SieveRuntimeException error)
     {
         runtime.Log($"script failed, falling back to implicit keep: {error.Message}");
-        return new SieveResult([new KeepAction([], Implicit: true)], null, error, [], [], [.. runtime.LogEntries], runtime.Steps);
+        return new SieveResult([new KeepAction([], Implicit: true)], null, error, [], [], [.. runtime.LogEntries], runtime.Steps) { Warnings = [.. runtime.Warnings] };
     }
 
     // Included scripts are compiled once per interpreter; the cache is bounded so a host that

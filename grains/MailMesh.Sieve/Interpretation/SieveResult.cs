@@ -52,6 +52,9 @@ public sealed class SieveResult
     /// <summary>How many commands and tests were evaluated.</summary>
     public long Steps { get; }
 
+    /// <summary>Problems of the script found while running that did not stop it (worth showing its author).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>True when the result contains an implicit keep.</summary>
     public bool ImplicitKeep => Actions.Any(a => a is KeepAction { Implicit: true });
 }

@@ -4,6 +4,7 @@ public sealed partial class SieveRuntime
 {
     private readonly List<SieveAction> _actions = [];
     private readonly List<string> _log = [];
+    private readonly List<string> _warnings = [];
     private readonly List<DuplicateRecord> _duplicates = [];
     private readonly List<VacationRecord> _vacations = [];
     private HashSet<string>? _includedOnce;
@@ -23,6 +24,17 @@ public sealed partial class SieveRuntime
 
     /// <summary>Adds a note to the result's log.</summary>
     public void Log(string message) => _log.Add(message);
+
+    /// <summary>Problems of the script found while running that did not stop it (e.g. a regex built from
+    /// variables that does not compile), in order.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    /// <summary>Records a problem that does not stop the script (also noted in the log).</summary>
+    public void Warn(string message)
+    {
+        _warnings.Add(message);
+        _log.Add(message);
+    }
 
     /// <summary>Records a duplicate id to store after delivery.</summary>
     public void AddDuplicateRecord(DuplicateRecord record) => _duplicates.Add(record);
@@ -85,6 +97,7 @@ public sealed partial class SieveRuntime
     {
         _actions.Clear();
         _log.Clear();
+        _warnings.Clear();
         _duplicates.Clear();
         _vacations.Clear();
         ImplicitKeep = true;
@@ -99,7 +112,7 @@ public sealed partial class SieveRuntime
             actions.Add(new KeepAction([.. InternalFlags], Implicit: true));
         }
 
-        return new SieveResult(actions, Headers.Modified ? Headers.Fields : null, null, Copy(_duplicates), Copy(_vacations), Copy(_log), Steps);
+        return new SieveResult(actions, Headers.Modified ? Headers.Fields : null, null, Copy(_duplicates), Copy(_vacations), Copy(_log), Steps) { Warnings = Copy(_warnings) };
     }
 
     // include bookkeeping lives here because it shares the execution-wide sets.

@@ -269,7 +269,7 @@ public sealed class SieveMatcher
         catch (ArgumentException e)
         {
             // A key built from variables at run time may not be a valid regex: it matches nothing.
-            runtime.Log($"invalid regular expression '{key}' treated as not matching: {e.Message}");
+            runtime.Warn($"invalid regular expression '{key}' treated as not matching: {e.Message}");
             return false;
         }
 

@@ -141,9 +141,13 @@ internal sealed class TestsuiteExtension(TestsuiteState state) : ISieveExtension
             ResetResult(runtime);
         }
 
+        var warnings = runtime.Warnings.Count;
         try
         {
             runtime.RunSubordinate(script);
+
+            // Problems that did not stop the script are errors Pigeonhole reports too.
+            state.Errors.AddRange(runtime.Warnings.Skip(warnings));
             return true;
         }
         catch (SieveRuntimeException e)

@@ -48,6 +48,16 @@ public sealed class LimitTests
     }
 
     [Fact]
+    public void Execute_RegexFromVariablesInvalid_WarnsAndMatchesNothing()
+    {
+        var result = SieveTestHost.Run("require [\"regex\", \"variables\", \"fileinto\"]; set \"r\" \"[\"; if header :regex \"to\" \"${r}\" { fileinto \"x\"; }");
+        Assert.True(result.Succeeded);
+        Assert.Equal("implicit-keep", SieveTestHost.Describe(result));
+        var warning = Assert.Single(result.Warnings);
+        Assert.Contains("invalid regular expression '['", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compile_OverSizeLimit_SaysTheLimit()
     {
         var compilation = SieveTestHost.TryCompile("keep;" + new string(' ', 300), new SieveLimits { MaxScriptSize = 256 });
