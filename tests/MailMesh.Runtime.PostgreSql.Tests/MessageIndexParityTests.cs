@@ -110,6 +110,26 @@ public abstract class MessageIndexParityTests : IAsyncLifetime
         Assert.Equal([("archive", 3u), ("inbox", 3u), ("inbox", 2u), ("inbox", 1u), ("inbox", 4u)], pages);
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Index.SearchAsync("acme/box", new IndexSearch(0)));
     }
+
+    [SkippableFact]
+    public async Task UpdateLabelsAsync_MergesTagsKeepsThemOnUpsertAndSearchFindsThem()
+    {
+        await Index.UpsertAsync([Message("inbox", 1), Message("inbox", 2), Message("inbox", 3) with { Tags = "vip", Priority = "low" }]);
+
+        Assert.True(await Index.UpdateLabelsAsync("acme/box", "inbox", 7, 1, ["billing", " Key Account "], "high"));
+        Assert.True(await Index.UpdateLabelsAsync("acme/box", "inbox", 7, 1, ["BILLING", "urgent"], null));
+        Assert.False(await Index.UpdateLabelsAsync("acme/box", "inbox", 7, 99, ["billing"], "low"));
+        await Index.UpsertAsync([Message("inbox", 1, "\\Seen"), Message("inbox", 3)]);
+
+        var rows = await Index.ListAsync("acme/box", "INBOX");
+        Assert.Equal([("Key-Account billing urgent", "high", "\\Seen"), ("", null, ""), ("vip", "low", "")], rows.Select(r => (r.Tags, r.Priority, r.Flags)));
+        var billing = await Index.SearchAsync("acme/box", new IndexSearch(10, Tag: "Billing"));
+        var high = await Index.SearchAsync("acme/box", new IndexSearch(10, Priority: "high"));
+        var partial = await Index.SearchAsync("acme/box", new IndexSearch(10, Tag: "bill"));
+        Assert.Equal([1u], billing.Rows.Select(r => r.Uid));
+        Assert.Equal([1u], high.Rows.Select(r => r.Uid));
+        Assert.Empty(partial.Rows);
+    }
 }
 
 public sealed class SqliteMessageIndexParityTests : MessageIndexParityTests
