@@ -56,7 +56,8 @@ public sealed partial class RabbitMqFabric
         var type = MessageHeaders.String(properties.Headers, MessageHeaders.GrainType) ?? throw new FormatException($"the header {MessageHeaders.GrainType} is missing");
         var key = MessageHeaders.String(properties.Headers, MessageHeaders.GrainKey) ?? throw new FormatException($"the header {MessageHeaders.GrainKey} is missing");
         var methodId = MessageHeaders.Number(properties.Headers, MessageHeaders.Method) ?? throw new FormatException($"the header {MessageHeaders.Method} is missing");
-        var descriptor = GrainInterfaceRegistry.Find(type) ?? throw new InvalidOperationException($"the grain type '{type}' is unknown to this silo");
+        var descriptor = GrainInterfaceRegistry.Find(type) ?? FindInLoadedAssemblies(type)
+            ?? throw new InvalidOperationException($"the grain type '{type}' is unknown to this silo");
         var method = descriptor.FindMethod((int)methodId) ?? throw new InvalidOperationException($"{type} has no method with id {methodId} on this silo (different versions?)");
         var request = method.CreateRequest();
         _codec!.DecodeArguments(body, request);
@@ -183,6 +184,21 @@ public sealed partial class RabbitMqFabric
     {
         Headers = source.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(source.Headers),
     };
+
+    /// <summary>A grain interface registers its descriptor when its assembly's module initializer runs, which may not
+    /// have happened yet in this process when the first call for it arrives from another silo.</summary>
+    private static GrainInterfaceDescriptor? FindInLoadedAssemblies(string grainType)
+    {
+        foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            if (!assembly.IsDynamic && assembly.GetType(grainType, throwOnError: false) is { } interfaceType)
+            {
+                return GrainInterfaceRegistry.Find(interfaceType);
+            }
+        }
+
+        return null;
+    }
 
     private static LocalInvoker InvokerFor(Type requestType) => Invokers.GetOrAdd(requestType, static type =>
         typeof(RabbitMqFabric).GetMethod(nameof(InvokeTypedAsync), BindingFlags.NonPublic | BindingFlags.Static)!
