@@ -1,4 +1,3 @@
-using System.Net;
 using MailMesh.Api.V1;
 using MailMesh.Cli;
 using MailMesh.Client;
@@ -130,10 +129,10 @@ public sealed class ClusterStatusTests : IAsyncLifetime
 
     private async Task<(WebApplication App, string GrpcUrl)> StartSiloAsync(string siloId)
     {
-        var grpcUrl = FreeLoopbackUrl();
+        var grpcUrl = Loopback.FreeHttpUrl();
         var dataDirectory = Path.Combine(_root, siloId);
         var app = SiloHost.Build([
-            "--Kestrel:Endpoints:Http:Url", FreeLoopbackUrl(), "--Kestrel:Endpoints:Grpc:Url", grpcUrl,
+            "--Kestrel:Endpoints:Http:Url", Loopback.FreeHttpUrl(), "--Kestrel:Endpoints:Grpc:Url", grpcUrl,
             "--Logging:LogLevel:Default", "Warning", "--Silo:DataDirectory", dataDirectory,
             "--Api:BootstrapKeyFile", Path.Combine(dataDirectory, "admin.key"),
             "--Storage:Provider", "PostgreSql",
@@ -155,10 +154,4 @@ public sealed class ClusterStatusTests : IAsyncLifetime
         return (code, output.ToString(), error.ToString());
     }
 
-    private static string FreeLoopbackUrl()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-    }
 }

@@ -1,8 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
 using MailMesh.Api.V1;
 using MailMesh.Client;
 using MailMesh.Silo.Hosting;
+using MailMesh.Testing;
 using Microsoft.AspNetCore.Builder;
 
 namespace MailMesh.Relays.Tests;
@@ -34,9 +33,9 @@ internal sealed class RelaySilo : IAsyncDisposable
     {
         dataDirectory ??= NewDataDirectory();
         var keyFile = Path.Combine(dataDirectory, "bootstrap.key");
-        var grpc = FreeLoopbackUrl();
+        var grpc = Loopback.FreeHttpUrl();
         var app = SiloHost.Build([
-            "--Kestrel:Endpoints:Http:Url", FreeLoopbackUrl(), "--Kestrel:Endpoints:Grpc:Url", grpc, "--Silo:DataDirectory", dataDirectory,
+            "--Kestrel:Endpoints:Http:Url", Loopback.FreeHttpUrl(), "--Kestrel:Endpoints:Grpc:Url", grpc, "--Silo:DataDirectory", dataDirectory,
             "--Api:BootstrapKeyFile", keyFile, "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:MailMesh.Relays", "Error",
             "--Relays:Webhooks:InitialBackoff", "00:00:00.050", "--Relays:Webhooks:MaxBackoff", "00:00:00.500",
             "--Relays:Webhooks:RequestTimeout", "00:00:01", "--Relays:Webhooks:RefreshInterval", "00:00:01", .. args]);
@@ -57,13 +56,6 @@ internal sealed class RelaySilo : IAsyncDisposable
     /// <summary>Creates a mailbox (one <c>mailbox.created</c> event).</summary>
     public Task<Mailbox> CreateMailboxAsync(string name) =>
         Client.Mailboxes.CreateAsync(new CreateMailboxRequest { Name = name, DisplayName = name });
-
-    public static string FreeLoopbackUrl()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -14,7 +14,7 @@ namespace MailMesh.Runtime.PostgreSql.Tests;
 public sealed class SiloOnPostgreSqlTests : IAsyncLifetime
 {
     private readonly string _schema = PostgreSqlBackend.NewSchema();
-    private readonly string _httpUrl = FreeLoopbackUrl();
+    private readonly string _httpUrl = Loopback.FreeHttpUrl();
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "mailmesh-pg-silo-" + Guid.NewGuid().ToString("N"));
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -95,10 +95,4 @@ public sealed class SiloOnPostgreSqlTests : IAsyncLifetime
         }
     }
 
-    private static string FreeLoopbackUrl()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-    }
 }

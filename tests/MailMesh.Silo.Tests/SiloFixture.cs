@@ -1,8 +1,7 @@
 using MailMesh.Runtime;
 using MailMesh.Silo.Hosting;
+using MailMesh.Testing;
 using Microsoft.AspNetCore.Builder;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailMesh.Silo.Tests;
@@ -33,7 +32,7 @@ internal sealed class TestSilo : IAsyncDisposable
     public static async Task<TestSilo> StartAsync(string? dataDirectory = null)
     {
         dataDirectory ??= NewDataDirectory();
-        var (http, grpc) = (FreeLoopbackUrl(), FreeLoopbackUrl());
+        var (http, grpc) = (Loopback.FreeHttpUrl(), Loopback.FreeHttpUrl());
         var app = await BuildAndStartAsync("--Kestrel:Endpoints:Http:Url", http, "--Kestrel:Endpoints:Grpc:Url", grpc, "--Silo:DataDirectory", dataDirectory);
         return new TestSilo(app, dataDirectory) { BaseAddress = new Uri(http), GrpcAddress = new Uri(grpc) };
     }
@@ -54,13 +53,6 @@ internal sealed class TestSilo : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-    }
-
-    private static string FreeLoopbackUrl()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
     }
 
     public async ValueTask DisposeAsync()

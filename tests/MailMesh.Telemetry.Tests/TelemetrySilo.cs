@@ -1,7 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
 using MailMesh.Client;
 using MailMesh.Silo.Hosting;
+using MailMesh.Testing;
 using Microsoft.AspNetCore.Builder;
 
 namespace MailMesh.Telemetry.Tests;
@@ -33,7 +32,7 @@ internal sealed class TelemetrySilo : IAsyncDisposable
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "mailmesh-telemetry-" + Guid.NewGuid().ToString("N"));
         var keyFile = Path.Combine(dataDirectory, "bootstrap.key");
-        var (http, grpc) = (FreeLoopbackUrl(), FreeLoopbackUrl());
+        var (http, grpc) = (Loopback.FreeHttpUrl(), Loopback.FreeHttpUrl());
         var app = SiloHost.Build([
             "--Kestrel:Endpoints:Http:Url", http, "--Kestrel:Endpoints:Grpc:Url", grpc, "--Silo:DataDirectory", dataDirectory,
             "--Api:BootstrapKeyFile", keyFile, "--Logging:LogLevel:Default", "Warning", .. args]);
@@ -49,13 +48,6 @@ internal sealed class TelemetrySilo : IAsyncDisposable
 
         var key = (await File.ReadAllTextAsync(keyFile)).Trim();
         return new TelemetrySilo(app, new Uri(http), new Uri(grpc), dataDirectory, key);
-    }
-
-    public static string FreeLoopbackUrl()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
     }
 
     public async ValueTask DisposeAsync()
