@@ -30,6 +30,7 @@ public sealed partial class ImapClient
         using var timeout = new CancellationTokenSource(_options.CommandTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var token = linked.Token;
+        var telemetry = StartCommandTelemetry(commands);
         try
         {
             var sent = 0;
@@ -54,6 +55,10 @@ public sealed partial class ImapClient
                 }
             }
         }
+        catch (Exception e) when (telemetry.Failed(e))
+        {
+            throw;
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             Break(new OperationCanceledException(cancellationToken));
@@ -70,6 +75,7 @@ public sealed partial class ImapClient
             throw;
         }
 
+        telemetry.Complete(Outcome(commands));
         foreach (var command in commands)
         {
             ImapLog.CommandCompleted(_logger, command.Name, command.Status ?? ImapResponseStatus.Bad, command.Text);

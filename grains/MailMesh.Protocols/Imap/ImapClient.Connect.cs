@@ -16,6 +16,7 @@ public sealed partial class ImapClient
     {
         using var scope = BeginOperation("CONNECT", ImapSessionState.Disconnected, ImapSessionState.Broken);
         ResetSession();
+        StartSessionTelemetry();
         var host = _options.Host;
         var port = _options.EffectivePort;
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
@@ -53,6 +54,8 @@ public sealed partial class ImapClient
         {
             await StartTlsAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        ConnectedTelemetry();
     }
 
     private void ResetSession()

@@ -157,6 +157,7 @@ public sealed partial class ImapClient : IAsyncDisposable
 
     private void CloseTransport()
     {
+        EndSessionTelemetry();
         _stream?.Dispose();
         _socket?.Dispose();
         _stream = null;

@@ -21,6 +21,7 @@ public sealed partial class Pop3Client
         BreakReason = null;
         Capabilities = Pop3Capabilities.None;
         State = Pop3SessionState.Disconnected;
+        StartSessionTelemetry();
         await RunAsync(async token =>
         {
             _socket = await MailTransport.ConnectAsync(_options.Host, _options.EffectivePort, _options.ConnectTimeout, _options.SocketBufferSize, _time, token).ConfigureAwait(false);
@@ -70,6 +71,8 @@ public sealed partial class Pop3Client
             }, cancellationToken, _options.ConnectTimeout).ConfigureAwait(false);
             await ReadCapabilitiesAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        ConnectedTelemetry();
     }
 
     private async Task ReadCapabilitiesAsync(CancellationToken cancellationToken)

@@ -138,7 +138,7 @@ public sealed partial class Pop3Client
             await WriteLineAsync(line, token).ConfigureAwait(false);
             await ReadStatusAsync(name, false, token).ConfigureAwait(false);
             return await ReadLinesAsync(token).ConfigureAwait(false);
-        }, cancellationToken);
+        }, cancellationToken, command: name);
 
     private Task<long> StreamCommandAsync(string line, string name, Stream destination, CancellationToken cancellationToken) =>
         RunAsync(async token =>
@@ -146,7 +146,7 @@ public sealed partial class Pop3Client
             await WriteLineAsync(line, token).ConfigureAwait(false);
             await ReadStatusAsync(name, false, token).ConfigureAwait(false);
             return await _reader!.ReadMultilineAsync(destination, token).ConfigureAwait(false);
-        }, cancellationToken);
+        }, cancellationToken, command: name);
 
     /// <summary>Sends one command per number, windowed when PIPELINING is offered, and reads the replies in order.</summary>
     private Task PipelineAsync(

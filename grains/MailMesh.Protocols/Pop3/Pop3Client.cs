@@ -97,6 +97,7 @@ public sealed partial class Pop3Client : IAsyncDisposable
 
     private void CloseTransport()
     {
+        EndSessionTelemetry();
         _stream?.Dispose();
         _socket?.Dispose();
         _stream = null;
@@ -112,13 +113,20 @@ public sealed partial class Pop3Client : IAsyncDisposable
         _gate.Enter(nameof(Pop3Client), "POP3", command, State, allowed, Pop3SessionState.Broken, BreakReason);
 
     /// <summary>Runs I/O with the command timeout; transport and parse failures break the session.</summary>
-    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken, TimeSpan? limit = null)
+    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken, TimeSpan? limit = null, string? command = null)
     {
         using var timeout = new CancellationTokenSource(limit ?? _options.CommandTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        var telemetry = StartCommandTelemetry(command);
         try
         {
-            return await body(linked.Token).ConfigureAwait(false);
+            var result = await body(linked.Token).ConfigureAwait(false);
+            telemetry.Complete("ok");
+            return result;
+        }
+        catch (Exception e) when (telemetry.Failed(e, refused: e is Pop3CommandException))
+        {
+            throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -186,5 +194,5 @@ public sealed partial class Pop3Client : IAsyncDisposable
         {
             await WriteLineAsync(line, token).ConfigureAwait(false);
             return (await ReadStatusAsync(name, false, token).ConfigureAwait(false))!;
-        }, cancellationToken);
+        }, cancellationToken, command: name);
 }

@@ -15,7 +15,7 @@ public sealed partial class SmtpClient
     /// <exception cref="SmtpCommandException">MAIL, every RCPT, or the data was refused (4xx: try later).</exception>
     /// <exception cref="ArgumentException">An address is malformed, or the message is larger than the server's SIZE limit,
     /// has 8-bit data the server cannot take, or has non-ASCII addresses without SMTPUTF8.</exception>
-    public async Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    private async Task<SmtpSendResult> SendCoreAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         if (envelope.Recipients.Count == 0)

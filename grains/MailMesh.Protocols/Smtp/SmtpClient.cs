@@ -78,6 +78,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
         IsAuthenticated = false;
         Capabilities = SmtpCapabilities.None;
         State = SmtpSessionState.Disconnected;
+        StartSessionTelemetry();
         await RunAsync(async token =>
         {
             _socket = await MailTransport.ConnectAsync(_options.Host, _options.EffectivePort, _options.ConnectTimeout, 256 * 1024, _options.TimeProvider, token).ConfigureAwait(false);
@@ -124,6 +125,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
             return true;
         }, cancellationToken, _options.ConnectTimeout).ConfigureAwait(false);
         State = SmtpSessionState.Ready;
+        ConnectedTelemetry();
         SmtpLog.Connected(_logger, _options.Host, _options.EffectivePort, _options.Tls);
     }
 
@@ -168,8 +170,18 @@ public sealed partial class SmtpClient : IAsyncDisposable
 
     private async Task<SmtpReply> CommandAsync(string line, CancellationToken token)
     {
-        await WriteAsync(Encoding.UTF8.GetBytes(line + "\r\n"), token).ConfigureAwait(false);
-        return await _reader!.ReadReplyAsync(token).ConfigureAwait(false);
+        var telemetry = StartCommandTelemetry(line);
+        try
+        {
+            await WriteAsync(Encoding.UTF8.GetBytes(line + "\r\n"), token).ConfigureAwait(false);
+            var reply = await _reader!.ReadReplyAsync(token).ConfigureAwait(false);
+            telemetry.Complete(reply.Code < 400 ? "ok" : "no");
+            return reply;
+        }
+        catch (Exception e) when (telemetry.Failed(e))
+        {
+            throw;
+        }
     }
 
     private async Task WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken token)
@@ -230,6 +242,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
 
     private void CloseTransport()
     {
+        EndSessionTelemetry();
         _stream?.Dispose();
         _socket?.Dispose();
         _stream = null;
