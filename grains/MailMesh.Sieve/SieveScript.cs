@@ -1,3 +1,4 @@
+using MailMesh.Sieve.Interpretation.Compiled;
 using MailMesh.Sieve.Parsing;
 
 namespace MailMesh.Sieve;
@@ -28,6 +29,11 @@ public sealed class SieveScript
 
     /// <summary>The language it was compiled with (includes are compiled with the same one).</summary>
     public SieveLanguage Language { get; }
+
+    private SieveProgram? _program;
+
+    // Built on the first run and shared by every later one (a race builds it twice; either copy is the same).
+    internal SieveProgram Program => Volatile.Read(ref _program) ?? Interlocked.CompareExchange(ref _program, SieveProgram.Compile(this), null) ?? _program!;
 }
 
 /// <summary>The outcome of <see cref="SieveCompiler.Compile"/>: the script, or every diagnostic.</summary>

@@ -153,6 +153,8 @@ internal sealed class MimeSievePart : ISieveMimePart
 
     public string RawContent => _raw ??= BuildRaw();
 
+    public ReadOnlyMemory<byte>? RawBytes => RawSpan();
+
     // A parsed header block that does not end with the empty line has no body (RFC 5173 section 5).
     public bool HasBody
     {
@@ -197,22 +199,22 @@ internal sealed class MimeSievePart : ISieveMimePart
         }
     }
 
-    private string BuildRaw()
+    private string BuildRaw() => MimeSieveMessage.Text(RawSpan().Span);
+
+    private ReadOnlyMemory<byte> RawSpan()
     {
         if (_entity is MimePart part)
         {
-            return MimeSieveMessage.Text(part.RawContent.Span);
+            return part.RawContent;
         }
 
         if (_entity is MessagePart { EncodedContent: { } encoded })
         {
-            return MimeSieveMessage.Text(encoded.Span);
+            return encoded;
         }
 
         var start = _entity.BodyOffset;
         var end = _entity.EndOffset;
-        return start >= 0 && end >= start && end <= _source.Length
-            ? MimeSieveMessage.Text(_source.Span[(int)start..(int)end])
-            : string.Empty;
+        return start >= 0 && end >= start && end <= _source.Length ? _source[(int)start..(int)end] : ReadOnlyMemory<byte>.Empty;
     }
 }

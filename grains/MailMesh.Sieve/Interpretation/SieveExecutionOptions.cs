@@ -93,6 +93,12 @@ public sealed record SieveExecutionOptions
     /// <summary>Longest allowed duplicate expiry.</summary>
     public TimeSpan MaxDuplicatePeriod { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Run scripts by walking their syntax tree (the reference interpreter) instead of their compiled program.
+    /// Both decide the same; the reference path is kept to check that (tests run both and compare).
+    /// </summary>
+    public bool UseReferenceInterpreter { get; init; }
+
     /// <summary>Headers that editheader must not add or delete (RFC 5293 section 6), besides Received.</summary>
     public IReadOnlyCollection<string> ProtectedHeaders { get; init; } = ["received", "auto-submitted"];
 }

@@ -13,10 +13,13 @@ public sealed class SieveHeaderView
 {
     private readonly ISieveMessage? _message;
     private List<SieveHeader>? _fields;
-    private Dictionary<string, IReadOnlyList<string>>? _raw;
-    private Dictionary<string, string[]>? _decoded;
-    private Dictionary<string, List<ParsedAddress>[]>? _addresses;
-    private Dictionary<(string Name, string Part, string Separator), IReadOnlyList<string>>? _addressParts;
+
+    // What was read per field name during this execution: a few names per script, so a short array searched
+    // in order (names usually arrive as the same string instances) beats hashing; the first edit clears it.
+    private NameEntry[] _entries = [];
+    private int _count;
+    private Dictionary<string, NameEntry>? _index;
+    private const int MaxScanned = 16;
 
     /// <summary>Creates a view over a copy of <paramref name="fields"/>.</summary>
     public SieveHeaderView(IReadOnlyList<SieveHeader> fields)
@@ -42,35 +45,84 @@ public sealed class SieveHeaderView
     public bool Modified { get; private set; }
 
     /// <summary>The raw values of every field named <paramref name="name"/> (case-insensitive), in order.</summary>
-    public IReadOnlyList<string> GetValues(string name)
-    {
-        _raw ??= new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
-        if (_raw.TryGetValue(name, out var cached))
-        {
-            return cached;
-        }
+    public IReadOnlyList<string> GetValues(string name) => Entry(name).Raw;
 
-        IReadOnlyList<string> values;
-        if (_fields is null)
+    private NameEntry Entry(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var entries = _entries;
+        if (_index is not null)
         {
-            values = _message!.GetHeaderValues(name);
+            if (_index.TryGetValue(name, out var found))
+            {
+                return found;
+            }
         }
         else
         {
-            var list = new List<string>();
-            foreach (var field in _fields)
+            for (var i = 0; i < _count; i++)
             {
-                if (field.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                if (ReferenceEquals(entries[i].Name, name))
                 {
-                    list.Add(field.Value);
+                    return entries[i];
                 }
             }
 
-            values = list;
+            for (var i = 0; i < _count; i++)
+            {
+                if (entries[i].Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return entries[i];
+                }
+            }
         }
 
-        _raw[name] = values;
-        return values;
+        // Scripts reading many names (built from variables) switch to a hashed index.
+        var entry = new NameEntry(name, ReadValues(name));
+        if (_index is not null)
+        {
+            _index[name] = entry;
+            return entry;
+        }
+
+        if (_count == MaxScanned)
+        {
+            _index = new Dictionary<string, NameEntry>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < _count; i++)
+            {
+                _index[entries[i].Name] = entries[i];
+            }
+
+            _index[name] = entry;
+            return entry;
+        }
+
+        if (_count == entries.Length)
+        {
+            Array.Resize(ref _entries, Math.Max(8, _count * 2));
+        }
+
+        _entries[_count++] = entry;
+        return entry;
+    }
+
+    private IReadOnlyList<string> ReadValues(string name)
+    {
+        if (_fields is null)
+        {
+            return _message!.GetHeaderValues(name);
+        }
+
+        var list = new List<string>();
+        foreach (var field in _fields)
+        {
+            if (field.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                list.Add(field.Value);
+            }
+        }
+
+        return list;
     }
 
     /// <summary>True when a field named <paramref name="name"/> exists.</summary>
@@ -79,52 +131,62 @@ public sealed class SieveHeaderView
     /// <summary>The values of the fields named <paramref name="name"/> with RFC 2047 words decoded and white space trimmed.</summary>
     internal string[] GetDecoded(string name)
     {
-        _decoded ??= new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
-        if (!_decoded.TryGetValue(name, out var values))
+        var entry = Entry(name);
+        if (entry.Decoded is { } values)
         {
-            var raw = GetValues(name);
-            values = new string[raw.Count];
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = MimeWords.Decode(raw[i]).Trim();
-            }
-
-            _decoded[name] = values;
+            return values;
         }
 
+        var raw = entry.Raw;
+        values = raw.Count == 0 ? [] : new string[raw.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = MimeWords.Decode(raw[i]).Trim();
+        }
+
+        entry.Decoded = values;
         return values;
     }
 
     /// <summary>The addresses of each field named <paramref name="name"/> (one list per field).</summary>
     internal List<ParsedAddress>[] GetAddresses(string name)
     {
-        _addresses ??= new Dictionary<string, List<ParsedAddress>[]>(StringComparer.OrdinalIgnoreCase);
-        if (!_addresses.TryGetValue(name, out var values))
+        var entry = Entry(name);
+        if (entry.Addresses is { } values)
         {
-            var raw = GetValues(name);
-            values = new List<ParsedAddress>[raw.Count];
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = AddressList.Parse(MimeWords.Decode(raw[i]));
-            }
-
-            _addresses[name] = values;
+            return values;
         }
 
+        var raw = entry.Raw;
+        values = raw.Count == 0 ? [] : new List<ParsedAddress>[raw.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = AddressList.Parse(MimeWords.Decode(raw[i]));
+        }
+
+        entry.Addresses = values;
         return values;
     }
 
     /// <summary>The address parts of every address in the fields named <paramref name="name"/>, made once by <paramref name="select"/>.</summary>
     internal IReadOnlyList<string> GetAddressParts(string name, string part, string separator, Func<List<ParsedAddress>[], string, string, IReadOnlyList<string>> select)
     {
-        _addressParts ??= new Dictionary<(string, string, string), IReadOnlyList<string>>(AddressPartKeyComparer.Instance);
-        if (!_addressParts.TryGetValue((name, part, separator), out var values))
+        var entry = Entry(name);
+        var parts = entry.Parts;
+        if (parts is not null)
         {
-            values = select(GetAddresses(name), part, separator);
-            _addressParts[(name, part, separator)] = values;
+            foreach (var (p, s, values) in parts)
+            {
+                if (p.Equals(part, StringComparison.Ordinal) && s.Equals(separator, StringComparison.Ordinal))
+                {
+                    return values;
+                }
+            }
         }
 
-        return values;
+        var selected = select(GetAddresses(name), part, separator);
+        (entry.Parts ??= []).Add((part, separator, selected));
+        return selected;
     }
 
     /// <summary>Adds a field at the top, or at the end with <paramref name="last"/>.</summary>
@@ -200,25 +262,26 @@ public sealed class SieveHeaderView
     private List<SieveHeader> Edit()
     {
         _fields ??= [.. _message!.Headers];
-        _raw = null;
-        _decoded = null;
-        _addresses = null;
-        _addressParts = null;
+        Array.Clear(_entries, 0, _count);
+        _count = 0;
+        _index = null;
         return _fields;
     }
 
     private static long FieldSize(string name, string value) =>
         System.Text.Encoding.UTF8.GetByteCount(name) + 2 + System.Text.Encoding.UTF8.GetByteCount(value) + 2;
 
-    // Field names compare case-insensitively, address parts and separators exactly.
-    private sealed class AddressPartKeyComparer : IEqualityComparer<(string Name, string Part, string Separator)>
+    // The values read for one field name.
+    private sealed class NameEntry(string name, IReadOnlyList<string> raw)
     {
-        public static readonly AddressPartKeyComparer Instance = new();
+        public string Name { get; } = name;
 
-        public bool Equals((string Name, string Part, string Separator) x, (string Name, string Part, string Separator) y) =>
-            x.Name.Equals(y.Name, StringComparison.OrdinalIgnoreCase) && x.Part.Equals(y.Part, StringComparison.Ordinal) && x.Separator.Equals(y.Separator, StringComparison.Ordinal);
+        public IReadOnlyList<string> Raw { get; } = raw;
 
-        public int GetHashCode((string Name, string Part, string Separator) key) =>
-            HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(key.Name), key.Part.GetHashCode(StringComparison.Ordinal), key.Separator.GetHashCode(StringComparison.Ordinal));
+        public string[]? Decoded { get; set; }
+
+        public List<ParsedAddress>[]? Addresses { get; set; }
+
+        public List<(string Part, string Separator, IReadOnlyList<string> Values)>? Parts { get; set; }
     }
 }

@@ -102,8 +102,16 @@ public sealed partial class SieveRuntime
     public void Return() => Frame.Returned = true;
 
     /// <summary>Runs commands in order, handling if/elsif/else chains, until the end, stop or return.</summary>
+    /// <remarks>A block of the running script runs its compiled form unless <see cref="SieveExecutionOptions.UseReferenceInterpreter"/> is set.</remarks>
     public void ExecuteCommands(IReadOnlyList<SieveCommandNode> commands)
     {
+        ArgumentNullException.ThrowIfNull(commands);
+        if (!Options.UseReferenceInterpreter && Frame.Script.Program.TryGetBlock(commands, out var compiled))
+        {
+            compiled.Execute(this);
+            return;
+        }
+
         var chainTaken = false;
         for (var c = 0; c < commands.Count; c++)
         {

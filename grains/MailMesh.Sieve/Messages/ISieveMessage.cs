@@ -55,6 +55,12 @@ public interface ISieveMimePart
     /// <summary>The body as transmitted (no transfer decoding), everything after the header.</summary>
     string RawContent { get; }
 
+    /// <summary>
+    /// The bytes <see cref="RawContent"/> is decoded from, when the adapter has them (null otherwise): the engine
+    /// then searches ASCII keys of <c>body :raw</c> in them without building <see cref="RawContent"/>.
+    /// </summary>
+    ReadOnlyMemory<byte>? RawBytes => null;
+
     /// <summary>The body transfer-decoded and converted to text from its charset, or null when not text or not decodable
     /// (an unknown transfer encoding).</summary>
     string? DecodedText { get; }

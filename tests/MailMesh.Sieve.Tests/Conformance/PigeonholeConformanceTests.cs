@@ -22,6 +22,26 @@ public sealed class PigeonholeConformanceTests(ITestOutputHelper output)
         Assert.True(passed >= PassedTestsBaseline, $"{passed} Pigeonhole tests passed, fewer than the recorded baseline of {PassedTestsBaseline}");
     }
 
+    [SharedCorpusFact]
+    public void RunCorpus_CompiledProgramAndReferenceInterpreter_SameOutcomeForEveryTest()
+    {
+        var root = SharedCorpus.GetPath("sieve/pigeonhole/tests");
+        var suites = Directory.GetFiles(root, "*.svtest", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var compared = 0;
+        foreach (var path in suites)
+        {
+            var compiled = Outcomes(TestsuiteRunner.Run(path, root));
+            var reference = Outcomes(TestsuiteRunner.Run(path, root, referenceInterpreter: true));
+            Assert.True(reference == compiled, $"{path}: the reference interpreter gave\n{reference}\nthe compiled program gave\n{compiled}");
+            compared++;
+        }
+
+        Assert.True(compared > 100, $"expected over 100 suites under {root}, compared {compared}");
+    }
+
+    private static string Outcomes(SuiteOutcome outcome) =>
+        $"{outcome.Status} {outcome.Detail}\n" + string.Join("\n", outcome.Tests.Select(t => $"{t.Name}: {t.Status}"));
+
     internal static string Report(IReadOnlyList<SuiteOutcome> outcomes)
     {
         var text = new StringBuilder();

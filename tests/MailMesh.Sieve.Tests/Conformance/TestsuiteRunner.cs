@@ -48,10 +48,11 @@ internal static partial class TestsuiteRunner
         ["vnd.dovecot.execute"] = "Dovecot-specific extension (external programs)",
     };
 
-    public static SuiteOutcome Run(string path, string corpusRoot)
+    /// <summary>Runs one suite; <paramref name="referenceInterpreter"/> walks the syntax tree instead of running the compiled program.</summary>
+    public static SuiteOutcome Run(string path, string corpusRoot, bool referenceInterpreter = false)
     {
         var relative = Path.GetRelativePath(corpusRoot, path);
-        var state = new TestsuiteState(Path.GetDirectoryName(path)!);
+        var state = new TestsuiteState(Path.GetDirectoryName(path)!, referenceInterpreter);
         var language = SieveLanguage.CreateDefault().Add(new TestsuiteExtension(state));
         var compiler = new SieveCompiler(language, state.BaseOptions.Limits);
         var compilation = compiler.Compile(File.ReadAllText(path), Path.GetFileName(path));

@@ -25,7 +25,7 @@ internal sealed record SentMessage(string? EnvelopeFrom, string EnvelopeTo, stri
 /// <summary>What one .svtest run knows: compiled script, mail store, SMTP outbox, configuration, outcomes.</summary>
 internal sealed class TestsuiteState
 {
-    public TestsuiteState(string suiteDirectory)
+    public TestsuiteState(string suiteDirectory, bool referenceInterpreter = false)
     {
         SuiteDirectory = suiteDirectory;
         Mailboxes["INBOX"] = [];
@@ -35,6 +35,7 @@ internal sealed class TestsuiteState
             DuplicateTracker = DuplicateTracker,
             Mailboxes = new StoreCatalog(this),
             Limits = new SieveLimits { MaxSteps = 5_000_000, MaxExecutionTime = TimeSpan.FromSeconds(30) },
+            UseReferenceInterpreter = referenceInterpreter,
         };
     }
 
