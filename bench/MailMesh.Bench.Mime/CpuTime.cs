@@ -53,6 +53,31 @@ internal static partial class CpuTime
         }
     }
 
+    /// <summary>--cpu-mbox: thread and process CPU per mbox full+decode pass (best and median of <paramref name="passes"/>).</summary>
+    public static void RunMbox(byte[] mbox, int passes)
+    {
+        Runner.Mbox("mbox", "full+decode", mbox, Modes.Full, 0);
+        var thread = new List<double>();
+        var process = new List<double>();
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        for (var p = 0; p < passes; p++)
+        {
+            var t0 = ThreadCpuMilliseconds();
+            var p0 = ProcessCpuMilliseconds();
+            Runner.MboxPass(mbox, Modes.Full);
+            thread.Add(ThreadCpuMilliseconds() - t0);
+            process.Add(ProcessCpuMilliseconds() - p0);
+        }
+
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        thread.Sort();
+        process.Sort();
+        Console.WriteLine($"mbox full+decode, {passes} passes: thread CPU best {thread[0]:F1} ms, median {thread[passes / 2]:F1} ms; " +
+            $"process CPU best {process[0]:F1} ms, median {process[passes / 2]:F1} ms; {allocated / (double)passes / 10_000:F0} B allocated per message");
+    }
+
+    internal static double ProcessCpuMilliseconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+
     internal static double ThreadCpuMilliseconds()
     {
         if (OperatingSystem.IsLinux() && ClockGetTime(ClockThreadCpuTime, out var ts) == 0)

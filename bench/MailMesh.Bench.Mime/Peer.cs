@@ -3,7 +3,8 @@ using System.Text.Json;
 
 namespace MailMesh.Bench.Mime;
 
-internal sealed record PeerResult(string Name, double MegabytesPerSecond, double MessagesPerSecond, int Failures, double Seconds = 0);
+/// <summary>One postal-mime run; <paramref name="CpuMicrosPerMessage"/> is Node's process CPU time (user + system, process.cpuUsage) per message.</summary>
+internal sealed record PeerResult(string Name, double MegabytesPerSecond, double MessagesPerSecond, int Failures, double Seconds = 0, double CpuMicrosPerMessage = 0);
 
 /// <summary>Runs postal-mime (bench/mime-peer/bench.mjs) on Node over the same files.</summary>
 internal static class Peer
@@ -40,7 +41,8 @@ internal static class Peer
                 e.GetProperty("bytes").GetDouble() / secs / 1e6,
                 e.GetProperty("messages").GetDouble() / secs,
                 e.GetProperty("failures").GetInt32(),
-                secs);
+                secs,
+                e.GetProperty("cpuSeconds").GetDouble() * 1e6 / e.GetProperty("messages").GetDouble());
         }).ToList();
     }
 }

@@ -4,7 +4,8 @@ using MailMesh.Bench.Mime;
 // MIME benchmark: structure parse, full parse with decoding, headers-only; over the public corpus
 // and a synthetic 10,000-message mbox; compared in the same run with postal-mime on Node.
 // Usage: dotnet run -c Release --project bench/MailMesh.Bench.Mime -- [--seconds N] [--no-peer]
-// Single measurements: --alloc, --cpu, --steps, --profile, --loop-mbox SECONDS (mbox full+decode only).
+// Single measurements: --alloc, --cpu, --steps, --profile, --loop-mbox SECONDS (mbox full+decode only),
+// --cpu-mbox PASSES (thread and process CPU per mbox full+decode pass: best and median, for A/B of builds).
 var seconds = 3.0;
 var peer = true;
 for (var i = 0; i < args.Length; i++)
@@ -37,6 +38,11 @@ for (var i = 0; i < args.Length; i++)
         // For an external profiler (perf with DOTNET_PerfMapEnabled=1): only the mbox full+decode pass, for N seconds.
         var r = Runner.Mbox("mbox", "full+decode", Workloads.SyntheticMbox(10_000, seed: 42), Modes.Full, double.Parse(args[++i], CultureInfo.InvariantCulture));
         Console.WriteLine($"mbox full+decode: {r.MegabytesPerSecond:F1} MB/s, {r.MessagesPerSecond:F0} msgs/s, {r.AllocatedPerMessage:F0} B/msg");
+        return;
+    }
+    else if (args[i] == "--cpu-mbox" && i + 1 < args.Length)
+    {
+        CpuTime.RunMbox(Workloads.SyntheticMbox(10_000, seed: 42), int.Parse(args[++i], CultureInfo.InvariantCulture));
         return;
     }
     else if (args[i] == "--profile")
@@ -98,13 +104,13 @@ if (peerAvailable)
 
 results.Add(new Result("mbox", "full+decode", (oursFirst.MegabytesPerSecond + oursSecond.MegabytesPerSecond) / 2,
     (oursFirst.MessagesPerSecond + oursSecond.MessagesPerSecond) / 2, (oursFirst.AllocatedPerMessage + oursSecond.AllocatedPerMessage) / 2,
-    (oursFirst.GcPausePercent + oursSecond.GcPausePercent) / 2));
+    (oursFirst.GcPausePercent + oursSecond.GcPausePercent) / 2, (oursFirst.CpuMicrosPerMessage + oursSecond.CpuMicrosPerMessage) / 2));
 
 Console.WriteLine();
-Console.WriteLine($"{"set",-7} {"mode",-13} {"MB/s",9} {"msgs/s",10} {"alloc B/msg",12} {"GC pause %",11}");
+Console.WriteLine($"{"set",-7} {"mode",-13} {"MB/s",9} {"msgs/s",10} {"alloc B/msg",12} {"GC pause %",11} {"CPU us/msg",11}");
 foreach (var r in results)
 {
-    Console.WriteLine($"{r.Set,-7} {r.Mode,-13} {r.MegabytesPerSecond,9:F1} {r.MessagesPerSecond,10:F0} {r.AllocatedPerMessage,12:F0} {r.GcPausePercent,11:F1}");
+    Console.WriteLine($"{r.Set,-7} {r.Mode,-13} {r.MegabytesPerSecond,9:F1} {r.MessagesPerSecond,10:F0} {r.AllocatedPerMessage,12:F0} {r.GcPausePercent,11:F1} {r.CpuMicrosPerMessage,11:F2}");
 }
 
 if (!peerAvailable)
@@ -120,6 +126,8 @@ if (corpus.Files.Count > 0)
     var p = Peer.Run(repo, listPath, mboxPath, seconds, "corpus")![0];
     var ours = results.First(r => r.Set == "corpus" && r.Mode == "full+decode");
     Console.WriteLine($"postal-mime corpus full parse: {p.MegabytesPerSecond,8:F1} MB/s {p.MessagesPerSecond,9:F0} msgs/s (failures {p.Failures}) -> MailMesh full+decode is {ours.MessagesPerSecond / p.MessagesPerSecond:F1}x");
+    Console.WriteLine($"  CPU per corpus pass ({corpus.Files.Count} files): MailMesh {ours.CpuMicrosPerMessage * corpus.Files.Count / 1e3:F1} ms, postal-mime {p.CpuMicrosPerMessage * corpus.Files.Count / 1e3:F1} ms " +
+        $"-> CPU-time ratio {p.CpuMicrosPerMessage / ours.CpuMicrosPerMessage:F1}x (wall ratio {ours.MessagesPerSecond / p.MessagesPerSecond:F1}x)");
 }
 
 var peerRate = peerMbox.Average(p => p.MessagesPerSecond);
@@ -127,3 +135,7 @@ var oursRate = results.First(r => r.Set == "mbox" && r.Mode == "full+decode").Me
 Console.WriteLine($"mbox full+decode, B A A B: postal-mime {peerMbox[0].MessagesPerSecond:F0} msgs/s ({peerMbox[0].Seconds:F1} s), MailMesh {oursFirst.MessagesPerSecond:F0} and {oursSecond.MessagesPerSecond:F0} msgs/s ({oursSeconds:F1} s each), " +
     $"postal-mime {peerMbox[1].MessagesPerSecond:F0} msgs/s ({peerMbox[1].Seconds:F1} s); postal-mime failures {peerMbox.Sum(p => p.Failures)}");
 Console.WriteLine($"postal-mime mbox    full parse: {peerMbox.Average(p => p.MegabytesPerSecond),8:F1} MB/s {peerRate,9:F0} msgs/s -> MailMesh full+decode is {oursRate / peerRate:F1}x (halves: {oursFirst.MessagesPerSecond / peerMbox[0].MessagesPerSecond:F1}x, {oursSecond.MessagesPerSecond / peerMbox[1].MessagesPerSecond:F1}x)");
+var oursCpu = results.First(r => r.Set == "mbox" && r.Mode == "full+decode").CpuMicrosPerMessage;
+var peerCpu = peerMbox.Average(p => p.CpuMicrosPerMessage);
+Console.WriteLine($"  CPU per mbox pass (10,000 messages, process user+sys): MailMesh {oursCpu * 10:F1} ms ({oursFirst.CpuMicrosPerMessage * 10:F1}, {oursSecond.CpuMicrosPerMessage * 10:F1}), " +
+    $"postal-mime {peerCpu * 10:F1} ms ({peerMbox[0].CpuMicrosPerMessage * 10:F1}, {peerMbox[1].CpuMicrosPerMessage * 10:F1}) -> CPU-time ratio {peerCpu / oursCpu:F1}x (wall ratio {oursRate / peerRate:F1}x)");

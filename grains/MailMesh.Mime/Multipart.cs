@@ -6,8 +6,8 @@ namespace MailMesh.Mime;
 /// <summary>A multipart entity: preamble, children separated by boundaries, epilogue.</summary>
 public sealed class Multipart : MimeEntity
 {
-    private readonly List<MimeEntity> _parsedChildren = [];
-    private readonly List<ReadOnlyMemory<byte>> _rawDelimiters = [];
+    // The children as parsed, each with the delimiter line before it (one list: one allocation less per multipart).
+    private readonly List<(MimeEntity Child, ReadOnlyMemory<byte> Delimiter)> _parsed = [];
 
     /// <summary>Creates a multipart (used by the parser and by builders).</summary>
     public Multipart(HeaderList headers, ContentType contentType)
@@ -48,16 +48,15 @@ public sealed class Multipart : MimeEntity
     internal void AddParsed(MimeEntity child, ReadOnlyMemory<byte> rawDelimiter)
     {
         Children.Add(child);
-        _parsedChildren.Add(child);
-        _rawDelimiters.Add(rawDelimiter);
+        _parsed.Add((child, rawDelimiter));
     }
 
     /// <summary>The parsed delimiter for the child at an index, when the child list is unchanged there.</summary>
     internal bool TryGetRawDelimiter(int index, out ReadOnlyMemory<byte> delimiter)
     {
-        if (index < _parsedChildren.Count && index < Children.Count && ReferenceEquals(_parsedChildren[index], Children[index]))
+        if (index < _parsed.Count && index < Children.Count && ReferenceEquals(_parsed[index].Child, Children[index]))
         {
-            delimiter = _rawDelimiters[index];
+            delimiter = _parsed[index].Delimiter;
             return true;
         }
 
@@ -70,14 +69,14 @@ public sealed class Multipart : MimeEntity
     {
         get
         {
-            if (_parsedChildren.Count != Children.Count)
+            if (_parsed.Count != Children.Count)
             {
                 return false;
             }
 
             for (var i = 0; i < Children.Count; i++)
             {
-                if (!ReferenceEquals(_parsedChildren[i], Children[i]))
+                if (!ReferenceEquals(_parsed[i].Child, Children[i]))
                 {
                     return false;
                 }

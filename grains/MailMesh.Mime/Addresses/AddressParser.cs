@@ -94,9 +94,12 @@ internal static class AddressParser
     /// mailboxes, blanks inside the address) returns null and goes to the tokenizer, which gives the
     /// same result for what this accepts.
     /// </summary>
-    internal static MailboxAddress? TryParseSingleMailbox(string value)
+    internal static MailboxAddress? TryParseSingleMailbox(string value) => TryParseSingleMailbox(value.AsSpan());
+
+    /// <summary>The same from characters (the message accessor reads an ASCII field without making a string).</summary>
+    internal static MailboxAddress? TryParseSingleMailbox(ReadOnlySpan<char> value)
     {
-        var s = value.AsSpan().Trim();
+        var s = value.Trim();
         if (s.IsEmpty)
         {
             return null;

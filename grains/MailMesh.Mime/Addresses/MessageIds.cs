@@ -70,26 +70,25 @@ public static class MessageIds
     /// The first id of a value without comments whose first "&lt;...&gt;" holds an id: what <see cref="ParseList"/>
     /// would put first, without building the list; null when the general path must decide.
     /// </summary>
-    internal static string? FirstBracketed(string? value)
+    internal static string? FirstBracketed(string? value) => value is null ? null : FirstBracketed(value.AsSpan());
+
+    /// <summary>The same from characters (the message accessor reads an ASCII field without making a string).</summary>
+    internal static string? FirstBracketed(ReadOnlySpan<char> value)
     {
-        if (value is null || value.Contains('(', StringComparison.Ordinal))
+        if (value.Contains('('))
         {
             return null;
         }
 
-        var open = value.IndexOf('<', StringComparison.Ordinal);
+        var open = value.IndexOf('<');
         if (open < 0)
         {
             return null;
         }
 
-        var close = value.IndexOf('>', open + 1);
-        if (close < 0)
-        {
-            close = value.Length;
-        }
-
-        var id = value.AsSpan(open + 1, close - open - 1).Trim();
+        var rel = value[(open + 1)..].IndexOf('>');
+        var close = rel < 0 ? value.Length : open + 1 + rel;
+        var id = value.Slice(open + 1, close - open - 1).Trim();
         if (id.IsEmpty)
         {
             return null;

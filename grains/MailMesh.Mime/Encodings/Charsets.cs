@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
@@ -26,8 +27,17 @@ public static class Charsets
             return null;
         }
 
+        if (IsUtf8Name(charset))
+        {
+            // The usual name, without trimming and a case-insensitive dictionary look-up (Resolve gives the same).
+            return Encoding.UTF8;
+        }
+
         return Cache.GetOrAdd(charset.Trim(), static name => Resolve(name));
     }
+
+    /// <summary>True for "utf-8" in any letter case (what <see cref="Resolve"/> maps to <see cref="Encoding.UTF8"/> without trimming).</summary>
+    internal static bool IsUtf8Name(string charset) => charset.Length == 5 && charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Finds the encoding for a charset name, falling back to <paramref name="fallback"/>.</summary>
     public static Encoding GetEncodingOrDefault(string? charset, Encoding fallback) => GetEncoding(charset) ?? fallback;
@@ -149,6 +159,7 @@ public static class Charsets
     /// The text when the bytes are valid UTF-8, else null: one transcoding pass into a pooled buffer
     /// (validating and then decoding would read the bytes three times).
     /// </summary>
+    [SkipLocalsInit]
     private static string? TryDecodeValidUtf8(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length > 1024 * 1024)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Text;
 
@@ -34,7 +35,7 @@ public static class Rfc2047
             if (rel < 0)
             {
                 Flush(sb, pending, ref pendingCharset, fallbackCharset);
-                sb.Append(Charsets.DecodeRaw(value[i..], fallbackCharset));
+                AppendRaw(sb, value[i..], fallbackCharset);
                 break;
             }
 
@@ -42,7 +43,7 @@ public static class Rfc2047
             if (!TryParseWord(value, start, out var charset, out var encoding, out var textStart, out var textEnd, out var end))
             {
                 Flush(sb, pending, ref pendingCharset, fallbackCharset);
-                sb.Append(Charsets.DecodeRaw(value[i..(start + 2)], fallbackCharset));
+                AppendRaw(sb, value[i..(start + 2)], fallbackCharset);
                 lastWasEncoded = false;
                 i = start + 2;
                 continue;
@@ -52,7 +53,7 @@ public static class Rfc2047
             if (!(lastWasEncoded && IsWhitespace(between)))
             {
                 Flush(sb, pending, ref pendingCharset, fallbackCharset);
-                sb.Append(Charsets.DecodeRaw(between, fallbackCharset));
+                AppendRaw(sb, between, fallbackCharset);
             }
 
             if (pendingCharset is not null && !string.Equals(pendingCharset, charset, StringComparison.OrdinalIgnoreCase))
@@ -80,6 +81,7 @@ public static class Rfc2047
     }
 
     /// <summary>Decodes encoded words in a string value (chars above U+00FF are kept as they are).</summary>
+    [SkipLocalsInit]
     public static string Decode(string value, string? fallbackCharset = null)
     {
         if (!value.Contains("=?", StringComparison.Ordinal))
@@ -111,9 +113,49 @@ public static class Rfc2047
             return;
         }
 
-        sb.Append(Charsets.Decode(pending.WrittenSpan, charset, fallback));
+        AppendDecoded(sb, pending.WrittenSpan, charset, fallback);
         pending.Clear();
         charset = null;
+    }
+
+    /// <summary>
+    /// Appends <c>Charsets.DecodeRaw(bytes, fallback)</c>. ASCII runs of up to 256 bytes are widened
+    /// straight into the builder: DecodeRaw of ASCII bytes is those characters.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static void AppendRaw(StringBuilder sb, ReadOnlySpan<byte> bytes, string? fallback)
+    {
+        if (bytes.Length <= 256)
+        {
+            Span<char> chars = stackalloc char[256];
+            if (Ascii.ToUtf16(bytes, chars, out var written) == System.Buffers.OperationStatus.Done)
+            {
+                sb.Append(chars[..written]);
+                return;
+            }
+        }
+
+        sb.Append(Charsets.DecodeRaw(bytes, fallback));
+    }
+
+    /// <summary>
+    /// Appends <c>Charsets.Decode(bytes, charset, fallback)</c>. Valid UTF-8 of up to 256 bytes in a
+    /// "utf-8" word is transcoded straight into the builder: Decode gives exactly that text for it.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static void AppendDecoded(StringBuilder sb, ReadOnlySpan<byte> bytes, string charset, string? fallback)
+    {
+        if (bytes.Length <= 256 && Charsets.IsUtf8Name(charset))
+        {
+            Span<char> chars = stackalloc char[256];
+            if (System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out _, out var written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done)
+            {
+                sb.Append(chars[..written]);
+                return;
+            }
+        }
+
+        sb.Append(Charsets.Decode(bytes, charset, fallback));
     }
 
     private static bool IsWhitespace(ReadOnlySpan<byte> s)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace MailMesh.Mime.Headers;
@@ -54,7 +55,10 @@ public sealed class ContentType
         (mediaSubtype == "*" || string.Equals(MediaSubtype, mediaSubtype, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Parses a field value; returns null when there is no usable type/subtype.</summary>
-    public static ContentType? Parse(string value)
+    public static ContentType? Parse(string value) => Parse(value.AsSpan());
+
+    /// <summary>Parses a field value given as characters (unfolded and trimmed, as <see cref="Header.RawText"/>); null when unusable.</summary>
+    internal static ContentType? Parse(ReadOnlySpan<char> value)
     {
         var pos = 0;
         SkipCfws(value, ref pos);
@@ -77,12 +81,12 @@ public sealed class ContentType
                 pos++;
             }
 
-            subtype = Intern(value.AsSpan(subStart, pos - subStart));
+            subtype = Intern(value.Slice(subStart, pos - subStart));
         }
         else
         {
             // Lenient: "text" alone means text/plain; anything else without a subtype is unusable.
-            subtype = value.AsSpan(typeStart, typeEnd - typeStart).Equals("text", StringComparison.OrdinalIgnoreCase) ? "plain" : string.Empty;
+            subtype = value.Slice(typeStart, typeEnd - typeStart).Equals("text", StringComparison.OrdinalIgnoreCase) ? "plain" : string.Empty;
         }
 
         if (typeEnd == typeStart || subtype.Length == 0)
@@ -90,7 +94,7 @@ public sealed class ContentType
             return null;
         }
 
-        var type = Intern(value.AsSpan(typeStart, typeEnd - typeStart));
+        var type = Intern(value.Slice(typeStart, typeEnd - typeStart));
 
         while (pos < value.Length && value[pos] != ';')
         {
@@ -100,7 +104,33 @@ public sealed class ContentType
         return new ContentType(type, subtype) { Parameters = ParameterList.Parse(value, pos) };
     }
 
-    internal static void SkipCfws(string s, ref int pos)
+    /// <summary>
+    /// Parses a parsed field's raw value bytes when they are ASCII and at most 512 bytes long: they are
+    /// unfolded and widened on the stack and parsed from there (no string of the value is made). False
+    /// for any other value, which the caller parses from <see cref="Header.RawText"/>. Both give the
+    /// same result, because RawText of ASCII bytes is exactly those characters, unfolded and trimmed
+    /// the same way.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static bool TryParseAscii(ReadOnlySpan<byte> rawValue, out ContentType? result)
+    {
+        result = null;
+        if (rawValue.Length > HeaderList.MaxAsciiText || !System.Text.Ascii.IsValid(rawValue))
+        {
+            return false;
+        }
+
+        Span<byte> unfolded = stackalloc byte[HeaderList.MaxAsciiText];
+        var n = Header.UnfoldTrimmed(rawValue, unfolded);
+        Span<char> chars = stackalloc char[HeaderList.MaxAsciiText];
+        System.Text.Ascii.ToUtf16(unfolded[..n], chars, out var written);
+        result = Parse(chars[..written]);
+        return true;
+    }
+
+    internal static void SkipCfws(string s, ref int pos) => SkipCfws(s.AsSpan(), ref pos);
+
+    internal static void SkipCfws(ReadOnlySpan<char> s, ref int pos)
     {
         while (pos < s.Length)
         {
@@ -129,6 +159,9 @@ public sealed class ContentType
 
                     pos++;
                 }
+
+                // A comment ending in a backslash ("(\") must not leave the position past the end.
+                pos = Math.Min(pos, s.Length);
             }
             else
             {

@@ -57,10 +57,13 @@ public static class DateParser
     /// comment optional) without tokenizing; anything else (or an impossible date) is left to
     /// <see cref="TryParseTokens"/>, which gives the same result for what this accepts.
     /// </summary>
-    private static bool TryParseCanonical(string value, out DateTimeOffset result)
+    private static bool TryParseCanonical(string value, out DateTimeOffset result) => TryParseCanonical(value.AsSpan(), out result);
+
+    /// <summary>The canonical form from characters (the message accessor reads an ASCII field without making a string).</summary>
+    internal static bool TryParseCanonical(ReadOnlySpan<char> value, out DateTimeOffset result)
     {
         result = default;
-        var s = value.AsSpan().Trim(" \t\r\n");
+        var s = value.Trim(" \t\r\n");
         if (s.Length >= 5 && s[3] == ',' && IndexOfName(DayNames, s[..3]) >= 0)
         {
             s = s[4..].TrimStart(' ');

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Text;
 using MailMesh.Mime.Encodings;
@@ -90,10 +91,13 @@ public sealed class Header
     }
 
     /// <summary>The value unfolded and trimmed but not RFC 2047-decoded (raw 8-bit as UTF-8 or the fallback charset).</summary>
-    public string RawText => _text ??= DecodeUnfolded(static s => Charsets.DecodeRaw(s));
+    public string RawText => _text ??= DecodeUnfolded(RawValue.Span, static s => Charsets.DecodeRaw(s));
 
     /// <summary>The value unfolded, trimmed and with RFC 2047 encoded words decoded.</summary>
-    public string Value => _value ??= DecodeUnfolded(static s => Rfc2047.Decode(s));
+    public string Value => _value ??= DecodeValue(RawValue.Span);
+
+    /// <summary>What <see cref="Value"/> gives for a parsed field's raw value bytes (without a Header object).</summary>
+    internal static string DecodeValue(ReadOnlySpan<byte> rawValue) => DecodeUnfolded(rawValue, static s => Rfc2047.Decode(s));
 
     /// <summary>The value as given by code (for created headers), else null.</summary>
     internal string? CreatedValue => IsParsed ? null : _value;
@@ -147,9 +151,9 @@ public sealed class Header
         }
     }
 
-    private string DecodeUnfolded(Func<ReadOnlySpan<byte>, string> decode)
+    [SkipLocalsInit]
+    private static string DecodeUnfolded(ReadOnlySpan<byte> raw, Func<ReadOnlySpan<byte>, string> decode)
     {
-        var raw = RawValue.Span;
         if (raw.IndexOfAny((byte)'\r', (byte)'\n') < 0)
         {
             return decode(raw.Trim(" \t"u8));
@@ -170,6 +174,23 @@ public sealed class Header
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
+    }
+
+    /// <summary>
+    /// The bytes <see cref="RawText"/> decodes, for a raw value: unfolded and trimmed exactly as
+    /// <see cref="DecodeUnfolded"/> does, written to <paramref name="output"/> (at least as long as the value).
+    /// </summary>
+    internal static int UnfoldTrimmed(ReadOnlySpan<byte> raw, Span<byte> output)
+    {
+        if (raw.IndexOfAny((byte)'\r', (byte)'\n') < 0)
+        {
+            var trimmed = raw.Trim(" \t"u8);
+            trimmed.CopyTo(output);
+            return trimmed.Length;
+        }
+
+        var n = Unfold(raw, output);
+        return output[..n].TrimEnd(" \t"u8).Length;
     }
 
     /// <summary>The same bytes <see cref="CopyUnfolded"/> writes, into a span at least as long as the value.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections;
 
 namespace MailMesh.Mime.Headers;
@@ -45,7 +46,20 @@ public sealed class HeaderList : IReadOnlyList<Header>
     public Header this[int index] => _headers is not null ? _headers[index] : Get(index);
 
     /// <summary>The decoded value of the first field with that name, or null.</summary>
-    public string? this[string name] => Find(name)?.Value;
+    public string? this[string name]
+    {
+        get
+        {
+            var i = IndexOf(name, 0);
+            if (i < 0)
+            {
+                return null;
+            }
+
+            // A field nobody has asked for yet is decoded from its bytes without making its Header.
+            return _headers is null && _created?[i] is null && TryGetRawValueAt(i, out var raw) ? Header.DecodeValue(raw.Span) : this[i].Value;
+        }
+    }
 
     /// <summary>The first field with that name, or null.</summary>
     public Header? Find(string name)
@@ -96,11 +110,49 @@ public sealed class HeaderList : IReadOnlyList<Header>
             return true;
         }
 
-        var f = _fields![i];
+        return TryGetRawValueAt(i, out value);
+    }
+
+    /// <summary>The raw value bytes of the parsed, unchanged field at an index without creating a Header; false when the list was changed.</summary>
+    internal bool TryGetRawValueAt(int index, out ReadOnlyMemory<byte> value)
+    {
+        if (_headers is not null)
+        {
+            value = default;
+            return false;
+        }
+
+        var f = _fields![index];
         var field = _source.Slice(f.Start, f.Length);
         value = field[f.ValueStart..Header.ValueEnd(field.Span, f.ValueStart)];
         return true;
     }
+
+    /// <summary>Most characters <see cref="TryCopyAsciiText"/> writes.</summary>
+    internal const int MaxAsciiText = 512;
+
+    /// <summary>
+    /// Writes the <see cref="Header.RawText"/> of the field at an index into <paramref name="chars"/> (at least
+    /// <see cref="MaxAsciiText"/> long) without making its Header or a string, when the list is parsed and
+    /// unchanged and the raw value is ASCII of at most <see cref="MaxAsciiText"/> bytes; returns the number
+    /// of characters, or -1 (then read RawText). RawText of ASCII bytes is exactly these characters.
+    /// </summary>
+    [SkipLocalsInit]
+    internal int TryCopyAsciiText(int index, Span<char> chars)
+    {
+        if (!TryGetRawValueAt(index, out var raw) || raw.Length > MaxAsciiText || !System.Text.Ascii.IsValid(raw.Span))
+        {
+            return -1;
+        }
+
+        Span<byte> unfolded = stackalloc byte[MaxAsciiText];
+        var n = Header.UnfoldTrimmed(raw.Span, unfolded);
+        System.Text.Ascii.ToUtf16(unfolded[..n], chars, out var written);
+        return written;
+    }
+
+    /// <summary>The index of the first field with that name at or after <paramref name="from"/>, or -1.</summary>
+    internal int IndexOfName(string name, int from) => IndexOf(name, from);
 
     /// <summary>Appends a field.</summary>
     public void Add(Header header)

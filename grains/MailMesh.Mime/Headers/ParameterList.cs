@@ -49,7 +49,13 @@ public sealed class ParameterList : List<Parameter>
     }
 
     /// <summary>Parses "; a=b; c*0*=utf-8''%C3%A9; ..." starting at <paramref name="pos"/>; never throws.</summary>
-    internal static ParameterList Parse(string text, int pos)
+    internal static ParameterList Parse(string text, int pos) => Parse(text.AsSpan(), pos);
+
+    /// <summary>
+    /// Parses parameters from characters (the unfolded field value); the same as the string form, used
+    /// by the parser on a stack copy of an ASCII value so that no string of the whole value is made.
+    /// </summary>
+    internal static ParameterList Parse(ReadOnlySpan<char> text, int pos)
     {
         var list = new ParameterList();
         List<(string Name, int Section, bool Encoded, string Value)>? sections = null;
@@ -66,7 +72,7 @@ public sealed class ParameterList : List<Parameter>
                 pos++;
             }
 
-            var rawName = text[nameStart..pos].Trim();
+            var rawNameSpan = text[nameStart..pos].Trim();
             if (pos >= text.Length || text[pos] == ';')
             {
                 continue;
@@ -98,21 +104,22 @@ public sealed class ParameterList : List<Parameter>
                     pos++;
                 }
 
-                value = text[valueStart..pos].Trim();
+                value = Common(text[valueStart..pos].Trim(), CommonValues);
             }
 
-            if (rawName.Length == 0)
+            if (rawNameSpan.Length == 0)
             {
                 continue;
             }
 
-            var star = rawName.IndexOf('*', StringComparison.Ordinal);
+            var star = rawNameSpan.IndexOf('*');
             if (star < 0)
             {
-                list.Add(new Parameter(rawName, DecodeLenient(value)));
+                list.Add(new Parameter(Common(rawNameSpan, CommonNames), DecodeLenient(value)));
                 continue;
             }
 
+            var rawName = rawNameSpan.ToString();
             var baseName = rawName[..star];
             var rest = rawName[(star + 1)..];
             var encoded = rest.EndsWith('*') || rest.Length == 0;
@@ -130,16 +137,34 @@ public sealed class ParameterList : List<Parameter>
         return list;
     }
 
+    private static readonly string[] CommonNames = ["charset", "boundary", "name", "filename", "format", "delsp", "type", "size", "reply-type", "method"];
+
+    private static readonly string[] CommonValues = ["utf-8", "UTF-8", "us-ascii", "US-ASCII", "iso-8859-1", "ISO-8859-1", "windows-1252", "flowed", "yes", "no"];
+
+    /// <summary>The characters as a string: a shared literal when they equal one of <paramref name="common"/> exactly (case kept), else a new string.</summary>
+    private static string Common(ReadOnlySpan<char> s, string[] common)
+    {
+        foreach (var c in common)
+        {
+            if (s.SequenceEqual(c))
+            {
+                return c;
+            }
+        }
+
+        return s.ToString();
+    }
+
     /// <summary>Reads a quoted string's content from just after the opening quote up to the closing quote (or the end), unescaping backslashes.</summary>
-    private static string ReadQuoted(string text, ref int pos)
+    private static string ReadQuoted(ReadOnlySpan<char> text, ref int pos)
     {
         var start = pos;
-        var rel = text.AsSpan(start).IndexOfAny('"', '\\');
+        var rel = text[start..].IndexOfAny('"', '\\');
         if (rel < 0 || text[start + rel] == '"')
         {
             // No escapes (the usual case): one substring, no builder.
             pos = rel < 0 ? text.Length : start + rel;
-            return text[start..pos];
+            return text[start..pos].ToString();
         }
 
         var sb = new StringBuilder(text.Length - start);

@@ -12,8 +12,30 @@ namespace MailMesh.Mime.Mbox;
 /// <param name="Message">The parsed message. Its entity offsets are relative to <paramref name="Offset"/> (and to the unquoted copy when "&gt;From " lines were unquoted).</param>
 public sealed record MboxEntry(long MarkerOffset, long Offset, long EndOffset, MimeMessage Message)
 {
-    /// <summary>The separator line without its line break ("From sender date").</summary>
-    public string? Marker { get; init; }
+    private readonly ReadOnlyMemory<byte> _markerLine;
+    private string? _marker;
+
+    internal MboxEntry(long markerOffset, long offset, long endOffset, MimeMessage message, ReadOnlyMemory<byte> markerLine)
+        : this(markerOffset, offset, endOffset, message)
+    {
+        _markerLine = markerLine;
+        _marker = markerLine.IsEmpty ? string.Empty : null;
+    }
+
+    /// <summary>The separator line without its line break ("From sender date"), made into a string when first read.</summary>
+    public string? Marker
+    {
+        get => _marker ??= _markerLine.IsEmpty ? null : System.Text.Encoding.ASCII.GetString(_markerLine.Span).TrimEnd('\r');
+        init => _marker = value;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(MboxEntry? other) =>
+        other is not null && MarkerOffset == other.MarkerOffset && Offset == other.Offset && EndOffset == other.EndOffset &&
+        Equals(Message, other.Message) && string.Equals(Marker, other.Marker, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(MarkerOffset, Offset, EndOffset, Message, Marker);
 }
 
 /// <summary>
@@ -68,13 +90,12 @@ public sealed class MboxReader
             }
 
             end = Math.Max(end, start);
-            var marker = System.Text.Encoding.ASCII.GetString(span[pos..Math.Max(pos, start - 1)]).TrimEnd('\r');
             var body = memory[start..end];
             var unquoted = _unquoteFrom && (scan.QuotedLine || body.Span.StartsWith(">"u8)) ? Unquote(body) : body;
             // Unquoting that changed bytes moves them: the parser then searches the copy itself.
             var lines = unquoted.Equals(body) ? dashLines.Memory : (ReadOnlyMemory<int>?)null;
             var message = MimeParser.Parse(new MimeSource(unquoted), _options, lines);
-            yield return new MboxEntry(pos, start, end, message) { Marker = marker };
+            yield return new MboxEntry(pos, start, end, message, memory[pos..Math.Max(pos, start - 1)]);
             pos = next;
         }
     }

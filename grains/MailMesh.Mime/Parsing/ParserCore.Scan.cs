@@ -128,7 +128,8 @@ internal sealed partial class ParserCore
         return false;
     }
 
-    private readonly record struct HeaderBlock(HeaderList Headers, int BodyStart, Header? ContentType, ReadOnlyMemory<byte>? TransferEncoding);
+    /// <summary>A parsed header block; <paramref name="ContentType"/> is the index of the first Content-Type field, or -1.</summary>
+    private readonly record struct HeaderBlock(HeaderList Headers, int BodyStart, int ContentType, ReadOnlyMemory<byte>? TransferEncoding);
 
     private HeaderBlock ParseHeaders(int start)
     {
@@ -221,7 +222,7 @@ internal sealed partial class ParserCore
             cte = field[f.ValueStart..Header.ValueEnd(field.Span, f.ValueStart)];
         }
 
-        return new HeaderBlock(list, bodyStart, contentType >= 0 ? list[contentType] : null, cte);
+        return new HeaderBlock(list, bodyStart, contentType, cte);
     }
 
     private void AddField(List<FieldRange> headers, int start, int end, int nameLength, int valueStart, ref int contentType, ref int transferEncoding)

@@ -61,7 +61,7 @@ internal sealed partial class ParserCore
         if (_options.HeadersOnly)
         {
             var block = ParseHeaders(pos);
-            var ct = ResolveType(block.ContentType, false);
+            var ct = ResolveType(block.Headers, block.ContentType, false);
             var cte = block.TransferEncoding is { } value ? ContentEncodings.Parse(value.Span) : ContentEncoding.Default;
             var part = new MimePart(block.Headers, ct, cte) { Offset = pos, BodyOffset = block.BodyStart };
             part.SetParsedContent(_memory[block.BodyStart..], _memory.Length);
@@ -87,7 +87,7 @@ internal sealed partial class ParserCore
             }
 
             var block = ParseHeaders(pos);
-            var contentType = ResolveType(block.ContentType, inDigest);
+            var contentType = ResolveType(block.Headers, block.ContentType, inDigest);
             var encoding = block.TransferEncoding is { } cte ? ContentEncodings.Parse(cte.Span) : ContentEncoding.Default;
             var kind = Classify(contentType, encoding, depth);
             Hit hit;
@@ -237,9 +237,15 @@ internal sealed partial class ParserCore
         return Kind.Leaf;
     }
 
-    private static ContentType ResolveType(Header? header, bool inDigest)
+    /// <summary>The entity's content type from its first Content-Type field (at <paramref name="index"/>, -1 for none), or the default.</summary>
+    private static ContentType ResolveType(HeaderList headers, int index, bool inDigest)
     {
-        var parsed = header is null ? null : ContentType.Parse(header.RawText);
+        ContentType? parsed = null;
+        if (index >= 0 && !(headers.TryGetRawValueAt(index, out var raw) && ContentType.TryParseAscii(raw.Span, out parsed)))
+        {
+            parsed = ContentType.Parse(headers[index].RawText);
+        }
+
         return parsed ?? (inDigest ? new ContentType("message", "rfc822") : ContentType.TextPlain);
     }
 
