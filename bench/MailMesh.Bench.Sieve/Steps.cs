@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MailMesh.Mime;
 using MailMesh.Rules;
 using MailMesh.Sieve;
+using MailMesh.Sieve.Interpretation;
 
 namespace MailMesh.Bench.Sieve;
 
@@ -36,10 +37,13 @@ internal static class Steps
         Print("empty script (adapter, runtime)", nothing);
 
         var headersOnly = compiler.CompileOrThrow(Scripts.HeadersOnly());
+        var reference = new RuleEvaluator(options: new SieveExecutionOptions { UseReferenceInterpreter = true });
         Print("headers-only rules, parsed", Best(runs, messages.Count, () => Evaluate(evaluator, headersOnly, parsed, messages)));
+        Print("  same, reference interpreter", Best(runs, messages.Count, () => Evaluate(reference, headersOnly, parsed, messages)));
 
         var whole = compiler.CompileOrThrow(fiftyRules);
         Print("50 rules over parsed messages", Best(runs, messages.Count, () => Evaluate(evaluator, whole, parsed, messages)));
+        Print("  same, reference interpreter", Best(runs, messages.Count, () => Evaluate(reference, whole, parsed, messages)));
 
         var costs = new List<(Cost Cost, string Rule)>();
         foreach (var rule in rules)

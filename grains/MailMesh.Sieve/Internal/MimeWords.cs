@@ -10,6 +10,7 @@ internal static class MimeWords
     // Encoding.GetEncoding by name is slow (it searches the code page tables every time): charsets are
     // looked up once. Unknown names are remembered as null; the cache is bounded against hostile headers.
     private const int MaxCachedCharsets = 256;
+    private static readonly SearchValues<char> Specials = SearchValues.Create(" \t=");
     private static readonly ConcurrentDictionary<string, Encoding?> Encodings = new(StringComparer.OrdinalIgnoreCase);
 
     static MimeWords()
@@ -88,9 +89,12 @@ internal static class MimeWords
                 pendingWhitespace = -1;
             }
 
-            output.Append(value[i]);
+            // Plain text up to the next blank or '=' goes out in one piece.
+            var next = value.AsSpan(i + 1).IndexOfAny(Specials);
+            var run = next < 0 ? value.Length - i : next + 1;
+            output.Append(value, i, run);
             lastWasWord = false;
-            i++;
+            i += run;
         }
     }
 
@@ -124,7 +128,8 @@ internal static class MimeWords
         }
 
         var text = value.AsSpan(charsetEnd + 3, textEnd - charsetEnd - 3);
-        var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(16, text.Length * 3));
+        byte[]? rented = null;
+        var bytes = text.Length * 3 <= 768 ? stackalloc byte[768] : (rented = ArrayPool<byte>.Shared.Rent(text.Length * 3));
         try
         {
             var count = char.ToUpperInvariant(value[charsetEnd + 1]) switch
@@ -149,17 +154,37 @@ internal static class MimeWords
                 chars = ArrayPool<char>.Shared.Rent(Math.Max(64, needed));
             }
 
-            length = encoding.GetChars(bytes, 0, count, chars, 0);
+            length = encoding.GetChars(bytes[..count], chars);
             end = textEnd + 2;
             return true;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(bytes);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 
     private static Encoding? FindEncoding(ReadOnlySpan<char> name)
+    {
+        // Most words of a message (and of a mailbox) share one charset: the last one found is checked first.
+        if (s_lastCharset is { } last && name.Equals(last.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            return last.Encoding;
+        }
+
+        var found = Lookup(name);
+        s_lastCharset = new Charset(name.ToString(), found);
+        return found;
+    }
+
+    private static volatile Charset? s_lastCharset;
+
+    private sealed record Charset(string Name, Encoding? Encoding);
+
+    private static Encoding? Lookup(ReadOnlySpan<char> name)
     {
         var lookup = Encodings.GetAlternateLookup<ReadOnlySpan<char>>();
         if (lookup.TryGetValue(name, out var found))
@@ -186,7 +211,7 @@ internal static class MimeWords
     }
 
     // Decodes base64 (missing or extra padding tolerated) into bytes; -1 when invalid.
-    private static int DecodeBase64(ReadOnlySpan<char> text, byte[] bytes)
+    private static int DecodeBase64(ReadOnlySpan<char> text, Span<byte> bytes)
     {
         var clean = text.TrimEnd('=');
         var padded = clean.Length + ((4 - (clean.Length % 4)) % 4);
@@ -207,12 +232,34 @@ internal static class MimeWords
         }
     }
 
+    // The length of the leading run without '_', '=' or non-ASCII characters; -1 when that is the whole text.
+    private static int PlainRun(ReadOnlySpan<char> text)
+    {
+        var special = text.IndexOfAny('_', '=');
+        var scanned = special < 0 ? text : text[..special];
+        var nonAscii = scanned.IndexOfAnyExceptInRange('\0', '\u007f');
+        return nonAscii >= 0 ? nonAscii : special;
+    }
+
     // Decodes a Q word into bytes (at most 3 UTF-8 bytes per UTF-16 unit of a raw non-ASCII character).
-    private static int DecodeQ(ReadOnlySpan<char> text, byte[] bytes)
+    private static int DecodeQ(ReadOnlySpan<char> text, Span<byte> bytes)
     {
         var length = 0;
         for (var i = 0; i < text.Length; i++)
         {
+            // A run of plain ASCII (no '_', '=' or non-ASCII) is narrowed to bytes in one go.
+            var plain = PlainRun(text[i..]);
+            if (plain != 0)
+            {
+                var run = plain < 0 ? text[i..] : text.Slice(i, plain);
+                length += Encoding.ASCII.GetBytes(run, bytes[length..]);
+                i += run.Length;
+                if (i >= text.Length)
+                {
+                    break;
+                }
+            }
+
             var c = text[i];
             if (c == '_')
             {
@@ -235,7 +282,7 @@ internal static class MimeWords
                     end++;
                 }
 
-                length += Encoding.UTF8.GetBytes(text[i..end], bytes.AsSpan(length));
+                length += Encoding.UTF8.GetBytes(text[i..end], bytes[length..]);
                 i = end - 1;
             }
         }

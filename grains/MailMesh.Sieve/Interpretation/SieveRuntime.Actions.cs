@@ -3,10 +3,11 @@ namespace MailMesh.Sieve.Interpretation;
 public sealed partial class SieveRuntime
 {
     private readonly List<SieveAction> _actions = [];
-    private readonly List<string> _log = [];
-    private readonly List<string> _warnings = [];
-    private readonly List<DuplicateRecord> _duplicates = [];
-    private readonly List<VacationRecord> _vacations = [];
+    // Most executions log, warn and record nothing: these lists are made on first use.
+    private List<string>? _log;
+    private List<string>? _warnings;
+    private List<DuplicateRecord>? _duplicates;
+    private List<VacationRecord>? _vacations;
     private HashSet<string>? _includedOnce;
     private HashSet<string>? _includedScripts;
 
@@ -20,27 +21,27 @@ public sealed partial class SieveRuntime
     public List<string> InternalFlags { get; } = [];
 
     /// <summary>Decision notes for the result.</summary>
-    public IReadOnlyList<string> LogEntries => _log;
+    public IReadOnlyList<string> LogEntries => (IReadOnlyList<string>?)_log ?? [];
 
     /// <summary>Adds a note to the result's log.</summary>
-    public void Log(string message) => _log.Add(message);
+    public void Log(string message) => (_log ??= []).Add(message);
 
     /// <summary>Problems of the script found while running that did not stop it (e.g. a regex built from
     /// variables that does not compile), in order.</summary>
-    public IReadOnlyList<string> Warnings => _warnings;
+    public IReadOnlyList<string> Warnings => (IReadOnlyList<string>?)_warnings ?? [];
 
     /// <summary>Records a problem that does not stop the script (also noted in the log).</summary>
     public void Warn(string message)
     {
-        _warnings.Add(message);
-        _log.Add(message);
+        (_warnings ??= []).Add(message);
+        Log(message);
     }
 
     /// <summary>Records a duplicate id to store after delivery.</summary>
-    public void AddDuplicateRecord(DuplicateRecord record) => _duplicates.Add(record);
+    public void AddDuplicateRecord(DuplicateRecord record) => (_duplicates ??= []).Add(record);
 
     /// <summary>Records a vacation reply to remember after it was sent.</summary>
-    public void AddVacationRecord(VacationRecord record) => _vacations.Add(record);
+    public void AddVacationRecord(VacationRecord record) => (_vacations ??= []).Add(record);
 
     /// <summary>Cancels implicit keep (discard, reject, fileinto and redirect without :copy).</summary>
     public void CancelImplicitKeep() => ImplicitKeep = false;
@@ -55,7 +56,16 @@ public sealed partial class SieveRuntime
         {
             case KeepAction or FileIntoAction:
                 var mailbox = MailboxOf(action);
-                var index = _actions.FindIndex(a => a is KeepAction or FileIntoAction && MailboxOf(a).Equals(mailbox, StringComparison.Ordinal));
+                var index = -1;
+                for (var i = 0; i < _actions.Count; i++)
+                {
+                    if (_actions[i] is KeepAction or FileIntoAction && MailboxOf(_actions[i]).Equals(mailbox, StringComparison.Ordinal))
+                    {
+                        index = i;
+                        break;
+                    }
+                }
+
                 if (index >= 0)
                 {
                     _actions[index] = Merge(_actions[index], action);
@@ -96,10 +106,10 @@ public sealed partial class SieveRuntime
     public void ResetResult()
     {
         _actions.Clear();
-        _log.Clear();
-        _warnings.Clear();
-        _duplicates.Clear();
-        _vacations.Clear();
+        _log?.Clear();
+        _warnings?.Clear();
+        _duplicates?.Clear();
+        _vacations?.Clear();
         ImplicitKeep = true;
         InternalFlags.Clear();
     }
@@ -125,7 +135,7 @@ public sealed partial class SieveRuntime
         return _includedScripts.Count;
     }
 
-    private static IReadOnlyList<T> Copy<T>(List<T> list) => list.Count == 0 ? [] : [.. list];
+    private static IReadOnlyList<T> Copy<T>(List<T>? list) => list is null || list.Count == 0 ? [] : [.. list];
 
     private void CheckConflicts(SieveAction action, SourcePosition position)
     {

@@ -5,8 +5,17 @@ namespace MailMesh.Sieve.Interpretation;
 
 public sealed partial class SieveRuntime
 {
-    private readonly Dictionary<string, string> _globals = new(StringComparer.OrdinalIgnoreCase);
+    private Dictionary<string, string>? _globals;
     private List<string> _matchValues = [];
+    private List<string>? _captureScratch;
+
+    // A list the matcher fills with the captures of the match it is trying (cleared first).
+    internal List<string> CaptureScratch()
+    {
+        var list = _captureScratch ??= [];
+        list.Clear();
+        return list;
+    }
 
     /// <summary>The value of a string argument, variables expanded.</summary>
     public string GetString(SieveArgument argument) => argument switch
@@ -180,7 +189,7 @@ public sealed partial class SieveRuntime
     {
         if (name.StartsWith("global.", StringComparison.OrdinalIgnoreCase))
         {
-            return (_globals, name[7..]);
+            return (Globals(), name[7..]);
         }
 
         if (name.Contains('.', StringComparison.Ordinal))
@@ -188,8 +197,10 @@ public sealed partial class SieveRuntime
             return (null, name);
         }
 
-        return Frame.IsGlobal(name) ? (_globals, name) : (Frame.Locals, name);
+        return Frame.IsGlobal(name) ? (Globals(), name) : (Frame.Locals, name);
     }
+
+    private Dictionary<string, string> Globals() => _globals ??= new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
     // The limit counts UTF-8 bytes; a character that would cross it is dropped whole.
     internal string Truncate(string value)

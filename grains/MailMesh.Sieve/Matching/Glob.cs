@@ -24,10 +24,15 @@ internal sealed class Glob
     public static bool Match(string value, string pattern, SieveComparator comparator, List<string>? captures) =>
         Compile(pattern).Match(value, comparator, captures);
 
+    // The gaps of the match in progress, reused by every match on the thread (Match does not recurse).
+    [ThreadStatic]
+    private static List<(int Start, int Length, bool IsStar)>? t_gaps;
+
     public bool Match(string value, SieveComparator comparator, List<string>? captures)
     {
         var segments = _segments;
-        var gaps = new List<(int Start, int Length, bool IsStar)>();
+        var gaps = t_gaps ??= [];
+        gaps.Clear();
         List<(int, int, bool)>? probe = null;
         var first = segments[0];
         if (!MatchAt(value, 0, first, comparator, gaps))

@@ -138,7 +138,8 @@ public sealed class SieveMatcher
             return keys.Any(k => Relate(Comparator.Compare(count, k)));
         }
 
-        var captures = setMatchValues && MatchType is SieveMatchType.Matches or SieveMatchType.Regex ? new List<string>() : null;
+        // The captures of a successful match are copied by SetMatchValues: one scratch list per execution serves every test.
+        var captures = setMatchValues && MatchType is SieveMatchType.Matches or SieveMatchType.Regex ? runtime.CaptureScratch() : null;
         if (values is IReadOnlyList<string> list)
         {
             for (var v = 0; v < list.Count; v++)

@@ -47,7 +47,7 @@ internal sealed class SieveProgram
             };
             var test = kind is CommandKind.If or CommandKind.Elsif ? CompileTest(command.Tests[0]) : null;
             var block = kind == CommandKind.Other ? null : CompileBlock(command.Block!);
-            steps[i] = new CompiledCommand(command, kind, test, block);
+            steps[i] = new CompiledCommand(command, kind, test, block, kind == CommandKind.Other ? AddFlagCommand.TryCreate(command) : null);
         }
 
         var compiled = new CompiledBlock(steps);
@@ -138,7 +138,7 @@ internal enum CommandKind
 }
 
 /// <summary>One command of a block: an if/elsif/else with its test and block, or any other command.</summary>
-internal sealed record CompiledCommand(SieveCommandNode Node, CommandKind Kind, CompiledTest? Test, CompiledBlock? Block);
+internal sealed record CompiledCommand(SieveCommandNode Node, CommandKind Kind, CompiledTest? Test, CompiledBlock? Block, AddFlagCommand? AddFlag);
 
 /// <summary>A block of commands, run the way <see cref="SieveRuntime.ExecuteCommands"/> runs one.</summary>
 internal sealed class CompiledBlock(CompiledCommand[] commands)
@@ -182,7 +182,15 @@ internal sealed class CompiledBlock(CompiledCommand[] commands)
                     chainTaken = true;
                     continue;
                 default:
-                    command.Node.Definition!.Execute(runtime, command.Node);
+                    if (command.AddFlag is { } addFlag)
+                    {
+                        addFlag.Execute(runtime);
+                    }
+                    else
+                    {
+                        command.Node.Definition!.Execute(runtime, command.Node);
+                    }
+
                     continue;
             }
         }
