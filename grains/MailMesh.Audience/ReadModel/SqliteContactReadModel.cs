@@ -6,7 +6,7 @@ namespace MailMesh.Audience.ReadModel;
 
 /// <summary>The contacts read model in its own SQLite file (WAL). Writes from many grains are queued and committed
 /// together by one writer (group commit): each caller's task completes once its row is committed.</summary>
-public sealed partial class SqliteContactReadModel : IContactReadModel, IAsyncDisposable
+public sealed partial class SqliteContactReadModel : IContactReadModel, IContactSegmentStore, IAsyncDisposable
 {
     /// <summary>Most rows committed in one transaction.</summary>
     public const int MaxBatch = 512;
@@ -16,6 +16,9 @@ public sealed partial class SqliteContactReadModel : IContactReadModel, IAsyncDi
     private readonly CancellationTokenSource _stop = new();
     private Task? _writer;
     private readonly Lock _startLock = new();
+
+    // The writer's cache of attribute slots (only the writer loop touches it).
+    private readonly Dictionary<(string Tenant, string Name), AttributeSlot> _slots = [];
 
     /// <summary>Uses (and creates) the SQLite file at <paramref name="path"/>.</summary>
     public SqliteContactReadModel(string path)
@@ -29,9 +32,7 @@ public sealed partial class SqliteContactReadModel : IContactReadModel, IAsyncDi
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = Schema;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

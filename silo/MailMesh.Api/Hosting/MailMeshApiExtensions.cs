@@ -45,6 +45,7 @@ public static class MailMeshApiExtensions
         services.TryAddSingleton<StatusApi>();
         services.TryAddSingleton<RulesApi>();
         services.TryAddSingleton<ContactsApi>();
+        services.TryAddSingleton<SegmentsApi>();
         services.TryAddSingleton<ClusterApi>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ApiBootstrapper>());
         return services;
@@ -62,6 +63,7 @@ public static class MailMeshApiExtensions
         endpoints.MapGrpcService(StatusReflection.Descriptor.Services.Single(s => s.Name == "Status"), provider.GetRequiredService<StatusApi>().Map);
         endpoints.MapGrpcService(RulesReflection.Descriptor.Services.Single(s => s.Name == "Rules"), provider.GetRequiredService<RulesApi>().Map);
         endpoints.MapGrpcService(ContactsReflection.Descriptor.Services.Single(s => s.Name == "Contacts"), provider.GetRequiredService<ContactsApi>().Map);
+        endpoints.MapGrpcService(SegmentsReflection.Descriptor.Services.Single(s => s.Name == "Segments"), provider.GetRequiredService<SegmentsApi>().Map);
         endpoints.MapGrpcService(ClusterReflection.Descriptor.Services.Single(s => s.Name == "Cluster"), provider.GetRequiredService<ClusterApi>().Map);
         endpoints.MapGrpcHealthService();
         endpoints.MapGrpcReflectionService();

@@ -49,6 +49,7 @@ public static class SiloServices
         {
             services.AddMailMeshPostgreSqlStorage();
             services.AddPostgreSqlMessageIndex();
+            services.AddPostgreSqlContactReadModel();
         }
         else
         {

@@ -1,0 +1,20 @@
+using MailMesh.Audience.PostgreSql;
+using MailMesh.Audience.ReadModel;
+using MailMesh.Runtime.PostgreSql;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the PostgreSQL contacts read model.</summary>
+public static class PostgreSqlContactReadModelServiceCollectionExtensions
+{
+    /// <summary>Registers <see cref="PostgreSqlContactReadModel"/> as the <see cref="IContactReadModel"/> (and segment
+    /// store), over the <see cref="PostgreSqlStore"/> of <c>AddMailMeshPostgreSqlStorage</c>. Call it before
+    /// <c>AddAudience</c> (which registers the SQLite read model only when none is registered).</summary>
+    public static IServiceCollection AddPostgreSqlContactReadModel(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<IContactReadModel>(static provider => new PostgreSqlContactReadModel(provider.GetRequiredService<PostgreSqlStore>()));
+        return services;
+    }
+}
