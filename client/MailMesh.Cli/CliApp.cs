@@ -63,6 +63,7 @@ public sealed class CliApp
             TenantsCommands.Create(this),
             RulesCommands.Create(this),
             ContactsCommands.Create(this),
+            SegmentsCommands.Create(this),
             ClusterCommands.Create(this),
         };
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = Output, Error = Error }, cancellationToken);
