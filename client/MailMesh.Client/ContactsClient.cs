@@ -28,6 +28,14 @@ public sealed class ContactsClient(GrpcChannel channel)
     public Task<DeleteContactResponse> DeleteAsync(DeleteContactRequest request, CallOptions? options = null, CancellationToken cancellationToken = default) =>
         channel.UnaryAsync<DeleteContactRequest, DeleteContactResponse>(Service.FindMethodByName("Delete"), request, options, cancellationToken);
 
+    /// <summary>Everything held about a contact, as one JSON document (GDPR access and portability); audited.</summary>
+    public Task<ExportContactResponse> ExportAsync(ExportContactRequest request, CallOptions? options = null, CancellationToken cancellationToken = default) =>
+        channel.UnaryAsync<ExportContactRequest, ExportContactResponse>(Service.FindMethodByName("Export"), request, options, cancellationToken);
+
+    /// <summary>Forgets a person (GDPR erasure) and keeps the address's keyed hash on the block list; audited.</summary>
+    public Task<EraseContactResponse> EraseAsync(EraseContactRequest request, CallOptions? options = null, CancellationToken cancellationToken = default) =>
+        channel.UnaryAsync<EraseContactRequest, EraseContactResponse>(Service.FindMethodByName("Erase"), request, options, cancellationToken);
+
     /// <summary>A page of contacts in address order.</summary>
     public Task<ListContactsResponse> ListAsync(ListContactsRequest request, CallOptions? options = null, CancellationToken cancellationToken = default) =>
         channel.UnaryAsync<ListContactsRequest, ListContactsResponse>(Service.FindMethodByName("List"), request, options, cancellationToken);

@@ -15,4 +15,17 @@ public sealed class AudienceOptions
     /// <summary>How often the durable reminder of a running import checks that it is stepping (default 1 minute, at least
     /// 1 second): the longest pause of an import after a silo crash.</summary>
     public TimeSpan ImportResumeInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Whether imports create new contacts in bulk (one storage transaction per step) where the grain storage
+    /// offers it (default true); otherwise every row goes through its contact grain.</summary>
+    public bool BulkImport { get; set; } = true;
+
+    /// <summary>The secret behind the keyed hashes of erased addresses, base64 of at least 32 random bytes (e.g.
+    /// <c>openssl rand -base64 32</c>). Set it, identically on every silo, when silos share a database; when unset, the key
+    /// file <see cref="ErasureKeyPath"/> is used (created with a random key when missing). Changing it makes the block
+    /// list forget every erased address: keep it with the database backups.</summary>
+    public string? ErasureKey { get; set; }
+
+    /// <summary>The key file used when <see cref="ErasureKey"/> is unset (default <c>&lt;dataDirectory&gt;/audience-erasure.key</c>).</summary>
+    public string? ErasureKeyPath { get; set; }
 }

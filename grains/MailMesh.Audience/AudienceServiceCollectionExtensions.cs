@@ -1,5 +1,6 @@
 using MailMesh.Audience;
 using MailMesh.Audience.Contacts;
+using MailMesh.Audience.Privacy;
 using MailMesh.Audience.ReadModel;
 using MailMesh.Blobs;
 using Microsoft.Extensions.Configuration;
@@ -20,9 +21,15 @@ public static class AudienceServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
         services.AddOptions<AudienceOptions>()
             .Bind(configuration.GetSection(AudienceOptions.Section))
-            .PostConfigure(o => o.ReadModelPath ??= Path.Combine(dataDirectory, "contacts.db"))
+            .PostConfigure(o =>
+            {
+                o.ReadModelPath ??= Path.Combine(dataDirectory, "contacts.db");
+                o.ErasureKeyPath ??= Path.Combine(dataDirectory, "audience-erasure.key");
+            })
             .Validate(o => o.ImportBatchSize is >= 1 and <= 10_000, "Audience:ImportBatchSize must be 1-10000 (MAILMESH__AUDIENCE__IMPORTBATCHSIZE).")
             .Validate(o => o.ImportResumeInterval >= TimeSpan.FromSeconds(1), "Audience:ImportResumeInterval must be at least 00:00:01 (MAILMESH__AUDIENCE__IMPORTRESUMEINTERVAL).")
+            .Validate(o => o.ErasureKey is null || ErasureKeyIsValid(o.ErasureKey),
+                "Audience:ErasureKey must be base64 of at least 32 bytes, e.g. `openssl rand -base64 32` (MAILMESH__AUDIENCE__ERASUREKEY).")
             .ValidateOnStart();
         if (!services.Any(d => d.ServiceType == typeof(IBlobStore)))
         {
@@ -30,9 +37,16 @@ public static class AudienceServiceCollectionExtensions
         }
 
         services.TryAddSingleton<IContactReadModel>(sp => new SqliteContactReadModel(sp.GetRequiredService<IOptions<AudienceOptions>>().Value.ReadModelPath!));
+        services.TryAddSingleton(sp => AddressHasher.FromOptions(sp.GetRequiredService<IOptions<AudienceOptions>>().Value));
         services.AddHostedService<ReadModelInitializer>();
         services.AddGrainsFromAssembly(typeof(ContactGrain).Assembly);
         return services;
+    }
+
+    private static bool ErasureKeyIsValid(string key)
+    {
+        var buffer = new byte[key.Length];
+        return Convert.TryFromBase64String(key, buffer, out var length) && length >= AddressHasher.MinKeyBytes;
     }
 
     private sealed class ReadModelInitializer(IContactReadModel readModel) : IHostedService

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace MailMesh.Cli.Commands;
 
-/// <summary><c>mailmesh contacts create|get|update|delete|list|unsubscribe|suppress|unsuppress|check|schema|define|import…</c>.</summary>
+/// <summary><c>mailmesh contacts create|get|update|delete|export|erase|list|unsubscribe|suppress|unsuppress|check|schema|define|import…</c>.</summary>
 internal static partial class ContactsCommands
 {
     public static Command Create(CliApp app)
@@ -17,6 +17,8 @@ internal static partial class ContactsCommands
         contacts.Add(UpdateCommand(app, json));
         contacts.Add(GetCommand(app, json));
         contacts.Add(DeleteCommand(app));
+        contacts.Add(ExportCommand(app));
+        contacts.Add(EraseCommand(app, json));
         contacts.Add(ListCommand(app, json));
         contacts.Add(UnsubscribeCommand(app, json));
         contacts.Add(SuppressCommand(app, json, unsuppress: false));

@@ -14,10 +14,11 @@ public sealed partial class ContactGrain
 
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
         var check = CheckKey();
+        await RefreshIfMissingAsync();
         var created = !state.RecordExists;
         if (created)
         {
-            Initialize(check);
+            await InitializeAsync(check);
         }
         else if (state.State.Suppressions.Any(s => s.Reason == SuppressionReason.Unsubscribed && (s.Scope == list || s.Scope == "*")))
         {
@@ -26,7 +27,7 @@ public sealed partial class ContactGrain
 
         var now = TimeProvider.GetUtcNow();
         var id = $"unsubscribe:{list}:{now.ToUnixTimeMilliseconds()}";
-        Apply(new ContactChange(Consent: [new ConsentEntry(id, list, ConsentAction.Withdrawn, now, source, Text: detail)], Source: source));
+        ContactEditor.Apply(state.State, new ContactChange(Consent: [new ConsentEntry(id, list, ConsentAction.Withdrawn, now, source, Text: detail)], Source: source));
         if (created)
         {
             RaiseEvent("contact.created", GrainKey, new { address = Address, changed = Array.Empty<string>(), source });
@@ -45,14 +46,15 @@ public sealed partial class ContactGrain
         }
 
         var check = CheckKey();
+        await RefreshIfMissingAsync();
         var created = !state.RecordExists;
         if (created)
         {
-            Initialize(check);
+            await InitializeAsync(check);
             RaiseEvent("contact.created", GrainKey, new { address = Address, changed = Array.Empty<string>(), source = "suppression" });
         }
 
-        if (!AddSuppression(new Suppression("*", reason, TimeProvider.GetUtcNow(), detail is { Length: > 1000 } ? detail[..1000] : detail)))
+        if (!ContactEditor.AddSuppression(state.State, new Suppression("*", reason, TimeProvider.GetUtcNow(), detail is { Length: > 1000 } ? detail[..1000] : detail)))
         {
             return Info();
         }
@@ -66,6 +68,7 @@ public sealed partial class ContactGrain
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(scope);
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        await RefreshIfMissingAsync();
         RequireContact();
         var removed = state.State.Suppressions.RemoveAll(s => s.Scope == scope && s.Reason == reason);
         if (removed == 0)

@@ -1,21 +1,36 @@
+using MailMesh.Audience.Privacy;
 using MailMesh.Audience.ReadModel;
 using MailMesh.Grains.Contacts;
 using MailMesh.Runtime;
+using MailMesh.Runtime.Storage;
 
 namespace MailMesh.Audience.Contacts;
 
 /// <summary>One contact: the single writer of its state. Each change is written with its event, then to the read model;
 /// an activation whose read-model row is missing or older than its state writes the row again
-/// (docs/adr/audience-01-contact-read-model.md).</summary>
+/// (docs/adr/audience-01-contact-read-model.md). New contacts may also be written in bulk by an import
+/// (docs/adr/audience-04-bulk-import.md): an activation that found no contact reads again before acting on that.</summary>
 public sealed partial class ContactGrain(
-    [PersistentState("contact")] IPersistentState<ContactState> state, IContactReadModel readModel) : Grain, IContactGrain
+    [PersistentState("contact")] IPersistentState<ContactState> state,
+    IContactReadModel readModel,
+    AddressHasher hasher,
+    IEventLog events,
+    IEventLogRedaction? redaction = null) : Grain, IContactGrain
 {
+    /// <summary>The grain type of contacts in storage.</summary>
+    public static readonly string GrainType = typeof(IContactGrain).FullName!;
+
+    /// <summary>The name of the contact state in storage.</summary>
+    public const string StateName = "contact";
+
     /// <summary>Most consent entries kept per contact (the ledger is append-only; a contact reaching it is refused
     /// further entries rather than losing old ones).</summary>
     public const int MaxConsentEntries = 1000;
 
     /// <summary>Most lists a contact may belong to.</summary>
     public const int MaxLists = 500;
+
+    private bool _readSinceActivation = true;
 
     private string Address => GrainKey[(GrainId.Tenant.Length + 1)..];
 
@@ -32,6 +47,7 @@ public sealed partial class ContactGrain(
     /// <inheritdoc />
     public async Task<ContactInfo> Create(ContactChange change)
     {
+        await RefreshIfMissingAsync();
         if (state.RecordExists)
         {
             throw new ContactAlreadyExistsException(GrainKey);
@@ -45,15 +61,16 @@ public sealed partial class ContactGrain(
     {
         ArgumentNullException.ThrowIfNull(change);
         var check = CheckKey();
+        await RefreshIfMissingAsync();
         var schema = change.Attributes is { Count: > 0 } ? await Schema() : null;
-        Validate(change, schema);
+        ContactEditor.Validate(state.State, change, schema);
         var created = !state.RecordExists;
         if (created)
         {
-            Initialize(check);
+            await InitializeAsync(check);
         }
 
-        var changes = Apply(change);
+        var changes = ContactEditor.Apply(state.State, change);
         if (!created && changes.Count == 0)
         {
             return new ContactUpsertResult(Info(), false, false);
@@ -66,16 +83,22 @@ public sealed partial class ContactGrain(
     /// <inheritdoc />
     public async Task<ContactInfo> Update(ContactChange change)
     {
+        await RefreshIfMissingAsync();
         RequireContact();
         return (await Upsert(change)).Contact;
     }
 
     /// <inheritdoc />
-    public Task<ContactInfo?> Get() => Task.FromResult(state.RecordExists ? Info() : null);
+    public async Task<ContactInfo?> Get()
+    {
+        await RefreshIfMissingAsync();
+        return state.RecordExists ? Info() : null;
+    }
 
     /// <inheritdoc />
     public async Task Delete()
     {
+        await RefreshIfMissingAsync();
         RequireContact();
         // The row goes first: a crash before the state is cleared leaves a contact whose next activation restores its row.
         await readModel.DeleteAsync(GrainId.Tenant, Address);
@@ -114,11 +137,34 @@ public sealed partial class ContactGrain(
         return check;
     }
 
-    private void Initialize(AddressCheck check)
+    /// <summary>Starts a new contact, unless its address was erased (then nothing of it may be stored again).</summary>
+    private async Task InitializeAsync(AddressCheck check)
     {
-        var now = TimeProvider.GetUtcNow();
-        state.State = new ContactState { DisplayAddress = check.Display!, RoleAddress = check.RoleAddress, CreatedAt = now, UpdatedAt = now };
+        if (await Privacy().IsErased(hasher.Hash(GrainId.Tenant, Address)))
+        {
+            throw new ContactErasedException(GrainKey);
+        }
+
+        state.State = ContactEditor.New(check, TimeProvider.GetUtcNow());
     }
+
+    /// <summary>An import may have created the contact in bulk after this activation found none: read again (a cheap miss)
+    /// before answering or acting on "no contact" in any turn after the first.</summary>
+    private async Task RefreshIfMissingAsync()
+    {
+        if (_readSinceActivation)
+        {
+            _readSinceActivation = false;
+            return;
+        }
+
+        if (!state.RecordExists)
+        {
+            await state.ReadStateAsync();
+        }
+    }
+
+    private IContactPrivacyGrain Privacy() => GrainFactory.GetGrain<IContactPrivacyGrain>(ContactPrivacyGrain.KeyFor(GrainId.Tenant));
 
     private void RequireContact()
     {
@@ -135,18 +181,22 @@ public sealed partial class ContactGrain(
     {
         state.State.Version++;
         state.State.UpdatedAt = TimeProvider.GetUtcNow();
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            // Someone else wrote the contact (a bulk import created it meanwhile): this activation's copy is stale; drop
+            // it so the next call reads the stored one. The caller sees the conflict and may retry.
+            DeactivateOnIdle();
+            throw;
+        }
 
         var info = Info();
         await readModel.UpsertAsync(info);
         return info;
     }
 
-    private ContactInfo Info()
-    {
-        var s = state.State;
-        return new ContactInfo(
-            GrainId.Tenant, Address, s.DisplayAddress, new Dictionary<string, AttributeValue>(s.Attributes, StringComparer.Ordinal), [.. s.Lists],
-            [.. s.Consent], [.. s.Suppressions], s.Engagement, s.RoleAddress, s.CreatedAt, s.UpdatedAt, s.Version);
-    }
+    private ContactInfo Info() => ContactEditor.Info(GrainId.Tenant, Address, state.State);
 }

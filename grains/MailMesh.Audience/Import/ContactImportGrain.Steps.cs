@@ -1,4 +1,5 @@
 using MailMesh.Audience.Contacts;
+using MailMesh.Audience.Privacy;
 using MailMesh.Grains.Contacts;
 
 namespace MailMesh.Audience.Import;
@@ -74,15 +75,15 @@ public sealed partial class ContactImportGrain
         var definition = state.State.Definition!;
         _workFile = Path.Combine(Path.GetTempPath(), "mailmesh-imports", $"{GrainId.Tenant}-{Id}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Path.GetDirectoryName(_workFile)!);
-        await using (var file = new FileStream(_workFile, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+        try
         {
-            for (var i = 0; i < state.State.Chunks.Count; i++)
-            {
-                var name = BlobPrefix + i.ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
-                await using var download = await blobs.OpenReadAsync(name, cancellationToken: cancellationToken)
-                    ?? throw new InvalidOperationException($"chunk {i} of import '{Id}' ({name}) is missing from the blob store");
-                await download.Content.CopyToAsync(file, cancellationToken);
-            }
+            await CopyChunksAsync(cancellationToken);
+        }
+        catch (InvalidDataException e)
+        {
+            CloseReader();
+            await FinishAsync(ImportState.Failed, e.Message);
+            return false;
         }
 
         var schema = await GrainFactory.GetGrain<IContactSchemaGrain>(ContactSchemaGrain.KeyFor(GrainId.Tenant)).Get();
@@ -111,11 +112,27 @@ public sealed partial class ContactImportGrain
         }
     }
 
-    /// <summary>Merges rows with the same address (later cells win), upserts each contact once, and counts.</summary>
+    /// <summary>Decrypts the uploaded chunks into the work file.</summary>
+    private async Task CopyChunksAsync(CancellationToken cancellationToken)
+    {
+        await using var file = new FileStream(_workFile!, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+        for (var i = 0; i < state.State.Chunks.Count; i++)
+        {
+            var name = BlobPrefix + i.ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
+            await using var download = await blobs.OpenReadAsync(name, cancellationToken: cancellationToken)
+                ?? throw new InvalidOperationException($"chunk {i} of import '{Id}' ({name}) is missing from the blob store");
+            using var sealedChunk = new MemoryStream();
+            await download.Content.CopyToAsync(sealedChunk, cancellationToken);
+            await file.WriteAsync(ChunkCipher.Open(state.State.ChunkKey, i, sealedChunk.ToArray(), name), cancellationToken);
+        }
+    }
+
+    /// <summary>Merges rows with the same address (later cells win), refuses erased addresses, creates the new contacts in
+    /// bulk where the storage can, upserts the others through their grains (a bounded number at a time), and counts.</summary>
     private async Task ApplyAsync(List<MappedRow> rows)
     {
         var s = state.State;
-        var merged = new Dictionary<string, (ContactChange Change, List<MappedRow> Rows)>(StringComparer.Ordinal);
+        var merged = new Dictionary<string, StepContact>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
             row.Issues.ForEach(AddIssue);
@@ -129,29 +146,61 @@ public sealed partial class ContactImportGrain
             {
                 s.Merged++;
                 earlier.Rows.Add(row);
-                merged[row.Address!] = (Merge(earlier.Change, row.Change), earlier.Rows);
+                merged[row.Address!] = earlier with { Change = Merge(earlier.Change, row.Change) };
             }
             else
             {
-                merged[row.Address!] = (row.Change, [row]);
+                merged[row.Address!] = new StepContact(row.Address!, row.Change, [row]);
             }
         }
 
         var tenant = GrainId.Tenant;
-        var calls = merged.Select(async pair =>
+        var privacy = GrainFactory.GetGrain<IContactPrivacyGrain>(ContactPrivacyGrain.KeyFor(tenant));
+        var hashes = merged.Keys.ToDictionary(a => a, a => hasher.Hash(tenant, a), StringComparer.Ordinal);
+        var erased = merged.Count == 0 ? [] : (await privacy.FilterErased([.. hashes.Values])).ToHashSet(StringComparer.Ordinal);
+        var contacts = new List<StepContact>(merged.Count);
+        foreach (var contact in merged.Values)
         {
-            var contact = GrainFactory.GetGrain<IContactGrain>(tenant + "/" + pair.Key);
-            try
+            if (erased.Contains(hashes[contact.Address]))
             {
-                return (pair.Value.Rows, Result: await contact.Upsert(pair.Value.Change), Error: (string?)null);
+                s.Invalid += contact.Rows.Count;
+                // The issue does not repeat the address: the row number finds it in the file.
+                AddIssue(new ImportIssue(contact.Rows[0].Row, null, "error", "the address was erased at the person's request (GDPR) and may not be imported again", null));
             }
-            catch (ArgumentException e)
+            else
             {
-                return (pair.Value.Rows, Result: (ContactUpsertResult?)null, Error: e.Message);
+                contacts.Add(contact);
             }
-        }).ToList();
-        foreach (var (mergedRows, result, error) in await Task.WhenAll(calls))
+        }
+
+        var outcomes = new List<StepOutcome>(contacts.Count);
+        var forGrains = contacts;
+        if (_bulk is not null)
         {
+            var schema = await GrainFactory.GetGrain<IContactSchemaGrain>(ContactSchemaGrain.KeyFor(tenant)).Get();
+            (outcomes, forGrains) = await _bulk.CreateNewAsync(tenant, contacts, schema, TimeProvider.GetUtcNow());
+            await EraseIfBlockedMeanwhileAsync(privacy, outcomes, hashes);
+        }
+
+        for (var start = 0; start < forGrains.Count; start += MaxParallelUpserts)
+        {
+            var calls = forGrains.Skip(start).Take(MaxParallelUpserts).Select(async contact =>
+            {
+                try
+                {
+                    return new StepOutcome(contact, await GrainFactory.GetGrain<IContactGrain>(tenant + "/" + contact.Address).Upsert(contact.Change), null);
+                }
+                catch (Exception e) when (e is ArgumentException or ContactErasedException)
+                {
+                    return new StepOutcome(contact, null, e.Message);
+                }
+            }).ToList();
+            outcomes.AddRange(await Task.WhenAll(calls));
+        }
+
+        foreach (var (contact, result, error) in outcomes)
+        {
+            var mergedRows = contact.Rows;
             if (result is null)
             {
                 s.Invalid += mergedRows.Count;
@@ -169,6 +218,29 @@ public sealed partial class ContactImportGrain
                     string.Join(", ", result.Contact.Suppressions.Where(x => x.Scope == "*").Select(x => x.Reason.ToString().ToLowerInvariant())) +
                     "); it was updated but stays unmailable", result.Contact.Address));
             }
+        }
+    }
+
+    /// <summary>An erasure that ran between the step's block-list check and its bulk write would leave a contact for a
+    /// blocked address: erase those again (rare; one more look at the block list per step).</summary>
+    private async Task EraseIfBlockedMeanwhileAsync(IContactPrivacyGrain privacy, List<StepOutcome> outcomes, Dictionary<string, string> hashes)
+    {
+        var created = outcomes.Where(o => o.Result is { Created: true }).ToList();
+        if (created.Count == 0)
+        {
+            return;
+        }
+
+        var blocked = (await privacy.FilterErased([.. created.Select(o => hashes[o.Contact.Address])])).ToHashSet(StringComparer.Ordinal);
+        if (blocked.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var outcome in created.Where(o => blocked.Contains(hashes[o.Contact.Address])))
+        {
+            await GrainFactory.GetGrain<IContactGrain>(GrainId.Tenant + "/" + outcome.Contact.Address).Erase("import:" + Id);
+            outcomes[outcomes.IndexOf(outcome)] = outcome with { Result = null, Error = "the address was erased at the person's request (GDPR) while the import ran" };
         }
     }
 
@@ -207,6 +279,7 @@ public sealed partial class ContactImportGrain
         s.State = final;
         s.Error = error;
         s.CompletedAt = TimeProvider.GetUtcNow();
+        s.ChunkKey = null; // the uploaded file becomes unreadable wherever its bytes remain
         RaiseEvent(final == ImportState.Completed ? "import.completed" : "import.stopped", GrainKey, new
         {
             import = Id, file = s.Definition!.FileName, state = final.ToString().ToLowerInvariant(), rows = s.RowsRead, created = s.Created,

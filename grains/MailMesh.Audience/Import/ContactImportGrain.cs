@@ -1,6 +1,9 @@
+using MailMesh.Audience.Privacy;
+using MailMesh.Audience.ReadModel;
 using MailMesh.Blobs;
 using MailMesh.Grains.Contacts;
 using MailMesh.Runtime;
+using MailMesh.Runtime.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,8 +16,19 @@ public sealed partial class ContactImportGrain(
     [PersistentState("import")] IPersistentState<ContactImportState> state,
     IBlobStore blobs,
     IOptions<AudienceOptions> options,
-    ILogger<ContactImportGrain> logger) : Grain, IContactImportGrain, IRemindable
+    ILogger<ContactImportGrain> logger,
+    AddressHasher hasher,
+    IContactReadModel readModel,
+    IOptions<GrainRuntimeOptions> runtimeOptions,
+    IGrainStorageBatch? storageBatch = null) : Grain, IContactImportGrain, IRemindable
 {
+    /// <summary>Most contact grains an import step calls at once.</summary>
+    public const int MaxParallelUpserts = 256;
+
+    private readonly ContactBulkWriter? _bulk = storageBatch is null || !options.Value.BulkImport
+        ? null
+        : new ContactBulkWriter(storageBatch, readModel, runtimeOptions.Value.JsonOptions);
+
     /// <summary>Largest chunk accepted.</summary>
     public const int MaxChunkBytes = 4 * 1024 * 1024;
 
@@ -58,7 +72,10 @@ public sealed partial class ContactImportGrain(
         }
 
         Validate(definition);
-        state.State = new ContactImportState { Definition = definition, CreatedAt = TimeProvider.GetUtcNow() };
+        state.State = new ContactImportState
+        {
+            Definition = definition, CreatedAt = TimeProvider.GetUtcNow(), ChunkKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        };
         await state.WriteStateAsync();
         return Status();
     }
@@ -89,7 +106,7 @@ public sealed partial class ContactImportGrain(
             throw new ArgumentException($"the file would exceed {MaxFileBytes} bytes.", nameof(data));
         }
 
-        using (var content = new MemoryStream(data, writable: false))
+        using (var content = new MemoryStream(ChunkCipher.Seal(s.ChunkKey, s.Chunks.Count, data), writable: false))
         {
             await blobs.PutAsync(BlobPrefix + s.Chunks.Count.ToString("D8", System.Globalization.CultureInfo.InvariantCulture), content, "application/octet-stream");
         }

@@ -11,6 +11,11 @@ public sealed class ContactImportState
     /// <summary>Where it stands.</summary>
     public ImportState State { get; set; }
 
+    /// <summary>The AES-256-GCM key of the uploaded chunks (base64), dropped when the import ends, so the file's bytes
+    /// left in the blob store (e.g. in a pack file until compaction) can no longer be read; null for imports created
+    /// before chunks were encrypted.</summary>
+    public string? ChunkKey { get; set; }
+
     /// <summary>Sizes of the uploaded chunks, in order (chunk i is blob <c>…/i</c>).</summary>
     public List<long> Chunks { get; set; } = [];
 

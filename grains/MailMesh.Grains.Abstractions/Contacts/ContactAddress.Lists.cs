@@ -26,6 +26,10 @@ public static partial class ContactAddress
 
         private static readonly HashSet<string> Known = new(Common, StringComparer.Ordinal);
 
+        // Domains repeat heavily in a file (a few thousand distinct ones per million rows): remember the answers, up to a bound.
+        private const int MaxRemembered = 50_000;
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Remembered = new(StringComparer.Ordinal);
+
         public static string? Suggest(string domain)
         {
             if (Known.Contains(domain))
@@ -33,6 +37,22 @@ public static partial class ContactAddress
                 return null;
             }
 
+            if (Remembered.TryGetValue(domain, out var remembered))
+            {
+                return remembered.Length == 0 ? null : remembered;
+            }
+
+            var suggestion = Compute(domain);
+            if (Remembered.Count < MaxRemembered)
+            {
+                Remembered.TryAdd(domain, suggestion ?? "");
+            }
+
+            return suggestion;
+        }
+
+        private static string? Compute(string domain)
+        {
             string? best = null;
             var bestDistance = int.MaxValue;
             foreach (var candidate in Common)

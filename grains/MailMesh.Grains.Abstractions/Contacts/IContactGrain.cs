@@ -46,6 +46,17 @@ public interface IContactGrain : IGrainWithStringKey
     /// <summary>Replaces the engagement fields (tracking owns them).</summary>
     /// <exception cref="ContactNotFoundException">It does not exist.</exception>
     Task<ContactInfo> SetEngagement(ContactEngagement engagement);
+
+    /// <summary>Everything held about the contact (GDPR access and portability): its state, the events about it and the
+    /// import issues that name it. Recorded in the tenant's privacy audit trail as done by <paramref name="actor"/>.
+    /// Answers for an address with no contact too (with <see cref="ContactExport.Contact"/> null).</summary>
+    Task<ContactExport> Export(string actor);
+
+    /// <summary>Forgets the person (GDPR erasure): the address's keyed hash goes on the tenant's block list first, then the
+    /// read-model row, the state, the import issues naming it and the payloads of the events about it are removed
+    /// (events are tombstoned: sequence kept, subject and payload replaced); emits <c>contact.erased</c> (with the hash
+    /// only) and records the erasure in the privacy audit trail. Idempotent; an address with no contact is blocked too.</summary>
+    Task<ContactErasure> Erase(string actor);
 }
 
 /// <summary>A tenant's contact attribute schema, keyed <c>tenant/contact-schema</c>.</summary>

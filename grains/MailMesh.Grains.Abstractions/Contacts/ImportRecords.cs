@@ -109,6 +109,14 @@ public interface IContactImportGrain : IGrainWithStringKey
 
     /// <summary>Stops the import after the current step.</summary>
     Task<ImportStatus> Cancel();
+
+    /// <summary>The stored issues that name <paramref name="address"/> (a normalized address), for a GDPR export.</summary>
+    [ReadOnly]
+    Task<IReadOnlyList<ImportIssue>> IssuesAbout(string address);
+
+    /// <summary>Removes <paramref name="address"/> (a normalized address) from the stored issues, for a GDPR erasure: the
+    /// issue keeps its row, column and severity. Returns how many issues were redacted.</summary>
+    Task<int> RedactAddress(string address);
 }
 
 /// <summary>The import does not exist.</summary>

@@ -33,7 +33,9 @@ internal sealed partial class ContactsApi(ApiAuthenticator auth, IGrainFactory g
         .MapUnary<StartImportRequest, V1.ImportStatus>("StartImport", StartImport)
         .MapUnary<GetImportRequest, V1.ImportStatus>("GetImport", GetImport)
         .MapUnary<ListImportIssuesRequest, ListImportIssuesResponse>("ListImportIssues", ListImportIssues)
-        .MapUnary<CancelImportRequest, V1.ImportStatus>("CancelImport", CancelImport);
+        .MapUnary<CancelImportRequest, V1.ImportStatus>("CancelImport", CancelImport)
+        .MapUnary<ExportContactRequest, ExportContactResponse>("Export", Export)
+        .MapUnary<EraseContactRequest, EraseContactResponse>("Erase", Erase);
 
     private async Task<Contact> Create(CreateContactRequest request, ServerCallContext context)
     {

@@ -37,6 +37,12 @@ public static class SqliteStorageServiceCollectionExtensions
         services.TryAddSingleton<IGrainStorage>(static provider => new SqliteGrainStorage(provider.GetRequiredService<SqliteStore>()));
         services.TryAddSingleton<IEventLog>(static provider => new SqliteEventLog(provider.GetRequiredService<SqliteStore>()));
         services.TryAddSingleton<IReminderTable>(static provider => new SqliteReminderTable(provider.GetRequiredService<SqliteStore>()));
+        // Bulk state writes and event tombstones only where the grain state and event log are this store's (a host that
+        // replaced them with another provider gets none, and its callers fall back to one write per grain).
+        services.TryAddSingleton<IGrainStorageBatch>(static provider =>
+            provider.GetRequiredService<IGrainStorage>() is SqliteGrainStorage ? new SqliteStateBatch(provider.GetRequiredService<SqliteStore>()) : null!);
+        services.TryAddSingleton<IEventLogRedaction>(static provider =>
+            provider.GetRequiredService<IEventLog>() is SqliteEventLog ? new SqliteStateBatch(provider.GetRequiredService<SqliteStore>()) : null!);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SqliteStorageInitializer>());
         return services;
     }

@@ -13,12 +13,14 @@ namespace MailMesh.Audience.Tests.Support;
 public sealed class AudienceSilo : IAsyncDisposable
 {
     private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _configure;
 
-    private AudienceSilo(string directory, Silo silo, IReadOnlyDictionary<string, string?> settings)
+    private AudienceSilo(string directory, Silo silo, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configure)
     {
         Directory = directory;
         Silo = silo;
         _settings = settings;
+        _configure = configure;
     }
 
     public string Directory { get; }
@@ -35,19 +37,23 @@ public sealed class AudienceSilo : IAsyncDisposable
 
     public string ReadModelPath => Path.Combine(Directory, "contacts.db");
 
-    public static async Task<AudienceSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    public string StatePath => Path.Combine(Directory, "silo.db");
+
+    /// <summary>Starts a silo; <paramref name="configure"/> runs before the storage and audience registrations, so a
+    /// service it registers wins over theirs.</summary>
+    public static async Task<AudienceSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "mailmesh-audience-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         settings ??= new Dictionary<string, string?>();
-        return new AudienceSilo(directory, await Build(directory, settings).StartAsync(), settings);
+        return new AudienceSilo(directory, await Build(directory, settings, configure).StartAsync(), settings, configure);
     }
 
     /// <summary>Stops the silo (gracefully) and starts a new one on the same files.</summary>
     public async Task RestartAsync()
     {
         await Silo.DisposeAsync();
-        Silo = await Build(Directory, _settings).StartAsync();
+        Silo = await Build(Directory, _settings, _configure).StartAsync();
     }
 
     public async Task<IReadOnlyList<EventRecord>> EventsAsync(string tenant, string? typePrefix = null) =>
@@ -66,12 +72,13 @@ public sealed class AudienceSilo : IAsyncDisposable
         }
     }
 
-    private static SiloBuilder Build(string directory, IReadOnlyDictionary<string, string?> settings)
+    private static SiloBuilder Build(string directory, IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configure)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         return new SiloBuilder().ConfigureServices(services =>
         {
             services.AddSingleton<IConfiguration>(configuration);
+            configure?.Invoke(services);
             services.AddMailMeshSqliteStorage(o => o.DatabasePath = Path.Combine(directory, "silo.db"));
             services.AddMailMeshBlobStore(configuration, Path.Combine(directory, "blobs"));
             services.AddAudience(configuration, directory);

@@ -2,10 +2,12 @@ using MailMesh.Grains.Contacts;
 
 namespace MailMesh.Audience.Contacts;
 
-public sealed partial class ContactGrain
+/// <summary>The rules of a contact change, over a <see cref="ContactState"/>: used by the contact grain and by the bulk
+/// path of imports, so both apply a change the same way.</summary>
+internal static class ContactEditor
 {
     /// <summary>Checks the whole change before any of it is applied, so a change is applied completely or not at all.</summary>
-    private void Validate(ContactChange change, AttributeSchema? schema)
+    public static void Validate(ContactState state, ContactChange change, AttributeSchema? schema)
     {
         foreach (var (name, value) in change.Attributes ?? new Dictionary<string, AttributeValue?>())
         {
@@ -37,16 +39,16 @@ public sealed partial class ContactGrain
             }
         }
 
-        var lists = state.State.Lists.Count + (change.AddLists?.Count ?? 0);
-        if (lists > MaxLists)
+        var lists = state.Lists.Count + (change.AddLists?.Count ?? 0);
+        if (lists > ContactGrain.MaxLists)
         {
-            throw new ArgumentException($"a contact may belong to at most {MaxLists} lists.", "lists");
+            throw new ArgumentException($"a contact may belong to at most {ContactGrain.MaxLists} lists.", "lists");
         }
 
         var consent = change.Consent ?? [];
-        if (state.State.Consent.Count + consent.Count > MaxConsentEntries)
+        if (state.Consent.Count + consent.Count > ContactGrain.MaxConsentEntries)
         {
-            throw new ArgumentException($"the consent ledger holds at most {MaxConsentEntries} entries.", "consent");
+            throw new ArgumentException($"the consent ledger holds at most {ContactGrain.MaxConsentEntries} entries.", "consent");
         }
 
         foreach (var entry in consent)
@@ -74,10 +76,9 @@ public sealed partial class ContactGrain
     }
 
     /// <summary>Applies a validated change; returns what changed (names for the event).</summary>
-    private List<string> Apply(ContactChange change)
+    public static List<string> Apply(ContactState s, ContactChange change)
     {
         var changes = new List<string>();
-        var s = state.State;
         foreach (var (name, value) in change.Attributes ?? new Dictionary<string, AttributeValue?>())
         {
             if (value is null)
@@ -123,7 +124,7 @@ public sealed partial class ContactGrain
 
             s.Consent.Add(entry with { At = entry.At.ToUniversalTime() });
             changes.Add("consent");
-            if (entry.Action == ConsentAction.Withdrawn && AddSuppression(new Suppression(entry.Purpose, SuppressionReason.Unsubscribed, entry.At, entry.Source)))
+            if (entry.Action == ConsentAction.Withdrawn && AddSuppression(s, new Suppression(entry.Purpose, SuppressionReason.Unsubscribed, entry.At, entry.Source)))
             {
                 changes.Add("suppression");
             }
@@ -132,14 +133,14 @@ public sealed partial class ContactGrain
         return changes;
     }
 
-    private bool AddSuppression(Suppression suppression)
+    public static bool AddSuppression(ContactState state, Suppression suppression)
     {
-        if (state.State.Suppressions.Any(s => s.Scope == suppression.Scope && s.Reason == suppression.Reason))
+        if (state.Suppressions.Any(s => s.Scope == suppression.Scope && s.Reason == suppression.Reason))
         {
             return false;
         }
 
-        state.State.Suppressions.Add(suppression with { At = suppression.At.ToUniversalTime() });
+        state.Suppressions.Add(suppression with { At = suppression.At.ToUniversalTime() });
         return true;
     }
 
@@ -154,6 +155,15 @@ public sealed partial class ContactGrain
         a.Type == b.Type && (a.Type == AttributeType.List
             ? a.List!.SequenceEqual(b.List!.Distinct(StringComparer.Ordinal), StringComparer.Ordinal)
             : a.ToInvariantString() == Normalize(b).ToInvariantString());
+
+    /// <summary>The contact as callers see it.</summary>
+    public static ContactInfo Info(string tenant, string address, ContactState s) => new(
+        tenant, address, s.DisplayAddress, new Dictionary<string, AttributeValue>(s.Attributes, StringComparer.Ordinal), [.. s.Lists],
+        [.. s.Consent], [.. s.Suppressions], s.Engagement, s.RoleAddress, s.CreatedAt, s.UpdatedAt, s.Version);
+
+    /// <summary>A new contact's state for a checked address.</summary>
+    public static ContactState New(AddressCheck check, DateTimeOffset now) =>
+        new() { DisplayAddress = check.Display!, RoleAddress = check.RoleAddress, CreatedAt = now, UpdatedAt = now };
 
     private static string Lower(AttributeType type) => type.ToString().ToLowerInvariant();
 }

@@ -1,0 +1,187 @@
+using System.Text;
+using MailMesh.Runtime.Sqlite.Internal;
+using MailMesh.Runtime.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace MailMesh.Runtime.Sqlite;
+
+/// <summary>Bulk reads and writes of grain state over a <see cref="SqliteStore"/> (<see cref="IGrainStorageBatch"/>), and
+/// tombstoning of events (<see cref="IEventLogRedaction"/>). A batch of writes is one write of the store's writer loop,
+/// so it commits whole or not at all, like a single grain's write.</summary>
+public sealed class SqliteStateBatch : IGrainStorageBatch, IEventLogRedaction
+{
+    /// <summary>Most grains read or written in one call.</summary>
+    public const int MaxBatch = 5_000;
+
+    private const int ReadChunk = 400; // two parameters per grain, under SQLite's older 999-parameter limit
+    private readonly SqliteStore _store;
+
+    /// <summary>Creates the provider over <paramref name="store"/> (which it does not own).</summary>
+    public SqliteStateBatch(SqliteStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredState?>> ReadManyAsync(string stateName, IReadOnlyList<GrainId> grains, CancellationToken cancellationToken = default)
+    {
+        StorageArguments.Name(stateName, "state name", nameof(stateName));
+        ArgumentNullException.ThrowIfNull(grains);
+        CheckCount(grains.Count, nameof(grains));
+        foreach (var grain in grains)
+        {
+            StorageArguments.Grain(grain, nameof(grains));
+        }
+
+        return _store.ExecuteReadAsync($"reading state '{stateName}' of {grains.Count} grains", (stateName, grains), static (reader, args) =>
+        {
+            var (name, ids) = args;
+            var found = new Dictionary<(string Type, string Key), StoredState>();
+            for (var start = 0; start < ids.Count; start += ReadChunk)
+            {
+                var count = Math.Min(ReadChunk, ids.Count - start);
+                using var command = reader.Connection.CreateCommand();
+                var sql = new StringBuilder("SELECT grain_type, grain_key, etag, payload FROM grain_state WHERE state_name = $n AND (grain_type, grain_key) IN (VALUES ");
+                command.Parameters.AddWithValue("$n", name);
+                for (var i = 0; i < count; i++)
+                {
+                    sql.Append(i == 0 ? "" : ", ").Append("($t").Append(i).Append(", $k").Append(i).Append(')');
+                    command.Parameters.AddWithValue("$t" + i, ids[start + i].Type);
+                    command.Parameters.AddWithValue("$k" + i, ids[start + i].Key);
+                }
+
+                command.CommandText = sql.Append(");").ToString();
+                using var row = command.ExecuteReader();
+                while (row.Read())
+                {
+                    found[(row.GetString(0), row.GetString(1))] = new StoredState(row.GetFieldValue<byte[]>(3), row.GetString(2));
+                }
+            }
+
+            var result = new StoredState?[ids.Count];
+            for (var i = 0; i < ids.Count; i++)
+            {
+                result[i] = found.GetValueOrDefault((ids[i].Type, ids[i].Key));
+            }
+
+            return (IReadOnlyList<StoredState?>)result;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<WriteResult>> WriteManyAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        CheckCount(writes.Count, nameof(writes));
+        var seen = new HashSet<(string, string, string)>();
+        var updatedAt = Text.Time(_store.TimeProvider.GetUtcNow());
+        var changes = new (StateWrite Write, byte[] Payload)[writes.Count];
+        for (var i = 0; i < writes.Count; i++)
+        {
+            var write = writes[i] ?? throw new ArgumentException($"Write #{i} is null.", nameof(writes));
+            StorageArguments.Name(write.StateName, "state name", nameof(writes));
+            StorageArguments.Grain(write.Grain, nameof(writes));
+            StorageArguments.Events(write.Events, nameof(writes));
+            if (!seen.Add((write.StateName, write.Grain.Type, write.Grain.Key)))
+            {
+                throw new ArgumentException($"Write #{i} repeats state '{write.StateName}' of {write.Grain}; write each row once per batch.", nameof(writes));
+            }
+
+            changes[i] = (write, Text.Bytes(write.Payload));
+        }
+
+        var results = await _store.ExecuteWriteAsync($"writing {writes.Count} grain states", (changes, updatedAt), static (writer, args) => Apply(writer, args.changes, args.updatedAt), cancellationToken)
+            .ConfigureAwait(false);
+        var last = results.SelectMany(r => r.EventSequences).DefaultIfEmpty(0).Max();
+        if (last > 0)
+        {
+            _store.PublishSequence(last);
+        }
+
+        return results;
+    }
+
+    /// <inheritdoc />
+    public Task<long> RedactAsync(
+        string tenant, string subject, IReadOnlyList<string> payloadNeedles, string replacementSubject, string replacementPayloadJson,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        ArgumentException.ThrowIfNullOrEmpty(subject);
+        ArgumentNullException.ThrowIfNull(payloadNeedles);
+        ArgumentException.ThrowIfNullOrEmpty(replacementSubject);
+        StorageArguments.Events([new EventDraft(Guid.NewGuid(), tenant, "redacted", replacementSubject, default, replacementPayloadJson)], nameof(replacementPayloadJson));
+        if (payloadNeedles.Any(string.IsNullOrEmpty))
+        {
+            throw new ArgumentException("A payload needle is empty; it would match every event.", nameof(payloadNeedles));
+        }
+
+        var args = (tenant, subject, payloadNeedles, replacementSubject, replacementPayloadJson);
+        return _store.ExecuteWriteAsync($"tombstoning the events of {tenant} about a subject", args, static (writer, a) =>
+        {
+            using var command = writer.Connection.CreateCommand();
+            var where = new StringBuilder("tenant = $t AND (subject = $s");
+            for (var i = 0; i < a.payloadNeedles.Count; i++)
+            {
+                where.Append(" OR instr(payload, $n").Append(i).Append(") > 0");
+                command.Parameters.AddWithValue("$n" + i, a.payloadNeedles[i]);
+            }
+
+            command.CommandText = $"UPDATE event_log SET subject = CASE WHEN subject = $s THEN $rs ELSE subject END, payload = $p WHERE {where}) AND NOT (subject = $rs AND payload = $p);";
+            command.Parameters.AddWithValue("$t", a.tenant);
+            command.Parameters.AddWithValue("$s", a.subject);
+            command.Parameters.AddWithValue("$rs", a.replacementSubject);
+            command.Parameters.AddWithValue("$p", a.replacementPayloadJson);
+            return (long)command.ExecuteNonQuery();
+        }, cancellationToken);
+    }
+
+    private static IReadOnlyList<WriteResult> Apply(WriterConnection writer, (StateWrite Write, byte[] Payload)[] changes, string updatedAt)
+    {
+        var results = new WriteResult[changes.Length];
+        for (var i = 0; i < changes.Length; i++)
+        {
+            var (write, payload) = changes[i];
+            var grain = write.Grain;
+            var stored = writer.SelectStateETag.Bind(0, write.StateName).Bind(1, grain.Type).Bind(2, grain.Key).Scalar() as string;
+            if (!string.Equals(stored, write.ExpectedETag, StringComparison.Ordinal))
+            {
+                throw new InconsistentStateException(write.StateName, grain, write.ExpectedETag, stored);
+            }
+
+            var etag = Text.NewETag();
+            writer.UpsertState.Bind(0, write.StateName).Bind(1, grain.Type).Bind(2, grain.Key).Bind(3, etag).Bind(4, payload).Bind(5, updatedAt).Execute();
+            var sequences = new long[write.Events.Count];
+            for (var e = 0; e < write.Events.Count; e++)
+            {
+                var draft = write.Events[e];
+                try
+                {
+                    writer.InsertEvent.Bind(0, draft.EventId.ToString("D")).Bind(1, draft.Tenant).Bind(2, draft.Type).Bind(3, draft.Subject)
+                        .Bind(4, Text.Time(draft.Time)).Bind(5, draft.PayloadJson).Execute();
+                }
+                catch (SqliteException error) when (error.SqliteExtendedErrorCode == 2067)
+                {
+                    throw new StorageException(
+                        $"Event {draft.EventId} ({draft.Type} about {draft.Subject}) is already in the event log: event ids must be unique. Nothing was written.",
+                        isTransient: false, error);
+                }
+
+                sequences[e] = writer.LastInsertRowId;
+            }
+
+            results[i] = new WriteResult(etag, sequences);
+        }
+
+        return results;
+    }
+
+    private static void CheckCount(int count, string parameterName)
+    {
+        if (count > MaxBatch)
+        {
+            throw new ArgumentException($"{count} rows are more than the {MaxBatch} one call may read or write; split them.", parameterName);
+        }
+    }
+}
