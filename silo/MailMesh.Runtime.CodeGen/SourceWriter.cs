@@ -241,7 +241,9 @@ internal static class SourceWriter
         sb.AppendLine("    {");
         for (var i = 0; i < ps.Length; i++)
         {
-            sb.AppendLine($"        {i} => Arg{i},");
+            // Each arm boxed as its own type: without the cast the switch's natural type would widen the arguments
+            // to their best common type (an int argument next to a long one would come back as a boxed long).
+            sb.AppendLine($"        {i} => (object?)Arg{i},");
         }
 
         sb.AppendLine("        _ => throw new global::System.ArgumentOutOfRangeException(nameof(index)),");

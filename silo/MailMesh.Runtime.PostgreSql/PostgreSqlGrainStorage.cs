@@ -1,3 +1,4 @@
+using MailMesh.Runtime.Invocation;
 using MailMesh.Runtime.PostgreSql.Internal;
 using MailMesh.Runtime.Storage;
 using Npgsql;
@@ -9,7 +10,9 @@ namespace MailMesh.Runtime.PostgreSql;
 /// state change's events appended to <c>event_log</c> in the same statement (one round trip, one transaction). A
 /// writer holding a stale ETag (for instance a silo that lost its shard and does not know yet) gets
 /// <see cref="InconsistentStateException"/> and changes nothing.</summary>
-public sealed class PostgreSqlGrainStorage : IGrainStorage
+/// <remarks>A write made while a delivered cluster message runs (<see cref="DeliveredMessage.CurrentId"/>) records the
+/// message id in <c>grain_messages</c> in the same statement; <see cref="WasAppliedAsync"/> answers from there.</remarks>
+public sealed class PostgreSqlGrainStorage : IGrainStorage, IGrainMessageLog
 {
     private readonly PostgreSqlStore _store;
 
@@ -52,7 +55,7 @@ public sealed class PostgreSqlGrainStorage : IGrainStorage
         StorageArguments.Grain(grain, nameof(grain));
         StorageArguments.Events(events, nameof(events));
         var kind = expectedETag is null ? StateChangeKind.Insert : StateChangeKind.Update;
-        var change = new Change(kind, stateName, grain, payload, expectedETag, Guid.NewGuid().ToString("N"), events);
+        var change = new Change(kind, stateName, grain, payload, expectedETag, Guid.NewGuid().ToString("N"), events, DeliveredMessage.CurrentId);
         return WriteCoreAsync($"writing state '{stateName}' of {grain}", change, cancellationToken);
     }
 
@@ -68,8 +71,23 @@ public sealed class PostgreSqlGrainStorage : IGrainStorage
         StorageArguments.Grain(grain, nameof(grain));
         StorageArguments.Events(events, nameof(events));
         var kind = expectedETag is null ? StateChangeKind.DeleteMissing : StateChangeKind.Delete;
-        var change = new Change(kind, stateName, grain, ReadOnlyMemory<byte>.Empty, expectedETag, ETag: null, events);
+        var change = new Change(kind, stateName, grain, ReadOnlyMemory<byte>.Empty, expectedETag, ETag: null, events, DeliveredMessage.CurrentId);
         return WriteCoreAsync($"clearing state '{stateName}' of {grain}", change, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> WasAppliedAsync(GrainId grain, string messageId, CancellationToken cancellationToken = default)
+    {
+        StorageArguments.Grain(grain, nameof(grain));
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        return _store.ExecuteAsync($"looking up message {messageId} of {grain}", Repeat.Read, (Store: _store, grain, messageId), static async (connection, args, ct) =>
+        {
+            await using var command = new NpgsqlCommand(args.Store.Sql.SelectMessageApplied, connection);
+            command.Parameters.Add(new NpgsqlParameter<string>("type", args.grain.Type));
+            command.Parameters.Add(new NpgsqlParameter<string>("key", args.grain.Key));
+            command.Parameters.Add(new NpgsqlParameter<string>("message", args.messageId));
+            return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
+        }, cancellationToken);
     }
 
     private async Task<WriteResult> WriteCoreAsync(string operation, Change change, CancellationToken cancellationToken)
@@ -119,8 +137,14 @@ public sealed class PostgreSqlGrainStorage : IGrainStorage
     private static async Task<(bool Applied, long[] Sequences)> ApplyAsync(NpgsqlConnection connection, PostgreSqlStore store, Change change, CancellationToken cancellationToken)
     {
         var events = change.Events;
-        await using var command = new NpgsqlCommand(store.Sql.WriteState(change.Kind, events.Count > 0), connection);
+        await using var command = new NpgsqlCommand(store.Sql.WriteState(change.Kind, events.Count > 0, change.MessageId is not null), connection);
         AddKey(command, change.Grain, change.StateName);
+        if (change.MessageId is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string>("message", change.MessageId));
+            command.Parameters.Add(new NpgsqlParameter<TimeSpan>("window", store.Options.MessageDeduplicationWindow));
+        }
+
         if (change.Kind is StateChangeKind.Insert or StateChangeKind.Update)
         {
             command.Parameters.Add(new NpgsqlParameter<string>("etag", change.ETag!));
@@ -214,5 +238,6 @@ public sealed class PostgreSqlGrainStorage : IGrainStorage
     }
 
     private sealed record Change(
-        StateChangeKind Kind, string StateName, GrainId Grain, ReadOnlyMemory<byte> Payload, string? ExpectedETag, string? ETag, IReadOnlyList<EventDraft> Events);
+        StateChangeKind Kind, string StateName, GrainId Grain, ReadOnlyMemory<byte> Payload, string? ExpectedETag, string? ETag, IReadOnlyList<EventDraft> Events,
+        string? MessageId);
 }

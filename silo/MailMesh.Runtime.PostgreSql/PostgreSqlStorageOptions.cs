@@ -25,4 +25,9 @@ public sealed class PostgreSqlStorageOptions
     /// <summary>A silo whose last heartbeat is older than this is declared dead by
     /// <see cref="PostgreSqlMembershipTable.DeclareDeadAsync"/>. Default 10 s.</summary>
     public TimeSpan MemberDeathTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the id of a delivered cluster message stays recorded with the grain whose state write it made,
+    /// so that a redelivery within this time is recognised as already applied. Longer than any message can wait in
+    /// a shard queue. Default 1 day.</summary>
+    public TimeSpan MessageDeduplicationWindow { get; set; } = TimeSpan.FromDays(1);
 }

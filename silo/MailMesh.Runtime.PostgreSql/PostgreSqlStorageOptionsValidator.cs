@@ -30,6 +30,7 @@ public sealed class PostgreSqlStorageOptionsValidator : IValidateOptions<Postgre
         Range(failures, "MigrationLockTimeout", options.MigrationLockTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), "00:01:00");
         Range(failures, "EventPollInterval", options.EventPollInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(1), "00:00:02");
         Range(failures, "MemberDeathTimeout", options.MemberDeathTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), "00:00:10");
+        Range(failures, "MessageDeduplicationWindow", options.MessageDeduplicationWindow, TimeSpan.FromMinutes(1), TimeSpan.FromDays(30), "1.00:00:00");
         return failures;
     }
 

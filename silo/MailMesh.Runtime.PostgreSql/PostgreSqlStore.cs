@@ -44,6 +44,7 @@ public sealed partial class PostgreSqlStore : IAsyncDisposable
             MigrationLockTimeout = options.MigrationLockTimeout,
             EventPollInterval = options.EventPollInterval,
             MemberDeathTimeout = options.MemberDeathTimeout,
+            MessageDeduplicationWindow = options.MessageDeduplicationWindow,
         };
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _timeProvider = timeProvider ?? TimeProvider.System;

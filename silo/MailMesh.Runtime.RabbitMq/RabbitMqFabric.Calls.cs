@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MailMesh.Runtime.Cluster;
+using MailMesh.Runtime.Diagnostics;
 using MailMesh.Runtime.Invocation;
 using MailMesh.Runtime.RabbitMq.Internal;
 using RabbitMQ.Client;
@@ -87,14 +88,7 @@ public sealed partial class RabbitMqFabric
             [MessageHeaders.Method] = method.Id,
             [MessageHeaders.Attempt] = attempt,
         };
-        if (Activity.Current is { } current)
-        {
-            headers[MessageHeaders.TraceParent] = current.Id;
-            if (current.TraceStateString is { } state)
-            {
-                headers[MessageHeaders.TraceState] = state;
-            }
-        }
+        GrainTracing.Inject(headers);
 
         return new BasicProperties
         {

@@ -2,8 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
+using MailMesh.Runtime.Diagnostics;
 using MailMesh.Runtime.Invocation;
 using MailMesh.Runtime.RabbitMq.Internal;
+using MailMesh.Runtime.Storage;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -14,7 +16,7 @@ public sealed partial class RabbitMqFabric
 {
     private static readonly ConcurrentDictionary<Type, LocalInvoker> Invokers = new();
 
-    private delegate Task<object?> LocalInvoker(Silo silo, GrainId grain, GrainRequest request);
+    private delegate Task<object?> LocalInvoker(Silo silo, GrainId grain, GrainRequest request, string? messageId);
 
     private Task OnDeliveryAsync(ShardState shard, BasicDeliverEventArgs delivery)
     {
@@ -26,29 +28,105 @@ public sealed partial class RabbitMqFabric
         var properties = delivery.BasicProperties;
         GrainId grain;
         GrainRequest request;
-        Task<object?> running;
-        Activity? activity = null;
         try
         {
             (grain, request) = Decode(properties, delivery.Body.Span);
-            var parent = MessageHeaders.String(properties.Headers, MessageHeaders.TraceParent);
-            activity = ActivitySource.StartActivity($"handle {request.Method.DisplayName}", ActivityKind.Server, parent);
-            // Started here, on the consumer's dispatch loop, so one grain's messages queue in delivery order.
-            running = InvokerFor(request.GetType())(_silo!, grain, request);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException or ArgumentException)
         {
             _ = DeadLetterAndAckAsync(shard, delivery.DeliveryTag, CopyProperties(properties), delivery.Body.ToArray(), $"unreadable message: {e.Message}", e.GetType().FullName!);
             return Task.CompletedTask;
         }
-        finally
+
+        var copy = CopyProperties(properties);
+        var body = properties.Type == MessageHeaders.OneWayKind ? delivery.Body.ToArray() : null;
+        if (delivery.Redelivered && properties.MessageId is { } messageId && _messageLog is { } log)
         {
-            activity?.Dispose();
+            // The broker gave this message to a silo before (which failed before acknowledging it): run it only if
+            // no state write of it committed. Awaited on the consumer's dispatch loop, so order is kept.
+            return RunRedeliveredAsync(shard, delivery.DeliveryTag, copy, body, grain, request, messageId, log);
         }
 
-        var body = properties.Type == MessageHeaders.OneWayKind ? delivery.Body.ToArray() : null;
-        _ = FinishAsync(shard, delivery.DeliveryTag, CopyProperties(properties), body, request, running);
+        Run(shard, delivery.DeliveryTag, copy, body, grain, request);
         return Task.CompletedTask;
+    }
+
+    private void Run(ShardState shard, ulong deliveryTag, BasicProperties properties, byte[]? body, GrainId grain, GrainRequest request)
+    {
+        Task<object?> running;
+        var parent = GrainTracing.Extract(properties.Headers as IReadOnlyDictionary<string, object?>);
+        using (ActivitySource.StartActivity($"handle {request.Method.DisplayName}", ActivityKind.Server, parent))
+        {
+            // Started here, on the consumer's dispatch loop, so one grain's messages queue in delivery order.
+            running = InvokerFor(request.GetType())(_silo!, grain, request, properties.MessageId);
+        }
+
+        _ = FinishAsync(shard, deliveryTag, properties, body, request, running);
+        if (!running.IsCompletedSuccessfully)
+        {
+            _ = DropStaleActivationAsync(grain, running);
+        }
+    }
+
+    /// <summary>A turn that failed on its state (a stale ETag: another writer got there first; or a write whose outcome
+    /// is unknown) leaves an activation whose in-memory state no longer matches the store: deactivate it, so the next
+    /// message reads the stored state again instead of failing on the same stale ETag.</summary>
+    private async Task DropStaleActivationAsync(GrainId grain, Task<object?> running)
+    {
+        try
+        {
+            await running.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InconsistentStateException or StorageException)
+        {
+            try
+            {
+                FabricLog.StaleActivationDropped(_logger, grain.ToString(), e.GetType().Name);
+                await _silo!.DeactivateAsync(g => g == grain, $"its state failed: {e.Message}").ConfigureAwait(false);
+            }
+            catch (Exception d) when (d is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+            {
+                FabricLog.StaleActivationDropFailed(_logger, grain.ToString(), d);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Any other failure is the call's own answer; FinishAsync sends it.
+            return;
+        }
+    }
+
+    private async Task RunRedeliveredAsync(ShardState shard, ulong deliveryTag, BasicProperties properties, byte[]? body, GrainId grain, GrainRequest request, string messageId, IGrainMessageLog log)
+    {
+        bool applied;
+        try
+        {
+            applied = await log.WasAppliedAsync(grain, messageId).ConfigureAwait(false);
+        }
+        catch (StorageException e)
+        {
+            // Unknown whether it ran: answer with the store's error (a one-way message is retried) rather than risk
+            // running it twice.
+            _ = FinishAsync(shard, deliveryTag, properties, body, request, Task.FromException<object?>(e));
+            return;
+        }
+
+        if (!applied)
+        {
+            Run(shard, deliveryTag, properties, body, grain, request);
+            return;
+        }
+
+        FabricLog.DuplicateDropped(_logger, messageId, grain.ToString(), shard.Number);
+        if (properties.Type == MessageHeaders.CallKind)
+        {
+            _ = FinishAsync(shard, deliveryTag, properties, body: null, request,
+                Task.FromException<object?>(new MessageAlreadyAppliedException(grain, request.Method.Name, messageId)));
+        }
+        else
+        {
+            _ = FinishAsync(shard, deliveryTag, properties, body: null, request, Task.FromResult<object?>(null));
+        }
     }
 
     private (GrainId Grain, GrainRequest Request) Decode(IReadOnlyBasicProperties properties, ReadOnlySpan<byte> body)
@@ -217,6 +295,6 @@ public sealed partial class RabbitMqFabric
         throw new NotSupportedException($"{requestType} is not a GrainRequest<T>.");
     }
 
-    private static async Task<object?> InvokeTypedAsync<TResult>(Silo silo, GrainId grain, GrainRequest request) =>
-        await silo.InvokeLocalAsync(grain, (GrainRequest<TResult>)request).ConfigureAwait(false);
+    private static async Task<object?> InvokeTypedAsync<TResult>(Silo silo, GrainId grain, GrainRequest request, string? messageId) =>
+        await silo.InvokeLocalAsync(grain, (GrainRequest<TResult>)request, messageId).ConfigureAwait(false);
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using MailMesh.Runtime.Cluster;
 using MailMesh.Runtime.Invocation;
 using MailMesh.Runtime.RabbitMq.Internal;
+using MailMesh.Runtime.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,7 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, 
     private IChannel? _publishChannel;
     private IChannel? _replyChannel;
     private MessageCodec? _codec;
+    private IGrainMessageLog? _messageLog;
     private Silo? _silo;
     private IClusterMembership? _membership;
     private IDisposable? _subscription;
@@ -90,6 +92,7 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _silo = _services.GetRequiredService<Silo>();
+        _messageLog = _services.GetService<IGrainMessageLog>();
         _membership = _services.GetService<IClusterMembership>()
             ?? throw new InvalidOperationException("The RabbitMQ fabric needs cluster membership: call AddMailMeshClusterMembership (Cluster:Enabled=true).");
         var runtimeOptions = _services.GetService<IOptions<GrainRuntimeOptions>>()?.Value ?? new GrainRuntimeOptions();

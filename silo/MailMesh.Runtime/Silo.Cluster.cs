@@ -13,6 +13,15 @@ public sealed partial class Silo
         return _runtime.Invoker.InvokeLocalAsync(grain, request);
     }
 
+    /// <summary>Runs a delivered call as <see cref="InvokeLocalAsync{TResult}(GrainId, GrainRequest{TResult})"/> does,
+    /// with <see cref="DeliveredMessage.CurrentId"/> set to <paramref name="messageId"/> while its turn runs (a storage
+    /// provider that de-duplicates records the id with the turn's state writes).</summary>
+    public ValueTask<TResult> InvokeLocalAsync<TResult>(GrainId grain, GrainRequest<TResult> request, string? messageId)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _runtime.Invoker.InvokeLocalAsync(grain, request, messageId);
+    }
+
     /// <summary>Deactivates every activation whose grain matches <paramref name="which"/> once its queued turns ran
     /// (states are written, <see cref="Grain.OnDeactivateAsync"/> runs) and waits until they ended — a fabric hands
     /// a shard's grains over this way.</summary>

@@ -35,7 +35,9 @@ public static class PostgreSqlStorageServiceCollectionExtensions
             provider.GetRequiredService<IOptions<PostgreSqlStorageOptions>>().Value,
             provider.GetService<ILogger<PostgreSqlStore>>(),
             provider.GetService<TimeProvider>()));
-        services.TryAddSingleton<IGrainStorage>(static provider => new PostgreSqlGrainStorage(provider.GetRequiredService<PostgreSqlStore>()));
+        services.TryAddSingleton(static provider => new PostgreSqlGrainStorage(provider.GetRequiredService<PostgreSqlStore>()));
+        services.TryAddSingleton<IGrainStorage>(static provider => provider.GetRequiredService<PostgreSqlGrainStorage>());
+        services.TryAddSingleton<IGrainMessageLog>(static provider => provider.GetRequiredService<PostgreSqlGrainStorage>());
         services.TryAddSingleton<IEventLog>(static provider => new PostgreSqlEventLog(provider.GetRequiredService<PostgreSqlStore>()));
         services.TryAddSingleton<IReminderTable>(static provider => new PostgreSqlReminderTable(provider.GetRequiredService<PostgreSqlStore>()));
         services.TryAddSingleton<IMembershipTable>(static provider => new PostgreSqlMembershipTable(provider.GetRequiredService<PostgreSqlStore>()));

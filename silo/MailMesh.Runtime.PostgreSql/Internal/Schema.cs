@@ -71,6 +71,16 @@ internal static class Schema
             );
             INSERT INTO {s}.membership_version (id, version) VALUES (1, 0);
             """),
+        new(2, "delivered message ids recorded with grain state writes (de-duplication of redeliveries)", """
+            CREATE TABLE {s}.grain_messages (
+                grain_type  text NOT NULL,
+                grain_key   text NOT NULL,
+                message_id  text NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (grain_type, grain_key, message_id)
+            );
+            CREATE INDEX ix_grain_messages_recorded_at ON {s}.grain_messages (recorded_at);
+            """),
     ];
 
     /// <summary>The newest schema version this code knows.</summary>

@@ -58,6 +58,16 @@ internal sealed class Sql
             SELECT (SELECT count(*) FROM st), (SELECT max(sequence) FROM ev),
                    (SELECT pg_notify(@channel, max(sequence)::text) FROM ev HAVING count(*) > 0) IS NULL
             """);
+        // A write made while a delivered message runs records the message id in the same statement (only when the state
+        // change happened), and drops this grain's ids older than the de-duplication window.
+        _recordMessage = S("""
+            , msg AS (
+                INSERT INTO {s}.grain_messages (grain_type, grain_key, message_id)
+                SELECT @type, @key, @message WHERE EXISTS (SELECT 1 FROM st) ON CONFLICT DO NOTHING)
+            , pruned AS (
+                DELETE FROM {s}.grain_messages WHERE grain_type = @type AND grain_key = @key AND recorded_at < now() - @window)
+            """);
+        SelectMessageApplied = S("SELECT EXISTS (SELECT 1 FROM {s}.grain_messages WHERE grain_type = @type AND grain_key = @key AND message_id = @message)");
         SelectExistingEventIds = S("SELECT event_id FROM {s}.event_log WHERE event_id = ANY(@ids)");
         SelectEventSequences = S("SELECT event_id, sequence FROM {s}.event_log WHERE event_id = ANY(@ids)");
         SelectLastSequence = S("SELECT last FROM {s}.event_sequence WHERE id = 1");
@@ -112,6 +122,7 @@ internal sealed class Sql
 
     private readonly string[] _stateCte;
     private readonly string _appendEvents;
+    private readonly string _recordMessage;
     private readonly string _selectEvents;
 
     public string Schema { get; }
@@ -122,6 +133,9 @@ internal sealed class Sql
     public string SelectState { get; }
 
     public string SelectStateETag { get; }
+
+    /// <summary>Whether a delivered message's state write committed: @type, @key, @message.</summary>
+    public string SelectMessageApplied { get; }
 
     public string SelectExistingEventIds { get; }
 
@@ -153,10 +167,14 @@ internal sealed class Sql
 
     /// <summary>The statement of a state change: one row back with (state changed: 0 or 1, last event sequence or null,
     /// unused). Without events it only changes the state and never touches the sequence.</summary>
-    public string WriteState(StateChangeKind kind, bool withEvents) =>
-        withEvents
-            ? $"WITH st AS ({_stateCte[(int)kind]})\n{_appendEvents}"
-            : $"WITH st AS ({_stateCte[(int)kind]}) SELECT (SELECT count(*) FROM st), NULL::bigint, true";
+    /// <remarks>With <paramref name="withMessage"/> it also records @message (parameters @message, @window).</remarks>
+    public string WriteState(StateChangeKind kind, bool withEvents, bool withMessage = false)
+    {
+        var head = withMessage ? $"WITH st AS ({_stateCte[(int)kind]})\n{_recordMessage}" : $"WITH st AS ({_stateCte[(int)kind]})";
+        return withEvents
+            ? $"{head}\n{_appendEvents}"
+            : $"{head} SELECT (SELECT count(*) FROM st), NULL::bigint, true";
+    }
 
     public const int FilterTenant = 1;
     public const int FilterType = 2;

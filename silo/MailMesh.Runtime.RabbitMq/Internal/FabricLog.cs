@@ -28,4 +28,13 @@ internal static partial class FabricLog
 
     [LoggerMessage(1257, LogLevel.Warning, "A reply with unknown correlation id {CorrelationId} was dropped (its call timed out)")]
     public static partial void UnknownReply(ILogger logger, string? correlationId);
+
+    [LoggerMessage(1258, LogLevel.Warning, "Redelivered message {MessageId} for {Grain} (shard {Shard}) was already applied; not run again")]
+    public static partial void DuplicateDropped(ILogger logger, string messageId, string grain, int shard);
+
+    [LoggerMessage(1259, LogLevel.Warning, "The activation of {Grain} is deactivated after a {Error} so that it reads its stored state again")]
+    public static partial void StaleActivationDropped(ILogger logger, string grain, string error);
+
+    [LoggerMessage(1260, LogLevel.Warning, "Deactivating {Grain} after a state failure did not work")]
+    public static partial void StaleActivationDropFailed(ILogger logger, string grain, Exception error);
 }

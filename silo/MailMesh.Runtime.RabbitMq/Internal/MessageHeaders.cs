@@ -12,8 +12,6 @@ internal static class MessageHeaders
     public const string ErrorType = "mm-error-type";
     public const string ErrorMessage = "mm-error-message";
     public const string ErrorStack = "mm-error-stack";
-    public const string TraceParent = "traceparent";
-    public const string TraceState = "tracestate";
     public const string OriginalQueue = "mm-original-queue";
     public const string CallKind = "call";
     public const string OneWayKind = "one-way";

@@ -42,6 +42,7 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
     private ActivityContext _traceParent;
     private Activity? _activity;
     private long _startedAt;
+    private string? _deliveredMessage;
 
     private GrainCall(GrainRequest<TResult> request, GrainId target, CallChain? caller, long deadline, TimeSpan timeout)
         : base(target, request.Method.Name, request.Method.IsReadOnly, caller)
@@ -82,6 +83,7 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
         Volatile.Write(ref _holds, 2); // the caller and the scheduler
         _traceParent = GrainDiagnostics.CaptureParent();
         _startedAt = 0;
+        _deliveredMessage = null;
         Caller?.AddRef();
     }
 
@@ -130,6 +132,10 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
 
     public short Version => _promise.Version;
 
+    /// <summary>Marks the call as a cluster message delivered to this silo: its turn runs with
+    /// <see cref="DeliveredMessage.CurrentId"/> set, so the state writes it makes record the message id.</summary>
+    public void SetDeliveredMessage(string? messageId) => _deliveredMessage = messageId;
+
     public override void Start(ActivationData activation)
     {
         if (IsCompleted)
@@ -152,6 +158,14 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
         {
             _reusable = false;
             SetInterleaved(this);
+        }
+
+        // Only delivered turns carry a message id; any other turn clears one its thread may still hold.
+        var previousMessage = DeliveredMessage.CurrentId;
+        var setsMessage = _deliveredMessage is not null || previousMessage is not null;
+        if (setsMessage)
+        {
+            DeliveredMessage.SetCurrent(_deliveredMessage);
         }
 
         try
@@ -178,6 +192,11 @@ internal sealed class GrainCall<TResult> : Turn, ITimedTurn, IValueTaskSource<TR
             if (interleaves)
             {
                 SetInterleaved(null);
+            }
+
+            if (setsMessage)
+            {
+                DeliveredMessage.SetCurrent(previousMessage);
             }
 
             if (_startedAt != 0)

@@ -63,7 +63,7 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker, IGrainFactory
     }
 
     /// <summary>Runs a call a cluster fabric delivered to this silo: on the local activation, whatever the router says.</summary>
-    public ValueTask<TResult> InvokeLocalAsync<TResult>(GrainId grain, GrainRequest<TResult> request)
+    public ValueTask<TResult> InvokeLocalAsync<TResult>(GrainId grain, GrainRequest<TResult> request, string? messageId = null)
     {
         try
         {
@@ -71,6 +71,7 @@ internal sealed class GrainCallInvoker : IGrainCallInvoker, IGrainFactory
             var timeout = request.Method.Timeout ?? _runtime.Options.CallTimeout;
             var deadline = _runtime.TimeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * _runtime.TimeProvider.TimestampFrequency);
             var call = GrainCall<TResult>.Rent(request, grain, null, deadline, timeout);
+            call.SetDeliveredMessage(messageId);
             var version = call.Version;
             _runtime.Catalog.Dispatch(grain, call);
             return new ValueTask<TResult>(call, version);
