@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Bogus;
 using MailMesh.Audience.ReadModel;
+using MailMesh.Bench.Audience;
 using MailMesh.Grains.Contacts;
 using MailMesh.Runtime;
 using MailMesh.Runtime.Hosting;
@@ -13,8 +14,15 @@ using Microsoft.Extensions.DependencyInjection;
 // Import of N generated contacts (Bogus, seeded) through the import grain of an embedded silo (SQLite state, event log
 // and contacts read model), against the same CSV bulk-loaded by the sqlite3 shell (.import into one table, no checks,
 // no events: the floor of what writing those rows costs) in the same run; the issue's target is 1,000,000 rows in a
-// few minutes (180 s). Then counts over the read model with hand-written parameterized SQL of 1, 3 and 5 conditions
-// (the segment language that will compile to such SQL is not built yet); the target is under 1 s at 1,000,000.
+// few minutes (180 s). Then the segment counts of SegmentBench over the imported read model. `segments [N]` runs only
+// the segment counts, over N contacts written straight into the read model (the target is under 1 s at 1,000,000).
+if (args.Length > 0 && args[0] == "segments")
+{
+    // Segment counts over read-model rows written directly (see SegmentBench): `segments [N]`.
+    await SegmentBench.RunAsync(args[1..]);
+    return;
+}
+
 var rows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
 var batch = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000;
 var directory = Directory.CreateTempSubdirectory("mailmesh-bench-audience-").FullName;
@@ -25,14 +33,19 @@ try
     Generate(csv, rows);
     Console.WriteLine($"generated {rows:N0} contacts ({new FileInfo(csv).Length / 1e6:F1} MB) in {generate.Elapsed.TotalSeconds:F1} s");
 
+    var peerCpuBefore = CpuTime.Children();
     var peer = SqliteShellImport(csv, Path.Combine(directory, "peer.db"));
-    Console.WriteLine($"sqlite3 .import: {peer.TotalSeconds:F2} s ({rows / peer.TotalSeconds:N0} rows/s)");
+    var peerCpu = CpuTime.Children() - peerCpuBefore;
+    Console.WriteLine($"sqlite3 .import: {peer.TotalSeconds:F2} s ({rows / peer.TotalSeconds:N0} rows/s); CPU {peerCpu.TotalSeconds:F2} s (user+sys of the sqlite3 process)");
 
+    var importCpuBefore = CpuTime.Self();
     var (elapsed, status, readModel) = await ImportAsync(directory, csv, batch);
+    var importCpu = CpuTime.Self() - importCpuBefore;
     Console.WriteLine($"MailMesh import: {elapsed.TotalSeconds:F2} s ({rows / elapsed.TotalSeconds:N0} rows/s); {status.Created:N0} created, {status.Invalid:N0} invalid, {status.Merged:N0} merged");
+    Console.WriteLine($"MailMesh import CPU: {importCpu.TotalSeconds:F2} s (user+sys of this process, silo start included; {importCpu.TotalMicroseconds / rows:F0} us per row); CPU ratio MailMesh/sqlite3: {importCpu.TotalSeconds / Math.Max(peerCpu.TotalSeconds, 0.01):F1}x");
     Console.WriteLine($"ratio MailMesh/sqlite3 time: {elapsed.TotalSeconds / peer.TotalSeconds:F1}x; target 180 s for 1,000,000 rows: {(rows == 1_000_000 ? (elapsed.TotalSeconds <= 180 ? "met" : "not met") : "n/a (not 1,000,000 rows)")}");
 
-    await SegmentCountsAsync(readModel);
+    await SegmentBench.CountAsync(readModel, DateTimeOffset.UtcNow);
 }
 finally
 {
@@ -135,53 +148,5 @@ static async Task<(TimeSpan Elapsed, ImportStatus Status, IContactReadModel Read
         {
             // No event for 2 s: poll the status again.
         }
-    }
-}
-
-static async Task SegmentCountsAsync(IContactReadModel readModel)
-{
-    if (readModel is not SqliteContactReadModel sqlite)
-    {
-        return;
-    }
-
-    await using var connection = await sqlite.OpenAsync();
-    (string Name, string Sql)[] queries =
-    [
-        ("1 condition (country = FR)", "SELECT COUNT(*) FROM contact_attributes WHERE tenant = $t AND name = 'country' AND str = $c1"),
-        ("3 conditions (country in FR,BE; tier = gold; list newsletter)", """
-            SELECT COUNT(*) FROM contacts c WHERE c.tenant = $t
-              AND c.id IN (SELECT contact_id FROM contact_attributes WHERE tenant = $t AND name = 'country' AND str IN ($c1, $c2))
-              AND c.id IN (SELECT contact_id FROM contact_attributes WHERE tenant = $t AND name = 'tier' AND str = $tier)
-              AND c.id IN (SELECT contact_id FROM contact_lists WHERE tenant = $t AND list = $list)
-            """),
-        ("5 conditions (+ total_spent > 1000, not suppressed)", """
-            SELECT COUNT(*) FROM contacts c WHERE c.tenant = $t AND c.suppressed = 0
-              AND c.id IN (SELECT contact_id FROM contact_attributes WHERE tenant = $t AND name = 'country' AND str IN ($c1, $c2))
-              AND c.id IN (SELECT contact_id FROM contact_attributes WHERE tenant = $t AND name = 'tier' AND str = $tier)
-              AND c.id IN (SELECT contact_id FROM contact_lists WHERE tenant = $t AND list = $list)
-              AND c.id IN (SELECT contact_id FROM contact_attributes WHERE tenant = $t AND name = 'total_spent' AND num > $spent)
-            """),
-    ];
-    foreach (var (name, sql) in queries)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$t", "bench");
-        command.Parameters.AddWithValue("$c1", "FR");
-        command.Parameters.AddWithValue("$c2", "BE");
-        command.Parameters.AddWithValue("$tier", "gold");
-        command.Parameters.AddWithValue("$list", "newsletter");
-        command.Parameters.AddWithValue("$spent", 1000.0);
-        var best = TimeSpan.MaxValue;
-        object? count = null;
-        for (var run = 0; run < 3; run++)
-        {
-            var watch = Stopwatch.StartNew();
-            count = await command.ExecuteScalarAsync();
-            best = watch.Elapsed < best ? watch.Elapsed : best;
-        }
-
-        Console.WriteLine($"count {name}: {count} in {best.TotalMilliseconds:F0} ms (best of 3; target < 1000 ms)");
     }
 }
