@@ -35,4 +35,20 @@ public sealed class MimeSieveMessageTests
         Assert.Equal("inner", Assert.Single(embedded.Children).Headers.Single(h => h.Name == "Subject").Value);
         Assert.Null(embedded.DecodedText);
     }
+
+    [Fact]
+    public void HasHeader_ExtraHiddenRepeatedAndMissing_AgreesWithGetHeaderValues()
+    {
+        const string raw = "From: a@example.org\r\nX-MailMesh-Spam-Score: 9\r\nReceived: x\r\nreceived: y\r\n\r\nbody\r\n";
+        var hidden = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "X-MailMesh-Spam-Score" };
+        var message = MimeSieveMessage.Parse(Encoding.ASCII.GetBytes(raw), [new Sieve.Messages.SieveHeader("X-Extra", "1")], hidden);
+        string[] names = ["from", "FROM", "received", "x-mailmesh-spam-score", "x-extra", "not a field line", "subject", string.Empty];
+        var before = names.Select(n => (n, message.HasHeader(n))).ToList();
+        Assert.Equal(names.Select(n => (n, ((Sieve.Messages.ISieveMessage)message).GetHeaderValues(n).Count > 0)), before);
+        Assert.Equal([true, true, true, false, true, false, false, false], before.Select(b => b.Item2));
+
+        // Once the field list is built (editheader reads it), the answers stay the same.
+        _ = message.Headers;
+        Assert.Equal(before, names.Select(n => (n, message.HasHeader(n))));
+    }
 }

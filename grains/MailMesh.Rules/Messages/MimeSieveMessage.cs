@@ -48,7 +48,7 @@ public sealed class MimeSieveMessage : ISieveMessage
     public IReadOnlyList<SieveHeader> Headers => _headers ??= BuildHeaders();
 
     /// <inheritdoc />
-    public ISieveMimePart Root => _root ??= new MimeSievePart(_message.Body, _message.Source?.Memory ?? ReadOnlyMemory<byte>.Empty, 0, Headers);
+    public ISieveMimePart Root => _root ??= new MimeSievePart(_message.Body, _message.Source?.Memory ?? ReadOnlyMemory<byte>.Empty, 0, this);
 
     /// <inheritdoc />
     public IReadOnlyList<string> GetHeaderValues(string name)
@@ -88,6 +88,27 @@ public sealed class MimeSieveMessage : ISieveMessage
         }
 
         return values is null ? [] : values;
+    }
+
+    /// <inheritdoc />
+    public bool HasHeader(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (_headers is not null)
+        {
+            return _headers.Any(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+        }
+
+        foreach (var extra in _extraHeaders)
+        {
+            if (extra.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        // Invalid lines have no name, so they never match one (as in GetHeaderValues).
+        return !_hiddenHeaders.Contains(name) && _message.Headers.Contains(name);
     }
 
     private List<SieveHeader> BuildHeaders()
@@ -135,19 +156,22 @@ internal sealed class MimeSievePart : ISieveMimePart
     private string? _decoded;
     private bool _decodedDone;
 
-    public MimeSievePart(MimeEntity entity, ReadOnlyMemory<byte> source, int depth, IReadOnlyList<SieveHeader>? headers = null)
+    // The top-level part's fields are the message's (with its extra and hidden fields), built only when asked for.
+    private readonly MimeSieveMessage? _owner;
+
+    public MimeSievePart(MimeEntity entity, ReadOnlyMemory<byte> source, int depth, MimeSieveMessage? owner = null)
     {
         _entity = entity;
         _source = source;
         _depth = depth;
-        _headers = headers;
+        _owner = owner;
         var type = entity.ContentType;
         ContentType = (type.MediaType + "/" + type.MediaSubtype).ToLowerInvariant();
     }
 
     public string ContentType { get; }
 
-    public IReadOnlyList<SieveHeader> Headers => _headers ??= MimeSieveMessage.Convert(_entity.Headers);
+    public IReadOnlyList<SieveHeader> Headers => _headers ??= _owner?.Headers ?? MimeSieveMessage.Convert(_entity.Headers);
 
     public IReadOnlyList<ISieveMimePart> Children => _children ??= BuildChildren();
 

@@ -126,7 +126,25 @@ public sealed class SieveHeaderView
     }
 
     /// <summary>True when a field named <paramref name="name"/> exists.</summary>
-    public bool Contains(string name) => GetValues(name).Count > 0;
+    public bool Contains(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (_fields is not null || _index is not null)
+        {
+            return GetValues(name).Count > 0;
+        }
+
+        // Values already read answer; otherwise the message answers without building them.
+        for (var i = 0; i < _count; i++)
+        {
+            if (_entries[i].Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return _entries[i].Raw.Count > 0;
+            }
+        }
+
+        return _message!.HasHeader(name);
+    }
 
     /// <summary>The values of the fields named <paramref name="name"/> with RFC 2047 words decoded and white space trimmed.</summary>
     internal string[] GetDecoded(string name)

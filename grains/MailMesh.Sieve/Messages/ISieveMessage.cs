@@ -38,6 +38,12 @@ public interface ISieveMessage
 
         return values;
     }
+
+    /// <summary>
+    /// True when a top-level field named <paramref name="name"/> (case-insensitive) exists. Adapters override this
+    /// to answer without building the values (the <c>exists</c> test needs none).
+    /// </summary>
+    bool HasHeader(string name) => GetHeaderValues(name).Count > 0;
 }
 
 /// <summary>One MIME entity.</summary>

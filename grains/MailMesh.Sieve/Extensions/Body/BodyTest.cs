@@ -91,7 +91,8 @@ internal sealed partial class BodyTest : SieveMatchingTest
             return true;
         }
 
-        if (contentType.Count(c => c == '/') != 1)
+        var typeSlash = contentType.IndexOf('/', StringComparison.Ordinal);
+        if (typeSlash < 0 || contentType.IndexOf('/', typeSlash + 1) >= 0)
         {
             return false;
         }
