@@ -40,7 +40,7 @@ APT_PACKAGES=(
   isync getmail6 fetchmail  # mail sync peers of bench/MailMesh.Bench.Sync (the bench skips one that is missing)
   openssl
   curl
-  prometheus  # scrapes a running silo in tests/MailMesh.Telemetry.Tests (dashboard queries)
+  prometheus  # scrapes a running silo in tests/MailMesh.Deploy.Tests (every Grafana panel query); kubectl is not here: Debian 12 has only 1.20 (kustomize v2), too old for k8s/
 )
 # Node.js and npm are needed for the npm test peers; installed from Debian only when absent.
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
@@ -118,7 +118,7 @@ fi
 
 if $need_npm; then
   [ -f "$LOCK" ] || die "$LOCK is missing (it is committed with the repository)"
-  log "npm ci in tests/node (azurite, @grpc/grpc-js, @grpc/proto-loader, postal-mime)"
+  log "npm ci in tests/node (azurite, @grpc/grpc-js, @grpc/proto-loader, postal-mime, kubernetes-models, yaml, ajv)"
   (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
   sha256sum "$LOCK" | cut -d' ' -f1 > "$STAMP"
 else
