@@ -9,7 +9,12 @@ internal static class ImapSyncBench
 {
     private const int IncrementalMessages = 100;
 
-    public static async Task<int> RunAsync(BenchServer server, int count, int rounds)
+    /// <param name="server">The test Dovecot.</param>
+    /// <param name="count">Messages in the folder.</param>
+    /// <param name="rounds">Timed rounds (medians are reported).</param>
+    /// <param name="freshSilo">A new silo per round (the JIT and the silo's caches start cold in round 1) instead of
+    /// one running silo, warmed by an untimed sync of its own, that syncs a new mailbox per round.</param>
+    public static async Task<int> RunAsync(BenchServer server, int count, int rounds, bool freshSilo = false)
     {
         var folder = "mmbench-" + Guid.NewGuid().ToString("N")[..8];
         var work = System.IO.Directory.CreateTempSubdirectory("mailmesh-bench-sync-").FullName;
@@ -25,34 +30,65 @@ internal static class ImapSyncBench
                 Console.WriteLine("mbsync is not installed (Debian package isync): MailMesh is measured alone, no ratio.");
             }
 
-            var ours = new List<double>();
-            var peer = new List<double>();
+            var ours = new List<(double Seconds, double Cpu)>();
+            var peer = new List<(double Seconds, double Cpu)>();
+            using var phases = new PhaseMeter();
+            await using var warm = freshSilo ? null : await BenchSilo.StartAsync(Path.Combine(work, "silo"));
+            if (warm is not null)
+            {
+                // A running silo has its code compiled and its stores open: one untimed sync of another mailbox first.
+                var (s, c, jit) = await MailMeshInitialAsync(warm, "bench/warm-up", server, folder, count);
+                Console.WriteLine($"MailMesh warm-up sync (untimed, same silo as the rounds): {s:0.00} s, CPU {c:0.00} s, JIT compiling {jit:0.00} s; {BenchServer.Load()}");
+            }
+
             for (var round = 1; round <= rounds; round++)
             {
                 var peerFirst = mbsync && round % 2 == 0;
                 if (peerFirst)
                 {
-                    peer.Add(Peers.Mbsync(server, folder, count, Path.Combine(work, $"mbsync-{round}")));
+                    peer.Add(Peers.MbsyncRun(server, folder, count, Path.Combine(work, $"mbsync-{round}")));
                 }
 
-                ours.Add(await MailMeshInitialAsync(server, folder, count, Path.Combine(work, $"ours-{round}")));
+                phases.TakeSummary();
+                double jitSeconds;
+                if (warm is null)
+                {
+                    await using var fresh = await BenchSilo.StartAsync(Path.Combine(work, $"ours-{round}"));
+                    var (s1, c1, j1) = await MailMeshInitialAsync(fresh, "bench/sync", server, folder, count);
+                    ours.Add((s1, c1));
+                    jitSeconds = j1;
+                }
+                else
+                {
+                    var (s1, c1, j1) = await MailMeshInitialAsync(warm, $"bench/sync-{round}", server, folder, count);
+                    ours.Add((s1, c1));
+                    jitSeconds = j1;
+                }
+
+                var split = phases.TakeSummary();
                 if (mbsync && !peerFirst)
                 {
-                    peer.Add(Peers.Mbsync(server, folder, count, Path.Combine(work, $"mbsync-{round}")));
+                    peer.Add(Peers.MbsyncRun(server, folder, count, Path.Combine(work, $"mbsync-{round}")));
                 }
 
-                Console.WriteLine($"round {round}: MailMesh {ours[^1]:0.00} s ({count / ours[^1]:0} msg/s)" +
-                    (mbsync ? $", mbsync {peer[^1]:0.00} s ({count / peer[^1]:0} msg/s), ratio {ours[^1] / peer[^1]:0.00}x" : "") + $"; {BenchServer.Load()}");
+                var (s, c) = ours[^1];
+                Console.WriteLine($"round {round}: MailMesh {s:0.00} s ({count / s:0} msg/s, CPU {c:0.00} s)" +
+                    (mbsync ? $", mbsync {peer[^1].Seconds:0.00} s ({count / peer[^1].Seconds:0} msg/s, CPU {peer[^1].Cpu:0.00} s), " +
+                        $"ratio {s / peer[^1].Seconds:0.00}x wall, {c / peer[^1].Cpu:0.00}x CPU" : "") + $"; {BenchServer.Load()}");
+                Console.WriteLine($"  MailMesh batch phases: {split}; JIT compiling {jitSeconds:0.00} s (all threads, elapsed)");
             }
 
-            var oursMedian = BenchServer.Median(ours);
+            var oursMedian = BenchServer.Median(ours.Select(r => r.Seconds));
+            var oursCpu = BenchServer.Median(ours.Select(r => r.Cpu));
             Console.WriteLine();
-            Console.WriteLine($"MailMesh initial sync, median: {oursMedian:0.00} s ({count / oursMedian:0} messages/s)");
+            Console.WriteLine($"MailMesh initial sync, median: {oursMedian:0.00} s ({count / oursMedian:0} messages/s), CPU {oursCpu:0.00} s");
             if (mbsync)
             {
-                var peerMedian = BenchServer.Median(peer);
-                Console.WriteLine($"mbsync (FSync no), median:     {peerMedian:0.00} s ({count / peerMedian:0} messages/s)");
-                Console.WriteLine($"ratio of medians MailMesh/mbsync: {oursMedian / peerMedian:0.00}x (target <= 1.0)");
+                var peerMedian = BenchServer.Median(peer.Select(r => r.Seconds));
+                var peerCpu = BenchServer.Median(peer.Select(r => r.Cpu));
+                Console.WriteLine($"mbsync (FSync no), median:     {peerMedian:0.00} s ({count / peerMedian:0} messages/s), CPU {peerCpu:0.00} s");
+                Console.WriteLine($"ratio of medians MailMesh/mbsync: {oursMedian / peerMedian:0.00}x wall (target <= 1.0), {oursCpu / peerCpu:0.00}x CPU " +
+                    "(MailMesh process user+sys during the sync; mbsync's child rusage; Dovecot's own CPU is in neither)");
             }
 
             await IncrementalAsync(server, folder, count, Path.Combine(work, "incremental"));
@@ -82,12 +118,16 @@ internal static class ImapSyncBench
         await client.UidFetchAsync(ImapUidSet.All, new ImapFetchRequest(ImapFetchItems.Summary | ImapFetchItems.Body), new DiscardSink());
     }
 
-    private static async Task<double> MailMeshInitialAsync(BenchServer server, string folder, int count, string directory)
+    /// <summary>Wall time of the initial sync of mailbox <paramref name="key"/>, this process's CPU time over the same
+    /// span, and the part of it the JIT spent compiling.</summary>
+    internal static async Task<(double Seconds, double Cpu, double Jit)> MailMeshInitialAsync(BenchSilo silo, string key, BenchServer server, string folder, int count)
     {
-        await using var silo = await BenchSilo.StartAsync(directory);
-        var (status, elapsed) = await silo.InitialSyncAsync("bench/sync", Source(server, folder));
+        var jit = System.Runtime.JitInfo.GetCompilationTime();
+        var cpu = CpuClock.Self();
+        var (status, elapsed) = await silo.InitialSyncAsync(key, Source(server, folder));
+        cpu = CpuClock.Self() - cpu;
         BenchSilo.Check(status, count);
-        return elapsed.TotalSeconds;
+        return (elapsed.TotalSeconds, cpu, (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalSeconds);
     }
 
     /// <summary>Initial sync (untimed), then three times: 100 new messages delivered into the folder, SyncNow, timed

@@ -6,7 +6,10 @@ namespace MailMesh.Bench.Sync;
 /// <summary>The peer tools, each syncing into a fresh Maildir; each returns its wall time in seconds.</summary>
 internal static class Peers
 {
-    public static double Mbsync(BenchServer server, string folder, int count, string directory)
+    public static double Mbsync(BenchServer server, string folder, int count, string directory) => MbsyncRun(server, folder, count, directory).Seconds;
+
+    /// <summary>mbsync's wall time and its CPU time (user + system of the child, from getrusage).</summary>
+    public static (double Seconds, double Cpu) MbsyncRun(BenchServer server, string folder, int count, string directory)
     {
         var maildir = Path.Combine(directory, "maildir");
         Directory.CreateDirectory(maildir);
@@ -38,9 +41,11 @@ internal static class Peers
             Sync Pull
             SyncState *
             """);
+        var cpu = CpuClock.Children();
         var (elapsed, exit, errors) = Run(new ProcessStartInfo("mbsync", ["-q", "-c", config, "bench"]));
+        cpu = CpuClock.Children() - cpu;
         var stored = Count(Path.Combine(maildir, folder));
-        return exit == 0 && stored == count ? elapsed : throw new InvalidOperationException($"mbsync exited with {exit} and stored {stored} of {count} messages: {errors}");
+        return exit == 0 && stored == count ? (elapsed, cpu) : throw new InvalidOperationException($"mbsync exited with {exit} and stored {stored} of {count} messages: {errors}");
     }
 
     /// <summary>getmail6 (SimplePOP3Retriever into a Maildir, leaving mail on the server). It refuses to deliver as

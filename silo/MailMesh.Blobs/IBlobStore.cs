@@ -10,6 +10,15 @@ public interface IBlobStore
     /// <returns>The stored blob's properties, with the MD5 computed while writing.</returns>
     Task<BlobProperties> PutAsync(string name, Stream content, string? contentType = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Stores <paramref name="content"/>, already in memory, under <paramref name="name"/>, replacing any blob
+    /// of that name. The caller keeps <paramref name="content"/> unchanged until the returned task completes. A store
+    /// that can write from memory directly (the local store's packs) skips the stream and the copy it implies.</summary>
+    /// <returns>The stored blob's properties.</returns>
+    Task<BlobProperties> PutAsync(string name, ReadOnlyMemory<byte> content, string? contentType = null, CancellationToken cancellationToken = default) =>
+        PutAsync(name, System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false), contentType, cancellationToken);
+
     /// <summary>Opens a blob, or a range of it, for reading; null when no such blob exists. Reading a whole
     /// blob to its end verifies its MD5 and throws <see cref="BlobIntegrityException"/> on a mismatch.</summary>
     Task<BlobDownload?> OpenReadAsync(string name, BlobRange? range = null, CancellationToken cancellationToken = default);

@@ -283,30 +283,38 @@ public sealed partial class MailboxGrain
         await syncState.WriteStateAsync(CancellationToken.None);
     }
 
+    /// <summary>Commits the next batch of the folder's new messages. The batches are fetched by a
+    /// <see cref="FolderFetchPipeline"/> started on the folder's first batch, which keeps fetching (blobs stored, rows
+    /// built) while this turn makes the batch before durable and commits it (docs/adr/sync-06-pipelined-initial-sync.md).</summary>
     private async Task FetchBatchAsync(SyncRun run, ImapClient client, FolderWork work, CancellationToken cancellationToken)
     {
         var services = RequireSync();
         var cursor = syncState.State.Folders[work.FolderId];
-        var uids = work.NewUids.Skip(work.Next).Take(services.Options.BatchSize).ToList();
-        var items = ImapFetchItems.Summary | ImapFetchItems.Body | (client.Capabilities.CondStore ? ImapFetchItems.ModSeq : 0);
-        var sink = new BlobFetchSink(services.Blobs, cursor, GrainKey, BlobPrefix);
-        try
+        if (run.Pipeline is null)
         {
-            await client.UidFetchAsync(ImapUidSet.FromUids(uids), new ImapFetchRequest(items), sink, cancellationToken);
-            await sink.CompleteAsync();
+            var items = ImapFetchItems.Summary | ImapFetchItems.Body | (client.Capabilities.CondStore ? ImapFetchItems.ModSeq : 0);
+            var remaining = work.NewUids.GetRange(work.Next, work.NewUids.Count - work.Next);
+            run.Pipeline = FolderFetchPipeline.Start(
+                client, services.Blobs, new SyncFolder(GrainKey, cursor.Id, cursor.Name, cursor.UidValidity), BlobPrefix, remaining,
+                services.Options.BatchSize, items, cancellationToken);
         }
-        catch
-        {
-            await sink.AbortAsync();
-            throw;
-        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var batch = await run.Pipeline.NextAsync(cancellationToken)
+            ?? throw new InvalidOperationException($"The fetch of folder '{cursor.Name}' ended with {work.NewUids.Count - work.Next} UIDs not fetched.");
+        SyncDiagnostics.RecordPhase("wait", started);
 
         // Blobs durable first (one flush for the batch, docs/adr/blobs-02-local-packs.md), then the index rows; the
         // cursor advance and the events follow in one state write. A crash in between fetches the same UIDs again and
-        // upserts the same rows.
+        // upserts the same rows; the batch fetched ahead meanwhile has blobs but no rows and is fetched again too.
+        started = System.Diagnostics.Stopwatch.GetTimestamp();
         await services.Blobs.FlushAsync(cancellationToken);
-        await services.Index.UpsertAsync(sink.Rows, cancellationToken);
-        foreach (var row in sink.Rows)
+        SyncDiagnostics.RecordPhase("flush", started);
+        started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await services.Index.UpsertAsync(batch.Rows, cancellationToken);
+        SyncDiagnostics.RecordPhase("index", started);
+        started = System.Diagnostics.Stopwatch.GetTimestamp();
+        foreach (var row in batch.Rows)
         {
             RaiseEvent("message.received", GrainKey, new
             {
@@ -316,25 +324,31 @@ public sealed partial class MailboxGrain
         }
 
         // The last batch of the folder: every UID the search found is stored, including those skipped as indexed already.
-        PassIndexedAhead(cursor, work.Next + uids.Count >= work.NewUids.Count ? Math.Max(uids[^1], work.SkippedUpTo) : uids[^1]);
-        syncState.State.Status.MessageCount += sink.Rows.Count;
-        run.New += sink.Rows.Count;
-        QueueRuleRuns(cursor, sink.Rows);
+        var last = work.Next + batch.Uids.Count >= work.NewUids.Count;
+        PassIndexedAhead(cursor, last ? Math.Max(batch.Uids[^1], work.SkippedUpTo) : batch.Uids[^1]);
+        syncState.State.Status.MessageCount += batch.Rows.Count;
+        run.New += batch.Rows.Count;
+        QueueRuleRuns(cursor, batch.Rows);
 
-        // DURABLE POINT: after this write the batch's messages (sink.Rows) are stored as blobs, indexed, their
+        // DURABLE POINT: after this write the batch's messages (batch.Rows) are stored as blobs, indexed, their
         // message.received events are in the log and the cursor is past them; a crash after it never fetches them
         // again, a crash before it fetches and upserts the same rows again. Work that must see every new message
         // exactly once records its pending state in this same write (as QueueRuleRuns does) and runs after it.
         await syncState.WriteStateAsync(CancellationToken.None);
+        SyncDiagnostics.RecordPhase("commit", started);
+        SyncDiagnostics.RecordCommitted(batch.Rows.Count);
         ScheduleRuleRuns();
         foreach (var observer in services.Observers)
         {
-            observer.BatchCommitted(GrainKey, sink.Rows.Count);
+            observer.BatchCommitted(GrainKey, batch.Rows.Count);
         }
 
-        work.Next += uids.Count;
-        if (work.Next >= work.NewUids.Count)
+        work.Next += batch.Uids.Count;
+        if (last)
         {
+            // The fetch has handed over its last batch; once it has ended, the client is free for the next folder.
+            await run.Pipeline.DisposeAsync();
+            run.Pipeline = null;
             run.Current = null;
         }
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
@@ -71,12 +72,7 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore, IDisposable
     {
         BlobName.Validate(name);
         ArgumentNullException.ThrowIfNull(content);
-        if (contentType is not null && Encoding.UTF8.GetByteCount(contentType) > LocalBlobHeader.MaxContentTypeBytes)
-        {
-            throw new ArgumentException(
-                $"The content type of blob '{name}' is {Encoding.UTF8.GetByteCount(contentType)} bytes of UTF-8; at most {LocalBlobHeader.MaxContentTypeBytes} are stored.",
-                nameof(contentType));
-        }
+        CheckContentType(name, contentType);
 
         var etag = NewETag();
         var headerLength = LocalBlobHeader.LengthFor(etag, contentType);
@@ -115,6 +111,42 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore, IDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<BlobProperties> PutAsync(string name, ReadOnlyMemory<byte> content, string? contentType = null, CancellationToken cancellationToken = default)
+    {
+        if (content.Length > _options.PackBlobsUpTo)
+        {
+            // A file of its own, written through the stream path.
+            using var stream = MemoryMarshal.TryGetArray(content, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(content.ToArray(), writable: false);
+            return await PutAsync(name, stream, contentType, cancellationToken).ConfigureAwait(false);
+        }
+
+        BlobName.Validate(name);
+        CheckContentType(name, contentType);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            // Small: MD5 in one call and one positioned write into the pack, straight from the caller's memory.
+            return await PutPackedAsync(name, content, MD5.HashData(content.Span), NewETag(), contentType).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not BlobStoreException)
+        {
+            throw new BlobStoreException($"Writing blob '{name}' under '{_dataRoot}' failed: {e.Message}", isTransient: false, inner: e);
+        }
+    }
+
+    private static void CheckContentType(string name, string? contentType)
+    {
+        if (contentType is not null && Encoding.UTF8.GetByteCount(contentType) > LocalBlobHeader.MaxContentTypeBytes)
+        {
+            throw new ArgumentException(
+                $"The content type of blob '{name}' is {Encoding.UTF8.GetByteCount(contentType)} bytes of UTF-8; at most {LocalBlobHeader.MaxContentTypeBytes} are stored.",
+                nameof(contentType));
         }
     }
 

@@ -46,6 +46,49 @@ public abstract class BlobStoreContractTests
     }
 
     [SkippableFact]
+    public async Task PutMemory_SmallContent_RoundTripsWithMd5AndContentType()
+    {
+        var bytes = RandomBytes(2_300, seed: 11);
+        // A slice of a larger array, as a caller with a pooled buffer passes it.
+        var pooled = new byte[bytes.Length + 100];
+        bytes.CopyTo(pooled, 40);
+        var stored = await Store.PutAsync(Name("mem/1.eml"), pooled.AsMemory(40, bytes.Length), "message/rfc822");
+
+        Assert.Equal(bytes.Length, stored.Length);
+        Assert.Equal(MD5.HashData(bytes), stored.ContentMd5);
+        await using var download = await Store.OpenReadAsync(Name("mem/1.eml"));
+        Assert.NotNull(download);
+        Assert.Equal(bytes, await ReadAllAsync(download.Content));
+        Assert.Equal("message/rfc822", download.Properties.ContentType);
+    }
+
+    [SkippableFact]
+    public async Task PutMemory_LargerThanPackLimit_RoundTripsWithWholeMd5()
+    {
+        var bytes = RandomBytes((2 * 64 * 1024) + 7, seed: 12);
+        await Store.PutAsync(Name("mem/big.bin"), bytes.AsMemory());
+
+        var properties = await Store.GetPropertiesAsync(Name("mem/big.bin"));
+        Assert.NotNull(properties);
+        Assert.Equal(bytes.Length, properties.Length);
+        Assert.Equal(MD5.HashData(bytes), properties.ContentMd5);
+        await using var download = await Store.OpenReadAsync(Name("mem/big.bin"));
+        Assert.Equal(bytes, await ReadAllAsync(download!.Content));
+    }
+
+    [SkippableFact]
+    public async Task PutMemory_ExistingStreamPut_ReplacesIt()
+    {
+        await Store.PutAsync(Name("mem/r.eml"), new MemoryStream(RandomBytes(500, seed: 13)));
+        var replacement = RandomBytes(700, seed: 14);
+
+        await Store.PutAsync(Name("mem/r.eml"), replacement.AsMemory());
+
+        await using var download = await Store.OpenReadAsync(Name("mem/r.eml"));
+        Assert.Equal(replacement, await ReadAllAsync(download!.Content));
+    }
+
+    [SkippableFact]
     public async Task Put_EmptyContent_StoresEmptyBlob()
     {
         await Store.PutAsync(Name("empty"), new MemoryStream());

@@ -19,10 +19,14 @@ public sealed class SyncSilo : IAsyncDisposable
 
     private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly TimeProvider? _clock;
+    private readonly Action<string, IServiceCollection>? _configure;
 
-    private SyncSilo(string directory, Silo silo, SyncObserver observer, int batchSize, IReadOnlyDictionary<string, string?> settings, TimeProvider? clock)
+    private SyncSilo(
+        string directory, Silo silo, SyncObserver observer, int batchSize, IReadOnlyDictionary<string, string?> settings, TimeProvider? clock,
+        Action<string, IServiceCollection>? configure)
     {
         _clock = clock;
+        _configure = configure;
         Directory = directory;
         Silo = silo;
         Observer = observer;
@@ -47,23 +51,25 @@ public sealed class SyncSilo : IAsyncDisposable
     public IEventLog Events => Silo.Services.GetRequiredService<IEventLog>();
 
     /// <summary>Starts a silo; <paramref name="settings"/> override the Mailboxes configuration (e.g. ResumeDelay);
-    /// <paramref name="clock"/> replaces the silo's TimeProvider.</summary>
+    /// <paramref name="clock"/> replaces the silo's TimeProvider; <paramref name="configure"/> (given the directory) registers
+    /// services before mailbox sync does, e.g. a decorated index or blob store (on every start, restarts included).</summary>
     public static async Task<SyncSilo> StartAsync(
-        int batchSize = 250, string? directory = null, SyncObserver? observer = null, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
+        int batchSize = 250, string? directory = null, SyncObserver? observer = null, IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null,
+        Action<string, IServiceCollection>? configure = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "mailmesh-sync-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         observer ??= new SyncObserver();
         settings ??= new Dictionary<string, string?>();
-        var silo = await Build(directory, observer, batchSize, settings, clock).StartAsync();
-        return new SyncSilo(directory, silo, observer, batchSize, settings, clock);
+        var silo = await Build(directory, observer, batchSize, settings, clock, configure).StartAsync();
+        return new SyncSilo(directory, silo, observer, batchSize, settings, clock, configure);
     }
 
     /// <summary>Stops the silo (gracefully) and starts a new one on the same files.</summary>
     public async Task RestartAsync()
     {
         await Silo.DisposeAsync();
-        Silo = await Build(Directory, Observer, BatchSize, _settings, _clock).StartAsync();
+        Silo = await Build(Directory, Observer, BatchSize, _settings, _clock, _configure).StartAsync();
     }
 
     /// <summary>Creates a mailbox and configures its source; returns its grain.</summary>
@@ -94,7 +100,9 @@ public sealed class SyncSilo : IAsyncDisposable
         }
     }
 
-    private static SiloBuilder Build(string directory, SyncObserver observer, int batchSize, IReadOnlyDictionary<string, string?> settings, TimeProvider? clock)
+    private static SiloBuilder Build(
+        string directory, SyncObserver observer, int batchSize, IReadOnlyDictionary<string, string?> settings, TimeProvider? clock,
+        Action<string, IServiceCollection>? configure)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -115,6 +123,7 @@ public sealed class SyncSilo : IAsyncDisposable
                 }
 
                 services.AddMailMeshSqliteStorage(o => o.DatabasePath = Path.Combine(directory, "silo.db"));
+                configure?.Invoke(directory, services);
                 services.AddMailboxSync(configuration, directory);
                 services.AddSingleton<IMailboxSyncObserver>(observer);
             })

@@ -1,25 +1,32 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using MailMesh.Blobs;
 using MailMesh.Mime;
+using MailMesh.Mime.Addresses;
 using MailMesh.Protocols.Imap;
 
 namespace MailMesh.Grains.Mailboxes.Sync;
 
-/// <summary>Receives a UID FETCH of new messages: each body literal is piped straight into the blob store while it
-/// arrives (never held whole); its header block is captured on the way for the index row, so headers are neither
-/// fetched nor parsed twice.</summary>
-internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, string mailbox, string blobPrefix) : IImapFetchSink
+/// <summary>Receives a UID FETCH of new messages and stores each body in the blob store; its header block is parsed
+/// for the index row on the way, so headers are neither fetched nor parsed twice. A body of up to
+/// <see cref="BufferedBodyLimit"/> bytes (nearly all mail) is read into one pooled buffer and stored from it in one
+/// put (no pipe, no stream, no second copy); a larger one is piped into the blob store while it arrives and never
+/// held whole. Up to <see cref="MaxPendingBlobs"/> puts overlap the transfer of the messages after them.</summary>
+internal sealed class BlobFetchSink(IBlobStore blobs, SyncFolder folder, string blobPrefix) : IImapFetchSink
 {
-    private static readonly ParserOptions s_headersOnly = new() { HeadersOnly = true };
-    private static readonly PipeOptions s_pipeOptions = new(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false);
-    private readonly HeadCaptureStream _headers = new(MaxHeaderBytes);
-    private Pipe? _pipe;
-    private Task<BlobProperties>? _put;
-    private string? _blobName;
+    /// <summary>Bodies up to this size are buffered whole (at most <see cref="MaxPendingBlobs"/> such buffers at once).</summary>
+    public const int BufferedBodyLimit = 64 * 1024;
 
     private const int MaxHeaderBytes = 256 * 1024;
     private const int MaxPendingBlobs = 64;
+    private static readonly ParserOptions s_headersOnly = new() { HeadersOnly = true };
+    private static readonly PipeOptions s_pipeOptions = new(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false);
+    private readonly HeadCaptureStream _headers = new(MaxHeaderBytes);
+    private readonly BodyBuffer _buffer = new();
     private readonly Queue<Task<IndexedMessage>> _pending = new();
+    private Pipe? _pipe;
+    private Task<BlobProperties>? _put;
+    private string? _blobName;
 
     /// <summary>Index rows of the messages stored so far, in arrival order (complete after <see cref="CompleteAsync"/>).</summary>
     public List<IndexedMessage> Rows { get; } = [];
@@ -49,6 +56,11 @@ internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, strin
         }
 
         _blobName = BlobNameFor(blobPrefix, folder.Id, folder.UidValidity, uid);
+        if (part.Length <= BufferedBodyLimit)
+        {
+            return ValueTask.FromResult<Stream?>(_buffer.Start((int)part.Length));
+        }
+
         _pipe = new Pipe(s_pipeOptions);
         _put = blobs.PutAsync(_blobName, _pipe.Reader.AsStream(), "message/rfc822", cancellationToken);
         return ValueTask.FromResult<Stream?>(_headers.Reset(_pipe.Writer.AsStream(leaveOpen: true)));
@@ -56,33 +68,64 @@ internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, strin
 
     public async ValueTask MessageFetchedAsync(ImapFetchedMessage message, CancellationToken cancellationToken)
     {
-        if (_pipe is null || _put is null || _blobName is null || message.Uid is not { } uid)
+        if (_blobName is not { } blobName || message.Uid is not { } uid || (!_buffer.IsOpen && (_pipe is null || _put is null)))
         {
             throw new InvalidDataException($"The IMAP server answered FETCH for message {message.SequenceNumber} without its body or UID.");
         }
 
-        await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
-        var put = _put;
-        var headers = _headers.Head;
-        var blobName = _blobName;
-        _pipe = null;
-        _put = null;
-        _pending.Enqueue(FinishAsync(put, message, uid, headers, blobName));
+        _blobName = null;
+        if (_buffer.IsOpen)
+        {
+            var (array, length) = _buffer.Take();
+            if (length != _buffer.Announced)
+            {
+                ArrayPool<byte>.Shared.Return(array);
+                throw new InvalidDataException($"The body of message {uid} ended after {length} of the {_buffer.Announced} bytes announced.");
+            }
+
+            var content = array.AsMemory(0, length);
+            var row = BuildRow(message, uid, length, HeaderBlock(content), blobName);
+            _pending.Enqueue(StoreBufferedAsync(blobName, array, content, row, cancellationToken));
+        }
+        else
+        {
+            await _pipe!.Writer.CompleteAsync().ConfigureAwait(false);
+            var put = _put!;
+            var headers = _headers.Head;
+            _pipe = null;
+            _put = null;
+            _pending.Enqueue(FinishStreamedAsync(put, message, uid, headers, blobName));
+        }
+
         if (_pending.Count >= MaxPendingBlobs)
         {
             Rows.Add(await _pending.Dequeue().ConfigureAwait(false));
         }
     }
 
-    private async Task<IndexedMessage> FinishAsync(Task<BlobProperties> put, ImapFetchedMessage message, uint uid, byte[] headers, string blobName)
+    private async Task<IndexedMessage> StoreBufferedAsync(string blobName, byte[] array, ReadOnlyMemory<byte> content, IndexedMessage row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await blobs.PutAsync(blobName, content, "message/rfc822", cancellationToken).ConfigureAwait(false);
+            return row;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+
+    private async Task<IndexedMessage> FinishStreamedAsync(Task<BlobProperties> put, ImapFetchedMessage message, uint uid, byte[] headers, string blobName)
     {
         var stored = await put.ConfigureAwait(false);
         return BuildRow(message, uid, stored.Length, headers, blobName);
     }
 
-    /// <summary>Ends a pending blob write after a failed fetch, so its task does not linger.</summary>
+    /// <summary>Ends the blob writes after a failed fetch, so no task lingers and no pooled buffer leaks.</summary>
     public async Task AbortAsync()
     {
+        _buffer.Abandon();
         while (_pending.TryDequeue(out var finishing))
         {
             try
@@ -111,15 +154,25 @@ internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, strin
         }
     }
 
-    private IndexedMessage BuildRow(ImapFetchedMessage message, uint uid, long storedLength, byte[] headers, string blobName)
+    /// <summary>The header block of a buffered message: up to and including the first empty line (CRLF or bare LF),
+    /// at most <see cref="MaxHeaderBytes"/>; the whole message when it has no body.</summary>
+    private static ReadOnlyMemory<byte> HeaderBlock(ReadOnlyMemory<byte> message)
+    {
+        var crlf = message.Span.IndexOf("\r\n\r\n"u8);
+        var lf = message.Span.IndexOf("\n\n"u8);
+        var end = crlf < 0 ? (lf < 0 ? message.Length : lf + 2) : lf < 0 ? crlf + 4 : Math.Min(crlf + 4, lf + 2);
+        return message[..Math.Min(end, MaxHeaderBytes)];
+    }
+
+    private IndexedMessage BuildRow(ImapFetchedMessage message, uint uid, long storedLength, ReadOnlyMemory<byte> headers, string blobName)
     {
         string? from = null, to = null, subject = null, messageId = null, inReplyTo = null, references = null;
         DateTimeOffset? date = null;
         if (headers.Length > 0)
         {
             using var parsed = MimeMessage.Parse(headers, s_headersOnly);
-            from = Join(parsed.From.Mailboxes.Select(a => a.Address));
-            to = Join(parsed.To.Mailboxes.Select(a => a.Address));
+            from = Addresses(parsed.From);
+            to = Addresses(parsed.To);
             subject = parsed.Subject;
             date = parsed.Date;
             messageId = parsed.MessageId;
@@ -128,23 +181,124 @@ internal sealed class BlobFetchSink(IBlobStore blobs, FolderCursor folder, strin
         }
 
         return new IndexedMessage(
-            mailbox, folder.Id, folder.Name, folder.UidValidity, uid, FlagText.Normalize(message.Flags ?? []), from, to, subject,
+            folder.Mailbox, folder.Id, folder.Name, folder.UidValidity, uid, FlagText.Normalize(message.Flags ?? []), from, to, subject,
             date ?? message.InternalDate, message.Size ?? storedLength, messageId, inReplyTo, references, blobName, message.ModSeq ?? 0);
     }
+
+    private static string? Addresses(InternetAddressList list) =>
+        list.Count == 1 && list[0] is MailboxAddress only ? (only.Address.Length == 0 ? null : only.Address) : Join(list.Mailboxes.Select(a => a.Address));
 
     private static string? Join(IEnumerable<string> values)
     {
         var text = string.Join(' ', values);
         return text.Length == 0 ? null : text;
     }
+
+    /// <summary>A write-only stream into one pooled array sized for the literal announced; one per sink, reused for
+    /// every buffered body (only one body is open at a time).</summary>
+    private sealed class BodyBuffer : Stream
+    {
+        private byte[]? _array;
+        private int _length;
+
+        public bool IsOpen => _array is not null;
+
+        public int Announced { get; private set; }
+
+        public BodyBuffer Start(int announced)
+        {
+            Abandon();
+            Announced = announced;
+            _array = ArrayPool<byte>.Shared.Rent(Math.Max(announced, 1));
+            _length = 0;
+            return this;
+        }
+
+        /// <summary>Hands the buffer (and its ownership: return it to the pool) to the caller.</summary>
+        public (byte[] Array, int Length) Take()
+        {
+            var taken = (_array!, _length);
+            _array = null;
+            return taken;
+        }
+
+        public void Abandon()
+        {
+            if (_array is { } array)
+            {
+                _array = null;
+                ArrayPool<byte>.Shared.Return(array);
+            }
+        }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => _length;
+
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            var array = _array ?? throw new InvalidOperationException("No body is open in this buffer.");
+            if (buffer.Length > Announced - _length)
+            {
+                throw new InvalidDataException($"The IMAP literal is longer than the {Announced} bytes it announced.");
+            }
+
+            buffer.CopyTo(array.AsSpan(_length));
+            _length += buffer.Length;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Write(buffer.AsSpan(offset, count));
+            return Task.CompletedTask;
+        }
+    }
 }
 
 /// <summary>Flags as stored: distinct, sorted ordinal-ignore-case, space-separated; \Recent is session-only and dropped.</summary>
 internal static class FlagText
 {
-    public static string Normalize(IEnumerable<string> flags) =>
-        string.Join(' ', flags.Where(f => !f.Equals("\\Recent", StringComparison.OrdinalIgnoreCase))
-            .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase));
+    public static string Normalize(IReadOnlyList<string> flags)
+    {
+        switch (flags.Count)
+        {
+            case 0:
+                return "";
+            case 1:
+                return flags[0].Equals("\\Recent", StringComparison.OrdinalIgnoreCase) ? "" : flags[0];
+            default:
+                return string.Join(' ', flags.Where(f => !f.Equals("\\Recent", StringComparison.OrdinalIgnoreCase))
+                    .Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase));
+        }
+    }
+
+    public static string Normalize(IEnumerable<string> flags) => Normalize(flags as IReadOnlyList<string> ?? flags.ToList());
 
     public static IReadOnlyList<string> Split(string flags) => flags.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 }

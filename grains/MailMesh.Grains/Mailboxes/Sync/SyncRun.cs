@@ -26,6 +26,9 @@ internal sealed class SyncRun : IAsyncDisposable
     /// <summary>The folder whose new messages are being fetched.</summary>
     public FolderWork? Current { get; set; }
 
+    /// <summary>The background fetch of <see cref="Current"/>'s new messages (it owns <see cref="Client"/> while it runs).</summary>
+    public FolderFetchPipeline? Pipeline { get; set; }
+
     public int New { get; set; }
 
     public int FlagChanges { get; set; }
@@ -41,6 +44,13 @@ internal sealed class SyncRun : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Cancellation.CancelAsync().ConfigureAwait(false);
+        if (Pipeline is not null)
+        {
+            // Before the client goes: the fetch stops using it first.
+            await Pipeline.DisposeAsync().ConfigureAwait(false);
+            Pipeline = null;
+        }
+
         if (Client is not null)
         {
             await Client.DisposeAsync().ConfigureAwait(false);
