@@ -172,8 +172,8 @@ public static class Charsets
         var buffer = bytes.Length <= 256 ? stackalloc char[256] : (rented = ArrayPool<char>.Shared.Rent(bytes.Length));
         try
         {
-            var status = System.Text.Unicode.Utf8.ToUtf16(bytes, buffer, out _, out var written, replaceInvalidSequences: false);
-            return status == OperationStatus.Done ? new string(buffer[..written]) : null;
+            var written = Utf8Text.TryTranscode(bytes, buffer);
+            return written >= 0 ? new string(buffer[..written]) : null;
         }
         finally
         {
