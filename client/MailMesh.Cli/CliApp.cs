@@ -65,6 +65,7 @@ public sealed class CliApp
             ContactsCommands.Create(this),
             SegmentsCommands.Create(this),
             ClusterCommands.Create(this),
+            WebhooksCommands.Create(this),
         };
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = Output, Error = Error }, cancellationToken);
     }

@@ -11,12 +11,29 @@ public sealed class RelayOptions
 
     /// <summary>The RabbitMQ exchange relay.</summary>
     public RabbitMqRelayOptions RabbitMq { get; set; } = new();
+
+    /// <summary>Which silo runs each relay in a cluster.</summary>
+    public RelayLeadershipOptions Leadership { get; set; } = new();
+}
+
+/// <summary>Section <c>Relays:Leadership</c>. With a PostgreSQL store, each relay runs only on the silo holding its
+/// lease (<c>relay:webhook</c>, <c>relay:rabbitmq</c> in the <c>leases</c> table); the others stand by and one of
+/// them takes over when the holder stops renewing. With SQLite (one silo) the relays just run.</summary>
+public sealed class RelayLeadershipOptions
+{
+    /// <summary>How long a lease lasts without renewal: a silo that died is replaced after at most this long.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the holder renews its lease and the others try to take a free one (well under
+    /// <see cref="LeaseDuration"/>).</summary>
+    public TimeSpan RenewInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Section <c>Relays:Webhooks</c>.</summary>
 public sealed class WebhookRelayOptions
 {
-    /// <summary>Run the webhook relay in this silo (in a cluster, exactly one silo should; see docs/operations.md).</summary>
+    /// <summary>Run the webhook relay in this silo (in a cluster, only the silo holding the relay's lease delivers;
+    /// see <see cref="RelayLeadershipOptions"/>).</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>Networks (CIDR, e.g. <c>10.1.0.0/16</c> or <c>127.0.0.1/32</c>) that targets may resolve to although

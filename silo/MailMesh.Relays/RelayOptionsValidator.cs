@@ -47,6 +47,14 @@ public sealed class RelayOptionsValidator : IValidateOptions<RelayOptions>
         Range(failures, r.BatchSize, 1, 100_000, "Relays:RabbitMq:BatchSize");
         Positive(failures, r.ConfirmTimeout, "Relays:RabbitMq:ConfirmTimeout", "00:00:30");
         Positive(failures, r.ReconnectDelay, "Relays:RabbitMq:ReconnectDelay", "00:00:01");
+        var l = options.Leadership;
+        Positive(failures, l.LeaseDuration, "Relays:Leadership:LeaseDuration", "00:00:15");
+        Positive(failures, l.RenewInterval, "Relays:Leadership:RenewInterval", "00:00:05");
+        if (l.RenewInterval * 2 > l.LeaseDuration)
+        {
+            failures.Add($"Relays:Leadership:RenewInterval ({l.RenewInterval}) must be at most half of LeaseDuration ({l.LeaseDuration}), " +
+                "so a holder renews at least twice before its lease runs out; e.g. 00:00:05 and 00:00:15.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -15,6 +15,7 @@ internal sealed class RelaySilo : IAsyncDisposable
         App = app;
         DataDirectory = dataDirectory;
         ApiKey = apiKey;
+        GrpcAddress = grpc;
         Client = new MailMeshClient(grpc, new GrpcChannelOptions { ApiKey = apiKey });
     }
 
@@ -23,6 +24,8 @@ internal sealed class RelaySilo : IAsyncDisposable
     public string DataDirectory { get; }
 
     public string ApiKey { get; }
+
+    public Uri GrpcAddress { get; }
 
     public MailMeshClient Client { get; }
 

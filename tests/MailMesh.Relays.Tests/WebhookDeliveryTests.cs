@@ -168,7 +168,7 @@ public sealed class WebhookDeliveryTests
         .Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("name").GetString()!)
         .Distinct().ToList();
 
-    private static async Task<ListWebhookDeadLettersResponse> WaitForDeadLettersAsync(MailMeshClient client, string subscriptionId)
+    internal static async Task<ListWebhookDeadLettersResponse> WaitForDeadLettersAsync(MailMeshClient client, string subscriptionId)
     {
         ListWebhookDeadLettersResponse? letters = null;
         await WaitUntilAsync(async () =>

@@ -28,4 +28,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 9112, Level = LogLevel.Warning, Message = "RabbitMQ relay: {Problem}; reconnecting in {Delay}")]
     public static partial void RabbitMqFailed(ILogger logger, string problem, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 9121, Level = LogLevel.Information, Message = "Relay lease {Lease}: taken by {Holder}; the relay runs on this silo")]
+    public static partial void LeaseTaken(ILogger logger, string lease, string holder);
+
+    [LoggerMessage(EventId = 9122, Level = LogLevel.Warning, Message = "Relay lease {Lease}: lost by {Holder} ({Reason}); the relay stops on this silo")]
+    public static partial void LeaseLost(ILogger logger, string lease, string holder, string reason);
+
+    [LoggerMessage(EventId = 9123, Level = LogLevel.Information, Message = "Relay lease {Lease}: released by {Holder}")]
+    public static partial void LeaseReleased(ILogger logger, string lease, string holder);
+
+    [LoggerMessage(EventId = 9124, Level = LogLevel.Warning, Message = "Relay lease {Lease}: the lease table failed ({Problem}); trying again")]
+    public static partial void LeaseFailed(ILogger logger, string lease, string problem, Exception exception);
+
+    [LoggerMessage(EventId = 9125, Level = LogLevel.Error, Message = "Relay {Lease} ended with an error; the lease is given up and taken again")]
+    public static partial void RelayFailed(ILogger logger, string lease, Exception exception);
 }

@@ -7,7 +7,8 @@ namespace MailMesh.Relays.Internal;
 /// <summary>The relays' meter <c>MailMesh.Relays</c>: <c>mailmesh.webhook.deliveries</c> {attempt} [outcome =
 /// delivered | retried | dead_lettered], <c>mailmesh.webhook.attempt.duration</c> s, <c>mailmesh.relay.events</c>
 /// {event} [relay], <c>mailmesh.relay.lag</c> {event} [relay] (events in the log not yet handled by the relay's
-/// slowest reader) and <c>mailmesh.eventlog.sequence</c> {event} (the last sequence the relays saw).</summary>
+/// slowest reader), <c>mailmesh.eventlog.sequence</c> {event} (the last sequence the relays saw) and
+/// <c>mailmesh.relay.leader</c> {silo} [relay] (1 on the silo that holds the relay's lease).</summary>
 internal static class RelayDiagnostics
 {
     public const string Name = "MailMesh.Relays";
@@ -25,6 +26,7 @@ internal static class RelayDiagnostics
         "mailmesh.relay.events", "{event}", "Events handed to integrators, by relay (webhook, rabbitmq).");
 
     private static readonly ConcurrentDictionary<object, (string Relay, long Position)> Readers = new();
+    private static readonly ConcurrentDictionary<string, int> Leaders = new(StringComparer.Ordinal);
     private static long s_lastSequence;
 
     static RelayDiagnostics()
@@ -33,7 +35,12 @@ internal static class RelayDiagnostics
             "Events in the log that the relay's slowest reader has not handled yet.");
         Meter.CreateObservableGauge("mailmesh.eventlog.sequence", () => Volatile.Read(ref s_lastSequence), "{event}",
             "The highest event-log sequence the relays have seen.");
+        Meter.CreateObservableGauge("mailmesh.relay.leader", ObserveLeaders, "{silo}",
+            "1 when this silo holds the relay's lease and runs it, 0 when it stands by, by relay (webhook, rabbitmq).");
     }
+
+    /// <summary>Records whether this silo runs <paramref name="relay"/> now.</summary>
+    public static void SetLeader(string relay, bool leader) => Leaders[relay] = leader ? 1 : 0;
 
     public static void RecordAttempt(WebhookAttemptKind kind, TimeSpan duration)
     {
@@ -59,6 +66,9 @@ internal static class RelayDiagnostics
     }
 
     public static void Forget(object reader) => Readers.TryRemove(reader, out _);
+
+    private static IEnumerable<Measurement<int>> ObserveLeaders() =>
+        Leaders.Select(l => new Measurement<int>(l.Value, new KeyValuePair<string, object?>("relay", l.Key))).ToList();
 
     private static IEnumerable<Measurement<long>> ObserveLag()
     {

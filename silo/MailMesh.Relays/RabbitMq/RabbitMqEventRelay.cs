@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MailMesh.Relays.Internal;
+using MailMesh.Relays.Leadership;
 using MailMesh.Relays.Positions;
 using MailMesh.Relays.Webhooks;
 using MailMesh.Runtime;
@@ -18,12 +19,16 @@ namespace MailMesh.Relays.RabbitMq;
 /// the whole batch; a restart resumes after it, so a crash repeats at most one batch (consumers deduplicate by the
 /// message id, which is the event id). The first start begins at the end of the log, not its beginning.</summary>
 internal sealed class RabbitMqEventRelay(
-    IGrainFactory grains, IEventLog log, IOptions<RelayOptions> options, TimeProvider time, ILogger<RabbitMqEventRelay> logger) : BackgroundService
+    IGrainFactory grains, IEventLog log, IOptions<RelayOptions> options, RelayLeadership leadership, TimeProvider time,
+    ILogger<RabbitMqEventRelay> logger) : BackgroundService
 {
     /// <summary>The name of the relay's position.</summary>
     public const string PositionName = "rabbitmq";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.RunAsync(PositionName, RunAsync, stoppingToken);
+
+    /// <summary>Publishes while this silo holds the relay's lease (<c>relay:rabbitmq</c>).</summary>
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value.RabbitMq;
         var failures = 0;

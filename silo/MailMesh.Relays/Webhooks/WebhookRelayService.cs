@@ -1,4 +1,5 @@
 using MailMesh.Relays.Internal;
+using MailMesh.Relays.Leadership;
 using MailMesh.Runtime;
 using MailMesh.Runtime.Storage;
 using Microsoft.Extensions.Hosting;
@@ -11,12 +12,19 @@ namespace MailMesh.Relays.Webhooks;
 /// <see cref="WebhookRelayOptions.RefreshInterval"/> and whenever this silo's API changed them.</summary>
 internal sealed class WebhookRelayService(
     IGrainFactory grains, IEventLog log, WebhookSender sender, WebhookChanges changes, IOptions<RelayOptions> options,
-    TimeProvider time, ILogger<WebhookRelayService> logger) : BackgroundService
+    RelayLeadership leadership, TimeProvider time, ILogger<WebhookRelayService> logger) : BackgroundService
 {
+    /// <summary>The relay's name (metrics label, lease <c>relay:webhook</c>).</summary>
+    public const string RelayName = "webhook";
+
     private readonly Dictionary<string, (WebhookSubscriptionWorker Worker, CancellationTokenSource Stop, Task Run)> _workers = [];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => leadership.RunAsync(RelayName, RunAsync, stoppingToken);
+
+    /// <summary>Delivers while this silo holds the relay's lease; every worker stops when <paramref name="stoppingToken"/> fires.</summary>
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
+        _workers.Clear();
         var settings = options.Value.Webhooks;
         try
         {
@@ -51,6 +59,8 @@ internal sealed class WebhookRelayService(
             {
                 stop.Dispose();
             }
+
+            _workers.Clear();
         }
     }
 
