@@ -21,8 +21,8 @@ var grainType = typeof(IPingGrain).FullName!;
 
 Console.WriteLine($"MailMesh cluster benchmark: {Environment.ProcessorCount} cores, {seconds} s per scenario, {callers} callers, {Grains} grains, 256 shards");
 Console.WriteLine();
-Console.WriteLine("| scenario | calls/s | p50 ms | p99 ms | vs embedded |");
-Console.WriteLine("|---|---:|---:|---:|---:|");
+Console.WriteLine("| scenario | calls/s | p50 ms | p99 ms | vs embedded | CPU µs/call: silos | RabbitMQ (beam.smp) | PostgreSQL |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
 
 double embeddedRate;
 await using (var embedded = await BenchSilo.StartEmbeddedAsync())
@@ -85,8 +85,9 @@ Console.WriteLine(recovery is { } r
     ? $"recovery after a crash (3 silos, death timeout 10 s, refresh 1 s): {r.TotalSeconds:0.0} s from the crash until every grain of the dead silo answered again"
     : "recovery: not measured");
 
-async Task<(double Rate, double P50, double P99)> RunAsync(IReadOnlyList<BenchSilo> silos, Func<BenchSilo, int, string> key, bool warmUpOnly = false)
+async Task<Result> RunAsync(IReadOnlyList<BenchSilo> silos, Func<BenchSilo, int, string> key, bool warmUpOnly = false)
 {
+    var cpu = new CpuMeter();
     var duration = TimeSpan.FromSeconds(warmUpOnly ? Math.Min(2, seconds) : seconds);
     var latencies = new List<double>[callers];
     var stop = Stopwatch.StartNew();
@@ -104,7 +105,10 @@ async Task<(double Rate, double P50, double P99)> RunAsync(IReadOnlyList<BenchSi
     }).ToArray();
     await Task.WhenAll(tasks);
     var all = latencies.SelectMany(l => l).Order().ToArray();
-    return (all.Length / stop.Elapsed.TotalSeconds, all[all.Length / 2], all[(int)(all.Length * 0.99)]);
+    var (silosCpu, brokerCpu, databaseCpu) = cpu.Elapsed();
+    double PerCall(double seconds) => seconds * 1e6 / all.Length;
+    return new Result(all.Length / stop.Elapsed.TotalSeconds, all[all.Length / 2], all[(int)(all.Length * 0.99)],
+        PerCall(silosCpu), PerCall(brokerCpu), PerCall(databaseCpu));
 }
 
 async Task<TimeSpan> MeasureRecoveryAsync(List<BenchSilo> silos, Func<string, string> owner, string[] keys)
@@ -121,9 +125,9 @@ async Task<TimeSpan> MeasureRecoveryAsync(List<BenchSilo> silos, Func<string, st
     return crash.Elapsed;
 }
 
-void Print(string name, (double Rate, double P50, double P99) result, double reference) =>
+void Print(string name, Result result, double reference) =>
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {result.Rate:N0} | {result.P50:0.00} | {result.P99:0.00} | {result.Rate / reference:0.000}x |"));
+        $"| {name} | {result.Rate:N0} | {result.P50:0.00} | {result.P99:0.00} | {result.Rate / reference:0.000}x | {result.SiloCpu:0.0} | {result.BrokerCpu:0.0} | {result.DatabaseCpu:0.0} |"));
 
 async Task CleanUpAsync(BenchSettings settings)
 {
@@ -143,3 +147,5 @@ async Task CleanUpAsync(BenchSettings settings)
 
     await channel.QueueDeleteAsync(settings.QueuePrefix + ".dead");
 }
+
+internal sealed record Result(double Rate, double P50, double P99, double SiloCpu, double BrokerCpu, double DatabaseCpu);
