@@ -84,6 +84,19 @@ public sealed class ContactPrivacyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Erase_AddressInsideAnother_LeavesTheOtherContactsEventsAlone()
+    {
+        await Contact("jimbob@example.com").Upsert(new ContactChange(AddLists: ["a"]));
+        await Contact("bob@example.com").Upsert(new ContactChange(AddLists: ["a"]));
+
+        await Contact("bob@example.com").Erase("key:dpo");
+
+        var jimbob = Assert.Single(await _silo.EventsAsync("acme", "contact"), e => e.Subject == "acme/jimbob@example.com");
+        Assert.Contains("\"jimbob@example.com\"", jimbob.PayloadJson, StringComparison.Ordinal);
+        Assert.NotNull(await Contact("jimbob@example.com").Get());
+    }
+
+    [Fact]
     public async Task Erase_UnknownAddress_BlocksItAndIsIdempotent()
     {
         var first = await Contact("nobody@example.com").Erase("key:dpo");

@@ -94,7 +94,8 @@ public sealed partial class ContactGrain
         var tombstone = ErasedSubject(tenant, hash);
         RaiseEvent("contact.erased", tombstone, new { addressHash = hash, contactExisted = existed });
         await state.ClearStateAsync();
-        var needles = new HashSet<string>(StringComparer.Ordinal) { Address, display, Escaped(Address), Escaped(display) };
+        // Whole JSON string values only: "bob@example.com" must not tombstone the events of jimbob@example.com.
+        var needles = new HashSet<string>(StringComparer.Ordinal) { Quoted(Address), Quoted(display) };
         var tombstoned = await redaction.RedactAsync(
             tenant, GrainKey, [.. needles], tombstone, JsonSerializer.Serialize(new { tombstoned = true, reason = "contact.erased", addressHash = hash }));
         DeactivateOnIdle();
@@ -113,7 +114,7 @@ public sealed partial class ContactGrain
             .Distinct(StringComparer.Ordinal)
             .ToList();
 
-    private static string Escaped(string text) => JsonSerializer.Serialize(text)[1..^1];
+    private static string Quoted(string text) => JsonSerializer.Serialize(text);
 
     private static void CheckActor(string actor)
     {
