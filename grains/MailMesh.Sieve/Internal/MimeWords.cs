@@ -18,31 +18,61 @@ internal static class MimeWords
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
     }
 
-    public static string Decode(string value)
+    public static string Decode(string value) => Decode(value, trim: false);
+
+    /// <summary><see cref="Decode(string)"/> with white space trimmed from both ends (what header tests compare).</summary>
+    public static string DecodeTrimmed(string value) => Decode(value, trim: true);
+
+    private static string Decode(string value, bool trim)
     {
         if (!value.Contains("=?", StringComparison.Ordinal))
         {
-            return value;
+            return trim ? value.Trim() : value;
         }
 
-        var output = new StringBuilder(value.Length);
+        // Decoded words are never longer than they are written, so the value's length is a first bound.
+        var output = new CharBuffer(ArrayPool<char>.Shared.Rent(value.Length + 16));
         char[]? chars = null;
         try
         {
-            Decode(value, output, ref chars);
+            Decode(value, ref output, ref chars);
+            var text = output.Written;
+            return new string(trim ? text.Trim() : text);
         }
         finally
         {
+            ArrayPool<char>.Shared.Return(output.Buffer);
             if (chars is not null)
             {
                 ArrayPool<char>.Shared.Return(chars);
             }
         }
-
-        return output.ToString();
     }
 
-    private static void Decode(string value, StringBuilder output, ref char[]? chars)
+    // A pooled, growable output buffer (a StringBuilder would copy the text once more).
+    private struct CharBuffer(char[] buffer)
+    {
+        public char[] Buffer = buffer;
+        private int _length;
+
+        public readonly ReadOnlySpan<char> Written => Buffer.AsSpan(0, _length);
+
+        public void Append(ReadOnlySpan<char> text)
+        {
+            if (_length + text.Length > Buffer.Length)
+            {
+                var larger = ArrayPool<char>.Shared.Rent(Math.Max(Buffer.Length * 2, _length + text.Length));
+                Buffer.AsSpan(0, _length).CopyTo(larger);
+                ArrayPool<char>.Shared.Return(Buffer);
+                Buffer = larger;
+            }
+
+            text.CopyTo(Buffer.AsSpan(_length));
+            _length += text.Length;
+        }
+    }
+
+    private static void Decode(string value, ref CharBuffer output, ref char[]? chars)
     {
         var i = 0;
         var pendingWhitespace = -1;
@@ -53,7 +83,7 @@ internal static class MimeWords
             {
                 if (pendingWhitespace >= 0 && !lastWasWord)
                 {
-                    output.Append(value, pendingWhitespace, i - pendingWhitespace);
+                    output.Append(value.AsSpan(pendingWhitespace, i - pendingWhitespace));
                 }
 
                 output.Append(chars.AsSpan(0, length));
@@ -78,21 +108,21 @@ internal static class MimeWords
                     continue;
                 }
 
-                output.Append(value, start, i - start);
+                output.Append(value.AsSpan(start, i - start));
                 lastWasWord = false;
                 continue;
             }
 
             if (pendingWhitespace >= 0)
             {
-                output.Append(value, pendingWhitespace, i - pendingWhitespace);
+                output.Append(value.AsSpan(pendingWhitespace, i - pendingWhitespace));
                 pendingWhitespace = -1;
             }
 
             // Plain text up to the next blank or '=' goes out in one piece.
             var next = value.AsSpan(i + 1).IndexOfAny(Specials);
             var run = next < 0 ? value.Length - i : next + 1;
-            output.Append(value, i, run);
+            output.Append(value.AsSpan(i, run));
             lastWasWord = false;
             i += run;
         }

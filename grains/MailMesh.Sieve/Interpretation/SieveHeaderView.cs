@@ -159,7 +159,7 @@ public sealed class SieveHeaderView
         values = raw.Count == 0 ? [] : new string[raw.Count];
         for (var i = 0; i < values.Length; i++)
         {
-            values[i] = MimeWords.Decode(raw[i]).Trim();
+            values[i] = MimeWords.DecodeTrimmed(raw[i]);
         }
 
         entry.Decoded = values;
