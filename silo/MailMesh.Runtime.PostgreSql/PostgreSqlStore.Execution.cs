@@ -9,7 +9,7 @@ public sealed partial class PostgreSqlStore
     /// restarted since it was pooled) is retried once on a new one when that is safe: for reads, for writes that are
     /// safe to repeat (<see cref="Repeat.FencedWrite"/>), and for other writes only when the failure came before
     /// anything was sent. Errors become <see cref="Storage.StorageException"/>s that say what failed and what to do.</summary>
-    internal async Task<TResult> ExecuteAsync<TState, TResult>(
+    private async Task<TResult> ExecuteCoreAsync<TState, TResult>(
         string operation,
         Repeat repeat,
         TState state,

@@ -20,7 +20,7 @@ public sealed partial class SqliteStore
     /// <summary>Queues <paramref name="work"/> for the writer loop, which runs it in a write transaction: alone, or
     /// with other queued writes (group commit), each inside its own savepoint, so a write that fails is undone
     /// alone and the others commit. Cancellation counts until the write starts.</summary>
-    internal async Task<TResult> ExecuteWriteAsync<TState, TResult>(
+    private async Task<TResult> ExecuteWriteCoreAsync<TState, TResult>(
         string operation, TState state, Func<WriterConnection, TState, TResult> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -36,7 +36,7 @@ public sealed partial class SqliteStore
     }
 
     /// <summary>Runs <paramref name="work"/> on a pooled reader connection (a consistent snapshot per statement).</summary>
-    internal async Task<TResult> ExecuteReadAsync<TState, TResult>(
+    private async Task<TResult> ExecuteReadCoreAsync<TState, TResult>(
         string operation, TState state, Func<ReaderConnection, TState, TResult> work, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

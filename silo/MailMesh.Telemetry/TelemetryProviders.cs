@@ -15,9 +15,14 @@ namespace MailMesh.Telemetry;
 /// reader and, when configured, exported over OTLP. Flushed and shut down when the host stops.</summary>
 public sealed class TelemetryProviders : IHostedService, IDisposable
 {
-    /// <summary>Meters recorded besides <c>MailMesh.*</c>.</summary>
+    /// <summary>Meters recorded besides <c>MailMesh.*</c> (<c>System.Runtime</c> is the process runtime: CPU time,
+    /// working set, GC collections, heap and pauses, thread pool threads and queue, exceptions).</summary>
     public static readonly string[] PlatformMeters =
         ["System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http"];
+
+    /// <summary>Activity sources traced besides <c>MailMesh.*</c>: ASP.NET Core requests, outgoing HTTP (webhooks, Azure
+    /// Blob Storage) and Npgsql's PostgreSQL commands.</summary>
+    public static readonly string[] PlatformSources = ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql"];
 
     private readonly MeterProvider _meters;
     private readonly TracerProvider? _tracer;
@@ -63,7 +68,7 @@ public sealed class TelemetryProviders : IHostedService, IDisposable
                 .SetResourceBuilder(resource)
                 .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(Math.Clamp(settings.TraceSampleRatio, 0, 1))))
                 .AddSource("MailMesh.*")
-                .AddSource("Microsoft.AspNetCore");
+                .AddSource(PlatformSources);
             if (otlp.TracesEndpoint is { } tracesEndpoint)
             {
                 tracer.AddOtlpExporter(exporter => otlp.Apply(exporter, tracesEndpoint));

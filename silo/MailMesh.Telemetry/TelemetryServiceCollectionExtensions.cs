@@ -1,4 +1,6 @@
+using MailMesh.Grains.Mailboxes.Sync;
 using MailMesh.Telemetry;
+using MailMesh.Telemetry.Domain;
 using MailMesh.Telemetry.Internal;
 using MailMesh.Telemetry.Prometheus;
 using Microsoft.AspNetCore.Builder;
@@ -15,8 +17,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers MailMesh telemetry and maps <c>/metrics</c>.</summary>
 public static class TelemetryServiceCollectionExtensions
 {
-    /// <summary>Adds the meter and tracer providers (section <c>Telemetry</c>, OTLP from <c>OTEL_EXPORTER_OTLP_*</c>),
-    /// and puts trace and span ids on every log entry written inside an activity.</summary>
+    /// <summary>Adds the meter and tracer providers (section <c>Telemetry</c>, OTLP from <c>OTEL_EXPORTER_OTLP_*</c>), the
+    /// mailbox sync and cluster metrics (<see cref="MailboxSyncMetrics"/>, <see cref="ClusterMetrics"/>), and puts trace
+    /// and span ids on every log entry written inside an activity.</summary>
     /// <exception cref="OptionsValidationException">An OTLP variable or a Telemetry setting is malformed.</exception>
     public static IServiceCollection AddMailMeshTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
@@ -43,6 +46,9 @@ public static class TelemetryServiceCollectionExtensions
         services.AddSingleton(otlp);
         services.AddSingleton<TelemetryProviders>();
         services.AddSingleton<IHostedService>(static p => p.GetRequiredService<TelemetryProviders>());
+        services.AddSingleton<MailboxSyncMetrics>(static p => new MailboxSyncMetrics(p.GetService<TimeProvider>()));
+        services.AddSingleton<IMailboxSyncObserver>(static p => p.GetRequiredService<MailboxSyncMetrics>());
+        services.AddSingleton<IHostedService, ClusterMetrics>();
         services.Configure<LoggerFactoryOptions>(static o =>
             o.ActivityTrackingOptions |= ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         services.Configure<SimpleConsoleFormatterOptions>(static o => o.IncludeScopes = true);

@@ -179,6 +179,7 @@ public sealed partial class MailboxGrain
         if (error is not null)
         {
             RulesLog.RunFailed(Logger, GrainKey, run.RunId, error);
+            RuleDiagnostics.Failed();
             RaiseEvent("rule.failed", GrainKey, new
             {
                 common.runId, common.folderId, common.folder, common.uidValidity, common.uid, common.messageId, common.scriptVersion,
@@ -192,6 +193,7 @@ public sealed partial class MailboxGrain
             return; // no active script: the message is simply kept, nothing to report
         }
 
+        RuleDiagnostics.Applied(run);
         RaiseEvent("rule.applied", GrainKey, new
         {
             common.runId, common.folderId, common.folder, common.uidValidity, common.uid, common.messageId, common.scriptVersion, common.spamScore,

@@ -7,8 +7,7 @@ namespace MailMesh.Blobs.Azure;
 
 public sealed partial class AzureBlobStore
 {
-    /// <inheritdoc />
-    public async Task<BlobProperties> PutAsync(string name, Stream content, string? contentType = null, CancellationToken cancellationToken = default)
+    private async Task<BlobProperties> PutCoreAsync(string name, Stream content, string? contentType, CancellationToken cancellationToken)
     {
         BlobName.Validate(name);
         ArgumentNullException.ThrowIfNull(content);

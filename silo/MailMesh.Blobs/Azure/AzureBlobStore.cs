@@ -49,8 +49,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         }
     }
 
-    /// <inheritdoc />
-    public async Task<BlobDownload?> OpenReadAsync(string name, BlobRange? range = null, CancellationToken cancellationToken = default)
+    private async Task<BlobDownload?> OpenReadCoreAsync(string name, BlobRange? range, CancellationToken cancellationToken)
     {
         BlobName.Validate(name);
         range?.Validate();
@@ -93,8 +92,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         return new BlobDownload(properties, new ResponseOwningStream(stream, response), range.Value.Offset, contentLength);
     }
 
-    /// <inheritdoc />
-    public async Task<BlobProperties?> GetPropertiesAsync(string name, CancellationToken cancellationToken = default)
+    private async Task<BlobProperties?> GetPropertiesCoreAsync(string name, CancellationToken cancellationToken)
     {
         BlobName.Validate(name);
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, Url(BlobUri(name))), "get properties of", name, cancellationToken).ConfigureAwait(false);
@@ -111,8 +109,7 @@ public sealed partial class AzureBlobStore : IBlobStore
         return Properties(name, response);
     }
 
-    /// <inheritdoc />
-    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    private async Task<bool> DeleteCoreAsync(string name, CancellationToken cancellationToken)
     {
         BlobName.Validate(name);
         using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, Url(BlobUri(name))), "delete", name, cancellationToken).ConfigureAwait(false);

@@ -10,11 +10,7 @@ public sealed partial class LocalDirectoryBlobStore
     private readonly Lock _compactionLock = new();
     private DateTimeOffset? _lastCompaction;
 
-    /// <summary>Makes every blob whose put completed before this call durable: syncs the pack files written since the
-    /// last flush (and each new pack's directory entry), then the files and directories of blobs stored in files of
-    /// their own, then the catalog. The mailbox sync calls it before it indexes a batch, so a message is indexed only
-    /// once its blob would survive a power loss.</summary>
-    public Task FlushAsync(CancellationToken cancellationToken = default)
+    private Task FlushCoreAsync(CancellationToken cancellationToken)
     {
         try
         {

@@ -67,8 +67,7 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore, IDisposable
         _catalogMayHaveBlobs = _catalog.HasAny();
     }
 
-    /// <inheritdoc />
-    public async Task<BlobProperties> PutAsync(string name, Stream content, string? contentType = null, CancellationToken cancellationToken = default)
+    private async Task<BlobProperties> PutCoreAsync(string name, Stream content, string? contentType, CancellationToken cancellationToken)
     {
         BlobName.Validate(name);
         ArgumentNullException.ThrowIfNull(content);
@@ -209,8 +208,7 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore, IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public async Task<BlobDownload?> OpenReadAsync(string name, BlobRange? range = null, CancellationToken cancellationToken = default)
+    private async Task<BlobDownload?> OpenReadCoreAsync(string name, BlobRange? range, CancellationToken cancellationToken)
     {
         BlobName.Validate(name);
         range?.Validate();
@@ -248,8 +246,7 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore, IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public async Task<BlobProperties?> GetPropertiesAsync(string name, CancellationToken cancellationToken = default)
+    private async Task<BlobProperties?> GetPropertiesCoreAsync(string name, CancellationToken cancellationToken)
     {
         BlobName.Validate(name);
         if (_catalogMayHaveBlobs && FindPacked(name) is { } packed)
@@ -268,8 +265,7 @@ public sealed partial class LocalDirectoryBlobStore : IBlobStore, IDisposable
         return properties;
     }
 
-    /// <inheritdoc />
-    public Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    private Task<bool> DeleteCoreAsync(string name, CancellationToken cancellationToken)
     {
         BlobName.Validate(name);
         var packed = _catalogMayHaveBlobs && RemovePacked(name);
