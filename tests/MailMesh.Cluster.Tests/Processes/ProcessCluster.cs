@@ -30,6 +30,9 @@ public sealed class ProcessCluster : IAsyncDisposable
         _rabbitMq = rabbitMq ?? TestServers.RabbitMqUri;
     }
 
+    /// <summary>The broker address the test's own client uses (the silos may reach it through a proxy).</summary>
+    public Uri ClientRabbitMq { get; init; } = TestServers.RabbitMqUri;
+
     public string Schema { get; } = "p_" + Guid.NewGuid().ToString("N")[..20];
 
     public string QueuePrefix { get; } = "p" + Guid.NewGuid().ToString("N")[..12];
@@ -62,7 +65,7 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public async Task<ClusterClient> StartClientAsync(TimeSpan? callTimeout = null)
     {
-        _client = await ClusterClient.StartAsync(_rabbitMq, QueuePrefix, Shards, callTimeout ?? TimeSpan.FromSeconds(45));
+        _client = await ClusterClient.StartAsync(ClientRabbitMq, QueuePrefix, Shards, callTimeout ?? TimeSpan.FromSeconds(45));
         return _client;
     }
 
@@ -168,7 +171,7 @@ public sealed class ProcessCluster : IAsyncDisposable
 
         try
         {
-            await using var broker = await new ConnectionFactory { Uri = _rabbitMq }.CreateConnectionAsync();
+            await using var broker = await new ConnectionFactory { Uri = ClientRabbitMq }.CreateConnectionAsync();
             await using var channel = await broker.CreateChannelAsync();
             for (var shard = 0; shard < Shards; shard++)
             {

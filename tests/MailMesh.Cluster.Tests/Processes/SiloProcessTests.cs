@@ -149,4 +149,29 @@ public sealed class SiloProcessTests
             Assert.Equal(Enumerable.Range(1, (int)value).Select(v => (long)v), events.GetValueOrDefault(key, []).Order());
         }
     }
+
+    [ServerFact(Server.Postgres, Server.RabbitMq)]
+    public async Task BrokerConnectionLoss_EverySilosConnectionDropsDuringLoad_SilosReconnectAndEveryCounterIsExact()
+    {
+        var broker = TestServers.RabbitMqUri;
+        await using var proxy = new TcpProxy(broker.Host, broker.Port);
+        var proxied = new UriBuilder(broker) { Host = "127.0.0.1", Port = proxy.Port }.Uri;
+        await using var cluster = new ProcessCluster(rabbitMq: proxied);
+        await cluster.StartSilosAsync("silo-1", "silo-2", "silo-3");
+        var client = await cluster.StartClientAsync();
+        await cluster.WaitForSpreadAsync(Keys, ["silo-1", "silo-2", "silo-3"]);
+        var load = new CounterLoad(client.Grains, Keys);
+        load.Start(callers: 12);
+        await load.WaitForSuccessesAsync(200, ProcessCluster.Patience, "before the connections dropped");
+
+        proxy.Cut(); // the broker drops every silo's connection: unacknowledged deliveries go back to their queues
+        proxy.Restore();
+        await load.WaitForSuccessesAsync(600, ProcessCluster.Patience, "after the silos reconnected");
+        await load.StopAsync();
+
+        Assert.True(load.Errors.IsEmpty, string.Join("\n", load.Errors.Take(10)) + "\n" + cluster.Diagnostics());
+        Assert.All(cluster.Silos, s => Assert.False(s.HasExited, $"{s.Id} exited:\n{s.Output}"));
+        Assert.All(cluster.Silos, s => Assert.Contains("Connection to the broker lost", s.Output, StringComparison.Ordinal));
+        await cluster.AssertExactAsync(load);
+    }
 }

@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using MailMesh.Runtime;
+using MailMesh.Runtime.Cluster;
+using MailMesh.Runtime.RabbitMq;
+using MailMesh.Testing;
+
+namespace MailMesh.Cluster.Tests.Fabric;
+
+/// <summary>The W3C trace context of a call travels through the broker: the callee silo's span continues the caller's
+/// trace, as a child of the caller's send span, with its tracestate intact.</summary>
+public sealed class TraceContextTests : IAsyncLifetime
+{
+    private TestCluster? _cluster;
+
+    private TestCluster Cluster => _cluster ??= new TestCluster();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+
+    [ServerFact(Server.Postgres, Server.RabbitMq)]
+    public async Task Call_ToAGrainOnAnotherSilo_CalleeSpanContinuesTheTraceWithTracestate()
+    {
+        var a = await Cluster.StartSiloAsync("silo-a");
+        await Cluster.StartSiloAsync("silo-b");
+        await Cluster.ConvergeAsync();
+        var owners = GrainShards.Assign(["silo-a", "silo-b"], TestCluster.Shards);
+        var key = Enumerable.Range(0, 1000).Select(i => $"acme/t{i}")
+            .First(k => owners[GrainShards.ShardOf(new GrainId(typeof(IClusterCounterGrain).FullName!, k), TestCluster.Shards)] == "silo-b");
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "MailMesh.Runtime.RabbitMq",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var origin = new ActivitySource("MailMesh.Cluster.Tests.Trace");
+        using var originListener = new ActivityListener
+        {
+            ShouldListenTo = source => source == origin,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(originListener);
+
+        ActivityTraceId trace;
+        using (var request = origin.StartActivity("request")!)
+        {
+            request.TraceStateString = "mailmesh=t1,vendor=x";
+            trace = request.TraceId;
+            Assert.Equal("silo-b", await a.Grains.GetGrain<IClusterCounterGrain>(key).WhereAmI());
+        }
+
+        var ours = spans.Where(s => s.TraceId == trace).ToArray();
+        var call = Assert.Single(ours, s => s.Kind == ActivityKind.Client);
+        var handle = Assert.Single(ours, s => s.Kind == ActivityKind.Server);
+        Assert.Equal(call.SpanId, handle.ParentSpanId);
+        Assert.True(handle.HasRemoteParent);
+        Assert.Equal("mailmesh=t1,vendor=x", handle.TraceStateString);
+    }
+}
