@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace MailMesh.Grains.Mailboxes.Sync;
 
@@ -83,41 +84,74 @@ public sealed partial class SqliteMessageIndex : IMessageIndex
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"INSERT INTO messages ({Columns}) VALUES ($m, $fid, $f, $v, $u, $fl, $fr, $to, $s, $d, $sz, $mid, $irt, $refs, $b, $ms, $sid, $tg, $pr) "
-            + $"ON CONFLICT (mailbox, folder_id, uidvalidity, uid) DO UPDATE SET {UpsertUpdate}";
-        var p = new Dictionary<string, SqliteParameter>();
-        foreach (var name in new[] { "$m", "$fid", "$f", "$v", "$u", "$fl", "$fr", "$to", "$s", "$d", "$sz", "$mid", "$irt", "$refs", "$b", "$ms", "$sid", "$tg", "$pr" })
-        {
-            p[name] = command.Parameters.Add(name, SqliteType.Text);
-        }
-
-        foreach (var m in messages)
-        {
-            p["$m"].Value = m.Mailbox;
-            p["$fid"].Value = m.FolderId;
-            p["$f"].Value = m.Folder;
-            p["$v"].Value = (long)m.UidValidity;
-            p["$u"].Value = (long)m.Uid;
-            p["$fl"].Value = m.Flags;
-            p["$fr"].Value = (object?)m.From ?? DBNull.Value;
-            p["$to"].Value = (object?)m.To ?? DBNull.Value;
-            p["$s"].Value = (object?)m.Subject ?? DBNull.Value;
-            p["$d"].Value = m.Date is { } d ? d.ToString("O", CultureInfo.InvariantCulture) : DBNull.Value;
-            p["$sz"].Value = m.Size;
-            p["$mid"].Value = (object?)m.MessageId ?? DBNull.Value;
-            p["$irt"].Value = (object?)m.InReplyTo ?? DBNull.Value;
-            p["$refs"].Value = (object?)m.References ?? DBNull.Value;
-            p["$b"].Value = m.BlobName;
-            p["$ms"].Value = unchecked((long)m.ModSeq);
-            p["$sid"].Value = (object?)m.SourceId ?? DBNull.Value;
-            p["$tg"].Value = m.Tags;
-            p["$pr"].Value = (object?)m.Priority ?? DBNull.Value;
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        UpsertRows(connection.Handle!, messages, cancellationToken);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // Positional parameters in column order (Columns).
+    private const string UpsertSql = $"INSERT INTO messages ({Columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) "
+        + $"ON CONFLICT (mailbox, folder_id, uidvalidity, uid) DO UPDATE SET {UpsertUpdate}";
+
+    /// <summary>One prepared statement for the batch, bound by position through the SQLite API itself: a sync writes
+    /// a batch of up to thousands of rows on its critical path, and binding 19 parameters by name per row through
+    /// ADO.NET cost more than the insert.</summary>
+    private static void UpsertRows(sqlite3 db, IReadOnlyList<IndexedMessage> messages, CancellationToken cancellationToken)
+    {
+        Check(db, raw.sqlite3_prepare_v2(db, UpsertSql, out var statement));
+        using (statement)
+        {
+            foreach (var m in messages)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Text(statement, 1, m.Mailbox);
+                Text(statement, 2, m.FolderId);
+                Text(statement, 3, m.Folder);
+                raw.sqlite3_bind_int64(statement, 4, m.UidValidity);
+                raw.sqlite3_bind_int64(statement, 5, m.Uid);
+                Text(statement, 6, m.Flags);
+                Text(statement, 7, m.From);
+                Text(statement, 8, m.To);
+                Text(statement, 9, m.Subject);
+                Text(statement, 10, m.Date is { } d ? d.ToString("O", CultureInfo.InvariantCulture) : null);
+                raw.sqlite3_bind_int64(statement, 11, m.Size);
+                Text(statement, 12, m.MessageId);
+                Text(statement, 13, m.InReplyTo);
+                Text(statement, 14, m.References);
+                Text(statement, 15, m.BlobName);
+                raw.sqlite3_bind_int64(statement, 16, unchecked((long)m.ModSeq));
+                Text(statement, 17, m.SourceId);
+                Text(statement, 18, m.Tags);
+                Text(statement, 19, m.Priority);
+                var rc = raw.sqlite3_step(statement);
+                if (rc != raw.SQLITE_DONE)
+                {
+                    Check(db, rc);
+                    throw new SqliteException($"Writing the index row of message {m.Uid} in folder '{m.Folder}' of '{m.Mailbox}' returned SQLite code {rc}.", rc);
+                }
+
+                Check(db, raw.sqlite3_reset(statement));
+            }
+        }
+    }
+
+    private static void Text(sqlite3_stmt statement, int index, string? value)
+    {
+        if (value is null)
+        {
+            raw.sqlite3_bind_null(statement, index);
+        }
+        else
+        {
+            raw.sqlite3_bind_text(statement, index, value);
+        }
+    }
+
+    private static void Check(sqlite3 db, int rc)
+    {
+        if (rc is not raw.SQLITE_OK and not raw.SQLITE_DONE and not raw.SQLITE_ROW)
+        {
+            SqliteException.ThrowExceptionForRC(rc, db);
+        }
     }
 
     /// <inheritdoc />
