@@ -52,7 +52,9 @@ public sealed class DashboardQueryTests
 
             if (pending.Count > 0)
             {
-                // The next scrape (every second) may bring the missing series.
+                // Steady traffic between scrapes, as a deployment has: rates and quantiles need a series to grow
+                // after Prometheus first saw it. The next scrape (every second) may bring the missing series.
+                await GenerateTrafficAsync(silo.Client);
                 await Task.Delay(TimeSpan.FromSeconds(1));
             }
         }
@@ -60,6 +62,16 @@ public sealed class DashboardQueryTests
         Assert.True(pending.Count == 0,
             $"{pending.Count} of {queries.Count} panel queries returned no data within {s_queryDeadline.TotalSeconds:0} s " +
             $"(targets: {await prometheus.TargetStateAsync()}):\n" + string.Join('\n', pending.Select(q => $"{q} → {last.GetValueOrDefault(q)}")));
+    }
+
+    /// <summary>The calls a dashboard sees all the time: status checks, mailbox reads, a lookup that fails.</summary>
+    private static async Task GenerateTrafficAsync(MailMeshClient client)
+    {
+        await client.Status.GetAsync(new GetStatusRequest());
+        await client.Mailboxes.GetAsync(new GetMailboxRequest { Name = "deploy" });
+        await client.Mailboxes.ListMessagesAsync(new ListMessagesRequest { Name = "deploy" });
+        await client.Mailboxes.GetSyncStatusAsync(new GetSyncStatusRequest { Name = "deploy" });
+        await Assert.ThrowsAsync<MailMeshRpcException>(() => client.Mailboxes.GetAsync(new GetMailboxRequest { Name = "no-such-mailbox" }));
     }
 
     /// <summary>What a small deployment does: status calls and a failing call, a webhook subscription, a mailbox
