@@ -31,6 +31,27 @@ public sealed class SiloTelemetryTests
     }
 
     [Fact]
+    public async Task Metrics_EmbeddedSilo_ServesRelayLeaderStorageAndProcessRuntimeFamiliesWithHelpAndType()
+    {
+        await using var silo = await TelemetrySilo.StartAsync();
+        await silo.Client.Mailboxes.CreateAsync(new CreateMailboxRequest { Name = "metrics", DisplayName = "metrics" });
+        using var http = new HttpClient { BaseAddress = silo.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+        var families = ExpositionParser.Parse(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+
+        Assert.Equal(1, families["mailmesh_relay_leader"].Samples.Single(s => s.Labels["relay"] == "webhook").Value);
+        var db = families["db_client_operation_duration_seconds"];
+        Assert.Equal("histogram", db.Type);
+        Assert.Contains(db.Samples, s => s.Labels.GetValueOrDefault("db_system_name") == "sqlite" && s.Labels.GetValueOrDefault("db_operation_name") == "write");
+        Assert.Equal("gauge", families["dotnet_process_memory_working_set_bytes"].Type);
+        Assert.Equal("counter", families["dotnet_gc_collections_total"].Type);
+        Assert.Contains(families.Keys, k => k.StartsWith("dotnet_thread_pool_thread_count", StringComparison.Ordinal));
+        Assert.Contains("dotnet_gc_pause_time_seconds_total", families.Keys);
+        Assert.All(families.Values.Where(f => f.Name.StartsWith("mailmesh_", StringComparison.Ordinal) || f.Name.StartsWith("db_", StringComparison.Ordinal)),
+            f => Assert.False(string.IsNullOrEmpty(f.Help) || string.IsNullOrEmpty(f.Type), f.Name + " lacks HELP or TYPE"));
+    }
+
+    [Fact]
     public async Task GrpcCall_WithTraceParent_ServerSpanAndGrainSpansJoinTheCallersTrace()
     {
         using var recorder = new ActivityRecorder();
