@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MailMesh.Protocols.Imap.Internal;
 using MailMesh.Protocols.Internal;
 
@@ -8,37 +7,16 @@ namespace MailMesh.Protocols.Imap;
 /// field read when nothing listens.</summary>
 public sealed partial class ImapClient
 {
-    private const string Protocol = "IMAP";
-    private Activity? _session;
-    private bool _connecting;
+    private SessionTelemetry _telemetry = new("IMAP");
 
-    private void StartSessionTelemetry()
-    {
-        _connecting = true;
-        _session = ProtocolDiagnostics.StartSession(Protocol, _options.Host, _options.EffectivePort);
-    }
+    private void StartSessionTelemetry() => _telemetry.Start(_options.Host, _options.EffectivePort);
 
-    private void ConnectedTelemetry()
-    {
-        _connecting = false;
-        ProtocolDiagnostics.CountConnect(Protocol, ok: true);
-    }
+    private void ConnectedTelemetry() => _telemetry.Connected();
 
-    private void EndSessionTelemetry()
-    {
-        if (_connecting)
-        {
-            _connecting = false;
-            ProtocolDiagnostics.CountConnect(Protocol, ok: false);
-        }
-
-        _session = ProtocolDiagnostics.EndSession(_session, State == ImapSessionState.Broken ? BreakReason : null);
-    }
+    private void EndSessionTelemetry() => _telemetry.End(State == ImapSessionState.Broken ? BreakReason : null);
 
     private ProtocolDiagnostics.Command StartCommandTelemetry(IReadOnlyList<ImapCommand> commands) =>
-        ProtocolDiagnostics.IsEnabled
-            ? ProtocolDiagnostics.Command.Start(Protocol, commands[0].Name, _options.Host, _options.EffectivePort, _session)
-            : default;
+        _telemetry.StartCommand(commands[0].Name, _options.Host, _options.EffectivePort);
 
     /// <summary>ok when every command succeeded, else the worst answer (bad over no).</summary>
     private static string Outcome(IReadOnlyList<ImapCommand> commands)

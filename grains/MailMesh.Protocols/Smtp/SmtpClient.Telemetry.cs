@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MailMesh.Protocols.Internal;
 
 namespace MailMesh.Protocols.Smtp;
@@ -7,32 +6,13 @@ namespace MailMesh.Protocols.Smtp;
 /// <c>mailmesh.smtp.client.messages</c> for sends and deferrals); each hook costs a field read when nothing listens.</summary>
 public sealed partial class SmtpClient
 {
-    private const string Protocol = "SMTP";
-    private Activity? _session;
-    private bool _connecting;
+    private SessionTelemetry _telemetry = new("SMTP");
 
-    private void StartSessionTelemetry()
-    {
-        _connecting = true;
-        _session = ProtocolDiagnostics.StartSession(Protocol, _options.Host, _options.EffectivePort);
-    }
+    private void StartSessionTelemetry() => _telemetry.Start(_options.Host, _options.EffectivePort);
 
-    private void ConnectedTelemetry()
-    {
-        _connecting = false;
-        ProtocolDiagnostics.CountConnect(Protocol, ok: true);
-    }
+    private void ConnectedTelemetry() => _telemetry.Connected();
 
-    private void EndSessionTelemetry()
-    {
-        if (_connecting)
-        {
-            _connecting = false;
-            ProtocolDiagnostics.CountConnect(Protocol, ok: false);
-        }
-
-        _session = ProtocolDiagnostics.EndSession(_session, State == SmtpSessionState.Broken ? BreakReason : null);
-    }
+    private void EndSessionTelemetry() => _telemetry.End(State == SmtpSessionState.Broken ? BreakReason : null);
 
     private ProtocolDiagnostics.Command StartCommandTelemetry(string line)
     {
@@ -44,15 +24,13 @@ public sealed partial class SmtpClient
         // The verb only: arguments carry addresses and domains.
         var space = line.IndexOfAny([' ', ':']);
         var verb = (space < 0 ? line : line[..space]).ToUpperInvariant();
-        return ProtocolDiagnostics.Command.Start(Protocol, verb, _options.Host, _options.EffectivePort, _session);
+        return _telemetry.StartCommand(verb, _options.Host, _options.EffectivePort);
     }
 
     /// <inheritdoc cref="SendCoreAsync"/>
     public async Task<SmtpSendResult> SendAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        var telemetry = ProtocolDiagnostics.IsEnabled
-            ? ProtocolDiagnostics.Command.Start(Protocol, "SEND", _options.Host, _options.EffectivePort, _session)
-            : default;
+        var telemetry = _telemetry.StartCommand("SEND", _options.Host, _options.EffectivePort);
         try
         {
             var result = await SendCoreAsync(envelope, message, cancellationToken).ConfigureAwait(false);
