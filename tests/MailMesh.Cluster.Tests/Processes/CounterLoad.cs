@@ -13,6 +13,7 @@ public sealed class CounterLoad
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, GrainOutcome> _outcomes = new(StringComparer.Ordinal);
     private readonly List<(long Threshold, TaskCompletionSource Reached)> _waiters = [];
+    private readonly List<(string[] Keys, TimeSpan After, TaskCompletionSource Reached)> _keyWaiters = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private Task[] _callers = [];
     private long _successes;
@@ -63,6 +64,28 @@ public sealed class CounterLoad
         }
     }
 
+    /// <summary>Completes when each of <paramref name="keys"/> has had a successful call that ended after
+    /// <paramref name="after"/> (a count of successes alone can be reached by the other counters first).</summary>
+    public async Task WaitForEachAsync(IReadOnlyCollection<string> keys, TimeSpan after, TimeSpan patience, string what)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters)
+        {
+            _keyWaiters.Add((keys.ToArray(), after, reached));
+        }
+
+        Succeeded(counted: false);
+        try
+        {
+            await reached.Task.WaitAsync(patience);
+        }
+        catch (TimeoutException)
+        {
+            var missing = keys.Where(k => _outcomes[k].FirstSuccessAfter(after) is null);
+            throw new TimeoutException($"Waited {patience.TotalSeconds} s for a successful call to each of {string.Join(", ", missing)} ({what}); errors: {string.Join("; ", Errors.Take(5))}");
+        }
+    }
+
     public async Task StopAsync()
     {
         await _stop.CancelAsync();
@@ -95,11 +118,21 @@ public sealed class CounterLoad
         }
     }
 
-    private void Succeeded()
+    private void Succeeded(bool counted = true)
     {
-        var now = Interlocked.Increment(ref _successes);
+        var now = counted ? Interlocked.Increment(ref _successes) : Successes;
         lock (_waiters)
         {
+            for (var w = _keyWaiters.Count - 1; w >= 0; w--)
+            {
+                var (keys, after, reached) = _keyWaiters[w];
+                if (keys.All(k => _outcomes[k].FirstSuccessAfter(after) is not null))
+                {
+                    reached.TrySetResult();
+                    _keyWaiters.RemoveAt(w);
+                }
+            }
+
             for (var w = _waiters.Count - 1; w >= 0; w--)
             {
                 if (now >= _waiters[w].Threshold)

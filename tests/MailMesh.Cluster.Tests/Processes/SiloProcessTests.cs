@@ -30,13 +30,14 @@ public sealed class SiloProcessTests
         load.Start(callers: 12);
         await load.WaitForSuccessesAsync(300, ProcessCluster.Patience, "before the kill");
 
+        var orphaned = Keys.Where(k => where[k] == "silo-3").ToArray();
         var killedAt = load.Elapsed;
         await silos[2].KillAsync();
+        await load.WaitForEachAsync(orphaned, killedAt, ProcessCluster.Patience, "the killed silo's counters, after the kill");
         await load.WaitForSuccessesAsync(600, ProcessCluster.Patience, "after the kill");
         await load.StopAsync();
 
         Assert.True(load.Errors.IsEmpty, string.Join("\n", load.Errors.Take(10)) + "\n" + cluster.Diagnostics());
-        var orphaned = Keys.Where(k => where[k] == "silo-3").ToArray();
         var recovered = orphaned.Select(k => load.Outcomes[k].FirstSuccessAfter(killedAt)).ToArray();
         Assert.All(recovered, r => Assert.NotNull(r));
         var recovery = recovered.Max()!.Value - killedAt;
