@@ -1,73 +1,17 @@
-using System.Diagnostics;
-using System.Diagnostics.Metrics;
+using MailMesh.Runtime.Diagnostics;
 
 namespace MailMesh.Runtime.PostgreSql.Internal;
 
-/// <summary>The PostgreSQL store's activity source and meter <c>MailMesh.Runtime.PostgreSql</c>: a span per store call
-/// (<c>postgresql read</c>, <c>postgresql write</c>; OpenTelemetry database tags <c>db.system.name</c> = postgresql,
-/// <c>db.namespace</c>, <c>server.address</c>, <c>server.port</c>, <c>db.operation.name</c> = read | write, and
-/// <c>mailmesh.db.operation</c>, what the call does), the parent of Npgsql's own command spans (source <c>Npgsql</c>),
-/// and <c>db.client.operation.duration</c> s [db.system.name, db.operation.name, outcome]. The store calls its own code
-/// directly when nothing listens.</summary>
+/// <summary>The PostgreSQL store's activity source and meter <c>MailMesh.Runtime.PostgreSql</c> (<see cref="DbClientTelemetry"/>), the parent of
+/// Npgsql's own command spans (source <c>Npgsql</c>).</summary>
 internal static class PostgreSqlDiagnostics
 {
     public const string Name = "MailMesh.Runtime.PostgreSql";
 
-    private static readonly ActivitySource Source = new(Name);
+    private static readonly DbClientTelemetry Telemetry = new(Name, "postgresql");
 
-    private static readonly Meter Meter = new(Name);
+    public static bool IsEnabled => Telemetry.IsEnabled;
 
-    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(
-        "db.client.operation.duration", "s", "Duration of database calls of the grain store, by system, operation (read, write) and outcome.",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
-
-    public static bool IsEnabled => Source.HasListeners() || Duration.Enabled;
-
-    public static async Task<T> TraceAsync<T>(string kind, string operation, string host, int port, string database, Func<Task<T>> call)
-    {
-        var activity = Source.StartActivity("postgresql " + kind, ActivityKind.Client);
-        if (activity is { IsAllDataRequested: true })
-        {
-            activity.SetTag("db.system.name", "postgresql");
-            activity.SetTag("db.namespace", database);
-            activity.SetTag("server.address", host);
-            activity.SetTag("server.port", port);
-            activity.SetTag("db.operation.name", kind);
-            activity.SetTag("mailmesh.db.operation", operation);
-        }
-
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var result = await call().ConfigureAwait(false);
-            End(activity, kind, started, null);
-            return result;
-        }
-        catch (Exception e) when (End(activity, kind, started, e))
-        {
-            throw;
-        }
-    }
-
-    private static bool End(Activity? activity, string kind, long started, Exception? error)
-    {
-        if (Duration.Enabled)
-        {
-            Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("db.system.name", "postgresql"),
-                new KeyValuePair<string, object?>("db.operation.name", kind), new KeyValuePair<string, object?>("outcome", error is null ? "ok" : "error"));
-        }
-
-        if (activity is not null)
-        {
-            if (error is not null)
-            {
-                activity.SetStatus(ActivityStatusCode.Error, error.Message);
-                activity.SetTag("error.type", error.GetType().FullName);
-            }
-
-            activity.Stop();
-        }
-
-        return false;
-    }
+    public static Task<T> TraceAsync<T>(string kind, string operation, string host, int port, string database, Func<Task<T>> call) =>
+        Telemetry.TraceAsync(kind, operation, database, host, port, call);
 }
