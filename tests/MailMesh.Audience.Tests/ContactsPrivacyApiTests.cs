@@ -14,14 +14,7 @@ public sealed class ContactsPrivacyApiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<(int Code, string Out, string Err)> Cli(params string[] args)
-    {
-        var env = new Dictionary<string, string?> { ["MAILMESH_URL"] = _host.Address.ToString(), ["MAILMESH_KEY"] = _host.AdminKey, ["MAILMESH_CONFIG"] = "/nonexistent/profiles.json" };
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await new CliApp(output, error, name => env.GetValueOrDefault(name)).RunAsync(args);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Out, string Err)> Cli(params string[] args) => _host.RunCliAsync(args);
 
     [Fact]
     public async Task Export_ContactWithConsent_ReturnsOneJsonDocument()

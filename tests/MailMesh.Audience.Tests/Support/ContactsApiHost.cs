@@ -34,6 +34,16 @@ public sealed class ContactsApiHost : IAsyncDisposable
 
     public string AdminKey { get; }
 
+    /// <summary>Runs the CLI against this host with its admin key; returns the exit code, standard output and error.</summary>
+    public async Task<(int Code, string Out, string Err)> RunCliAsync(params string[] args)
+    {
+        var env = new Dictionary<string, string?> { ["MAILMESH_URL"] = Address.ToString(), ["MAILMESH_KEY"] = AdminKey, ["MAILMESH_CONFIG"] = "/nonexistent/profiles.json" };
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await new MailMesh.Cli.CliApp(output, error, name => env.GetValueOrDefault(name)).RunAsync(args);
+        return (code, output.ToString(), error.ToString());
+    }
+
     public IEventLog Events => _app.Services.GetRequiredService<IEventLog>();
 
     public static async Task<ContactsApiHost> StartAsync()
