@@ -1,0 +1,54 @@
+namespace MailMesh.Campaigns.Links;
+
+/// <summary>The public tracking URLs (served by the silo's tracking listener, see the engagement module):
+/// <c>{base}/o/{token}.gif</c> open pixel, <c>{base}/c/{token}</c> click redirect, <c>{base}/u/{token}</c> unsubscribe
+/// page (GET) and RFC 8058 one-click (POST), <c>{base}/f/{token}</c> hosted form.</summary>
+public sealed class TrackingUrls
+{
+    /// <summary>Route templates, relative to the tracking listener's root.</summary>
+    public const string OpenRoute = "/o/{token}.gif";
+
+    /// <summary>The click redirect route.</summary>
+    public const string ClickRoute = "/c/{token}";
+
+    /// <summary>The unsubscribe route.</summary>
+    public const string UnsubscribeRoute = "/u/{token}";
+
+    /// <summary>The form route.</summary>
+    public const string FormRoute = "/f/{token}";
+
+    private readonly string _base;
+    private readonly TrackingTokenCodec _codec;
+
+    /// <summary>URLs under <paramref name="publicBaseUrl"/> (e.g. <c>https://t.example.com</c>), signed by <paramref name="codec"/>.</summary>
+    /// <exception cref="ArgumentException">The base is not an absolute http(s) URL.</exception>
+    public TrackingUrls(string publicBaseUrl, TrackingTokenCodec codec)
+    {
+        ArgumentNullException.ThrowIfNull(codec);
+        if (!Uri.TryCreate(publicBaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new ArgumentException($"The tracking base URL '{publicBaseUrl}' is not an absolute http(s) URL.", nameof(publicBaseUrl));
+        }
+
+        _base = publicBaseUrl.TrimEnd('/');
+        _codec = codec;
+    }
+
+    /// <summary>The codec the URLs are signed with.</summary>
+    public TrackingTokenCodec Codec => _codec;
+
+    /// <summary>The open pixel URL.</summary>
+    public string Open(TrackingClaims claims) => Url("/o/", claims with { Kind = TrackingKind.Open }, ".gif");
+
+    /// <summary>The click URL for link <paramref name="linkIndex"/> going to <paramref name="target"/>.</summary>
+    public string Click(TrackingClaims claims, int linkIndex, string target) =>
+        Url("/c/", claims with { Kind = TrackingKind.Click, LinkIndex = linkIndex, TargetUrl = target }, string.Empty);
+
+    /// <summary>The unsubscribe URL (page and one-click POST) for <paramref name="list"/> (null: all mail).</summary>
+    public string Unsubscribe(TrackingClaims claims, string? list) => Url("/u/", claims with { Kind = TrackingKind.Unsubscribe, List = list }, string.Empty);
+
+    /// <summary>The URL of form <paramref name="formId"/> for the contact.</summary>
+    public string Form(TrackingClaims claims, string formId) => Url("/f/", claims with { Kind = TrackingKind.Form, List = formId }, string.Empty);
+
+    private string Url(string prefix, TrackingClaims claims, string suffix) => string.Concat(_base, prefix, _codec.Encode(claims), suffix);
+}
