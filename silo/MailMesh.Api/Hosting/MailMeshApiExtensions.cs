@@ -46,6 +46,8 @@ public static class MailMeshApiExtensions
         services.TryAddSingleton<RulesApi>();
         services.TryAddSingleton<ContactsApi>();
         services.TryAddSingleton<SegmentsApi>();
+        services.TryAddSingleton<TemplatesApi>();
+        services.TryAddSingleton<CampaignsApi>();
         services.TryAddSingleton<ClusterApi>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ApiBootstrapper>());
         return services;
@@ -64,6 +66,8 @@ public static class MailMeshApiExtensions
         endpoints.MapGrpcService(RulesReflection.Descriptor.Services.Single(s => s.Name == "Rules"), provider.GetRequiredService<RulesApi>().Map);
         endpoints.MapGrpcService(ContactsReflection.Descriptor.Services.Single(s => s.Name == "Contacts"), provider.GetRequiredService<ContactsApi>().Map);
         endpoints.MapGrpcService(SegmentsReflection.Descriptor.Services.Single(s => s.Name == "Segments"), provider.GetRequiredService<SegmentsApi>().Map);
+        endpoints.MapGrpcService(TemplatesReflection.Descriptor.Services.Single(s => s.Name == "Templates"), provider.GetRequiredService<TemplatesApi>().Map);
+        endpoints.MapGrpcService(CampaignsReflection.Descriptor.Services.Single(s => s.Name == "Campaigns"), provider.GetRequiredService<CampaignsApi>().Map);
         endpoints.MapGrpcService(ClusterReflection.Descriptor.Services.Single(s => s.Name == "Cluster"), provider.GetRequiredService<ClusterApi>().Map);
         endpoints.MapGrpcHealthService();
         endpoints.MapGrpcReflectionService();
