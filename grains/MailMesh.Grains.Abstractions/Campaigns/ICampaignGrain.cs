@@ -43,6 +43,9 @@ public interface ICampaignDirectoryGrain : IGrainWithStringKey
     /// <summary>The tenant's campaign ids with their status, newest first.</summary>
     [ReadOnly]
     Task<IReadOnlyList<CampaignSummary>> List();
+
+    /// <summary>Adds or replaces a campaign's entry (called by the campaign grain on every change).</summary>
+    Task Put(CampaignSummary summary);
 }
 
 /// <summary>A campaign as listings show it.</summary>

@@ -1,0 +1,62 @@
+using MailMesh.Grains.Campaigns;
+
+namespace MailMesh.Campaigns.SendLog;
+
+/// <summary>The campaign send log: one record per (tenant, campaign, contact), written by the campaign grain (planning,
+/// cancel) and its workers (claim, result). Every state change is conditional on the state the writer read, so two
+/// writers (a zombie activation, a late worker) can never both move one record to <see cref="SendStatus.Sending"/>.</summary>
+public interface ISendLog : ISendLogReader
+{
+    /// <summary>Creates or upgrades the schema (idempotent; run at start-up).</summary>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds <see cref="SendStatus.Queued"/> records for <paramref name="sends"/> in one transaction; a record that
+    /// exists already (a page planned again after a crash) is left as it is.</summary>
+    /// <returns>How many records were added.</returns>
+    Task<int> EnqueueAsync(string tenant, string campaignId, IReadOnlyList<PlannedSend> sends, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="limit"/> records of <paramref name="shard"/> that are queued or deferred and due at
+    /// <paramref name="now"/>, earliest first. Reading claims nothing: <see cref="TryMarkSendingAsync"/> does.</summary>
+    Task<IReadOnlyList<SendRecord>> ListDueAsync(string tenant, string campaignId, int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>When the next queued or deferred record of <paramref name="shard"/> falls due, or null when none is left.</summary>
+    Task<DateTimeOffset?> NextDueAsync(string tenant, string campaignId, int shard, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves the record from <paramref name="expected"/> (queued or deferred) to <see cref="SendStatus.Sending"/>,
+    /// counting an attempt and storing the Message-ID, and commits that before returning — the "record" of
+    /// record-then-send.</summary>
+    /// <returns>False when the record is no longer in <paramref name="expected"/> (cancelled, claimed by someone else).</returns>
+    Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the outcome of a send (from <see cref="SendStatus.Sending"/>): <see cref="SendStatus.Sent"/>,
+    /// <see cref="SendStatus.Deferred"/> (with <paramref name="nextAttemptAt"/>) or <see cref="SendStatus.Failed"/>.</summary>
+    Task CompleteAsync(string tenant, SendId sendId, SendStatus status, int code, string? reply, DateTimeOffset? nextAttemptAt, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves a queued or deferred record to a final state without sending it (<see cref="SendStatus.Suppressed"/>,
+    /// or <see cref="SendStatus.Failed"/> when it cannot be composed).</summary>
+    /// <returns>False when it was no longer queued or deferred.</returns>
+    Task<bool> SkipAsync(string tenant, SendId sendId, SendStatus status, string reason, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves a queued or deferred record's due time to <paramref name="notBefore"/> (outside its send window).</summary>
+    Task PostponeAsync(string tenant, SendId sendId, DateTimeOffset notBefore, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks every queued or deferred record of the campaign <see cref="SendStatus.Cancelled"/>; returns how many.</summary>
+    Task<long> CancelPendingAsync(string tenant, string campaignId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>The campaign's records counted by status.</summary>
+    Task<CampaignProgress> CountAsync(string tenant, string campaignId, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="limit"/> of the campaign's records in contact order after <paramref name="after"/>.</summary>
+    Task<IReadOnlyList<SendRecord>> ListAsync(string tenant, string campaignId, string? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>When the tenant first sent from <paramref name="domain"/> (recorded now when never before): the age that
+    /// the slow start of new sending domains ramps up with.</summary>
+    Task<DateTimeOffset> SendingDomainFirstUseAsync(string tenant, string domain, DateTimeOffset now, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One recipient to plan.</summary>
+/// <param name="ContactAddress">The contact's normalized address.</param>
+/// <param name="SendId">Its idempotency key.</param>
+/// <param name="Shard">The worker shard that sends it.</param>
+/// <param name="NotBefore">Not sent before this time (the send-time spread).</param>
+public sealed record PlannedSend(string ContactAddress, SendId SendId, int Shard, DateTimeOffset NotBefore);

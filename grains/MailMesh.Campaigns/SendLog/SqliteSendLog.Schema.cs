@@ -1,0 +1,70 @@
+using Microsoft.Data.Sqlite;
+
+namespace MailMesh.Campaigns.SendLog;
+
+public sealed partial class SqliteSendLog
+{
+    // Each entry upgrades the schema from version (index) to version (index + 1); never edit a shipped entry.
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE send_records (
+            tenant TEXT NOT NULL,
+            campaign TEXT NOT NULL,
+            contact TEXT NOT NULL,
+            send_id BLOB NOT NULL,
+            shard INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            message_id TEXT NULL,
+            last_code INTEGER NOT NULL,
+            last_reply TEXT NULL,
+            queued_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            not_before INTEGER NOT NULL,
+            PRIMARY KEY (tenant, campaign, contact)
+        ) WITHOUT ROWID;
+        CREATE INDEX send_records_send_id ON send_records (send_id);
+        CREATE INDEX send_records_due ON send_records (tenant, campaign, shard, status, not_before);
+        CREATE INDEX send_records_status ON send_records (tenant, campaign, status);
+        CREATE TABLE sending_domains (
+            tenant TEXT NOT NULL,
+            domain TEXT NOT NULL,
+            first_used_at INTEGER NOT NULL,
+            PRIMARY KEY (tenant, domain)
+        ) WITHOUT ROWID;
+        """,
+    ];
+
+    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode = WAL";
+            await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        long version;
+        await using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "PRAGMA user_version";
+            version = (long)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        if (version > Migrations.Length)
+        {
+            throw new InvalidOperationException(
+                $"the send log schema is version {version}, newer than this build knows ({Migrations.Length}); run a newer MailMesh or restore the file.");
+        }
+
+        for (var v = (int)version; v < Migrations.Length; v++)
+        {
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Migrations[v] + $"\nPRAGMA user_version = {v + 1};";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

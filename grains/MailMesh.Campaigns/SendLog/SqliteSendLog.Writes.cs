@@ -1,0 +1,191 @@
+using MailMesh.Grains.Campaigns;
+using Microsoft.Data.Sqlite;
+
+namespace MailMesh.Campaigns.SendLog;
+
+public sealed partial class SqliteSendLog
+{
+    /// <summary>Longest reply text kept per record.</summary>
+    public const int MaxReplyLength = 1000;
+
+    /// <inheritdoc />
+    public Task<int> EnqueueAsync(string tenant, string campaignId, IReadOnlyList<PlannedSend> sends, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        ArgumentException.ThrowIfNullOrEmpty(campaignId);
+        ArgumentNullException.ThrowIfNull(sends);
+        return WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO send_records (tenant, campaign, contact, send_id, shard, status, attempts, last_code, queued_at, updated_at, not_before)
+                VALUES ($t, $c, $contact, $s, $shard, 0, 0, 0, $now, $now, $nb)
+                ON CONFLICT (tenant, campaign, contact) DO NOTHING
+                """;
+            command.Parameters.AddWithValue("$t", tenant);
+            command.Parameters.AddWithValue("$c", campaignId);
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            var contact = command.Parameters.Add("$contact", SqliteType.Text);
+            var id = command.Parameters.Add("$s", SqliteType.Blob);
+            var shard = command.Parameters.Add("$shard", SqliteType.Integer);
+            var notBefore = command.Parameters.Add("$nb", SqliteType.Integer);
+            command.Prepare();
+            var added = 0;
+            foreach (var send in sends)
+            {
+                contact.Value = send.ContactAddress;
+                id.Value = Bytes(send.SendId);
+                shard.Value = send.Shard;
+                notBefore.Value = send.NotBefore.ToUnixTimeMilliseconds();
+                added += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return added;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        if (expected is not (SendStatus.Queued or SendStatus.Deferred))
+        {
+            throw new ArgumentOutOfRangeException(nameof(expected), expected, "only a queued or deferred record can be claimed for sending.");
+        }
+
+        return await ExecuteAsync(
+            "UPDATE send_records SET status = 1, attempts = attempts + 1, message_id = COALESCE($m, message_id), updated_at = $now WHERE send_id = $s AND tenant = $t AND status = $e",
+            c =>
+            {
+                Bind(c, tenant, sendId, now);
+                c.Parameters.AddWithValue("$m", (object?)messageId ?? DBNull.Value);
+                c.Parameters.AddWithValue("$e", (int)expected);
+            }, cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc />
+    public async Task CompleteAsync(string tenant, SendId sendId, SendStatus status, int code, string? reply, DateTimeOffset? nextAttemptAt, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        if (status is not (SendStatus.Sent or SendStatus.Deferred or SendStatus.Failed))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "a send completes as sent, deferred or failed.");
+        }
+
+        if (status == SendStatus.Deferred && nextAttemptAt is null)
+        {
+            throw new ArgumentException("a deferred record needs the time of its next attempt.", nameof(nextAttemptAt));
+        }
+
+        var changed = await ExecuteAsync(
+            "UPDATE send_records SET status = $st, last_code = $code, last_reply = $r, not_before = COALESCE($nb, not_before), updated_at = $now WHERE send_id = $s AND tenant = $t AND status = 1",
+            c =>
+            {
+                Bind(c, tenant, sendId, now);
+                c.Parameters.AddWithValue("$st", (int)status);
+                c.Parameters.AddWithValue("$code", code);
+                c.Parameters.AddWithValue("$r", (object?)Trim(reply) ?? DBNull.Value);
+                c.Parameters.AddWithValue("$nb", nextAttemptAt is { } next ? next.ToUnixTimeMilliseconds() : DBNull.Value);
+            }, cancellationToken).ConfigureAwait(false);
+        if (changed != 1)
+        {
+            throw new InvalidOperationException($"send record {sendId} of tenant '{tenant}' is not being sent; its outcome ({status}) was not recorded.");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> SkipAsync(string tenant, SendId sendId, SendStatus status, string reason, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        if (status is not (SendStatus.Suppressed or SendStatus.Failed or SendStatus.Cancelled))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "a record is skipped as suppressed, failed or cancelled.");
+        }
+
+        return await ExecuteAsync(
+            "UPDATE send_records SET status = $st, last_reply = $r, updated_at = $now WHERE send_id = $s AND tenant = $t AND status IN (0, 3)",
+            c =>
+            {
+                Bind(c, tenant, sendId, now);
+                c.Parameters.AddWithValue("$st", (int)status);
+                c.Parameters.AddWithValue("$r", Trim(reason));
+            }, cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <inheritdoc />
+    public Task PostponeAsync(string tenant, SendId sendId, DateTimeOffset notBefore, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        ExecuteAsync("UPDATE send_records SET not_before = $nb, updated_at = $now WHERE send_id = $s AND tenant = $t AND status IN (0, 3)", c =>
+        {
+            Bind(c, tenant, sendId, now);
+            c.Parameters.AddWithValue("$nb", notBefore.ToUnixTimeMilliseconds());
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<long> CancelPendingAsync(string tenant, string campaignId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "UPDATE send_records SET status = 6, last_reply = $r, updated_at = $now WHERE tenant = $t AND campaign = $c AND status IN (0, 3)";
+            command.Parameters.AddWithValue("$t", tenant);
+            command.Parameters.AddWithValue("$c", campaignId);
+            command.Parameters.AddWithValue("$r", Trim(reason));
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            return (long)await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<DateTimeOffset> SendingDomainFirstUseAsync(string tenant, string domain, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        ArgumentException.ThrowIfNullOrEmpty(domain);
+        return WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO sending_domains (tenant, domain, first_used_at) VALUES ($t, $d, $now) ON CONFLICT (tenant, domain) DO NOTHING;
+                SELECT first_used_at FROM sending_domains WHERE tenant = $t AND domain = $d;
+                """;
+            command.Parameters.AddWithValue("$t", tenant);
+            command.Parameters.AddWithValue("$d", domain.ToLowerInvariant());
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            return DateTimeOffset.FromUnixTimeMilliseconds((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
+        }, cancellationToken);
+    }
+
+    private static void Bind(SqliteCommand command, string tenant, SendId sendId, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        command.Parameters.AddWithValue("$t", tenant);
+        command.Parameters.AddWithValue("$s", Bytes(sendId));
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+    }
+
+    private static string? Trim(string? text) => text is { Length: > MaxReplyLength } ? text[..MaxReplyLength] : text;
+
+    private Task<int> ExecuteAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            bind(command);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var result = await work(connection, transaction).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using MailMesh.Campaigns.Composition;
+using MailMesh.Campaigns.SendLog;
+using MailMesh.Grains.Campaigns;
+using MailMesh.Protocols.Smtp;
+using MailMesh.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace MailMesh.Campaigns.Sending;
+
+/// <summary>One sending shard of a campaign. Each timer turn sends at most one batch (bounded in count and time, so a
+/// pause or cancel gets in within seconds): per record it re-reads the contact (suppressed or not on the list →
+/// suppressed record), waits for the recipient's send window, takes the throttles, composes, commits the record as
+/// <see cref="SendStatus.Sending"/> and only then submits it, then records the reply. Its events are written with its
+/// state at the end of each turn.</summary>
+public sealed partial class CampaignWorkerGrain(
+    [PersistentState("campaign-worker")] IPersistentState<CampaignWorkerState> state,
+    ISendLog sendLog,
+    ICampaignMessageComposer composer,
+    IMailSubmitter submitter,
+    IOptions<CampaignsOptions> options,
+    ILogger<CampaignWorkerGrain> logger) : Grain, ICampaignWorkerGrain
+{
+    private readonly CampaignsOptions _options = options.Value;
+    private CampaignWork? _work;
+    private SendWindowCalendar? _calendar;
+    private DateTimeZone? _zone;
+    private SendThrottle? _throttle;
+    private IDisposable? _timer;
+    private bool _running;
+    private string? _problem;
+    private int _refusals;
+    private bool _dirty;
+
+    /// <summary>The key of shard <paramref name="shard"/> of campaign <paramref name="campaignId"/>.</summary>
+    public static string KeyFor(string tenant, string campaignId, int shard) => $"{tenant}/{campaignId}/shard-{shard}";
+
+    /// <inheritdoc />
+    public Task<CampaignWorkerReport> Run(CampaignWork work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (_work is null || _work.Generation != work.Generation)
+        {
+            _work = work;
+            _calendar = new SendWindowCalendar(work.Definition.Windows);
+            _zone = SendWindowCalendar.FindZone(work.Definition.TimeZone) ?? DateTimeZone.Utc;
+            _throttle = new SendThrottle(work.Definition.Throttle, _options.Ramp, work.SendingDomainSince, work.Shards);
+            _problem = null;
+            _refusals = 0;
+        }
+
+        if (_problem is null && !_running)
+        {
+            _running = true;
+            Arm(TimeSpan.Zero);
+        }
+
+        return Task.FromResult(new CampaignWorkerReport(_running, _problem));
+    }
+
+    /// <inheritdoc />
+    public async Task Stop()
+    {
+        _running = false;
+        _timer?.Dispose();
+        _timer = null;
+        await FlushAsync();
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private void Arm(TimeSpan due)
+    {
+        _timer?.Dispose();
+        _timer = RegisterTimer(TickAsync, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        _timer = null;
+        if (!_running || _work is not { } work)
+        {
+            return;
+        }
+
+        var started = TimeProvider.GetTimestamp();
+        var now = TimeProvider.GetUtcNow();
+        var due = await sendLog.ListDueAsync(work.Tenant, work.CampaignId, work.Shard, now, Math.Clamp(_options.BatchSize, 1, 10_000), cancellationToken);
+        TimeSpan? wake = null;
+        foreach (var record in due)
+        {
+            if (!_running)
+            {
+                break;
+            }
+
+            if (TimeProvider.GetElapsedTime(started) > _options.MaxTurn)
+            {
+                wake = TimeSpan.Zero;
+                break;
+            }
+
+            if (await SendOneAsync(work, record) is { } wait)
+            {
+                wake = wait;
+                break;
+            }
+
+            if (_problem is not null)
+            {
+                _running = false;
+                break;
+            }
+        }
+
+        await FlushAsync();
+        if (!_running)
+        {
+            return;
+        }
+
+        if (wake is null && due.Count >= _options.BatchSize)
+        {
+            wake = TimeSpan.Zero;
+        }
+
+        if (wake is null)
+        {
+            var next = await sendLog.NextDueAsync(work.Tenant, work.CampaignId, work.Shard, cancellationToken);
+            var idle = _options.ReminderPeriod;
+            wake = next is null ? idle : Min(next.Value - TimeProvider.GetUtcNow(), idle);
+        }
+
+        Arm(wake.Value);
+    }
+
+    private async Task FlushAsync()
+    {
+        if (_dirty)
+        {
+            _dirty = false;
+            await state.WriteStateAsync();
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}
