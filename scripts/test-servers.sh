@@ -31,6 +31,7 @@ POP3_PORT=${MAILMESH_TEST_POP3_PORT:-21110}
 LMTP_PORT=${MAILMESH_TEST_LMTP_PORT:-21024}
 SMTP_PORT=${MAILMESH_TEST_SMTP_PORT:-22525}
 SMTPSINK_PORT=${MAILMESH_TEST_SMTPSINK_PORT:-22526}
+SMTP_CHUNKING_PORT=${MAILMESH_TEST_SMTP_CHUNKING_PORT:-22527}   # the smtp server's second port, offering CHUNKING
 AZURITE_PORT=${MAILMESH_TEST_AZURITE_PORT:-20000}
 
 PG_DB=maildb PG_USER=mailtest PG_PASSWORD=mailtest
@@ -384,11 +385,14 @@ start_smtp() {
   d=$(server_dir smtp)
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || die "smtp: /usr/bin/python3 cannot import aiosmtpd; run scripts/install-deps.sh"
   check_port_free smtp "$SMTP_PORT" MAILMESH_TEST_SMTP_PORT
+  check_port_free smtp "$SMTP_CHUNKING_PORT" MAILMESH_TEST_SMTP_CHUNKING_PORT
   rm -rf "$d" && mkdir -p "$d/messages" && chmod 755 "$d" "$d/messages"
-  # Debian's python (not a pyenv python3 from PATH, which cannot see python3-aiosmtpd).
-  launch smtp "$d/smtp.log" env PYTHONPATH="$REPO_ROOT/scripts/lib" /usr/bin/python3 -m aiosmtpd -n \
-    -l "$HOST:$SMTP_PORT" -c smtp_save_handler.SaveHandler "$d/messages"
+  # Debian's python (not a pyenv python3 from PATH, which cannot see python3-aiosmtpd). aiosmtpd with the
+  # address patterns (defer-*, reject-*, drop-*, stall-*, data-*) and DSN; CHUNKING on the second port only.
+  launch smtp "$d/smtp.log" env PYTHONPATH="$REPO_ROOT/scripts/lib" /usr/bin/python3 -m smtp_test_server \
+    --listen "$HOST:$SMTP_PORT" --chunking-port "$SMTP_CHUNKING_PORT" "$d/messages"
   wait_port_ready smtp "$(cat "$(pid_file smtp)")" "$SMTP_PORT" "$d/smtp.log"
+  wait_port_ready smtp "$(cat "$(pid_file smtp)")" "$SMTP_CHUNKING_PORT" "$d/smtp.log"
 }
 
 start_smtpsink() {
@@ -481,7 +485,7 @@ server_ports() {
     postgres) echo "$PG_PORT" ;;
     rabbitmq) echo "$RMQ_PORT $RMQ_DIST_PORT $EPMD_PORT" ;;
     dovecot) echo "$IMAP_PORT $IMAPS_PORT $POP3_PORT $LMTP_PORT" ;;
-    smtp) echo "$SMTP_PORT" ;;
+    smtp) echo "$SMTP_PORT $SMTP_CHUNKING_PORT" ;;
     smtpsink) echo "$SMTPSINK_PORT" ;;
     azurite) echo "$AZURITE_PORT" ;;
     spamd) echo "$SPAMD_PORT" ;;
@@ -493,7 +497,7 @@ server_address() {
     postgres) echo "postgresql://$PG_USER:$PG_PASSWORD@$HOST:$PG_PORT/$PG_DB" ;;
     rabbitmq) echo "amqp://$RMQ_USER:$RMQ_PASSWORD@$HOST:$RMQ_PORT/$RMQ_VHOST" ;;
     dovecot) echo "imap $HOST:$IMAP_PORT, imaps $HOST:$IMAPS_PORT, pop3 $HOST:$POP3_PORT, lmtp $HOST:$LMTP_PORT" ;;
-    smtp) echo "smtp $HOST:$SMTP_PORT -> $(server_dir smtp)/messages/new" ;;
+    smtp) echo "smtp $HOST:$SMTP_PORT (+ CHUNKING on $SMTP_CHUNKING_PORT) -> $(server_dir smtp)/messages/new" ;;
     smtpsink) echo "smtp $HOST:$SMTPSINK_PORT (counting, discards)" ;;
     azurite) echo "http://$HOST:$AZURITE_PORT/$AZ_ACCOUNT" ;;
     spamd) echo "spamd $HOST:$SPAMD_PORT (SPAMC/1.5)" ;;
@@ -517,6 +521,7 @@ export MAILMESH_TEST_IMAP_USERS='alice@example.test:alicepw,bob@example.test:bob
 export MAILMESH_TEST_SMTP_HOST='$HOST'
 export MAILMESH_TEST_SMTP_PORT='$SMTP_PORT'
 export MAILMESH_TEST_SMTP_DIR='$(server_dir smtp)/messages'
+export MAILMESH_TEST_SMTP_CHUNKING_PORT='$SMTP_CHUNKING_PORT'
 export MAILMESH_TEST_SMTPSINK_PORT='$SMTPSINK_PORT'
 export MAILMESH_TEST_AZURITE_BLOB='http://$HOST:$AZURITE_PORT/$AZ_ACCOUNT'
 export MAILMESH_TEST_AZURITE_ACCOUNT='$AZ_ACCOUNT'

@@ -29,6 +29,10 @@ class SaveHandler:
             parser.error("SaveHandler needs exactly one argument: the directory to save messages in")
         return cls(args[0])
 
+    def extra_meta(self, envelope):
+        """More fields for the envelope JSON (subclasses)."""
+        return {}
+
     async def handle_DATA(self, server, session, envelope):
         now = time.time()
         name = f"{int(now)}.M{int((now % 1) * 1_000_000)}P{os.getpid()}Q{next(self.counter)}.{self.host}"
@@ -44,6 +48,7 @@ class SaveHandler:
             "received_unix": now,
             "size": len(content),
         }
+        meta.update(self.extra_meta(envelope))
         env_tmp = os.path.join(self.directory, "tmp", name + ".json")
         with open(env_tmp, "w", encoding="utf-8") as f:
             json.dump(meta, f)

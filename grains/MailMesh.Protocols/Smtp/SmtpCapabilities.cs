@@ -32,6 +32,15 @@ public sealed class SmtpCapabilities
     /// <summary>DSN (RFC 3461).</summary>
     public bool Dsn => Has("DSN");
 
+    /// <summary>CHUNKING: the BDAT command (RFC 3030).</summary>
+    public bool Chunking => Has("CHUNKING");
+
+    /// <summary>BINARYMIME (RFC 3030), usable only with CHUNKING.</summary>
+    public bool BinaryMime => Has("BINARYMIME");
+
+    /// <summary>ENHANCEDSTATUSCODES (RFC 2034): replies carry RFC 3463 codes.</summary>
+    public bool EnhancedStatusCodes => Has("ENHANCEDSTATUSCODES");
+
     /// <summary>The SIZE limit in octets; 0 when SIZE is offered without a limit; null when SIZE is not offered.</summary>
     public long? MaxSize => _keywords.TryGetValue("SIZE", out var v) ? long.TryParse(v, out var n) ? n : 0 : null;
 

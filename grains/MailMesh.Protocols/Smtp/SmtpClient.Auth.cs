@@ -28,6 +28,27 @@ public sealed partial class SmtpClient
         return AuthenticateAsync(mechanism, cancellationToken);
     }
 
+    /// <summary>Logs in with an OAuth 2.0 access token (XOAUTH2). Refuses a connection without TLS unless the server is on the
+    /// loopback interface.</summary>
+    /// <exception cref="SmtpCommandException">The server rejected the token (its JSON error is in the mechanism's ServerError).</exception>
+    /// <exception cref="InvalidOperationException">The server does not offer XOAUTH2, or the connection is not secured.</exception>
+    public Task AuthenticateXOAuth2Async(string userName, string accessToken, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userName);
+        ArgumentException.ThrowIfNullOrEmpty(accessToken);
+        if (!Capabilities.AuthMechanisms.Contains("XOAUTH2"))
+        {
+            throw new InvalidOperationException($"The SMTP server {_options.Host} does not offer AUTH XOAUTH2 (it offers: {string.Join(' ', Capabilities.AuthMechanisms)}).");
+        }
+
+        if (TlsProtocol is null && !IsLoopback(_options.Host))
+        {
+            throw new InvalidOperationException($"Refusing to send an access token to {_options.Host} over a connection without TLS; use TlsMode.StartTls or TlsMode.Implicit.");
+        }
+
+        return AuthenticateAsync(new SaslXOAuth2(userName, accessToken), cancellationToken);
+    }
+
     /// <summary>Authenticates with <paramref name="mechanism"/> (AUTH with an initial response when it has one).</summary>
     /// <exception cref="SmtpCommandException">The server rejected the exchange.</exception>
     public async Task AuthenticateAsync(SaslMechanism mechanism, CancellationToken cancellationToken = default)

@@ -1,21 +1,100 @@
 using System.Buffers;
 using System.Text;
+using MailMesh.Protocols.Internal;
 using MailMesh.Protocols.Smtp.Internal;
 
 namespace MailMesh.Protocols.Smtp;
 
-/// <summary>MAIL, RCPT, DATA: one message per call, pipelined when the server allows it.</summary>
+/// <summary>MAIL, RCPT, DATA or BDAT: one message per call, pipelined when the server allows it.</summary>
 public sealed partial class SmtpClient
 {
+    /// <summary>Replies read in the current transaction (0 when a reused connection failed before answering anything).</summary>
+    internal int TransactionRepliesRead { get; private set; }
+
+    /// <summary>True once the end of the message data went out in the current transaction: a failure after this point
+    /// may have left the message delivered.</summary>
+    internal bool TransactionDataSent { get; private set; }
+
     /// <summary>
-    /// Sends <paramref name="message"/> (a complete RFC 5322 message; bare LF line ends are sent as CRLF,
-    /// lines starting with a dot are dot-stuffed) to the envelope's recipients. Recipients the server
-    /// refuses are listed in the result; when it refuses all of them nothing is sent and the call throws.
+    /// Sends <paramref name="message"/> (a complete RFC 5322 message; bare LF or CR line ends are sent as CRLF) and returns
+    /// every reply without throwing for refusals, so the caller can decide per recipient. Uses BDAT when the server offers
+    /// CHUNKING (<see cref="SmtpClientOptions.UseChunking"/>), else DATA with dot-stuffing; with PIPELINING, MAIL, the
+    /// RCPTs and DATA (or BDAT with the whole message) go in one write. After an incomplete transaction the session is
+    /// reset (RSET) so the next message starts clean.
+    /// </summary>
+    /// <exception cref="SmtpMessageException">The message cannot go through this server (SIZE, 8BITMIME, SMTPUTF8, a line over
+    /// 998 octets, a NUL octet); nothing was sent.</exception>
+    /// <exception cref="ArgumentException">An address is malformed or the DSN parameters are invalid.</exception>
+    /// <exception cref="SmtpProtocolException">The connection failed, dropped, stalled or the server answered garbage.</exception>
+    public async Task<SmtpTransactionResult> SendTransactionAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        var telemetry = _telemetry.StartCommand("SEND", _options.Host, _options.EffectivePort);
+        try
+        {
+            var result = await TransactionAsync(envelope, message, cancellationToken).ConfigureAwait(false);
+            var code = result.Data?.Code ?? result.Recipients.FirstOrDefault(r => r is { IsPositive: false })?.Code ?? result.Mail.Code;
+            telemetry.Complete(result.Delivered ? "ok" : "no");
+            ProtocolDiagnostics.CountSmtpMessage(result.Delivered ? "sent" : ProtocolDiagnostics.SmtpOutcome(code));
+            return result;
+        }
+        catch (Exception e) when (e is not ArgumentException && CountFailure(e, telemetry))
+        {
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to the envelope's recipients. Recipients the server refuses are listed in the
+    /// result; when it refuses all of them nothing is sent and the call throws.
     /// </summary>
     /// <exception cref="SmtpCommandException">MAIL, every RCPT, or the data was refused (4xx: try later).</exception>
-    /// <exception cref="ArgumentException">An address is malformed, or the message is larger than the server's SIZE limit,
-    /// has 8-bit data the server cannot take, or has non-ASCII addresses without SMTPUTF8.</exception>
+    /// <exception cref="SmtpMessageException">The message is larger than the server's SIZE limit, has 8-bit data the server
+    /// cannot take, needs SMTPUTF8 the server lacks, has a line over 998 octets or a NUL octet.</exception>
+    /// <exception cref="ArgumentException">An address is malformed.</exception>
+    /// <exception cref="SmtpProtocolException">The connection failed.</exception>
     private async Task<SmtpSendResult> SendCoreAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+    {
+        var result = await TransactionAsync(envelope, message, cancellationToken).ConfigureAwait(false);
+        if (!result.Mail.IsPositive)
+        {
+            throw new SmtpCommandException("MAIL", result.Mail.Code, result.Mail.EnhancedCode, result.Mail.Text);
+        }
+
+        var accepted = new List<string>();
+        var rejected = new List<SmtpRejectedRecipient>();
+        for (var i = 0; i < envelope.Recipients.Count; i++)
+        {
+            if (result.Recipients[i] is { } reply)
+            {
+                if (reply.IsPositive)
+                {
+                    accepted.Add(envelope.Recipients[i]);
+                }
+                else
+                {
+                    rejected.Add(new SmtpRejectedRecipient(envelope.Recipients[i], reply.Code, reply.EnhancedCode is null ? reply.Text : reply.EnhancedCode + " " + reply.Text));
+                }
+            }
+        }
+
+        if (accepted.Count == 0)
+        {
+            var first = result.Recipients.FirstOrDefault(r => r is { IsPositive: false }) ?? result.Mail;
+            throw new SmtpCommandException("RCPT", first.Code, first.EnhancedCode,
+                $"every recipient was refused ({string.Join("; ", rejected.Select(r => $"{r.Address}: {r.Code} {r.Text}"))})");
+        }
+
+        if (result.Data is not { } final || !result.Delivered)
+        {
+            var data = result.Data ?? result.Mail;
+            throw new SmtpCommandException("DATA", data.Code, data.EnhancedCode, data.Text);
+        }
+
+        SmtpLog.Sent(_logger, _options.Host, message.Length, accepted.Count, final.Text);
+        return new SmtpSendResult(accepted, rejected, final.ToString());
+    }
+
+    private async Task<SmtpTransactionResult> TransactionAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         if (envelope.Recipients.Count == 0)
@@ -29,134 +108,221 @@ public sealed partial class SmtpClient
             CheckAddress(recipient, allowEmpty: false, "a recipient (RCPT TO)");
         }
 
+        if (envelope.Notify.HasFlag(DsnNotify.Never) && envelope.Notify != DsnNotify.Never)
+        {
+            throw new ArgumentException("DSN NOTIFY=NEVER cannot be combined with SUCCESS, FAILURE or DELAY (RFC 3461 4.1).", nameof(envelope));
+        }
+
         using var scope = Enter("MAIL", SmtpSessionState.Ready);
-        var mail = MailCommand(envelope, message.Span);
-        var commands = new List<string> { mail };
-        commands.AddRange(envelope.Recipients.Select(r => $"RCPT TO:<{r}>"));
-        var result = await RunAsync(async token =>
+        var content = SmtpContent.Inspect(message.Span);
+        var useBdat = Capabilities.Chunking && _options.UseChunking;
+        var commands = new StringBuilder(64 + (envelope.Recipients.Count * 48));
+        AppendMailCommand(commands, envelope, content);
+        var mailLength = commands.Length;
+        foreach (var recipient in envelope.Recipients)
         {
-            var replies = new List<SmtpReply>();
-            if (Capabilities.Pipelining)
-            {
-                // RFC 2920: MAIL, the RCPTs and DATA go in one write; the replies come back in order.
-                await WriteAsync(Encoding.UTF8.GetBytes(string.Concat(commands.Select(c => c + "\r\n")) + "DATA\r\n"), token).ConfigureAwait(false);
-                for (var i = 0; i <= commands.Count; i++)
-                {
-                    replies.Add(await _reader!.ReadReplyAsync(token).ConfigureAwait(false));
-                }
-            }
-            else
-            {
-                foreach (var command in commands)
-                {
-                    var reply = await CommandAsync(command, token).ConfigureAwait(false);
-                    replies.Add(reply);
-                    if (command == mail && reply.Code != 250)
-                    {
-                        return (Outcome: replies, Sent: (SmtpReply?)null);
-                    }
-                }
-
-                if (replies.Skip(1).Any(r => r.Code is 250 or 251))
-                {
-                    replies.Add(await CommandAsync("DATA", token).ConfigureAwait(false));
-                }
-            }
-
-            var dataReply = replies.Count > commands.Count ? replies[commands.Count] : null;
-            if (replies[0].Code != 250 || dataReply is null || dataReply.Code != 354)
-            {
-                if (dataReply?.Code == 354)
-                {
-                    // Pipelined DATA was accepted although MAIL or every RCPT failed: end it empty (RFC 2920 section 3.1).
-                    await WriteAsync(".\r\n"u8.ToArray(), token).ConfigureAwait(false);
-                    await _reader!.ReadReplyAsync(token).ConfigureAwait(false);
-                }
-
-                await CommandAsync("RSET", token).ConfigureAwait(false);
-                return (Outcome: replies, Sent: (SmtpReply?)null);
-            }
-
-            await WriteAsync(DotStuff(message.Span), token).ConfigureAwait(false);
-            using var dataTimeout = new CancellationTokenSource(_options.DataTimeout, _options.TimeProvider);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, dataTimeout.Token);
-            return (Outcome: replies, Sent: await _reader!.ReadReplyAsync(linked.Token).ConfigureAwait(false));
-        }, cancellationToken, _options.CommandTimeout + _options.DataTimeout).ConfigureAwait(false);
-
-        var (all, final) = result;
-        var mailReply = all[0];
-        if (mailReply.Code != 250)
-        {
-            throw new SmtpCommandException("MAIL", mailReply.Code, mailReply.EnhancedCode, mailReply.TextWithoutEnhancedCode);
+            AppendRcptCommand(commands, recipient, envelope.Notify);
         }
 
-        var accepted = new List<string>();
-        var rejected = new List<SmtpRejectedRecipient>();
-        for (var i = 0; i < envelope.Recipients.Count && i + 1 < all.Count; i++)
-        {
-            var reply = all[i + 1];
-            if (reply.Code is 250 or 251)
-            {
-                accepted.Add(envelope.Recipients[i]);
-            }
-            else
-            {
-                rejected.Add(new SmtpRejectedRecipient(envelope.Recipients[i], reply.Code, reply.Text));
-            }
-        }
-
-        if (accepted.Count == 0)
-        {
-            var first = all.Skip(1).FirstOrDefault(r => r.Code is not (250 or 251)) ?? mailReply;
-            throw new SmtpCommandException("RCPT", first.Code, first.EnhancedCode,
-                $"every recipient was refused ({string.Join("; ", rejected.Select(r => $"{r.Address}: {r.Code} {r.Text}"))})");
-        }
-
-        if (final is null)
-        {
-            var data = all.Count > envelope.Recipients.Count + 1 ? all[envelope.Recipients.Count + 1] : mailReply;
-            throw new SmtpCommandException("DATA", data.Code, data.EnhancedCode, data.TextWithoutEnhancedCode);
-        }
-
-        if (final.Code != 250)
-        {
-            throw new SmtpCommandException("DATA", final.Code, final.EnhancedCode, final.TextWithoutEnhancedCode);
-        }
-
-        SmtpLog.Sent(_logger, _options.Host, message.Length, accepted.Count, final.Text);
-        return new SmtpSendResult(accepted, rejected, final.ToString());
+        var wire = useBdat ? SmtpContent.Normalize(message, content) : ReadOnlyMemory<byte>.Empty;
+        TransactionRepliesRead = 0;
+        TransactionDataSent = false;
+        return await RunStepsAsync((timeout, token) => Capabilities.Pipelining
+                ? PipelinedAsync(envelope, message, content, commands, useBdat, wire, timeout, token)
+                : LockstepAsync(envelope, message, content, commands.ToString(), mailLength, useBdat, wire, timeout, token),
+            cancellationToken).ConfigureAwait(false);
     }
 
-    private string MailCommand(SmtpEnvelope envelope, ReadOnlySpan<byte> message)
+    /// <summary>RFC 2920: MAIL, the RCPTs and DATA (or BDAT LAST with the data, RFC 3030 section 4.2) in one write.</summary>
+    private async Task<SmtpTransactionResult> PipelinedAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, SmtpContentInfo content,
+        StringBuilder commands, bool useBdat, ReadOnlyMemory<byte> wire, CancellationTokenSource timeout, CancellationToken token)
     {
-        var builder = new StringBuilder("MAIL FROM:<").Append(envelope.From).Append('>');
-        if (Capabilities.MaxSize is { } max)
+        var buffer = new ArrayBufferWriter<byte>(commands.Length + 32 + (useBdat ? wire.Length : 0));
+        if (useBdat)
         {
-            if (max > 0 && message.Length > max)
-            {
-                throw new ArgumentException($"The message is {message.Length} bytes; the SMTP server {_options.Host} accepts at most {max} (SIZE).", nameof(message));
-            }
-
-            builder.Append(" SIZE=").Append(message.Length);
+            commands.Append("BDAT ").Append(wire.Length).Append(" LAST\r\n");
+        }
+        else
+        {
+            commands.Append("DATA\r\n");
         }
 
-        if (message.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0)
+        Encoding.UTF8.GetBytes(commands.ToString(), buffer);
+        if (useBdat)
+        {
+            buffer.Write(wire.Span);
+        }
+
+        Arm(timeout, _options.CommandTimeout, "the reply to MAIL FROM");
+        await WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
+        if (useBdat)
+        {
+            TransactionDataSent = true;
+        }
+
+        var mail = await ReadAsync(token).ConfigureAwait(false);
+        var recipients = new SmtpResponse?[envelope.Recipients.Count];
+        var anyAccepted = false;
+        for (var i = 0; i < recipients.Length; i++)
+        {
+            Arm(timeout, _options.CommandTimeout, $"the reply to RCPT TO (recipient {i + 1} of {recipients.Length})");
+            recipients[i] = await ReadAsync(token).ConfigureAwait(false);
+            anyAccepted |= recipients[i]!.IsPositive;
+        }
+
+        var ok = mail.IsPositive && anyAccepted;
+        if (useBdat)
+        {
+            Arm(timeout, _options.DataTimeout, "the reply to the message data (BDAT)");
+            var final = await ReadAsync(token).ConfigureAwait(false);
+            if (!ok || !final.IsPositive)
+            {
+                await ResetAsync(timeout, token).ConfigureAwait(false);
+            }
+
+            return new SmtpTransactionResult(mail, recipients, ok ? final : null);
+        }
+
+        Arm(timeout, _options.CommandTimeout, "the reply to DATA");
+        var data = await ReadAsync(token).ConfigureAwait(false);
+        if (data.Code == 354)
+        {
+            if (!ok)
+            {
+                // DATA was accepted although MAIL or every RCPT failed: end it empty (RFC 2920 section 3.1).
+                Arm(timeout, _options.CommandTimeout, "the reply to an empty message ending a refused transaction");
+                await WriteAsync(".\r\n"u8.ToArray(), token).ConfigureAwait(false);
+                await ReadAsync(token).ConfigureAwait(false);
+                await ResetAsync(timeout, token).ConfigureAwait(false);
+                return new SmtpTransactionResult(mail, recipients, null);
+            }
+
+            return new SmtpTransactionResult(mail, recipients, await SendDataAsync(message, content, timeout, token).ConfigureAwait(false));
+        }
+
+        await ResetAsync(timeout, token).ConfigureAwait(false);
+        return new SmtpTransactionResult(mail, recipients, ok ? data : null);
+    }
+
+    /// <summary>One command at a time (no PIPELINING).</summary>
+    private async Task<SmtpTransactionResult> LockstepAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, SmtpContentInfo content,
+        string commands, int mailLength, bool useBdat, ReadOnlyMemory<byte> wire, CancellationTokenSource timeout, CancellationToken token)
+    {
+        Arm(timeout, _options.CommandTimeout, "the reply to MAIL FROM");
+        await WriteAsync(Encoding.UTF8.GetBytes(commands[..mailLength]), token).ConfigureAwait(false);
+        var mail = await ReadAsync(token).ConfigureAwait(false);
+        var recipients = new SmtpResponse?[envelope.Recipients.Count];
+        if (!mail.IsPositive)
+        {
+            return new SmtpTransactionResult(mail, recipients, null);
+        }
+
+        var anyAccepted = false;
+        var lines = commands[mailLength..].Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < recipients.Length; i++)
+        {
+            Arm(timeout, _options.CommandTimeout, $"the reply to RCPT TO (recipient {i + 1} of {recipients.Length})");
+            await WriteAsync(Encoding.UTF8.GetBytes(lines[i] + "\r\n"), token).ConfigureAwait(false);
+            recipients[i] = await ReadAsync(token).ConfigureAwait(false);
+            anyAccepted |= recipients[i]!.IsPositive;
+        }
+
+        if (!anyAccepted)
+        {
+            await ResetAsync(timeout, token).ConfigureAwait(false);
+            return new SmtpTransactionResult(mail, recipients, null);
+        }
+
+        if (useBdat)
+        {
+            var buffer = new ArrayBufferWriter<byte>(wire.Length + 32);
+            Encoding.ASCII.GetBytes($"BDAT {wire.Length} LAST\r\n", buffer);
+            buffer.Write(wire.Span);
+            Arm(timeout, _options.DataTimeout, "the reply to the message data (BDAT)");
+            await WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
+            TransactionDataSent = true;
+            var final = await ReadAsync(token).ConfigureAwait(false);
+            if (!final.IsPositive)
+            {
+                await ResetAsync(timeout, token).ConfigureAwait(false);
+            }
+
+            return new SmtpTransactionResult(mail, recipients, final);
+        }
+
+        Arm(timeout, _options.CommandTimeout, "the reply to DATA");
+        await WriteAsync("DATA\r\n"u8.ToArray(), token).ConfigureAwait(false);
+        var data = await ReadAsync(token).ConfigureAwait(false);
+        if (data.Code != 354)
+        {
+            await ResetAsync(timeout, token).ConfigureAwait(false);
+            return new SmtpTransactionResult(mail, recipients, data);
+        }
+
+        return new SmtpTransactionResult(mail, recipients, await SendDataAsync(message, content, timeout, token).ConfigureAwait(false));
+    }
+
+    private async Task<SmtpResponse> SendDataAsync(ReadOnlyMemory<byte> message, SmtpContentInfo content, CancellationTokenSource timeout, CancellationToken token)
+    {
+        var buffer = new ArrayBufferWriter<byte>((int)content.WireLength + 3 + (content.HasLeadingDot ? 64 : 0));
+        SmtpContent.WriteData(message.Span, content, buffer);
+        Arm(timeout, _options.DataTimeout, "the reply to the end of the message data");
+        await WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
+        TransactionDataSent = true;
+        return await ReadAsync(token).ConfigureAwait(false);
+    }
+
+    private async Task ResetAsync(CancellationTokenSource timeout, CancellationToken token)
+    {
+        Arm(timeout, _options.CommandTimeout, "the reply to RSET");
+        await WriteAsync("RSET\r\n"u8.ToArray(), token).ConfigureAwait(false);
+        await ReadAsync(token).ConfigureAwait(false);
+    }
+
+    private async Task<SmtpResponse> ReadAsync(CancellationToken token)
+    {
+        var reply = await _reader!.ReadReplyAsync(token).ConfigureAwait(false);
+        TransactionRepliesRead++;
+        if (reply.Code is < 200 or >= 600)
+        {
+            throw SmtpProtocolException.Malformed($"'{reply}' is not a reply code SMTP uses here (2xx-5xx) while waiting for {_waitingFor}");
+        }
+
+        return SmtpResponse.From(reply);
+    }
+
+    private void AppendMailCommand(StringBuilder builder, SmtpEnvelope envelope, SmtpContentInfo content)
+    {
+        builder.Append("MAIL FROM:<").Append(envelope.From).Append('>');
+        if (Capabilities.MaxSize is { } max)
+        {
+            if (max > 0 && content.WireLength > max)
+            {
+                throw new SmtpMessageException(SmtpMessageProblem.TooLarge,
+                    $"The message is {content.WireLength} bytes; the SMTP server {_options.Host} accepts at most {max} (SIZE).");
+            }
+
+            builder.Append(" SIZE=").Append(content.WireLength);
+        }
+
+        if (content.Has8Bit)
         {
             if (!Capabilities.EightBitMime)
             {
-                throw new ArgumentException(
-                    $"The message has 8-bit data but the SMTP server {_options.Host} does not offer 8BITMIME; encode it (quoted-printable or base64) first.", nameof(message));
+                throw new SmtpMessageException(SmtpMessageProblem.EightBitNotSupported,
+                    $"The message has 8-bit data but the SMTP server {_options.Host} does not offer 8BITMIME; encode it (quoted-printable or base64) first.");
             }
 
             builder.Append(" BODY=8BITMIME");
         }
 
-        var utf8 = !Ascii.IsValid(envelope.From) || envelope.Recipients.Any(r => !Ascii.IsValid(r));
+        var utf8 = envelope.RequiresSmtpUtf8 || !Ascii.IsValid(envelope.From) || envelope.Recipients.Any(r => !Ascii.IsValid(r));
         if (utf8)
         {
             if (!Capabilities.SmtpUtf8)
             {
-                throw new ArgumentException($"The envelope has non-ASCII addresses but the SMTP server {_options.Host} does not offer SMTPUTF8.", nameof(envelope));
+                throw new SmtpMessageException(SmtpMessageProblem.SmtpUtf8NotSupported,
+                    $"The message needs SMTPUTF8 (non-ASCII addresses or headers) but the SMTP server {_options.Host} does not offer it.");
             }
 
             builder.Append(" SMTPUTF8");
@@ -180,8 +346,42 @@ public sealed partial class SmtpClient
             }
         }
 
-        return builder.ToString();
+        builder.Append("\r\n");
     }
+
+    private void AppendRcptCommand(StringBuilder builder, string recipient, DsnNotify notify)
+    {
+        builder.Append("RCPT TO:<").Append(recipient).Append('>');
+        if (Capabilities.Dsn && notify != DsnNotify.None)
+        {
+            builder.Append(" NOTIFY=");
+            if (notify == DsnNotify.Never)
+            {
+                builder.Append("NEVER");
+            }
+            else
+            {
+                var first = true;
+                foreach (var (flag, name) in NotifyNames)
+                {
+                    if (notify.HasFlag(flag))
+                    {
+                        builder.Append(first ? string.Empty : ",").Append(name);
+                        first = false;
+                    }
+                }
+            }
+
+            if (Ascii.IsValid(recipient))
+            {
+                builder.Append(" ORCPT=rfc822;").Append(XText(recipient));
+            }
+        }
+
+        builder.Append("\r\n");
+    }
+
+    private static readonly (DsnNotify Flag, string Name)[] NotifyNames = [(DsnNotify.Success, "SUCCESS"), (DsnNotify.Failure, "FAILURE"), (DsnNotify.Delay, "DELAY")];
 
     private static void CheckAddress(string address, bool allowEmpty, string what)
     {
@@ -206,31 +406,7 @@ public sealed partial class SmtpClient
     internal static byte[] DotStuff(ReadOnlySpan<byte> message)
     {
         var output = new ArrayBufferWriter<byte>(message.Length + (message.Length / 50) + 8);
-        var atLineStart = true;
-        while (!message.IsEmpty)
-        {
-            if (atLineStart && message[0] == (byte)'.')
-            {
-                output.Write("."u8);
-            }
-
-            var end = message.IndexOfAny((byte)'\r', (byte)'\n');
-            if (end < 0)
-            {
-                output.Write(message);
-                output.Write("\r\n"u8);
-                atLineStart = true;
-                message = [];
-                break;
-            }
-
-            output.Write(message[..end]);
-            output.Write("\r\n"u8);
-            atLineStart = true;
-            message = message[end] == (byte)'\r' && end + 1 < message.Length && message[end + 1] == (byte)'\n' ? message[(end + 2)..] : message[(end + 1)..];
-        }
-
-        output.Write(".\r\n"u8);
+        SmtpContent.WriteData(message, SmtpContent.Inspect(message), output);
         return output.WrittenSpan.ToArray();
     }
 }

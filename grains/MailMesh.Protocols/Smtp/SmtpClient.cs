@@ -23,9 +23,9 @@ public enum SmtpSessionState
 }
 
 /// <summary>
-/// A minimal SMTP submission client (RFC 5321, 6409): EHLO (HELO fallback), STARTTLS or implicit TLS,
-/// AUTH PLAIN/LOGIN (any <see cref="Sasl.SaslMechanism"/>), SIZE, 8BITMIME, SMTPUTF8, PIPELINING, DSN
-/// envelope parameters, dot-stuffing. Calls must not overlap. A refused command throws
+/// An SMTP submission client (RFC 5321, 6409): EHLO (HELO fallback), STARTTLS or implicit TLS,
+/// AUTH PLAIN/LOGIN/XOAUTH2 (any <see cref="Sasl.SaslMechanism"/>), SIZE, 8BITMIME, SMTPUTF8, PIPELINING, DSN
+/// (RET, ENVID, NOTIFY, ORCPT), CHUNKING (BDAT), enhanced status codes, dot-stuffing and the 998-octet line limit. Calls must not overlap. A refused command throws
 /// <see cref="SmtpCommandException"/> and the session stays usable; anything that leaves the session
 /// unusable throws <see cref="SmtpProtocolException"/> and moves it to <see cref="SmtpSessionState.Broken"/>.
 /// </summary>
@@ -37,6 +37,8 @@ public sealed partial class SmtpClient : IAsyncDisposable
     private Socket? _socket;
     private Stream? _stream;
     private SmtpReader? _reader;
+    private string? _waitingFor;
+    private TimeSpan _waitLimit;
 
     /// <summary>Creates a client; nothing happens on the network until <see cref="ConnectAsync"/>.</summary>
     public SmtpClient(SmtpClientOptions options, ILogger<SmtpClient>? logger = null)
@@ -193,13 +195,20 @@ public sealed partial class SmtpClient : IAsyncDisposable
     private CommandGate.Releaser Enter(string command, params SmtpSessionState[] allowed) =>
         _gate.Enter("SmtpClient", "SMTP", command, State, allowed, SmtpSessionState.Broken, BreakReason);
 
-    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken, TimeSpan? limit = null)
+    private Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> body, CancellationToken cancellationToken, TimeSpan? limit = null) =>
+        RunStepsAsync((_, token) => body(token), cancellationToken, limit);
+
+    /// <summary>Runs <paramref name="body"/> with a timeout it may re-arm per step (<see cref="Arm"/>), turning failures into
+    /// <see cref="SmtpProtocolException"/> and breaking the session.</summary>
+    private async Task<T> RunStepsAsync<T>(Func<CancellationTokenSource, CancellationToken, Task<T>> body, CancellationToken cancellationToken, TimeSpan? limit = null)
     {
-        using var timeout = new CancellationTokenSource(limit ?? _options.CommandTimeout, _options.TimeProvider);
+        _waitingFor = null;
+        _waitLimit = limit ?? _options.CommandTimeout;
+        using var timeout = new CancellationTokenSource(_waitLimit, _options.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            return await body(linked.Token).ConfigureAwait(false);
+            return await body(timeout, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -209,7 +218,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
         catch (OperationCanceledException e) when (timeout.IsCancellationRequested)
         {
             throw Break(new SmtpProtocolException(ProtocolFailureKind.Timeout,
-                $"The SMTP server {_options.Host} did not answer within {limit ?? _options.CommandTimeout}.", e));
+                $"The SMTP server {_options.Host} did not answer{(_waitingFor is null ? string.Empty : " " + _waitingFor)} within {_waitLimit}.", e));
         }
         catch (SmtpProtocolException e)
         {
@@ -222,8 +231,16 @@ public sealed partial class SmtpClient : IAsyncDisposable
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or TimeoutException)
         {
             throw Break(new SmtpProtocolException(e is TimeoutException ? ProtocolFailureKind.Timeout : ProtocolFailureKind.Network,
-                $"The connection to the SMTP server {_options.Host}:{_options.EffectivePort} failed: {e.Message}", e));
+                $"The connection to the SMTP server {_options.Host}:{_options.EffectivePort} failed{(_waitingFor is null ? string.Empty : " waiting for " + _waitingFor)}: {e.Message}", e));
         }
+    }
+
+    /// <summary>Restarts the step timeout: the next write and read must complete within <paramref name="limit"/>.</summary>
+    private void Arm(CancellationTokenSource timeout, TimeSpan limit, string waitingFor)
+    {
+        _waitingFor = waitingFor;
+        _waitLimit = limit;
+        timeout.CancelAfter(limit);
     }
 
     /// <summary>Logs, marks the session broken, closes the transport and returns <paramref name="error"/> for <c>throw Break(e)</c>.</summary>

@@ -30,6 +30,10 @@ public sealed class SmtpClientOptions
     /// <summary>Longest reply line accepted.</summary>
     public int MaxLineLength { get; init; } = 8 * 1024;
 
+    /// <summary>Send messages with BDAT (RFC 3030) when the server offers CHUNKING (default true): no dot-stuffing, and with
+    /// PIPELINING the whole transaction in one round trip.</summary>
+    public bool UseChunking { get; init; } = true;
+
     /// <summary>The clock for timeouts.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -66,6 +70,13 @@ public sealed record SmtpEnvelope(string From, IReadOnlyList<string> Recipients)
 
     /// <summary>DSN RET: true for headers only (HDRS), false for the full message (FULL), null to leave it to the server.</summary>
     public bool? ReturnHeadersOnly { get; init; }
+
+    /// <summary>DSN NOTIFY for every recipient (with ORCPT=rfc822;address for ASCII addresses), sent only when the server
+    /// offers DSN. <see cref="DsnNotify.Never"/> cannot be combined with the others.</summary>
+    public DsnNotify Notify { get; init; }
+
+    /// <summary>The message has non-ASCII headers (RFC 6532), so it needs SMTPUTF8 even with ASCII addresses.</summary>
+    public bool RequiresSmtpUtf8 { get; init; }
 }
 
 /// <summary>What the server said about one sent message.</summary>

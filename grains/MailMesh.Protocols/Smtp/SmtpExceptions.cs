@@ -32,3 +32,40 @@ public sealed class SmtpCommandException : MailCommandException
     /// <inheritdoc />
     public override bool IsTransient => Code is >= 400 and < 500;
 }
+
+/// <summary>Why a message cannot be sent through a given server (checked before anything is sent).</summary>
+public enum SmtpMessageProblem
+{
+    /// <summary>Larger than the server's SIZE limit.</summary>
+    TooLarge,
+
+    /// <summary>8-bit content and the server does not offer 8BITMIME.</summary>
+    EightBitNotSupported,
+
+    /// <summary>Non-ASCII addresses or headers and the server does not offer SMTPUTF8.</summary>
+    SmtpUtf8NotSupported,
+
+    /// <summary>A line longer than 998 octets (RFC 5321 section 4.5.3.1.6, RFC 5322 section 2.1.1).</summary>
+    LineTooLong,
+
+    /// <summary>A NUL octet, which SMTP DATA cannot carry (RFC 5321 section 4.5.2).</summary>
+    NulOctet,
+}
+
+/// <summary>
+/// The message cannot be sent through this server as it is; nothing was sent and the session is still usable. Long lines
+/// are refused rather than re-encoded: the message may be DKIM-signed, and rewriting it would break the signature, so the
+/// producer must encode long lines (quoted-printable or base64) before signing.
+/// </summary>
+public sealed class SmtpMessageException : ArgumentException
+{
+    /// <summary>Creates the exception.</summary>
+    public SmtpMessageException(SmtpMessageProblem problem, string message)
+        : base(message)
+    {
+        Problem = problem;
+    }
+
+    /// <summary>What is wrong.</summary>
+    public SmtpMessageProblem Problem { get; }
+}

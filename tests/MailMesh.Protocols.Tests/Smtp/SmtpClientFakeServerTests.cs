@@ -94,7 +94,7 @@ public sealed class SmtpClientFakeServerTests
         await using var server = FakeServer.Start(async c =>
         {
             await GreetAsync(c, "250 SIZE 1000\r\n");
-            Assert.Equal("MAIL FROM:<> SIZE=18", await c.ReadLineAsync("MAIL"));
+            Assert.Equal("MAIL FROM:<> SIZE=20", await c.ReadLineAsync("MAIL"));
             await c.SendAsync("250 ok\r\n");
             await c.ReadLineAsync("RCPT");
             await c.SendAsync("450 4.2.1 mailbox busy\r\n");
@@ -122,9 +122,9 @@ public sealed class SmtpClientFakeServerTests
         });
         await using var client = Client(server);
         await client.ConnectAsync(TestTimeout.Token());
-        var tooBig = await Assert.ThrowsAsync<ArgumentException>(() => client.SendAsync(new SmtpEnvelope("s@example.org", ["r@example.org"]), new byte[11], TestTimeout.Token()));
+        var tooBig = await Assert.ThrowsAsync<SmtpMessageException>(() => client.SendAsync(new SmtpEnvelope("s@example.org", ["r@example.org"]), "xxxxxxxxxxx"u8.ToArray(), TestTimeout.Token()));
         Assert.Contains("at most 10", tooBig.Message, StringComparison.Ordinal);
-        var eightBit = await Assert.ThrowsAsync<ArgumentException>(() => client.SendAsync(new SmtpEnvelope("s@example.org", ["r@example.org"]), new byte[] { 0xC3, 0xBC }, TestTimeout.Token()));
+        var eightBit = await Assert.ThrowsAsync<SmtpMessageException>(() => client.SendAsync(new SmtpEnvelope("s@example.org", ["r@example.org"]), new byte[] { 0xC3, 0xBC }, TestTimeout.Token()));
         Assert.Contains("8BITMIME", eightBit.Message, StringComparison.Ordinal);
         await client.QuitAsync(TestTimeout.Token());
     }

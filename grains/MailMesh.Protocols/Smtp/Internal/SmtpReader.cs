@@ -16,7 +16,7 @@ internal sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
             var space = first.IndexOf(' ', StringComparison.Ordinal);
             var token = space < 0 ? first : first[..space];
             var parts = token.Split('.');
-            return parts.Length == 3 && parts[0].Length == 1 && parts[0][0] is '2' or '4' or '5' && parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit))
+            return parts.Length == 3 && parts[0].Length == 1 && parts[0][0] == (char)('0' + (Code / 100)) && parts[0][0] is '2' or '4' or '5' && parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit))
                 ? token
                 : null;
         }
