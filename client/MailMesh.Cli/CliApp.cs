@@ -66,6 +66,8 @@ public sealed class CliApp
             SegmentsCommands.Create(this),
             ClusterCommands.Create(this),
             WebhooksCommands.Create(this),
+            TemplatesCommands.Create(this),
+            CampaignsCommands.Create(this),
         };
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = Output, Error = Error }, cancellationToken);
     }

@@ -36,6 +36,8 @@ public sealed class MailMeshClient : IDisposable
         Events = new EventsClient(channel);
         Status = new StatusClient(channel);
         Webhooks = new WebhooksClient(channel);
+        Templates = new TemplatesClient(channel);
+        Campaigns = new CampaignsClient(channel);
     }
 
     /// <summary>The underlying channel.</summary>
@@ -58,6 +60,12 @@ public sealed class MailMeshClient : IDisposable
 
     /// <summary>Webhook subscriptions and dead letters.</summary>
     public WebhooksClient Webhooks { get; }
+
+    /// <summary>Message templates, previews and test sends.</summary>
+    public TemplatesClient Templates { get; }
+
+    /// <summary>Campaigns and their progress.</summary>
+    public CampaignsClient Campaigns { get; }
 
     /// <inheritdoc />
     public void Dispose()
