@@ -35,6 +35,7 @@ APT_PACKAGES=(
   dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve
   postfix
   python3-aiosmtpd
+  python3-dkim  # independent DKIM verifier (RSA and Ed25519 via python3-nacl) of tests/MailMesh.Campaigns.Tests/Dkim
   spamassassin spamd
   swaks
   isync getmail6 fetchmail  # mail sync peers of bench/MailMesh.Bench.Sync (the bench skips one that is missing)

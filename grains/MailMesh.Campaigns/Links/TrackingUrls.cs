@@ -34,6 +34,9 @@ public sealed class TrackingUrls
         _codec = codec;
     }
 
+    /// <summary>The public base URL (no trailing slash); links under it are MailMesh's own.</summary>
+    public string BaseUrl => _base;
+
     /// <summary>The codec the URLs are signed with.</summary>
     public TrackingTokenCodec Codec => _codec;
 

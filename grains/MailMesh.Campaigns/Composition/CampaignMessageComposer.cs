@@ -1,0 +1,232 @@
+using System.Collections.Concurrent;
+using System.Text;
+using MailMesh.Campaigns.Dkim;
+using MailMesh.Campaigns.Links;
+using MailMesh.Campaigns.Templates;
+using MailMesh.Grains.Campaigns;
+using MailMesh.Grains.Contacts;
+using MailMesh.Mime.Addresses;
+using MailMesh.Mime.Writing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace MailMesh.Campaigns.Composition;
+
+/// <summary>Composes campaign messages (docs/adr/campaigns-01-composition.md): renders the template for the contact,
+/// makes sure the HTML and text parts show an unsubscribe link, rewrites links for click tracking and adds the open
+/// pixel, writes the MIME message with the project's writer (From, To, Subject, Date, Message-ID
+/// <c>&lt;{sendId}.{campaign}@{domain}&gt;</c>, RFC 8058 List-Unsubscribe and List-Unsubscribe-Post, List-Id,
+/// Precedence: bulk, Feedback-ID), signs it with the From domain's DKIM key, and gives the VERP return path as the
+/// envelope sender. Thread-safe.</summary>
+public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
+{
+    private readonly TemplateCompiler _compiler;
+    private readonly TrackingUrls _urls;
+    private readonly DkimSignerSet _dkim;
+    private readonly CompositionOptions _options;
+    private readonly string _returnPathDomain;
+    private readonly string _trackingBase;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, bool> _unsignedDomains = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A composer over its parts.</summary>
+    /// <exception cref="ArgumentException">The options have no valid return-path domain.</exception>
+    public CampaignMessageComposer(
+        TemplateCompiler compiler, TrackingUrls urls, DkimSignerSet dkim, IOptions<CompositionOptions> options, ILogger<CampaignMessageComposer>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(compiler);
+        ArgumentNullException.ThrowIfNull(urls);
+        ArgumentNullException.ThrowIfNull(dkim);
+        ArgumentNullException.ThrowIfNull(options);
+        _compiler = compiler;
+        _urls = urls;
+        _dkim = dkim;
+        _options = options.Value;
+        _returnPathDomain = CompositionOptions.AsciiDomain(_options.ReturnPathDomain)
+            ?? throw new ArgumentException($"Campaigns:Composition:ReturnPathDomain '{_options.ReturnPathDomain}' is not a domain name.", nameof(options));
+        _trackingBase = urls.BaseUrl;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>The template compiler (and its cache).</summary>
+    public TemplateCompiler Compiler => _compiler;
+
+    /// <summary>The From used for previews and test sends when the caller has none.</summary>
+    public CampaignSender DefaultSender => new(_options.DefaultFromAddress ?? "noreply@" + _returnPathDomain, _options.DefaultFromName);
+
+    /// <inheritdoc />
+    public ValueTask<ComposedMessage> ComposeAsync(ComposeRequest request, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Compose(request, sign: true).Message);
+    }
+
+    /// <summary>The message as it would be sent, unsigned, with its rendered parts.</summary>
+    /// <exception cref="TemplateException">The template does not compile.</exception>
+    /// <exception cref="ArgumentException">The request cannot make a valid message.</exception>
+    public TemplatePreview Preview(ComposeRequest request)
+    {
+        var composed = Compose(request, sign: false);
+        return new TemplatePreview(
+            composed.Subject, composed.Html, composed.Text, composed.Message.MissingFields, Encoding.UTF8.GetString(composed.Message.Content.Span));
+    }
+
+    private Composed Compose(ComposeRequest request, bool sign)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Template);
+        ArgumentNullException.ThrowIfNull(request.Sender);
+        var from = Address(request.Sender.FromAddress, "sender address");
+        var to = Address(request.Recipient, "recipient");
+        var replyTo = request.Sender.ReplyTo is { } r ? Address(r, "reply-to address") : default;
+        var contactAddress = request.Contact?.Address ?? ContactAddress.Normalize(request.Recipient, "recipient");
+        var claims = new TrackingClaims(TrackingKind.Open, request.Tenant, request.CampaignId, contactAddress, request.Now, List: request.List);
+        var unsubscribeUrl = _urls.Unsubscribe(claims, request.List);
+
+        var rendered = _compiler.Compile(request.Template).Render(request.Contact, to.Display, unsubscribeUrl, request.TimeZone);
+        var html = rendered.Html is null ? null : WithUnsubscribeLink(rendered.Html, unsubscribeUrl);
+        var text = rendered.Text.Contains(unsubscribeUrl, StringComparison.Ordinal)
+            ? rendered.Text
+            : rendered.Text.TrimEnd('\n') + "\n\n-- \n" + _options.UnsubscribeText + ": " + unsubscribeUrl + "\n";
+        if (request.Track)
+        {
+            string Click(int index, string target) => _urls.Click(claims, index, target);
+            var links = new Dictionary<string, int>(StringComparer.Ordinal);
+            IReadOnlySet<string> optedOut = new HashSet<string>(StringComparer.Ordinal);
+            if (html is not null)
+            {
+                var tracked = LinkRewriter.RewriteHtml(html, Click, _urls.Open(claims), _trackingBase);
+                html = tracked.Html;
+                links = new Dictionary<string, int>(tracked.Links, StringComparer.Ordinal);
+                optedOut = tracked.OptedOut;
+            }
+
+            text = LinkRewriter.RewriteText(text, Click, _trackingBase, links, optedOut);
+        }
+
+        var utf8 = from.NeedsUtf8 || to.NeedsUtf8 || replyTo.NeedsUtf8;
+        var messageId = MessageId(request, from);
+        var builder = new MessageBuilder
+        {
+            Subject = rendered.Subject,
+            Date = request.Now,
+            MessageId = messageId,
+            TextBody = text,
+            HtmlBody = html,
+            International = utf8,
+        };
+        builder.From.Add(new MailboxAddress(request.Sender.FromName ?? string.Empty, from.Header(utf8)));
+        builder.To.Add(new MailboxAddress(string.Empty, to.Header(utf8)));
+        if (replyTo.Local is not null)
+        {
+            builder.ReplyTo.Add(new MailboxAddress(string.Empty, replyTo.Header(utf8)));
+        }
+
+        var sendId = request.SendId.ToString();
+        builder.ExtraHeaders.Add(new("List-Unsubscribe", $"<{unsubscribeUrl}>, <mailto:{_options.UnsubscribePrefix}+{sendId}@{_returnPathDomain}?subject=unsubscribe>"));
+        builder.ExtraHeaders.Add(new("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"));
+        builder.ExtraHeaders.Add(new("List-Id", $"<{Label(request.List ?? "all")}.{Label(request.Tenant)}.{CompositionOptions.AsciiDomain(_options.ListIdDomain) ?? _returnPathDomain}>"));
+        builder.ExtraHeaders.Add(new("Precedence", "bulk"));
+        builder.ExtraHeaders.Add(new("Feedback-ID", $"{Label(request.CampaignId)}:{Label(request.Tenant)}:mailmesh"));
+        var content = builder.Build().ToBytes(new FormatOptions { International = utf8, EnsureCrlf = true });
+        if (sign)
+        {
+            content = Sign(content, from.AsciiDomain, request.Now);
+        }
+
+        var message = new ComposedMessage(
+            ReturnPath.Format(_options.ReturnPathPrefix, request.SendId, _returnPathDomain), to.Envelope, messageId, content, utf8, rendered.MissingFields);
+        return new Composed(message, rendered.Subject, html, text);
+    }
+
+    private byte[] Sign(byte[] content, string fromDomain, DateTimeOffset now)
+    {
+        if (_dkim.Find(fromDomain) is { } signer)
+        {
+            return signer.Sign(content, now);
+        }
+
+        if (_dkim.Required)
+        {
+            throw new ArgumentException($"no DKIM key is configured for the sender domain '{fromDomain}' and Campaigns:Dkim:Required is set; add a key for it under Campaigns:Dkim:Keys.", "request");
+        }
+
+        if (_unsignedDomains.TryAdd(fromDomain, true))
+        {
+            LogUnsigned(_logger, fromDomain);
+        }
+
+        return content;
+    }
+
+    private string MessageId(ComposeRequest request, ParsedAddress from)
+    {
+        var campaign = new StringBuilder(Math.Min(request.CampaignId.Length, 64));
+        foreach (var c in request.CampaignId.AsSpan(0, Math.Min(request.CampaignId.Length, 64)))
+        {
+            campaign.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-');
+        }
+
+        var domain = CompositionOptions.AsciiDomain(_options.MessageIdDomain) ?? from.AsciiDomain;
+        return $"{request.SendId}.{campaign}@{domain}";
+    }
+
+    private string WithUnsubscribeLink(string html, string unsubscribeUrl)
+    {
+        if (html.Contains(unsubscribeUrl, StringComparison.Ordinal))
+        {
+            return html;
+        }
+
+        var footer = $"<p style=\"font-size:12px;color:#666666\"><a href=\"{unsubscribeUrl}\">{System.Net.WebUtility.HtmlEncode(_options.UnsubscribeText)}</a></p>";
+        var bodyEnd = html.LastIndexOf("</body", StringComparison.OrdinalIgnoreCase);
+        return bodyEnd < 0 ? html + footer : html.Insert(bodyEnd, footer);
+    }
+
+    /// <summary>A DNS-label-safe form of a name (lower case letters, digits and '-', at most 63).</summary>
+    private static string Label(string value)
+    {
+        var sb = new StringBuilder(Math.Min(value.Length, 63));
+        foreach (var c in value)
+        {
+            if (sb.Length == 63)
+            {
+                break;
+            }
+
+            sb.Append(char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-');
+        }
+
+        return sb.Length == 0 ? "x" : sb.ToString().Trim('-') is { Length: > 0 } trimmed ? trimmed : "x";
+    }
+
+    private static ParsedAddress Address(string address, string what)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(address, what);
+        var trimmed = address.Trim();
+        var at = trimmed.LastIndexOf('@');
+        var local = at > 0 ? trimmed[..at] : string.Empty;
+        var domain = at > 0 ? CompositionOptions.AsciiDomain(trimmed[(at + 1)..]) : null;
+        if (local.Length is 0 or > 64 || domain is null || local.Any(c => char.IsControl(c) || c is ' ' or '<' or '>' or ',' or '"' or '\\' or '@'))
+        {
+            throw new ArgumentException($"the {what} '{address}' is not a valid address (local@domain).", what);
+        }
+
+        return new ParsedAddress(local, domain, trimmed[(at + 1)..], !Ascii.IsValid(local));
+    }
+
+    [LoggerMessage(EventId = 8101, Level = LogLevel.Warning, Message = "No DKIM key is configured for sender domain {Domain}: its campaign mail goes out unsigned")]
+    private static partial void LogUnsigned(ILogger logger, string domain);
+
+    private readonly record struct ParsedAddress(string? Local, string AsciiDomain, string UnicodeDomain, bool NeedsUtf8)
+    {
+        public string Envelope => Local + "@" + AsciiDomain;
+
+        public string Display => Local + "@" + UnicodeDomain;
+
+        public string Header(bool international) => Local + "@" + (international ? UnicodeDomain : AsciiDomain);
+    }
+
+    private sealed record Composed(ComposedMessage Message, string Subject, string? Html, string Text);
+}

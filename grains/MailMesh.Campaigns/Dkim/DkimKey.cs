@@ -1,0 +1,127 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+
+namespace MailMesh.Campaigns.Dkim;
+
+/// <summary>A DKIM signing algorithm.</summary>
+public enum DkimAlgorithm
+{
+    /// <summary><c>rsa-sha256</c> (RFC 6376).</summary>
+    RsaSha256 = 0,
+
+    /// <summary><c>ed25519-sha256</c> (RFC 8463).</summary>
+    Ed25519Sha256 = 1,
+}
+
+/// <summary>A DKIM private key: RSA (PKCS#1 or PKCS#8 PEM, at least 1,024 bits) or Ed25519 (PKCS#8 PEM, as
+/// <c>openssl genpkey -algorithm ed25519</c> writes it). Thread-safe.</summary>
+public sealed class DkimKey : IDisposable
+{
+    private const string Ed25519Oid = "1.3.101.112";
+    private const string RsaOid = "1.2.840.113549.1.1.1";
+
+    private readonly RSA? _rsa;
+    private readonly Ed25519? _ed25519;
+
+    private DkimKey(RSA rsa)
+    {
+        _rsa = rsa;
+        Algorithm = DkimAlgorithm.RsaSha256;
+    }
+
+    private DkimKey(Ed25519 ed25519)
+    {
+        _ed25519 = ed25519;
+        Algorithm = DkimAlgorithm.Ed25519Sha256;
+    }
+
+    /// <summary>Which algorithm the key signs with.</summary>
+    public DkimAlgorithm Algorithm { get; }
+
+    /// <summary>The <c>a=</c> tag value.</summary>
+    public string AlgorithmTag => Algorithm == DkimAlgorithm.RsaSha256 ? "rsa-sha256" : "ed25519-sha256";
+
+    /// <summary>The DNS TXT record to publish at <c>{selector}._domainkey.{domain}</c>.</summary>
+    public string DnsRecord => Algorithm == DkimAlgorithm.RsaSha256
+        ? "v=DKIM1; k=rsa; p=" + Convert.ToBase64String(_rsa!.ExportSubjectPublicKeyInfo())
+        : "v=DKIM1; k=ed25519; p=" + Convert.ToBase64String(_ed25519!.PublicKey);
+
+    /// <summary>Reads a PEM private key.</summary>
+    /// <exception cref="ArgumentException">It is not an RSA or Ed25519 private key in PEM, or the RSA key is shorter than
+    /// 1,024 bits; the message says which.</exception>
+    public static DkimKey FromPem(string pem)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(pem);
+        if (!PemEncoding.TryFind(pem, out var fields))
+        {
+            throw new ArgumentException("the DKIM key is not PEM (expected '-----BEGIN PRIVATE KEY-----' or '-----BEGIN RSA PRIVATE KEY-----').", nameof(pem));
+        }
+
+        var label = pem[fields.Label];
+        var der = Convert.FromBase64String(pem[fields.Base64Data]);
+        try
+        {
+            if (label == "RSA PRIVATE KEY")
+            {
+                var rsa = RSA.Create();
+                rsa.ImportRSAPrivateKey(der, out _);
+                return Rsa(rsa);
+            }
+
+            if (label != "PRIVATE KEY")
+            {
+                throw new ArgumentException($"the DKIM key is a '{label}'; a private key ('PRIVATE KEY' or 'RSA PRIVATE KEY') is needed.", nameof(pem));
+            }
+
+            var (oid, privateKey) = ReadPkcs8(der);
+            switch (oid)
+            {
+                case RsaOid:
+                    var rsa = RSA.Create();
+                    rsa.ImportPkcs8PrivateKey(der, out _);
+                    return Rsa(rsa);
+                case Ed25519Oid:
+                    var seed = new AsnReader(privateKey, AsnEncodingRules.DER).ReadOctetString();
+                    return FromEd25519Seed(seed);
+                default:
+                    throw new ArgumentException($"the DKIM key's algorithm {oid} is neither RSA nor Ed25519.", nameof(pem));
+            }
+        }
+        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        {
+            throw new ArgumentException($"the DKIM key cannot be read: {e.Message}", nameof(pem), e);
+        }
+    }
+
+    /// <summary>An Ed25519 key from its 32-byte seed.</summary>
+    public static DkimKey FromEd25519Seed(ReadOnlySpan<byte> seed) => new(new Ed25519(seed));
+
+    /// <summary>The signature of <paramref name="data"/> (the canonicalized headers).</summary>
+    public byte[] Sign(ReadOnlySpan<byte> data) => Algorithm == DkimAlgorithm.RsaSha256
+        ? _rsa!.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+        : _ed25519!.Sign(SHA256.HashData(data)); // RFC 8463: Ed25519 signs the SHA-256 hash of the data.
+
+    /// <inheritdoc />
+    public void Dispose() => _rsa?.Dispose();
+
+    private static DkimKey Rsa(RSA rsa)
+    {
+        if (rsa.KeySize < 1024)
+        {
+            var size = rsa.KeySize;
+            rsa.Dispose();
+            throw new ArgumentException($"the RSA DKIM key has {size} bits; at least 1024 are required (2048 recommended).", "pem");
+        }
+
+        return new DkimKey(rsa);
+    }
+
+    private static (string Oid, byte[] PrivateKey) ReadPkcs8(byte[] der)
+    {
+        var reader = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
+        reader.ReadInteger();
+        var algorithm = reader.ReadSequence();
+        var oid = algorithm.ReadObjectIdentifier();
+        return (oid, reader.ReadOctetString());
+    }
+}
