@@ -1,0 +1,290 @@
+using MailMesh.Protocols.Sasl;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MailMesh.Protocols.Smtp;
+
+/// <summary>
+/// The pooled <see cref="IMailSubmitter"/> for one relay: at most <see cref="SmtpRelayOptions.MaxConnections"/> sessions,
+/// each reused for up to <see cref="SmtpRelayOptions.MaxMessagesPerConnection"/> messages (most recently used first) and
+/// closed after <see cref="SmtpRelayOptions.IdleTimeout"/> unused. A session is reset (RSET) after any incomplete
+/// transaction before it goes back to the pool. A pooled session the relay closed meanwhile is replaced and the message
+/// sent again on a new one, once, when nothing of it had been answered. Every relay answer and failure becomes a
+/// per-recipient outcome: 2xx accepted, 4xx and connection failures (refused, dropped, stalled, garbage) deferred with the
+/// reason, 5xx and messages this relay cannot take (SIZE, SMTPUTF8, 8BITMIME, lines over 998 octets) failed.
+/// </summary>
+public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
+{
+    private readonly SmtpRelayOptions _options;
+    private readonly SmtpClientOptions _clientOptions;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _slots;
+    private readonly Lock _lock = new();
+    private readonly Stack<PooledSession> _idle = new();
+    private readonly ITimer _sweeper;
+    private int _open;
+    private long _opened;
+    private bool _disposed;
+
+    /// <summary>Creates the pool; nothing connects until the first submission.</summary>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem with its key.</exception>
+    public SmtpRelayPool(SmtpRelayOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid SMTP relay settings: " + string.Join(" ", errors), nameof(options));
+        }
+
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _clientOptions = options.ClientOptions(_time);
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<SmtpRelayPool>();
+        _slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
+        var sweep = options.IdleTimeout / 2 < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : options.IdleTimeout / 2;
+        _sweeper = _time.CreateTimer(static state => ((SmtpRelayPool)state!).SweepIdle(), this, sweep, sweep);
+    }
+
+    /// <summary>The relay as host:port.</summary>
+    public string Relay => _options.Relay;
+
+    /// <summary>Sessions open now (in use or idle).</summary>
+    public int OpenConnections => Volatile.Read(ref _open);
+
+    /// <summary>Sessions opened since the pool was created (a pool that reuses well opens few).</summary>
+    public long ConnectionsOpened => Interlocked.Read(ref _opened);
+
+    /// <summary>Idle sessions waiting for reuse.</summary>
+    public int IdleConnections
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _idle.Count;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<SubmissionResult> SubmitAsync(MailSubmission mail, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mail);
+        ArgumentNullException.ThrowIfNull(mail.Recipients);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var outcomes = new RecipientOutcome?[mail.Recipients.Count];
+        var envelope = Prepare(mail, outcomes);
+        if (envelope is null)
+        {
+            return Result(outcomes);
+        }
+
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await SendAsync(mail, envelope, outcomes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+
+        return Result(outcomes);
+    }
+
+    private async Task SendAsync(MailSubmission mail, SmtpEnvelope envelope, RecipientOutcome?[] outcomes, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var session = TakeIdle();
+            var reused = session is not null;
+            if (session is null)
+            {
+                try
+                {
+                    session = await OpenAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is SmtpProtocolException or SmtpCommandException or InvalidOperationException)
+                {
+                    var code = (e as SmtpCommandException)?.Code ?? 0;
+                    Fill(mail, outcomes, SubmissionStatus.Deferred, code, (e as SmtpCommandException)?.ResponseCode,
+                        $"Could not open a session with the relay {Relay}: {e.Message}");
+                    return;
+                }
+            }
+
+            try
+            {
+                var result = await session.Client.SendTransactionAsync(envelope, mail.Content, cancellationToken).ConfigureAwait(false);
+                session.Messages++;
+                Map(mail, result, outcomes);
+                await ReturnAsync(session).ConfigureAwait(false);
+                return;
+            }
+            catch (SmtpMessageException e)
+            {
+                await ReturnAsync(session).ConfigureAwait(false);
+                Fill(mail, outcomes, SubmissionStatus.Failed, 0, null, e.Message);
+                return;
+            }
+            catch (ArgumentException e)
+            {
+                await ReturnAsync(session).ConfigureAwait(false);
+                Fill(mail, outcomes, SubmissionStatus.Failed, 0, null, "The submission is invalid: " + e.Message);
+                return;
+            }
+            catch (SmtpProtocolException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                Discard(session);
+                if (reused && attempt == 0 && session.Client.TransactionRepliesRead == 0 && e.Kind is ProtocolFailureKind.Network or ProtocolFailureKind.ServerClosed)
+                {
+                    // The relay closed the pooled session while it sat idle: nothing of this message was answered.
+                    PoolLog.StaleSession(_logger, Relay, e.Message);
+                    continue;
+                }
+
+                var reason = session.Client.TransactionDataSent
+                    ? $"The session with the relay {Relay} failed after the message data was sent, so it may have been delivered: {e.Message}"
+                    : $"The session with the relay {Relay} failed: {e.Message}";
+                Fill(mail, outcomes, SubmissionStatus.Deferred, 0, null, reason);
+                return;
+            }
+            catch (Exception)
+            {
+                Discard(session);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Checks the addresses: a malformed recipient fails alone; a malformed reverse path fails them all.
+    /// Returns null when nothing is left to send.</summary>
+    private static SmtpEnvelope? Prepare(MailSubmission mail, RecipientOutcome?[] outcomes)
+    {
+        if (!IsMailbox(mail.EnvelopeFrom, allowEmpty: true))
+        {
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                outcomes[i] = new RecipientOutcome(mail.Recipients[i], SubmissionStatus.Failed, 0, null,
+                    $"The reverse path '{mail.EnvelopeFrom}' is not a mailbox of the form local@domain.");
+            }
+
+            return null;
+        }
+
+        var valid = new List<string>(mail.Recipients.Count);
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            var recipient = mail.Recipients[i];
+            if (IsMailbox(recipient, allowEmpty: false))
+            {
+                valid.Add(recipient);
+            }
+            else
+            {
+                outcomes[i] = new RecipientOutcome(recipient ?? string.Empty, SubmissionStatus.Failed, 0, null,
+                    $"'{recipient}' is not a mailbox of the form local@domain (no spaces, angle brackets or line breaks).");
+            }
+        }
+
+        return valid.Count == 0
+            ? null
+            : new SmtpEnvelope(mail.EnvelopeFrom, valid)
+            {
+                EnvelopeId = mail.EnvelopeId,
+                ReturnHeadersOnly = mail.ReturnHeadersOnly,
+                Notify = mail.Notify,
+                RequiresSmtpUtf8 = mail.RequiresSmtpUtf8,
+            };
+    }
+
+    private static bool IsMailbox(string? address, bool allowEmpty) =>
+        address is not null && (address.Length == 0
+            ? allowEmpty
+            : address.Length <= 320 && !address.Any(c => c is '<' or '>' or '\r' or '\n' or ' ' or '\t' or '\0')
+                && address.IndexOf('@', StringComparison.Ordinal) > 0 && !address.EndsWith('@'));
+
+    /// <summary>Turns the replies into outcomes for the recipients still open (in envelope order).</summary>
+    private static void Map(MailSubmission mail, SmtpTransactionResult result, RecipientOutcome?[] outcomes)
+    {
+        var sent = 0;
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            if (outcomes[i] is not null)
+            {
+                continue;
+            }
+
+            var address = mail.Recipients[i];
+            var reply = !result.Mail.IsPositive ? result.Mail
+                : result.Recipients[sent] is not { } rcpt ? null
+                : !rcpt.IsPositive ? rcpt
+                : result.Data;
+            sent++;
+            outcomes[i] = reply is null
+                ? new RecipientOutcome(address, SubmissionStatus.Deferred, 0, null, "The relay ended the transaction before this recipient was offered.")
+                : new RecipientOutcome(address, Status(reply), reply.Code, reply.EnhancedCode, reply.Text);
+        }
+    }
+
+    private static SubmissionStatus Status(SmtpResponse reply) =>
+        reply.IsPositive ? SubmissionStatus.Accepted : reply.IsTransientFailure ? SubmissionStatus.Deferred : SubmissionStatus.Failed;
+
+    private static void Fill(MailSubmission mail, RecipientOutcome?[] outcomes, SubmissionStatus status, int code, string? enhancedCode, string reason)
+    {
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            outcomes[i] ??= new RecipientOutcome(mail.Recipients[i], status, code, enhancedCode, reason);
+        }
+    }
+
+    private SubmissionResult Result(RecipientOutcome?[] outcomes) => new(outcomes.Select(o => o!).ToArray(), Relay);
+
+    private async Task<PooledSession> OpenAsync(CancellationToken cancellationToken)
+    {
+        var client = new SmtpClient(_clientOptions, _loggerFactory.CreateLogger<SmtpClient>());
+        Interlocked.Increment(ref _open);
+        Interlocked.Increment(ref _opened);
+        try
+        {
+            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            if (!string.IsNullOrEmpty(_options.User))
+            {
+                var password = _options.Password ?? string.Empty;
+                var login = _options.Auth switch
+                {
+                    SmtpRelayAuth.Plain => client.AuthenticateAsync(new SaslPlain(_options.User, password), cancellationToken),
+                    SmtpRelayAuth.Login => client.AuthenticateAsync(new SaslLogin(_options.User, password), cancellationToken),
+                    SmtpRelayAuth.XOAuth2 => client.AuthenticateXOAuth2Async(_options.User, password, cancellationToken),
+                    _ => client.AuthenticateAsync(_options.User, password, cancellationToken),
+                };
+                await login.ConfigureAwait(false);
+            }
+
+            PoolLog.Opened(_logger, Relay, client.Capabilities.Pipelining, client.Capabilities.Chunking);
+            return new PooledSession(client);
+        }
+        catch (Exception e)
+        {
+            PoolLog.OpenFailed(_logger, Relay, e.Message);
+            Interlocked.Decrement(ref _open);
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private sealed class PooledSession(SmtpClient client)
+    {
+        public SmtpClient Client { get; } = client;
+
+        public int Messages { get; set; }
+
+        public DateTimeOffset LastUsed { get; set; }
+
+        public bool Closed { get; set; }
+    }
+}
