@@ -153,7 +153,7 @@ public sealed partial class SmtpClient
             buffer.Write(wire.Span);
         }
 
-        Arm(timeout, _options.CommandTimeout, "the reply to MAIL FROM");
+        Step("the reply to MAIL FROM");
         await WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
         if (useBdat)
         {
@@ -165,7 +165,7 @@ public sealed partial class SmtpClient
         var anyAccepted = false;
         for (var i = 0; i < recipients.Length; i++)
         {
-            Arm(timeout, _options.CommandTimeout, $"the reply to RCPT TO (recipient {i + 1} of {recipients.Length})");
+            Step("the reply to RCPT TO", i + 1, recipients.Length);
             recipients[i] = await ReadAsync(token).ConfigureAwait(false);
             anyAccepted |= recipients[i]!.IsPositive;
         }
@@ -183,7 +183,7 @@ public sealed partial class SmtpClient
             return new SmtpTransactionResult(mail, recipients, ok ? final : null);
         }
 
-        Arm(timeout, _options.CommandTimeout, "the reply to DATA");
+        Step("the reply to DATA");
         var data = await ReadAsync(token).ConfigureAwait(false);
         if (data.Code == 354)
         {
@@ -208,7 +208,7 @@ public sealed partial class SmtpClient
     private async Task<SmtpTransactionResult> LockstepAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, SmtpContentInfo content,
         string commands, int mailLength, bool useBdat, ReadOnlyMemory<byte> wire, CancellationTokenSource timeout, CancellationToken token)
     {
-        Arm(timeout, _options.CommandTimeout, "the reply to MAIL FROM");
+        Step("the reply to MAIL FROM");
         await WriteAsync(Encoding.UTF8.GetBytes(commands[..mailLength]), token).ConfigureAwait(false);
         var mail = await ReadAsync(token).ConfigureAwait(false);
         var recipients = new SmtpResponse?[envelope.Recipients.Count];
@@ -221,7 +221,7 @@ public sealed partial class SmtpClient
         var lines = commands[mailLength..].Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         for (var i = 0; i < recipients.Length; i++)
         {
-            Arm(timeout, _options.CommandTimeout, $"the reply to RCPT TO (recipient {i + 1} of {recipients.Length})");
+            Arm(timeout, _options.CommandTimeout, "the reply to RCPT TO", i + 1, recipients.Length);
             await WriteAsync(Encoding.UTF8.GetBytes(lines[i] + "\r\n"), token).ConfigureAwait(false);
             recipients[i] = await ReadAsync(token).ConfigureAwait(false);
             anyAccepted |= recipients[i]!.IsPositive;
@@ -285,7 +285,7 @@ public sealed partial class SmtpClient
         TransactionRepliesRead++;
         if (reply.Code is < 200 or >= 600)
         {
-            throw SmtpProtocolException.Malformed($"'{reply}' is not a reply code SMTP uses here (2xx-5xx) while waiting for {_waitingFor}");
+            throw SmtpProtocolException.Malformed($"'{reply}' is not a reply code SMTP uses here (2xx-5xx) while waiting for {WaitingFor}");
         }
 
         return SmtpResponse.From(reply);
@@ -396,11 +396,20 @@ public sealed partial class SmtpClient
             return;
         }
 
-        if (address.Length > 320 || address.Any(c => c is '<' or '>' or '\r' or '\n' or ' ' or '\t' or '\0') || address.IndexOf('@', StringComparison.Ordinal) is <= 0 || address.EndsWith('@'))
+        if (!IsMailbox(address, allowEmpty))
         {
             throw new ArgumentException($"{what} '{address}' is not a mailbox of the form local@domain (no spaces, angle brackets or line breaks).", nameof(address));
         }
     }
+
+    private static readonly SearchValues<char> NotInAddress = SearchValues.Create("<>\r\n \t\0");
+
+    /// <summary>True for local@domain without spaces, angle brackets, line breaks or NUL, at most 320 characters (or empty
+    /// when <paramref name="allowEmpty"/>: the null reverse path).</summary>
+    internal static bool IsMailbox(string? address, bool allowEmpty) =>
+        address is not null && (address.Length == 0
+            ? allowEmpty
+            : address.Length <= 320 && address.AsSpan().IndexOfAny(NotInAddress) < 0 && address.IndexOf('@', StringComparison.Ordinal) > 0 && address[^1] != '@');
 
     /// <summary>The message as DATA content: CRLF line ends, leading dots doubled, ending with CRLF.CRLF.</summary>
     internal static byte[] DotStuff(ReadOnlySpan<byte> message)

@@ -38,6 +38,8 @@ public sealed partial class SmtpClient : IAsyncDisposable
     private Stream? _stream;
     private SmtpReader? _reader;
     private string? _waitingFor;
+    private int _waitRecipient;
+    private int _waitRecipients;
     private TimeSpan _waitLimit;
 
     /// <summary>Creates a client; nothing happens on the network until <see cref="ConnectAsync"/>.</summary>
@@ -203,12 +205,13 @@ public sealed partial class SmtpClient : IAsyncDisposable
     private async Task<T> RunStepsAsync<T>(Func<CancellationTokenSource, CancellationToken, Task<T>> body, CancellationToken cancellationToken, TimeSpan? limit = null)
     {
         _waitingFor = null;
+        _waitRecipients = 0;
         _waitLimit = limit ?? _options.CommandTimeout;
         using var timeout = new CancellationTokenSource(_waitLimit, _options.TimeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token) : null;
         try
         {
-            return await body(timeout, linked.Token).ConfigureAwait(false);
+            return await body(timeout, linked?.Token ?? timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -218,7 +221,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
         catch (OperationCanceledException e) when (timeout.IsCancellationRequested)
         {
             throw Break(new SmtpProtocolException(ProtocolFailureKind.Timeout,
-                $"The SMTP server {_options.Host} did not answer{(_waitingFor is null ? string.Empty : " " + _waitingFor)} within {_waitLimit}.", e));
+                $"The SMTP server {_options.Host} did not answer{(_waitingFor is null ? string.Empty : " " + WaitingFor)} within {_waitLimit}.", e));
         }
         catch (SmtpProtocolException e)
         {
@@ -231,17 +234,27 @@ public sealed partial class SmtpClient : IAsyncDisposable
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or TimeoutException)
         {
             throw Break(new SmtpProtocolException(e is TimeoutException ? ProtocolFailureKind.Timeout : ProtocolFailureKind.Network,
-                $"The connection to the SMTP server {_options.Host}:{_options.EffectivePort} failed{(_waitingFor is null ? string.Empty : " waiting for " + _waitingFor)}: {e.Message}", e));
+                $"The connection to the SMTP server {_options.Host}:{_options.EffectivePort} failed{(_waitingFor is null ? string.Empty : " waiting for " + WaitingFor)}: {e.Message}", e));
         }
     }
 
-    /// <summary>Restarts the step timeout: the next write and read must complete within <paramref name="limit"/>.</summary>
-    private void Arm(CancellationTokenSource timeout, TimeSpan limit, string waitingFor)
+    /// <summary>Restarts the step timeout: what follows must complete within <paramref name="limit"/>.</summary>
+    private void Arm(CancellationTokenSource timeout, TimeSpan limit, string waitingFor, int recipient = 0, int recipients = 0)
     {
-        _waitingFor = waitingFor;
+        Step(waitingFor, recipient, recipients);
         _waitLimit = limit;
         timeout.CancelAfter(limit);
     }
+
+    /// <summary>Names what is awaited now without restarting the timeout (replies to one pipelined group share it).</summary>
+    private void Step(string waitingFor, int recipient = 0, int recipients = 0)
+    {
+        _waitingFor = waitingFor;
+        _waitRecipient = recipient;
+        _waitRecipients = recipients;
+    }
+
+    private string? WaitingFor => _waitRecipients > 0 ? $"{_waitingFor} (recipient {_waitRecipient} of {_waitRecipients})" : _waitingFor;
 
     /// <summary>Logs, marks the session broken, closes the transport and returns <paramref name="error"/> for <c>throw Break(e)</c>.</summary>
     private SmtpProtocolException Break(SmtpProtocolException error)

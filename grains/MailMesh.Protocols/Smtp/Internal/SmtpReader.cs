@@ -7,19 +7,50 @@ internal sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
 {
     public string Text => string.Join(' ', Lines);
 
-    /// <summary>The RFC 3463 enhanced status code at the start of the text, when present.</summary>
+    private string? _enhancedCode;
+    private bool _enhancedCodeParsed;
+
+    /// <summary>The RFC 3463 enhanced status code at the start of the text (its class matching the reply code), when present.</summary>
     public string? EnhancedCode
     {
         get
         {
-            var first = Lines.Count > 0 ? Lines[0] : string.Empty;
-            var space = first.IndexOf(' ', StringComparison.Ordinal);
-            var token = space < 0 ? first : first[..space];
-            var parts = token.Split('.');
-            return parts.Length == 3 && parts[0].Length == 1 && parts[0][0] == (char)('0' + (Code / 100)) && parts[0][0] is '2' or '4' or '5' && parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit))
-                ? token
-                : null;
+            if (!_enhancedCodeParsed)
+            {
+                _enhancedCode = ParseEnhancedCode(Code, Lines.Count > 0 ? Lines[0] : string.Empty);
+                _enhancedCodeParsed = true;
+            }
+
+            return _enhancedCode;
         }
+    }
+
+    private static string? ParseEnhancedCode(int code, string first)
+    {
+        // class "." subject "." detail: 2/4/5 matching the reply code, then 1-3 and 1-3 digits.
+        if (first.Length < 5 || first[0] != (char)('0' + (code / 100)) || first[0] is not ('2' or '4' or '5') || first[1] != '.')
+        {
+            return null;
+        }
+
+        var i = 2;
+        for (var part = 0; part < 2; part++)
+        {
+            var start = i;
+            while (i < first.Length && char.IsAsciiDigit(first[i]))
+            {
+                i++;
+            }
+
+            if (i - start is < 1 or > 3 || (part == 0 && (i >= first.Length || first[i] != '.')))
+            {
+                return null;
+            }
+
+            i += part == 0 ? 1 : 0;
+        }
+
+        return i == first.Length || first[i] == ' ' ? first[..i] : null;
     }
 
     public string TextWithoutEnhancedCode => EnhancedCode is { } e && Text.StartsWith(e, StringComparison.Ordinal) ? Text[e.Length..].TrimStart() : Text;

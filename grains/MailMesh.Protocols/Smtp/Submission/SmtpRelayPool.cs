@@ -202,11 +202,7 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
             };
     }
 
-    private static bool IsMailbox(string? address, bool allowEmpty) =>
-        address is not null && (address.Length == 0
-            ? allowEmpty
-            : address.Length <= 320 && !address.Any(c => c is '<' or '>' or '\r' or '\n' or ' ' or '\t' or '\0')
-                && address.IndexOf('@', StringComparison.Ordinal) > 0 && !address.EndsWith('@'));
+    private static bool IsMailbox(string? address, bool allowEmpty) => SmtpClient.IsMailbox(address, allowEmpty);
 
     /// <summary>Turns the replies into outcomes for the recipients still open (in envelope order).</summary>
     private static void Map(MailSubmission mail, SmtpTransactionResult result, RecipientOutcome?[] outcomes)
