@@ -80,7 +80,12 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         var from = Address(request.Sender.FromAddress, "sender address");
         var to = Address(request.Recipient, "recipient");
         var replyTo = request.Sender.ReplyTo is { } r ? Address(r, "reply-to address") : default;
-        var contactAddress = request.Contact?.Address ?? ContactAddress.Normalize(request.Recipient, "recipient");
+        // Tokens name the address the mail goes to: a test send with a contact's data to a tester's address must not let
+        // the tester unsubscribe (or click for) the contact.
+        var recipientAddress = ContactAddress.Normalize(request.Recipient, "recipient");
+        var contactAddress = request.Contact is { } contact && string.Equals(contact.Address, recipientAddress, StringComparison.Ordinal)
+            ? contact.Address
+            : recipientAddress;
         var claims = new TrackingClaims(TrackingKind.Open, request.Tenant, request.CampaignId, contactAddress, request.Now, List: request.List);
         var unsubscribeUrl = _urls.Unsubscribe(claims, request.List);
 

@@ -143,7 +143,11 @@ public sealed class TemplateDirectoryGrainTests : IAsyncLifetime
         Assert.Equal("qa1@example.org", envelope.GetProperty("rcpt_tos")[0].GetString());
         Assert.True(ReturnPath.TryParse(envelope.GetProperty("mail_from").GetString(), out var sendId));
         Assert.Equal(SendId.For(TemplateSilo.Tenant, "test", "qa1@example.org"), sendId);
-        Assert.NotNull(message.Headers["List-Unsubscribe"]);
+        var unsubscribe = message.Headers["List-Unsubscribe"]!;
+        var token = unsubscribe[(unsubscribe.IndexOf("/u/", StringComparison.Ordinal) + 3)..unsubscribe.IndexOf('>', StringComparison.Ordinal)];
+        var codec = _silo.Silo.Services.GetRequiredService<MailMesh.Campaigns.Links.TrackingTokenCodec>();
+        Assert.Equal(MailMesh.Campaigns.Links.TrackingTokenStatus.Valid, codec.TryDecode(token, out var claims));
+        Assert.Equal(("test", "qa1@example.org"), (claims!.CampaignId, claims.ContactAddress));
     }
 
     [Fact]
