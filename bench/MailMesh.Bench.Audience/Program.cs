@@ -38,11 +38,15 @@ try
     var peerCpu = CpuTime.Children() - peerCpuBefore;
     Console.WriteLine($"sqlite3 .import: {peer.TotalSeconds:F2} s ({rows / peer.TotalSeconds:N0} rows/s); CPU {peerCpu.TotalSeconds:F2} s (user+sys of the sqlite3 process)");
 
+    Console.WriteLine($"load average before the import: {LoadAverage()}");
     var importCpuBefore = CpuTime.Self();
-    var (elapsed, status, readModel) = await ImportAsync(directory, csv, batch);
+    var (elapsed, status, readModel, steady) = await ImportAsync(directory, csv, batch);
     var importCpu = CpuTime.Self() - importCpuBefore;
     Console.WriteLine($"MailMesh import: {elapsed.TotalSeconds:F2} s ({rows / elapsed.TotalSeconds:N0} rows/s); {status.Created:N0} created, {status.Invalid:N0} invalid, {status.Merged:N0} merged");
     Console.WriteLine($"MailMesh import CPU: {importCpu.TotalSeconds:F2} s (user+sys of this process, silo start included; {importCpu.TotalMicroseconds / rows:F0} us per row); CPU ratio MailMesh/sqlite3: {importCpu.TotalSeconds / Math.Max(peerCpu.TotalSeconds, 0.01):F1}x");
+    Console.WriteLine($"MailMesh import CPU from upload to completion (silo start excluded): {steady.Cpu.TotalSeconds:F2} s, {steady.Cpu.TotalMicroseconds / rows:F0} us per row; " +
+        $"allocated {steady.Allocated / (double)rows:N0} bytes per row; GC pauses {steady.GcPause.TotalSeconds:F2} s; collections gen0/1/2 {steady.Collections}");
+    Console.WriteLine($"load average after the import: {LoadAverage()}");
     Console.WriteLine($"ratio MailMesh/sqlite3 time: {elapsed.TotalSeconds / peer.TotalSeconds:F1}x; target 180 s for 1,000,000 rows: {(rows == 1_000_000 ? (elapsed.TotalSeconds <= 180 ? "met" : "not met") : "n/a (not 1,000,000 rows)")}");
 
     await SegmentBench.CountAsync(readModel, DateTimeOffset.UtcNow);
@@ -92,7 +96,10 @@ static TimeSpan SqliteShellImport(string csv, string database)
     return watch.Elapsed;
 }
 
-static async Task<(TimeSpan Elapsed, ImportStatus Status, IContactReadModel ReadModel)> ImportAsync(string directory, string csv, int batch)
+static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
+
+static async Task<(TimeSpan Elapsed, ImportStatus Status, IContactReadModel ReadModel, (TimeSpan Cpu, long Allocated, TimeSpan GcPause, string Collections) Steady)> ImportAsync(
+    string directory, string csv, int batch)
 {
     var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {
@@ -107,6 +114,10 @@ static async Task<(TimeSpan Elapsed, ImportStatus Status, IContactReadModel Read
     var events = silo.Services.GetRequiredService<IEventLog>();
     var import = silo.GrainFactory.GetGrain<IContactImportGrain>("bench/import-1");
     var watch = Stopwatch.StartNew();
+    var cpuBefore = CpuTime.Self();
+    var allocatedBefore = GC.GetTotalAllocatedBytes();
+    var pauseBefore = GC.GetTotalPauseDuration();
+    int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
     await import.Create(new ImportDefinition("contacts.csv", ImportFormat.Csv, Lists: ["newsletter"], ConsentPurpose: "newsletter"));
     await using (var file = File.OpenRead(csv))
     {
@@ -129,7 +140,9 @@ static async Task<(TimeSpan Elapsed, ImportStatus Status, IContactReadModel Read
         if (status.State is not (ImportState.Running or ImportState.Uploading))
         {
             watch.Stop();
-            return (watch.Elapsed, status, silo.Services.GetRequiredService<IContactReadModel>());
+            var collections = $"{GC.CollectionCount(0) - collectionsBefore[0]}/{GC.CollectionCount(1) - collectionsBefore[1]}/{GC.CollectionCount(2) - collectionsBefore[2]}";
+            return (watch.Elapsed, status, silo.Services.GetRequiredService<IContactReadModel>(),
+                (CpuTime.Self() - cpuBefore, GC.GetTotalAllocatedBytes() - allocatedBefore, GC.GetTotalPauseDuration() - pauseBefore, collections));
         }
 
         if (status.RowsRead - lastReport >= 100_000)

@@ -11,11 +11,16 @@ public sealed partial class PostgreSqlContactReadModel
 {
     /// <summary>The slots of the contact's attributes, giving new ones under a per-tenant advisory lock held until the
     /// transaction ends (two silos meeting a new attribute at once give it one slot; the loser reads the winner's).</summary>
-    private async Task<List<AttributeSlot>> SlotsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ContactInfo c, CancellationToken ct)
+    private Task<List<AttributeSlot>> SlotsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ContactInfo c, CancellationToken ct) =>
+        SlotsAsync(connection, transaction, c.Tenant, c.Attributes, ct);
+
+    /// <summary>The slots of <paramref name="attributes"/> of one tenant (a new attribute's kind is its value's kind).</summary>
+    private async Task<List<AttributeSlot>> SlotsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string tenant, IEnumerable<KeyValuePair<string, AttributeValue>> attributes, CancellationToken ct)
     {
         var result = new List<AttributeSlot>();
         var missing = new Dictionary<string, bool>(StringComparer.Ordinal);
-        foreach (var (name, value) in c.Attributes)
+        foreach (var (name, value) in attributes)
         {
             var (text, number) = SlotColumns.Stored(value);
             if (text is null && number is null)
@@ -23,7 +28,7 @@ public sealed partial class PostgreSqlContactReadModel
                 continue;
             }
 
-            if (_slots.TryGetValue((c.Tenant, name), out var known))
+            if (_slots.TryGetValue((tenant, name), out var known))
             {
                 result.Add(known);
             }
@@ -38,20 +43,20 @@ public sealed partial class PostgreSqlContactReadModel
             return result;
         }
 
-        var found = await ReadSlotsAsync(connection, transaction, c.Tenant, missing.Keys.ToArray(), ct).ConfigureAwait(false);
+        var found = await ReadSlotsAsync(connection, transaction, tenant, missing.Keys.ToArray(), ct).ConfigureAwait(false);
         if (found.Count < missing.Count)
         {
             await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@k)", connection, transaction))
             {
-                command.Parameters.Add(new NpgsqlParameter<long>("k", LockKey(_store.Schema, c.Tenant)));
+                command.Parameters.Add(new NpgsqlParameter<long>("k", LockKey(_store.Schema, tenant)));
                 await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
 
-            found = await ReadSlotsAsync(connection, transaction, c.Tenant, missing.Keys.ToArray(), ct).ConfigureAwait(false);
+            found = await ReadSlotsAsync(connection, transaction, tenant, missing.Keys.ToArray(), ct).ConfigureAwait(false);
             var used = new Dictionary<bool, int> { [true] = 0, [false] = 0 };
             await using (var command = new NpgsqlCommand($"SELECT kind, count(slot) FROM {_slotsTable} WHERE tenant = @t GROUP BY kind", connection, transaction))
             {
-                command.Parameters.Add(new NpgsqlParameter<string>("t", c.Tenant));
+                command.Parameters.Add(new NpgsqlParameter<string>("t", tenant));
                 await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 while (await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
@@ -63,7 +68,7 @@ public sealed partial class PostgreSqlContactReadModel
             {
                 int? index = used[text] < (text ? SlotColumns.TextCount : SlotColumns.NumberCount) ? used[text]++ : null;
                 await using var insert = new NpgsqlCommand($"INSERT INTO {_slotsTable} (tenant, name, kind, slot) VALUES (@t, @n, @k, @s)", connection, transaction);
-                insert.Parameters.Add(new NpgsqlParameter<string>("t", c.Tenant));
+                insert.Parameters.Add(new NpgsqlParameter<string>("t", tenant));
                 insert.Parameters.Add(new NpgsqlParameter<string>("n", name));
                 insert.Parameters.Add(new NpgsqlParameter<string>("k", text ? "t" : "n"));
                 insert.Parameters.Add(new NpgsqlParameter("s", NpgsqlDbType.Integer) { Value = index is { } i ? i : DBNull.Value });

@@ -64,6 +64,30 @@ public sealed partial class PostgreSqlContactReadModel : IContactReadModel, ICon
     }
 
     /// <inheritdoc />
+    public Task UpsertManyAsync(IReadOnlyList<ContactInfo> contacts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contacts);
+        if (contacts.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return _store.RunAsync($"writing {contacts.Count} read-model rows", repeatable: true, (Model: this, Contacts: contacts),
+            static async (connection, args, ct) =>
+            {
+                await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+                var slots = await args.Model.UpsertManyAsync(connection, transaction, args.Contacts, ct).ConfigureAwait(false);
+                await transaction.CommitAsync(ct).ConfigureAwait(false);
+                foreach (var (tenant, slot) in slots)
+                {
+                    args.Model._slots.TryAdd((tenant, slot.Name), slot);
+                }
+
+                return true;
+            }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task DeleteAsync(string tenant, string address, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);

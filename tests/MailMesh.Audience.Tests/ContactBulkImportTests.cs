@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text;
+using MailMesh.Audience;
+using MailMesh.Audience.ReadModel;
 using MailMesh.Audience.Tests.Support;
 using MailMesh.Grains.Contacts;
 using MailMesh.Runtime.Sqlite;
 using MailMesh.Runtime.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace MailMesh.Audience.Tests;
 
@@ -100,6 +103,70 @@ public sealed class ContactBulkImportTests : IAsyncDisposable
         Assert.Equal("User 2", (await lookedUp.Get())!.Attributes["first_name"].String);
         await lookedUp.Update(new ContactChange(AddLists: ["late"]));
         Assert.Contains("late", (await lookedUp.Get())!.Lists);
+    }
+
+    [Fact]
+    public async Task Import_ReadModelBulkWriteFails_RepeatedStepRepairsRowsAndAppliesNothingTwice()
+    {
+        FailingReadModel? readModel = null;
+        _silo = await AudienceSilo.StartAsync(Settings, services => services.AddSingleton<IContactReadModel>(sp =>
+            readModel = new FailingReadModel(new SqliteContactReadModel(sp.GetRequiredService<IOptions<AudienceOptions>>().Value.ReadModelPath!), failures: 2)));
+
+        var status = await ImportRunner.RunAsync(_silo, "readmodel", Csv(25), new ImportDefinition("readmodel.csv", ImportFormat.Csv, ConsentPurpose: "*"));
+
+        Assert.Equal((ImportState.Completed, 25L, 0L), (status.State, status.RowsRead, status.Invalid));
+        Assert.Equal(25, status.Created + status.Unchanged);
+        Assert.Equal(2, readModel!.Failed);
+        await AssertWholeRowsAsync(_silo, 25);
+    }
+
+    [Fact]
+    public async Task Import_ManyStepsInBulk_WritesEveryRowOnceWithItsEvent()
+    {
+        var silo = await StartAsync(FailingStateBatch.Mode.FailBeforeWrite, failures: 0);
+
+        var status = await ImportRunner.RunAsync(silo, "many", Csv(137), new ImportDefinition("many.csv", ImportFormat.Csv, ConsentPurpose: "*"));
+
+        Assert.Equal((ImportState.Completed, 137L, 137L, 0L), (status.State, status.RowsRead, status.Created, status.Invalid));
+        await AssertWholeRowsAsync(silo, 137);
+        var page = await silo.ReadModel.ListAsync("acme", "vip", null, 500);
+        Assert.Equal(137, page.Count);
+        Assert.All(page, row => Assert.Equal(1, row.Version));
+    }
+
+    /// <summary>A read model whose first bulk writes fail before anything is written (a disk error in the read model).</summary>
+    private sealed class FailingReadModel(SqliteContactReadModel inner, int failures) : IContactReadModel, IAsyncDisposable
+    {
+        private int _failures = failures;
+        private int _failed;
+
+        public int Failed => Volatile.Read(ref _failed);
+
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+
+        public Task UpsertAsync(ContactInfo contact, CancellationToken cancellationToken = default) => inner.UpsertAsync(contact, cancellationToken);
+
+        public Task UpsertManyAsync(IReadOnlyList<ContactInfo> contacts, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Decrement(ref _failures) >= 0)
+            {
+                Interlocked.Increment(ref _failed);
+                throw new IOException("read model disk error (test)");
+            }
+
+            return inner.UpsertManyAsync(contacts, cancellationToken);
+        }
+
+        public Task DeleteAsync(string tenant, string address, CancellationToken cancellationToken = default) => inner.DeleteAsync(tenant, address, cancellationToken);
+
+        public Task<long?> GetVersionAsync(string tenant, string address, CancellationToken cancellationToken = default) => inner.GetVersionAsync(tenant, address, cancellationToken);
+
+        public Task<long> CountAsync(string tenant, CancellationToken cancellationToken = default) => inner.CountAsync(tenant, cancellationToken);
+
+        public Task<IReadOnlyList<ContactSummary>> ListAsync(string tenant, string? list, string? after, int limit, CancellationToken cancellationToken = default) =>
+            inner.ListAsync(tenant, list, after, limit, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     /// <summary>A bulk writer whose first writes fail, before or after the real write commits (a crash in between).</summary>

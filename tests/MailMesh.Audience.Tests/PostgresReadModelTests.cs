@@ -132,6 +132,71 @@ public sealed class PostgresReadModelTests
         Assert.Equal(0, await model.CountSnapshotAsync("acme", "all", "s1"));
     }
 
+    [ServerFact(Server.Postgres)]
+    public async Task UpsertManyAsync_SameStepsAsTheSqliteReadModel_GiveTheSameRowsAndSegments()
+    {
+        await using var database = await Database.CreateAsync();
+        var model = await database.ModelAsync();
+        var directory = Path.Combine(Path.GetTempPath(), "mailmesh-segment-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var sqlite = new SqliteContactReadModel(Path.Combine(directory, "contacts.db"));
+        try
+        {
+            await sqlite.InitializeAsync();
+            var contacts = SegmentTestData.Contacts("acme", 700);
+            var others = SegmentTestData.Contacts("other", 80, seed: 5);
+            // Import-sized steps, one mixing two tenants; then a newer and an older copy of one contact in one call (the
+            // newest wins), and older copies of some contacts (left alone: the stored rows are newer).
+            var steps = contacts.Chunk(250).Select(c => (IReadOnlyList<ContactInfo>)c).Append([.. others]).ToList();
+            var newest = contacts[3] with { Lists = ["vip"], Version = 7 };
+            steps.Add([contacts[3] with { Lists = ["old"], Version = 6 }, newest, contacts[3] with { Lists = ["older"], Version = 5 }]);
+            steps.Add([.. contacts.Take(40).Select(c => c with { Lists = ["stale"], Attributes = new Dictionary<string, AttributeValue>(), Version = 0 })]);
+            foreach (var step in steps)
+            {
+                await model.UpsertManyAsync(step);
+                await sqlite.UpsertManyAsync(step);
+            }
+
+            contacts[3] = newest;
+            await SegmentTestData.AssertAgreeAsync(model, "acme", contacts, SegmentTestData.Expressions);
+            await SegmentTestData.AssertAgreeAsync(sqlite, "acme", contacts, SegmentTestData.Expressions);
+            await SegmentTestData.AssertAgreeAsync(model, "other", others, SegmentTestData.Expressions.Take(10));
+            Assert.Equal(await sqlite.ListAsync("acme", null, null, 1000), await model.ListAsync("acme", null, null, 1000));
+            Assert.Equal(newest.Address, Assert.Single(await model.ListAsync("acme", "vip", null, 10)).Address);
+            Assert.Empty(await model.ListAsync("acme", "stale", null, 10));
+            Assert.Equal((700L, 80L), (await model.CountAsync("acme"), await model.CountAsync("other")));
+        }
+        finally
+        {
+            await sqlite.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [ServerFact(Server.Postgres)]
+    public async Task UpsertManyAsync_NewAttributesBeyondTheSlots_GoToOverflowAsOneByOne()
+    {
+        await using var database = await Database.CreateAsync();
+        var bulk = await database.ModelAsync();
+        var custom = Enumerable.Range(0, SlotColumns.TextCount + 4).Select(i => new AttributeDefinition($"extra{i:D2}", AttributeType.String)).ToList();
+        var contacts = Enumerable.Range(0, 50).Select(i => new ContactInfo("wide", $"u{i:D2}@example.com", $"u{i:D2}@example.com",
+            custom.Where((_, n) => (n + i) % 3 != 0).ToDictionary(a => a.Name, a => AttributeValue.Of((i % 4).ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            ["l" + (i % 2).ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            [], i % 5 == 0 ? [new Suppression("*", SuppressionReason.HardBounced, SegmentTestData.Now)] : [],
+            new ContactEngagement(), false, SegmentTestData.Now, SegmentTestData.Now, 1)).ToList();
+
+        await bulk.UpsertManyAsync(contacts);
+
+        var fields = new SegmentFields(new AttributeSchema(custom, 1), await bulk.GetSlotsAsync("wide"));
+        Assert.Equal(SlotColumns.TextCount, (await bulk.GetSlotsAsync("wide")).Values.Count(s => s.Index is not null));
+        foreach (var expression in new[] { "extra43 = \"1\"", "extra00 = \"2\" and not extra42 = \"2\"", "in list \"l1\" and not suppressed", "suppressed" })
+        {
+            var predicate = SegmentParser.Parse(expression, fields, SegmentTestData.Now);
+            Assert.Equal(contacts.Count(c => SegmentEvaluator.Matches(predicate, c)), await bulk.CountMatchingAsync("wide", bulk.Compile(predicate)));
+        }
+    }
+
     /// <summary>A fresh schema on the test server, dropped at the end.</summary>
     private sealed class Database : IAsyncDisposable
     {

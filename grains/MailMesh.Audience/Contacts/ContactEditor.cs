@@ -78,7 +78,7 @@ internal static class ContactEditor
     /// <summary>Applies a validated change; returns what changed (names for the event).</summary>
     public static List<string> Apply(ContactState s, ContactChange change)
     {
-        var changes = new List<string>();
+        var changes = new List<string>((change.Attributes?.Count ?? 0) + (change.AddLists?.Count ?? 0) + (change.RemoveLists?.Count ?? 0) + (change.Consent?.Count ?? 0));
         foreach (var (name, value) in change.Attributes ?? new Dictionary<string, AttributeValue?>())
         {
             if (value is null)
@@ -160,6 +160,11 @@ internal static class ContactEditor
     public static ContactInfo Info(string tenant, string address, ContactState s) => new(
         tenant, address, s.DisplayAddress, new Dictionary<string, AttributeValue>(s.Attributes, StringComparer.Ordinal), [.. s.Lists],
         [.. s.Consent], [.. s.Suppressions], s.Engagement, s.RoleAddress, s.CreatedAt, s.UpdatedAt, s.Version);
+
+    /// <summary>The contact as callers see it, over the state's own collections (no copies): only for a state nobody
+    /// changes afterwards (the bulk path of imports, which drops it once written).</summary>
+    public static ContactInfo InfoOfFinal(string tenant, string address, ContactState s) => new(
+        tenant, address, s.DisplayAddress, s.Attributes, s.Lists, s.Consent, s.Suppressions, s.Engagement, s.RoleAddress, s.CreatedAt, s.UpdatedAt, s.Version);
 
     /// <summary>A new contact's state for a checked address.</summary>
     public static ContactState New(AddressCheck check, DateTimeOffset now) =>

@@ -25,6 +25,8 @@ internal sealed record StepOutcome(StepContact Contact, ContactUpsertResult? Res
 /// meanwhile makes the whole write fail and go through the grains), then upserted into the read model together.</summary>
 internal sealed class ContactBulkWriter(IGrainStorageBatch storage, IContactReadModel readModel, JsonSerializerOptions json)
 {
+    private readonly Func<ContactState, byte[]> _serialize = ContactStateJson.For(json);
+
     /// <summary>Writes the contacts of <paramref name="contacts"/> that do not exist yet; returns their outcomes and the
     /// contacts left for the grains (those that exist, or all of them when the write met a concurrent one).</summary>
     public async Task<(List<StepOutcome> Done, List<StepContact> ForGrains)> CreateNewAsync(
@@ -58,6 +60,7 @@ internal sealed class ContactBulkWriter(IGrainStorageBatch storage, IContactRead
             }
 
             var state = ContactEditor.New(check, now);
+            state.Attributes.EnsureCapacity(contact.Change.Attributes?.Count ?? 0);
             try
             {
                 ContactEditor.Validate(state, contact.Change, schema);
@@ -73,8 +76,8 @@ internal sealed class ContactBulkWriter(IGrainStorageBatch storage, IContactRead
             state.UpdatedAt = now;
             var payload = JsonSerializer.Serialize(new { address = contact.Address, changed, source = contact.Change.Source }, json);
             var created1 = new EventDraft(Guid.CreateVersion7(now), tenant, "contact.created", ids[i].Key, now, payload);
-            writes.Add(new StateWrite(ContactGrain.StateName, ids[i], JsonSerializer.SerializeToUtf8Bytes(state, json), null, [created1]));
-            created.Add((contact, ContactEditor.Info(tenant, contact.Address, state)));
+            writes.Add(new StateWrite(ContactGrain.StateName, ids[i], _serialize(state), null, [created1]));
+            created.Add((contact, ContactEditor.InfoOfFinal(tenant, contact.Address, state)));
         }
 
         if (writes.Count == 0)
@@ -96,7 +99,7 @@ internal sealed class ContactBulkWriter(IGrainStorageBatch storage, IContactRead
 
         // Rows are version-fenced, so a step repeated after a crash rewrites them harmlessly (the grains' activation
         // repair covers a crash between the two writes for contacts the repeated step finds existing).
-        await Task.WhenAll(created.Select(c => readModel.UpsertAsync(c.Info)));
+        await readModel.UpsertManyAsync(created.ConvertAll(c => c.Info));
         done.AddRange(created.Select(c => new StepOutcome(c.Contact, new ContactUpsertResult(c.Info, Created: true, Changed: true), null)));
         return (done, forGrains);
     }

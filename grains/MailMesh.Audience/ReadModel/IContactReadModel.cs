@@ -13,6 +13,10 @@ public interface IContactReadModel
     /// <summary>Writes the contact's row unless the stored one has the same or a newer version.</summary>
     Task UpsertAsync(ContactInfo contact, CancellationToken cancellationToken = default);
 
+    /// <summary>Writes many contacts' rows (an import step) together, each unless the stored one has the same or a newer
+    /// version: in one transaction where the store can, so the rows are all written or none.</summary>
+    Task UpsertManyAsync(IReadOnlyList<ContactInfo> contacts, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes the contact's row and side rows (idempotent).</summary>
     Task DeleteAsync(string tenant, string address, CancellationToken cancellationToken = default);
 

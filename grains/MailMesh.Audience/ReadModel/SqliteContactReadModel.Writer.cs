@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using MailMesh.Grains.Contacts;
@@ -11,7 +11,7 @@ public sealed partial class SqliteContactReadModel
     private const string UpsertContact = """
         INSERT INTO contacts (tenant, address, version, domain, role_address, suppressed, created_at, updated_at,
             last_open_at, last_click_at, opens, clicks, score, status, attributes)
-        VALUES ($t, $a, $v, $d, $role, $sup, $c, $u, $lo, $lc, $o, $k, $s, $st, $attrs)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         ON CONFLICT (tenant, address) DO UPDATE SET version = excluded.version, role_address = excluded.role_address,
             suppressed = excluded.suppressed, updated_at = excluded.updated_at, last_open_at = excluded.last_open_at,
             last_click_at = excluded.last_click_at, opens = excluded.opens, clicks = excluded.clicks, score = excluded.score,
@@ -23,7 +23,7 @@ public sealed partial class SqliteContactReadModel
     private async Task WriteLoopAsync()
     {
         var batch = new List<PendingWrite>(MaxBatch);
-        SqliteConnection? connection = null;
+        WriterSession? session = null;
         try
         {
             while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
@@ -35,8 +35,8 @@ public sealed partial class SqliteContactReadModel
 
                 try
                 {
-                    connection ??= await OpenAsync().ConfigureAwait(false);
-                    Commit(connection, batch);
+                    session ??= await OpenWriterAsync().ConfigureAwait(false);
+                    Commit(session, batch);
                     batch.ForEach(w => w.Done.TrySetResult());
                 }
                 catch (Exception)
@@ -44,23 +44,29 @@ public sealed partial class SqliteContactReadModel
                     _slots.Clear(); // slots given in the failed transaction were rolled back with it
                     // One bad row must not fail its neighbours: commit them one by one, each with its own outcome. A
                     // connection that failed is replaced first (a disk or file error may have left it unusable).
-                    if (connection is not null)
+                    if (session is not null)
                     {
-                        await connection.DisposeAsync().ConfigureAwait(false);
-                        connection = null;
+                        await session.DisposeAsync().ConfigureAwait(false);
+                        session = null;
                     }
 
                     foreach (var write in batch)
                     {
                         try
                         {
-                            connection ??= await OpenAsync().ConfigureAwait(false);
-                            Commit(connection, [write]);
+                            session ??= await OpenWriterAsync().ConfigureAwait(false);
+                            Commit(session, [write]);
                             write.Done.TrySetResult();
                         }
                         catch (Exception e)
                         {
                             _slots.Clear();
+                            if (session is not null)
+                            {
+                                await session.DisposeAsync().ConfigureAwait(false);
+                                session = null;
+                            }
+
                             write.Done.TrySetException(e);
                         }
                     }
@@ -71,38 +77,54 @@ public sealed partial class SqliteContactReadModel
         }
         finally
         {
-            if (connection is not null)
+            if (session is not null)
             {
-                await connection.DisposeAsync().ConfigureAwait(false);
+                await session.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
 
-    private void Commit(SqliteConnection connection, IReadOnlyList<PendingWrite> batch)
+    private async Task<WriterSession> OpenWriterAsync()
     {
-        using var transaction = connection.BeginTransaction();
-        using var statements = new Statements(connection, transaction);
+        var connection = await OpenAsync().ConfigureAwait(false);
+        try
+        {
+            return new WriterSession(connection, new Statements(connection));
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private void Commit(WriterSession session, IReadOnlyList<PendingWrite> batch)
+    {
+        using var transaction = session.Connection.BeginTransaction();
+        var statements = session.Statements;
         foreach (var write in batch)
         {
-            if (write.Contact is { } contact)
+            if (write.Many is { } many)
+            {
+                foreach (var contact in many)
+                {
+                    Upsert(statements, contact);
+                }
+            }
+            else if (write.Contact is { } contact)
             {
                 Upsert(statements, contact);
             }
             else
             {
-                statements.FindId.Parameters["$t"].Value = write.Tenant;
-                statements.FindId.Parameters["$a"].Value = write.Address;
-                if (statements.FindId.ExecuteScalar() is long id)
+                if (statements.FindId.Text(1, write.Tenant).Text(2, write.Address).ScalarInt64() is { } id)
                 {
                     DeleteChildren(statements, id);
-                    statements.DeleteContact.Parameters["$id"].Value = id;
-                    statements.DeleteContact.ExecuteNonQuery();
+                    statements.DeleteContact.Int64(1, id).Execute();
                 }
 
                 // A deleted or erased contact leaves every frozen segment too.
-                statements.DeleteMemberships.Parameters["$t"].Value = write.Tenant;
-                statements.DeleteMemberships.Parameters["$a"].Value = write.Address;
-                statements.DeleteMemberships.ExecuteNonQuery();
+                statements.DeleteMemberships.Text(1, write.Tenant).Text(2, write.Address).Execute();
             }
         }
 
@@ -111,79 +133,62 @@ public sealed partial class SqliteContactReadModel
 
     private void Upsert(Statements s, ContactInfo c)
     {
-        var p = s.Upsert.Parameters;
-        p["$t"].Value = c.Tenant;
-        p["$a"].Value = c.Address;
-        p["$v"].Value = c.Version;
-        p["$d"].Value = Domain(c.Address);
-        p["$role"].Value = c.RoleAddress ? 1 : 0;
-        p["$sup"].Value = c.Mailable ? 0 : 1;
-        p["$c"].Value = c.CreatedAt.ToUnixTimeMilliseconds();
-        p["$u"].Value = c.UpdatedAt.ToUnixTimeMilliseconds();
-        p["$lo"].Value = c.Engagement.LastOpenAt is { } lo ? lo.ToUnixTimeMilliseconds() : DBNull.Value;
-        p["$lc"].Value = c.Engagement.LastClickAt is { } lc ? lc.ToUnixTimeMilliseconds() : DBNull.Value;
-        p["$o"].Value = c.Engagement.Opens;
-        p["$k"].Value = c.Engagement.Clicks;
-        p["$s"].Value = c.Engagement.Score;
-        p["$st"].Value = (object?)c.Engagement.Status ?? DBNull.Value;
-        p["$attrs"].Value = JsonSerializer.Serialize(c.Attributes.ToDictionary(a => a.Key, a => a.Value.ToInvariantString(), StringComparer.Ordinal));
-        if (s.Upsert.ExecuteScalar() is not long id)
+        var u = s.Upsert;
+        u.Text(1, c.Tenant).Text(2, c.Address).Int64(3, c.Version).Text(4, Domain(c.Address)).Int64(5, c.RoleAddress ? 1 : 0)
+            .Int64(6, c.Mailable ? 0 : 1).Int64(7, c.CreatedAt.ToUnixTimeMilliseconds()).Int64(8, c.UpdatedAt.ToUnixTimeMilliseconds())
+            .Int64(9, c.Engagement.LastOpenAt?.ToUnixTimeMilliseconds()).Int64(10, c.Engagement.LastClickAt?.ToUnixTimeMilliseconds())
+            .Int64(11, c.Engagement.Opens).Int64(12, c.Engagement.Clicks).Double(13, c.Engagement.Score).Text(14, c.Engagement.Status)
+            .Utf8(15, AttributesJson(s, c));
+        if (u.ScalarInt64() is not { } id)
         {
             return; // the stored row is as new or newer
         }
 
         DeleteChildren(s, id);
-        var list = s.InsertList.Parameters;
-        list["$id"].Value = id;
-        list["$t"].Value = c.Tenant;
         foreach (var name in c.Lists)
         {
-            list["$l"].Value = name;
-            s.InsertList.ExecuteNonQuery();
+            s.InsertList.Int64(1, id).Text(2, c.Tenant).Text(3, name).Execute();
         }
 
-        var sup = s.InsertSuppression.Parameters;
-        sup["$id"].Value = id;
-        sup["$t"].Value = c.Tenant;
         foreach (var suppression in c.Suppressions)
         {
-            sup["$scope"].Value = suppression.Scope;
-            sup["$r"].Value = Reason(suppression.Reason);
-            sup["$at"].Value = suppression.At.ToUnixTimeMilliseconds();
-            s.InsertSuppression.ExecuteNonQuery();
+            s.InsertSuppression.Int64(1, id).Text(2, c.Tenant).Text(3, suppression.Scope).Text(4, Reason(suppression.Reason))
+                .Int64(5, suppression.At.ToUnixTimeMilliseconds()).Execute();
         }
 
         WriteSearchRow(s, c, id);
+    }
+
+    /// <summary>The contact's attributes as one JSON object of invariant strings (the <c>attributes</c> column), written
+    /// into the statements' reused buffer.</summary>
+    private static ReadOnlySpan<byte> AttributesJson(Statements s, ContactInfo c)
+    {
+        s.Json.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(s.Json))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in c.Attributes)
+            {
+                writer.WriteString(name, value.ToInvariantString());
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return s.Json.WrittenSpan;
     }
 
     /// <summary>The contact's <c>contact_search</c> row (and <c>contact_overflow</c> rows for attributes beyond the
     /// typed columns).</summary>
     private void WriteSearchRow(Statements s, ContactInfo c, long id)
     {
-        var p = s.UpsertSearch.Parameters;
-        foreach (SqliteParameter parameter in p)
-        {
-            parameter.Value = DBNull.Value;
-        }
-
-        p["$id"].Value = id;
-        p["$tenant"].Value = c.Tenant;
-        p["$sup"].Value = c.Mailable ? 0 : 1;
-        p["$role"].Value = c.RoleAddress ? 1 : 0;
-        p["$c"].Value = c.CreatedAt.ToUnixTimeMilliseconds();
-        p["$u"].Value = c.UpdatedAt.ToUnixTimeMilliseconds();
-        p["$lo"].Value = c.Engagement.LastOpenAt is { } lo ? lo.ToUnixTimeMilliseconds() : DBNull.Value;
-        p["$lc"].Value = c.Engagement.LastClickAt is { } lc ? lc.ToUnixTimeMilliseconds() : DBNull.Value;
-        p["$o"].Value = c.Engagement.Opens;
-        p["$k"].Value = c.Engagement.Clicks;
-        p["$s"].Value = c.Engagement.Score;
-        p["$st"].Value = (object?)c.Engagement.Status ?? DBNull.Value;
-        p["$d"].Value = Domain(c.Address);
-        p["$lists"].Value = (object?)SlotColumns.Pack(c.Lists) ?? DBNull.Value;
-        p["$sups"].Value = (object?)SlotColumns.Pack(c.Suppressions.Select(x => x.Scope + ":" + Reason(x.Reason)).ToArray()) ?? DBNull.Value;
-        var overflow = s.InsertOverflow.Parameters;
-        overflow["$id"].Value = id;
-        overflow["$t"].Value = c.Tenant;
+        var p = s.UpsertSearch;
+        p.ClearBindings();
+        p.Int64(1, id).Text(2, c.Tenant).Int64(3, c.Mailable ? 0 : 1).Int64(4, c.RoleAddress ? 1 : 0)
+            .Int64(5, c.CreatedAt.ToUnixTimeMilliseconds()).Int64(6, c.UpdatedAt.ToUnixTimeMilliseconds())
+            .Int64(7, c.Engagement.LastOpenAt?.ToUnixTimeMilliseconds()).Int64(8, c.Engagement.LastClickAt?.ToUnixTimeMilliseconds())
+            .Int64(9, c.Engagement.Opens).Int64(10, c.Engagement.Clicks).Double(11, c.Engagement.Score).Text(12, c.Engagement.Status)
+            .Text(13, Domain(c.Address)).Text(14, SlotColumns.Pack(c.Lists)).Text(15, PackSuppressions(c.Suppressions));
         foreach (var (name, value) in c.Attributes)
         {
             var (text, number) = SlotColumns.Stored(value);
@@ -200,18 +205,38 @@ public sealed partial class SqliteContactReadModel
 
             if (slot.Index is { } index)
             {
-                p[(slot.IsText ? "$t" : "$n") + index.ToString(CultureInfo.InvariantCulture)].Value = text ?? (object)number!;
+                if (slot.IsText)
+                {
+                    p.Text(FirstTextPosition + index, text);
+                }
+                else
+                {
+                    p.Double(FirstNumberPosition + index, number);
+                }
             }
             else
             {
-                overflow["$n"].Value = name;
-                overflow["$str"].Value = (object?)text ?? DBNull.Value;
-                overflow["$num"].Value = number is { } n ? n : DBNull.Value;
-                s.InsertOverflow.ExecuteNonQuery();
+                s.InsertOverflow.Int64(1, id).Text(2, c.Tenant).Text(3, name).Text(4, text).Double(5, number).Execute();
             }
         }
 
-        s.UpsertSearch.ExecuteNonQuery();
+        p.Execute();
+    }
+
+    private static string? PackSuppressions(IReadOnlyList<Suppression> suppressions)
+    {
+        if (suppressions.Count == 0)
+        {
+            return null;
+        }
+
+        var items = new string[suppressions.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = suppressions[i].Scope + ":" + Reason(suppressions[i].Reason);
+        }
+
+        return SlotColumns.Pack(items);
     }
 
     /// <summary>The attribute's slot, given on first use (the single writer gives slots, so two never collide).</summary>
@@ -222,28 +247,15 @@ public sealed partial class SqliteContactReadModel
             return known;
         }
 
-        s.FindSlot.Parameters["$t"].Value = tenant;
-        s.FindSlot.Parameters["$n"].Value = name;
-        using (var reader = s.FindSlot.ExecuteReader())
+        if (s.FindSlot.Text(1, tenant).Text(2, name).FirstRow() is { } row)
         {
-            if (reader.Read())
-            {
-                known = new AttributeSlot(name, reader.GetString(0) == "t", reader.IsDBNull(1) ? null : (int)reader.GetInt64(1));
-            }
+            known = new AttributeSlot(name, row.Text == "t", row.Number is { } n ? (int)n : null);
         }
-
-        if (known is null)
+        else
         {
-            s.CountSlots.Parameters["$t"].Value = tenant;
-            s.CountSlots.Parameters["$k"].Value = text ? "t" : "n";
-            var used = (long)s.CountSlots.ExecuteScalar()!;
+            var used = s.CountSlots.Text(1, tenant).Text(2, text ? "t" : "n").ScalarInt64() ?? 0;
             known = new AttributeSlot(name, text, used < (text ? SlotColumns.TextCount : SlotColumns.NumberCount) ? (int)used : null);
-            var insert = s.InsertSlot.Parameters;
-            insert["$t"].Value = tenant;
-            insert["$n"].Value = name;
-            insert["$k"].Value = text ? "t" : "n";
-            insert["$s"].Value = known.Index is { } index ? index : DBNull.Value;
-            s.InsertSlot.ExecuteNonQuery();
+            s.InsertSlot.Text(1, tenant).Text(2, name).Text(3, text ? "t" : "n").Int64(4, known.Index).Execute();
         }
 
         _slots[(tenant, name)] = known;
@@ -259,21 +271,28 @@ public sealed partial class SqliteContactReadModel
     {
         foreach (var delete in s.DeleteChildren)
         {
-            delete.Parameters["$id"].Value = id;
-            delete.ExecuteNonQuery();
+            delete.Int64(1, id).Execute();
         }
     }
 
+    /// <summary>Position of the first number column's parameter in <see cref="UpsertSearch"/> (<c>n0</c>).</summary>
+    private const int FirstNumberPosition = 16;
+
+    /// <summary>Position of the first text column's parameter in <see cref="UpsertSearch"/> (<c>t0</c>).</summary>
+    private const int FirstTextPosition = FirstNumberPosition + SlotColumns.NumberCount;
+
     private static string UpsertSearchSql()
     {
+        // Numbered parameters: 1-15 the fixed columns, then n0.. and t0.. (see FirstNumberPosition/FirstTextPosition).
         var columns = new StringBuilder("id, tenant, suppressed, role_address, created_at, updated_at, last_open_at, last_click_at, opens, clicks, score, status, domain, lists, sup");
-        var values = new StringBuilder("$id, $tenant, $sup, $role, $c, $u, $lo, $lc, $o, $k, $s, $st, $d, $lists, $sups");
+        var values = new StringBuilder("?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15");
+        var position = FirstNumberPosition;
         foreach (var (prefix, count) in new[] { ("n", SlotColumns.NumberCount), ("t", SlotColumns.TextCount) })
         {
             for (var i = 0; i < count; i++)
             {
                 columns.Append(", ").Append(prefix).Append(i);
-                values.Append(", $").Append(prefix).Append(i);
+                values.Append(", ?").Append(position++);
             }
         }
 
@@ -282,86 +301,104 @@ public sealed partial class SqliteContactReadModel
 
     private static readonly string UpsertSearch = UpsertSearchSql();
 
-    private sealed record PendingWrite(string Tenant, string Address, ContactInfo? Contact)
+    /// <summary>A queued write: one contact's row, many contacts' rows (one import step), or a deletion (no contact).</summary>
+    private sealed record PendingWrite(string Tenant, string Address, ContactInfo? Contact, IReadOnlyList<ContactInfo>? Many = null)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    /// <summary>The prepared statements of one transaction.</summary>
+    /// <summary>The writer's connection and its prepared statements (finalized before the connection goes back to the pool).</summary>
+    private sealed class WriterSession(SqliteConnection connection, Statements statements) : IAsyncDisposable
+    {
+        public SqliteConnection Connection { get; } = connection;
+
+        public Statements Statements { get; } = statements;
+
+        public async ValueTask DisposeAsync()
+        {
+            Statements.Dispose();
+            await Connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The writer's prepared statements, kept for the life of its connection. Parameters are numbered (?1…)
+    /// in the order of the SQL text.</summary>
     private sealed class Statements : IDisposable
     {
-        private readonly List<SqliteCommand> _all = [];
+        private readonly List<SqliteRawStatement> _all = [];
 
-        public Statements(SqliteConnection connection, SqliteTransaction transaction)
+        public Statements(SqliteConnection connection)
         {
-            SqliteCommand Create(string sql, params string[] parameters)
+            SqliteRawStatement Create(string sql)
             {
-                var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = sql;
-                foreach (var name in parameters)
-                {
-                    command.Parameters.Add(new SqliteParameter { ParameterName = name, Value = DBNull.Value });
-                }
-
-                _all.Add(command);
-                return command;
+                var statement = new SqliteRawStatement(connection, sql);
+                _all.Add(statement);
+                return statement;
             }
 
-            Upsert = Create(UpsertContact, "$t", "$a", "$v", "$d", "$role", "$sup", "$c", "$u", "$lo", "$lc", "$o", "$k", "$s", "$st", "$attrs");
-            InsertList = Create("INSERT OR IGNORE INTO contact_lists (contact_id, tenant, list) VALUES ($id, $t, $l)", "$id", "$t", "$l");
-            InsertSuppression = Create(
-                "INSERT OR REPLACE INTO contact_suppressions (contact_id, tenant, scope, reason, at) VALUES ($id, $t, $scope, $r, $at)", "$id", "$t", "$scope", "$r", "$at");
-            var search = new List<string> { "$id", "$tenant", "$sup", "$role", "$c", "$u", "$lo", "$lc", "$o", "$k", "$s", "$st", "$d", "$lists", "$sups" };
-            search.AddRange(Enumerable.Range(0, SlotColumns.NumberCount).Select(i => "$n" + i.ToString(CultureInfo.InvariantCulture)));
-            search.AddRange(Enumerable.Range(0, SlotColumns.TextCount).Select(i => "$t" + i.ToString(CultureInfo.InvariantCulture)));
-            UpsertSearch = Create(SqliteContactReadModel.UpsertSearch, [.. search]);
-            InsertOverflow = Create("INSERT OR REPLACE INTO contact_overflow (contact_id, tenant, name, str, num) VALUES ($id, $t, $n, $str, $num)", "$id", "$t", "$n", "$str", "$num");
-            FindSlot = Create("SELECT kind, slot FROM contact_slots WHERE tenant = $t AND name = $n", "$t", "$n");
-            CountSlots = Create("SELECT count(*) FROM contact_slots WHERE tenant = $t AND kind = $k AND slot IS NOT NULL", "$t", "$k");
-            InsertSlot = Create("INSERT INTO contact_slots (tenant, name, kind, slot) VALUES ($t, $n, $k, $s)", "$t", "$n", "$k", "$s");
-            FindId = Create("SELECT id FROM contacts WHERE tenant = $t AND address = $a", "$t", "$a");
-            DeleteContact = Create("DELETE FROM contacts WHERE id = $id", "$id");
-            DeleteMemberships = Create("DELETE FROM segment_members WHERE tenant = $t AND address = $a", "$t", "$a");
-            DeleteChildren =
-            [
-                Create("DELETE FROM contact_lists WHERE contact_id = $id", "$id"),
-                Create("DELETE FROM contact_suppressions WHERE contact_id = $id", "$id"),
-                Create("DELETE FROM contact_overflow WHERE contact_id = $id", "$id"),
-                Create("DELETE FROM contact_search WHERE id = $id", "$id"),
-            ];
+            try
+            {
+                Upsert = Create(UpsertContact);
+                InsertList = Create("INSERT OR IGNORE INTO contact_lists (contact_id, tenant, list) VALUES (?1, ?2, ?3)");
+                InsertSuppression = Create("INSERT OR REPLACE INTO contact_suppressions (contact_id, tenant, scope, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)");
+                UpsertSearch = Create(SqliteContactReadModel.UpsertSearch);
+                InsertOverflow = Create("INSERT OR REPLACE INTO contact_overflow (contact_id, tenant, name, str, num) VALUES (?1, ?2, ?3, ?4, ?5)");
+                FindSlot = Create("SELECT kind, slot FROM contact_slots WHERE tenant = ?1 AND name = ?2");
+                CountSlots = Create("SELECT count(*) FROM contact_slots WHERE tenant = ?1 AND kind = ?2 AND slot IS NOT NULL");
+                InsertSlot = Create("INSERT INTO contact_slots (tenant, name, kind, slot) VALUES (?1, ?2, ?3, ?4)");
+                FindId = Create("SELECT id FROM contacts WHERE tenant = ?1 AND address = ?2");
+                DeleteContact = Create("DELETE FROM contacts WHERE id = ?1");
+                DeleteMemberships = Create("DELETE FROM segment_members WHERE tenant = ?1 AND address = ?2");
+                DeleteChildren =
+                [
+                    Create("DELETE FROM contact_lists WHERE contact_id = ?1"),
+                    Create("DELETE FROM contact_suppressions WHERE contact_id = ?1"),
+                    Create("DELETE FROM contact_overflow WHERE contact_id = ?1"),
+                    Create("DELETE FROM contact_search WHERE id = ?1"),
+                ];
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
         }
 
-        public SqliteCommand Upsert { get; }
+        /// <summary>The reused buffer of the <c>attributes</c> JSON.</summary>
+        public ArrayBufferWriter<byte> Json { get; } = new(1024);
 
-        public SqliteCommand InsertList { get; }
+        public SqliteRawStatement Upsert { get; } = null!;
 
-        public SqliteCommand InsertSuppression { get; }
+        public SqliteRawStatement InsertList { get; } = null!;
 
-        public SqliteCommand UpsertSearch { get; }
+        public SqliteRawStatement InsertSuppression { get; } = null!;
 
-        public SqliteCommand InsertOverflow { get; }
+        public SqliteRawStatement UpsertSearch { get; } = null!;
 
-        public SqliteCommand FindSlot { get; }
+        public SqliteRawStatement InsertOverflow { get; } = null!;
 
-        public SqliteCommand CountSlots { get; }
+        public SqliteRawStatement FindSlot { get; } = null!;
 
-        public SqliteCommand InsertSlot { get; }
+        public SqliteRawStatement CountSlots { get; } = null!;
 
-        public SqliteCommand FindId { get; }
+        public SqliteRawStatement InsertSlot { get; } = null!;
 
-        public SqliteCommand DeleteContact { get; }
+        public SqliteRawStatement FindId { get; } = null!;
 
-        public SqliteCommand DeleteMemberships { get; }
+        public SqliteRawStatement DeleteContact { get; } = null!;
 
-        public SqliteCommand[] DeleteChildren { get; }
+        public SqliteRawStatement DeleteMemberships { get; } = null!;
+
+        public SqliteRawStatement[] DeleteChildren { get; } = [];
 
         public void Dispose()
         {
-            foreach (var command in _all)
+            foreach (var statement in _all)
             {
-                command.Dispose();
+                statement.Dispose();
             }
+
+            _all.Clear();
         }
     }
 }

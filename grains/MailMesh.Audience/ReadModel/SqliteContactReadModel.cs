@@ -43,6 +43,23 @@ public sealed partial class SqliteContactReadModel : IContactReadModel, IContact
     }
 
     /// <inheritdoc />
+    public Task UpsertManyAsync(IReadOnlyList<ContactInfo> contacts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contacts);
+        if (contacts.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        foreach (var contact in contacts)
+        {
+            ArgumentNullException.ThrowIfNull(contact, nameof(contacts));
+        }
+
+        return EnqueueAsync(new PendingWrite(contacts[0].Tenant, contacts[0].Address, null, contacts), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task DeleteAsync(string tenant, string address, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);

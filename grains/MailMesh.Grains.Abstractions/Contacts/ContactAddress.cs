@@ -31,6 +31,12 @@ public static partial class ContactAddress
     private const string AText = "!#$%&'*+-/=?^_`{|}~";
     private static readonly IdnMapping s_idn = new() { UseStd3AsciiRules = true, AllowUnassigned = false };
 
+    /// <summary>Most valid domains whose ASCII form is remembered: the IDNA conversion (ICU) was the largest cost of
+    /// checking an address, and a file of a million addresses has few distinct domains.</summary>
+    private const int MaxRememberedDomains = 50_000;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_asciiDomains = new(StringComparer.Ordinal);
+
     /// <summary>Checks <paramref name="input"/> (surrounding white space is ignored).</summary>
     public static AddressCheck Check(string? input)
     {
@@ -162,6 +168,11 @@ public static partial class ContactAddress
         }
 
         var trimmed = domain.EndsWith('.') ? domain[..^1] : domain;
+        if (s_asciiDomains.TryGetValue(trimmed, out var known))
+        {
+            return (known, null);
+        }
+
         string ascii;
         try
         {
@@ -186,7 +197,17 @@ public static partial class ContactAddress
             return (null, $"the domain '{domain}' ends in a numeric label; expected a top-level domain such as com");
         }
 
-        return ascii.Length > 253 ? (null, $"the domain is {ascii.Length} characters long; at most 253 are allowed") : (ascii, null);
+        if (ascii.Length > 253)
+        {
+            return (null, $"the domain is {ascii.Length} characters long; at most 253 are allowed");
+        }
+
+        if (s_asciiDomains.Count < MaxRememberedDomains)
+        {
+            s_asciiDomains.TryAdd(trimmed, ascii);
+        }
+
+        return (ascii, null);
     }
 
     private static int FirstBadDomainChar(string domain)
