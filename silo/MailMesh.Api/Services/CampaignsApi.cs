@@ -201,7 +201,7 @@ internal sealed partial class CampaignsApi(ApiAuthenticator auth, IGrainFactory 
         }
         catch (ArgumentException e) when (e is not G.TemplateException)
         {
-            throw new InvalidArgumentException(FieldOf(e.ParamName, field), StripParameter(e.Message));
+            throw new InvalidArgumentException(FieldOf(e.ParamName, field), Problem(e.ParamName, StripParameter(e.Message)));
         }
         catch (RemoteGrainException e) when (Remote(e, field) is { } mapped)
         {
@@ -220,9 +220,9 @@ internal sealed partial class CampaignsApi(ApiAuthenticator auth, IGrainFactory 
     /// <summary>"definition" for an unnamed problem; a definition property (TimeZone) becomes its field (definition.time_zone).</summary>
     private static string FieldOf(string? paramName, string fallback)
     {
-        if (string.IsNullOrEmpty(paramName) || paramName is "definition" or "startAt")
+        if (string.IsNullOrEmpty(paramName) || paramName is "definition" or "startAt" or "id")
         {
-            return paramName == "startAt" ? "start_at" : fallback;
+            return paramName switch { "startAt" => "start_at", "id" => "id", _ => fallback };
         }
 
         var sb = new System.Text.StringBuilder("definition.");
@@ -239,6 +239,10 @@ internal sealed partial class CampaignsApi(ApiAuthenticator auth, IGrainFactory 
 
         return sb.ToString();
     }
+
+    /// <summary>The grain writes "field: problem"; the status already names the field.</summary>
+    private static string Problem(string? paramName, string message) =>
+        paramName is { Length: > 0 } && message.StartsWith(paramName + ": ", StringComparison.Ordinal) ? message[(paramName.Length + 2)..] : message;
 
     private static string StripParameter(string message)
     {
