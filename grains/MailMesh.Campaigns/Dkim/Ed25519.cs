@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace MailMesh.Campaigns.Dkim;
 
 /// <summary>Ed25519 signing (RFC 8032 section 5.1, PureEdDSA), which the BCL does not offer. Written for clarity over
-/// speed with <see cref="BigInteger"/> arithmetic in extended coordinates; about a millisecond per signature. Signing
+/// speed with <see cref="BigInteger"/> arithmetic in extended coordinates and a table of base-point multiples. Signing
 /// only: verification is done by the receivers (and, in the tests, by an independent implementation).</summary>
 internal sealed class Ed25519
 {
@@ -15,6 +15,19 @@ internal sealed class Ed25519
     private static readonly Point Base = FromAffine(
         BigInteger.Parse("15112221349535400772501151409588531511454012693041857206046113283949847762202", System.Globalization.CultureInfo.InvariantCulture),
         BigInteger.Parse("46316835694926478169428394003475163141307993866256225615783033603165251855960", System.Globalization.CultureInfo.InvariantCulture));
+
+    // 2^i · B for i = 0..255: a fixed-base multiplication is then only additions (about 3x faster than double-and-add).
+    private static readonly Lazy<Point[]> BaseMultiples = new(() =>
+    {
+        var table = new Point[256];
+        table[0] = Base;
+        for (var i = 1; i < table.Length; i++)
+        {
+            table[i] = Add(table[i - 1], table[i - 1]);
+        }
+
+        return table;
+    });
 
     private readonly BigInteger _scalar;
     private readonly byte[] _prefix;
@@ -33,7 +46,7 @@ internal sealed class Ed25519
         h[31] |= 64;
         _scalar = new BigInteger(h.AsSpan(0, 32), isUnsigned: true, isBigEndian: false);
         _prefix = h[32..];
-        PublicKey = Encode(Multiply(Base, _scalar));
+        PublicKey = Encode(MultiplyBase(_scalar));
     }
 
     /// <summary>The 32-byte public key.</summary>
@@ -43,7 +56,7 @@ internal sealed class Ed25519
     public byte[] Sign(ReadOnlySpan<byte> message)
     {
         var r = Reduce(SHA512.HashData([.. _prefix, .. message]));
-        var encodedR = Encode(Multiply(Base, r));
+        var encodedR = Encode(MultiplyBase(r));
         var k = Reduce(SHA512.HashData([.. encodedR, .. PublicKey, .. message]));
         var s = (r + (k * _scalar)) % L;
         var signature = new byte[64];
@@ -77,19 +90,16 @@ internal sealed class Ed25519
         return new Point(Mod(e * f), Mod(g * h), Mod(f * g), Mod(e * h));
     }
 
-    private static Point Multiply(Point point, BigInteger scalar)
+    private static Point MultiplyBase(BigInteger scalar)
     {
+        var table = BaseMultiples.Value;
         var result = new Point(0, 1, 1, 0);
-        var addend = point;
-        while (!scalar.IsZero)
+        for (var i = 0; !scalar.IsZero; i++, scalar >>= 1)
         {
             if (!scalar.IsEven)
             {
-                result = Add(result, addend);
+                result = Add(result, table[i]);
             }
-
-            addend = Add(addend, addend);
-            scalar >>= 1;
         }
 
         return result;
