@@ -19,6 +19,23 @@ public interface IBlobStore
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(content.ToArray(), writable: false), contentType, cancellationToken);
 
+    /// <summary>Stores several blobs already in memory, each as <see cref="PutAsync(string, ReadOnlyMemory{byte}, string?, CancellationToken)"/>
+    /// would (replacing any blob of its name); the caller keeps every content unchanged until the returned task
+    /// completes. A store that can write them together does (the local store's packs: one write and one catalog
+    /// transaction for the lot); the others run the puts concurrently. Of two blobs with one name, either may be kept.</summary>
+    /// <returns>The stored blobs' properties, in the order given.</returns>
+    async Task<IReadOnlyList<BlobProperties>> PutManyAsync(IReadOnlyList<BlobContent> blobs, string? contentType = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        var puts = new Task<BlobProperties>[blobs.Count];
+        for (var i = 0; i < blobs.Count; i++)
+        {
+            puts[i] = PutAsync(blobs[i].Name, blobs[i].Content, contentType, cancellationToken);
+        }
+
+        return await Task.WhenAll(puts).ConfigureAwait(false);
+    }
+
     /// <summary>Opens a blob, or a range of it, for reading; null when no such blob exists. Reading a whole
     /// blob to its end verifies its MD5 and throws <see cref="BlobIntegrityException"/> on a mismatch.</summary>
     Task<BlobDownload?> OpenReadAsync(string name, BlobRange? range = null, CancellationToken cancellationToken = default);
@@ -37,6 +54,11 @@ public interface IBlobStore
     /// committed) does nothing.</summary>
     Task FlushAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 }
+
+/// <summary>One blob of <see cref="IBlobStore.PutManyAsync"/>: its name and its content.</summary>
+/// <param name="Name">The blob's name.</param>
+/// <param name="Content">Its bytes.</param>
+public readonly record struct BlobContent(string Name, ReadOnlyMemory<byte> Content);
 
 /// <summary>What is known of a stored blob.</summary>
 /// <param name="Name">Its name.</param>

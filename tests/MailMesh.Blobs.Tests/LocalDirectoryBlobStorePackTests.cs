@@ -80,6 +80,67 @@ public sealed class LocalDirectoryBlobStorePackTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task PutMany_ValidationFails_StoresNothing()
+    {
+        var store = Open();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.PutManyAsync([new("m/ok", Bytes(10, seed: 40)), new("m//bad", Bytes(10, seed: 41))]));
+
+        Assert.Null(await store.GetPropertiesAsync("m/ok"));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_directory, "packs"), "*.pack"));
+    }
+
+    [SkippableFact]
+    public async Task PutMany_MoreThanOnePackFile_EveryBlobReadableFromItsPack()
+    {
+        var store = Open(new LocalBlobStoreOptions { PackBlobsUpTo = 64 * 1024, PackFileBytes = 1024 * 1024 });
+        var contents = Enumerable.Range(0, 40).Select(i => Bytes(60_000 + i, seed: 100 + i)).ToList();
+
+        await store.PutManyAsync(contents.Select((c, i) => new BlobContent($"m/{i}", c)).ToList());
+
+        var packs = Directory.EnumerateFiles(Path.Combine(_directory, "packs"), "*.pack").ToList();
+        Assert.Equal(3, packs.Count); // 40 x ~60 KB in packs of at most 1 MB: 17 + 17 + 6
+        Assert.Equal(contents.Sum(c => (long)c.Length), packs.Sum(p => new FileInfo(p).Length));
+        for (var i = 0; i < contents.Count; i++)
+        {
+            Assert.Equal(contents[i], await ReadAsync(store, $"m/{i}"));
+        }
+    }
+
+    [SkippableFact]
+    public async Task PutMany_NameStoredInAFileOfItsOwn_ReplacesItAndDeleteLeavesNothing()
+    {
+        var store = Open(new LocalBlobStoreOptions { PackBlobsUpTo = 1000 });
+        await store.PutAsync("m/x", new MemoryStream(Bytes(5000, seed: 42)));
+        var small = Bytes(20, seed: 43);
+
+        await store.PutManyAsync([new("m/x", small), new("m/y", Bytes(30, seed: 44))]);
+
+        Assert.Equal(small, await ReadAsync(store, "m/x"));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_directory, "data"), "*", SearchOption.AllDirectories));
+        Assert.True(await store.DeleteAsync("m/x"));
+        Assert.Null(await store.OpenReadAsync("m/x"));
+    }
+
+    [SkippableFact]
+    public async Task PutMany_AfterReopen_CatalogRowsWereCommitted()
+    {
+        var first = Open();
+        var contents = Enumerable.Range(0, 100).Select(i => Bytes(2_000 + i, seed: 200 + i)).ToList();
+        await first.PutManyAsync(contents.Select((c, i) => new BlobContent($"m/{i}", c)).ToList(), "message/rfc822");
+        await first.FlushAsync();
+        first.Dispose();
+
+        var second = Open();
+        for (var i = 0; i < contents.Count; i++)
+        {
+            var properties = await second.GetPropertiesAsync($"m/{i}");
+            Assert.Equal((contents[i].Length, "message/rfc822"), (properties!.Length, properties.ContentType));
+            Assert.Equal(contents[i], await ReadAsync(second, $"m/{i}"));
+        }
+    }
+
+    [SkippableFact]
     public async Task List_PackedAndFileBlobs_MergedInOrdinalOrder()
     {
         var store = Open(new LocalBlobStoreOptions { PackBlobsUpTo = 100 });

@@ -283,6 +283,21 @@ public sealed partial class MailboxGrain
         await syncState.WriteStateAsync(CancellationToken.None);
     }
 
+    /// <summary>One <c>message.received</c> per row. Compiled optimized at once: it runs once per batch over up to
+    /// thousands of rows, so waiting for tiered compilation would run the first dozens of batches unoptimized.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void RaiseReceived(FolderCursor cursor, List<IndexedMessage> rows)
+    {
+        foreach (var row in rows)
+        {
+            RaiseEvent("message.received", GrainKey, new
+            {
+                folderId = cursor.Id, folder = cursor.Name, uidValidity = cursor.UidValidity, uid = row.Uid, messageId = row.MessageId,
+                subject = row.Subject, from = row.From, size = row.Size, blob = row.BlobName,
+            });
+        }
+    }
+
     /// <summary>Commits the next batch of the folder's new messages. The batches are fetched by a
     /// <see cref="FolderFetchPipeline"/> started on the folder's first batch, which keeps fetching (blobs stored, rows
     /// built) while this turn makes the batch before durable and commits it (docs/adr/sync-06-pipelined-initial-sync.md).</summary>
@@ -314,14 +329,7 @@ public sealed partial class MailboxGrain
         await services.Index.UpsertAsync(batch.Rows, cancellationToken);
         SyncDiagnostics.RecordPhase("index", started);
         started = System.Diagnostics.Stopwatch.GetTimestamp();
-        foreach (var row in batch.Rows)
-        {
-            RaiseEvent("message.received", GrainKey, new
-            {
-                folderId = cursor.Id, folder = cursor.Name, uidValidity = cursor.UidValidity, uid = row.Uid, messageId = row.MessageId,
-                subject = row.Subject, from = row.From, size = row.Size, blob = row.BlobName,
-            });
-        }
+        RaiseReceived(cursor, batch.Rows);
 
         // The last batch of the folder: every UID the search found is stored, including those skipped as indexed already.
         var last = work.Next + batch.Uids.Count >= work.NewUids.Count;

@@ -42,27 +42,7 @@ internal sealed class BlobPackWriter(string directory, long packFileBytes, TimeP
         long offset;
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_current is null || (_current.End > 0 && _current.End + data.Length > packFileBytes))
-            {
-                if (_current is not null && !_unflushed.Contains(_current))
-                {
-                    // Synced and idle (a write to it would have put it back on the list): nothing more goes in.
-                    _current.Handle.Dispose();
-                }
-
-                _current = NewPack();
-                _unflushed.Add(_current);
-            }
-
-            pack = _current;
-            offset = pack.End;
-            pack.End += data.Length;
-            pack.Writers++;
-            if (!_unflushed.Contains(pack))
-            {
-                _unflushed.Add(pack);
-            }
+            (pack, offset) = Reserve(data.Length);
         }
 
         try
@@ -71,13 +51,105 @@ internal sealed class BlobPackWriter(string directory, long packFileBytes, TimeP
         }
         finally
         {
-            lock (_lock)
-            {
-                pack.Writers--;
-            }
+            Release(pack);
         }
 
         return (pack.Name, offset);
+    }
+
+    /// <summary>Writes several blobs back to back, each run that lands in one pack with one gathering write (a new pack
+    /// is started when the current one is full, as for <see cref="Append"/>); returns each blob's pack and offset.</summary>
+    public (string Pack, long Offset)[] AppendMany(IReadOnlyList<ReadOnlyMemory<byte>> data)
+    {
+        var placed = new (string Pack, long Offset)[data.Count];
+        var runs = new List<(PackFile Pack, long Offset, int First, int Count)>(1);
+        lock (_lock)
+        {
+            for (var i = 0; i < data.Count; i++)
+            {
+                var (pack, offset) = Reserve(data[i].Length);
+                placed[i] = (pack.Name, offset);
+                if (runs.Count > 0 && ReferenceEquals(runs[^1].Pack, pack))
+                {
+                    // Reserve counted a writer per blob; a run holds one.
+                    pack.Writers--;
+                    runs[^1] = runs[^1] with { Count = runs[^1].Count + 1 };
+                }
+                else
+                {
+                    runs.Add((pack, offset, i, 1));
+                }
+            }
+        }
+
+        var written = 0;
+        try
+        {
+            foreach (var run in runs)
+            {
+                var buffers = run.First == 0 && run.Count == data.Count ? data : Slice(data, run.First, run.Count);
+                RandomAccess.Write(run.Pack.Handle, buffers, run.Offset);
+                Release(run.Pack);
+                written++;
+            }
+        }
+        finally
+        {
+            for (var i = written; i < runs.Count; i++)
+            {
+                Release(runs[i].Pack);
+            }
+        }
+
+        return placed;
+    }
+
+    private static ReadOnlyMemory<byte>[] Slice(IReadOnlyList<ReadOnlyMemory<byte>> data, int first, int count)
+    {
+        var slice = new ReadOnlyMemory<byte>[count];
+        for (var i = 0; i < count; i++)
+        {
+            slice[i] = data[first + i];
+        }
+
+        return slice;
+    }
+
+    /// <summary>Reserves <paramref name="length"/> bytes at the end of the current pack (starting a new pack when it
+    /// would grow past its size) and counts a writer on it. Call under the lock.</summary>
+    private (PackFile Pack, long Offset) Reserve(int length)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_current is null || (_current.End > 0 && _current.End + length > packFileBytes))
+        {
+            if (_current is not null && !_unflushed.Contains(_current))
+            {
+                // Synced and idle (a write to it would have put it back on the list): nothing more goes in.
+                _current.Handle.Dispose();
+            }
+
+            _current = NewPack();
+            _unflushed.Add(_current);
+        }
+
+        var pack = _current;
+        var offset = pack.End;
+        pack.End += length;
+        pack.Writers++;
+        if (!_unflushed.Contains(pack))
+        {
+            _unflushed.Add(pack);
+        }
+
+        return (pack, offset);
+    }
+
+    private void Release(PackFile pack)
+    {
+        lock (_lock)
+        {
+            pack.Writers--;
+        }
     }
 
     /// <summary>Syncs every pack written since the last flush to disk. Covers every append that completed before the

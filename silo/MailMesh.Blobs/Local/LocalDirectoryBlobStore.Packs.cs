@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using MailMesh.Blobs.Internal;
 using Microsoft.Data.Sqlite;
 using Microsoft.Win32.SafeHandles;
@@ -142,15 +143,78 @@ public sealed partial class LocalDirectoryBlobStore
         var blob = new PackedBlob(name, pack, offset, content.Length, md5, etag, _time.GetUtcNow(), contentType);
         _catalogMayHaveBlobs = true;
         await _catalog.AddAsync(blob).ConfigureAwait(false);
+        RemoveOwnFile(name);
+        return blob.ToProperties();
+    }
+
+    /// <summary>Blobs up to <see cref="LocalBlobStoreOptions.PackBlobsUpTo"/> go to the pack together: one MD5 call each,
+    /// one gathering write per pack they land in, and one catalog transaction. Larger ones take the single-blob path.</summary>
+    private async Task<IReadOnlyList<BlobProperties>> PutManyCoreAsync(IReadOnlyList<BlobContent> blobs, string? contentType, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        var packed = new List<int>(blobs.Count);
+        var results = new BlobProperties[blobs.Count];
+        for (var i = 0; i < blobs.Count; i++)
+        {
+            BlobName.Validate(blobs[i].Name);
+            if (blobs[i].Content.Length <= _options.PackBlobsUpTo)
+            {
+                packed.Add(i);
+            }
+        }
+
+        CheckContentType(blobs.Count == 0 ? "" : blobs[0].Name, contentType);
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            if (packed.Count > 0)
+            {
+                var contents = new ReadOnlyMemory<byte>[packed.Count];
+                for (var i = 0; i < packed.Count; i++)
+                {
+                    contents[i] = blobs[packed[i]].Content;
+                }
+
+                var places = _packs.AppendMany(contents);
+                var now = _time.GetUtcNow();
+                var rows = new PackedBlob[packed.Count];
+                for (var i = 0; i < packed.Count; i++)
+                {
+                    var blob = blobs[packed[i]];
+                    rows[i] = new PackedBlob(blob.Name, places[i].Pack, places[i].Offset, blob.Content.Length, MD5.HashData(blob.Content.Span), NewETag(), now, contentType);
+                    results[packed[i]] = rows[i].ToProperties();
+                }
+
+                _catalogMayHaveBlobs = true;
+                await _catalog.AddManyAsync(rows).ConfigureAwait(false);
+                foreach (var row in rows)
+                {
+                    RemoveOwnFile(row.Name);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not BlobStoreException)
+        {
+            throw new BlobStoreException($"Writing {packed.Count} blob(s) under '{_dataRoot}' failed: {e.Message}", isTransient: false, inner: e);
+        }
+
+        for (var i = 0; i < blobs.Count; i++)
+        {
+            results[i] ??= await PutAsync(blobs[i].Name, blobs[i].Content, contentType, cancellationToken).ConfigureAwait(false);
+        }
+
+        return results;
+    }
+
+    /// <summary>An earlier blob of this name in a file of its own would come back once the packed one is deleted.</summary>
+    private void RemoveOwnFile(string name)
+    {
         var file = DataPath(name);
         if (File.Exists(file))
         {
-            // An earlier blob of this name in a file of its own would come back once this one is deleted.
             TryDelete(file);
             TryDelete(MetaPath(name));
         }
-
-        return blob.ToProperties();
     }
 
     private async Task<BlobDownload?> OpenPackedAsync(PackedBlob packed, BlobRange? range)

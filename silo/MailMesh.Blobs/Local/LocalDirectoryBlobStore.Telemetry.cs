@@ -15,6 +15,12 @@ public sealed partial class LocalDirectoryBlobStore
             : PutCoreAsync(name, content, contentType, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<BlobProperties>> PutManyAsync(IReadOnlyList<BlobContent> blobs, string? contentType = null, CancellationToken cancellationToken = default) =>
+        BlobDiagnostics.IsEnabled
+            ? BlobDiagnostics.TraceAsync(Provider, "put_many", null, null, () => PutManyCoreAsync(blobs, contentType, cancellationToken))
+            : PutManyCoreAsync(blobs, contentType, cancellationToken);
+
+    /// <inheritdoc />
     public Task<BlobDownload?> OpenReadAsync(string name, BlobRange? range = null, CancellationToken cancellationToken = default) =>
         BlobDiagnostics.IsEnabled
             ? BlobDiagnostics.TraceAsync(Provider, "get", name, null, () => OpenReadCoreAsync(name, range, cancellationToken))

@@ -89,6 +89,48 @@ public abstract class BlobStoreContractTests
     }
 
     [SkippableFact]
+    public async Task PutMany_MixedSizes_SameBlobsAsOnePutEach()
+    {
+        // Slices of one pooled array (as the mailbox sync passes them), an empty blob, and one above the pack limit.
+        var pooled = RandomBytes(40_000, seed: 21);
+        var large = RandomBytes((2 * 64 * 1024) + 5, seed: 22);
+        var contents = new List<ReadOnlyMemory<byte>> { pooled.AsMemory(0, 2_300), pooled.AsMemory(2_300, 0), large, pooled.AsMemory(2_300, 17_000), pooled.AsMemory(19_300, 1) };
+        await Store.PutAsync(Name("many/3.eml"), new MemoryStream(RandomBytes(900, seed: 23)));
+
+        var many = await Store.PutManyAsync(contents.Select((c, i) => new BlobContent(Name($"many/{i}.eml"), c)).ToList(), "message/rfc822");
+        var single = new List<BlobProperties>();
+        for (var i = 0; i < contents.Count; i++)
+        {
+            single.Add(await Store.PutAsync(Name($"single/{i}.eml"), contents[i], "message/rfc822"));
+        }
+
+        Assert.Equal(contents.Count, many.Count);
+        for (var i = 0; i < contents.Count; i++)
+        {
+            Assert.Equal(Name($"many/{i}.eml"), many[i].Name);
+            Assert.Equal((single[i].Length, single[i].ContentType), (many[i].Length, many[i].ContentType));
+            Assert.Equal(single[i].ContentMd5, many[i].ContentMd5);
+            Assert.Equal(MD5.HashData(contents[i].Span), many[i].ContentMd5);
+            await using var download = await Store.OpenReadAsync(Name($"many/{i}.eml"));
+            Assert.NotNull(download);
+            Assert.Equal(contents[i].ToArray(), await ReadAllAsync(download.Content));
+            Assert.Equal(many[i].ContentMd5, download.Properties.ContentMd5);
+            Assert.Equal("message/rfc822", download.Properties.ContentType);
+        }
+    }
+
+    [SkippableFact]
+    public async Task PutMany_InvalidName_ThrowsArgumentExceptionSayingWhy()
+    {
+        var store = Store;
+        var blobs = new List<BlobContent> { new(Name("ok.eml"), new byte[10]), new("a//b", new byte[10]) };
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => store.PutManyAsync(blobs));
+
+        Assert.Contains("Invalid blob name", e.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Put_EmptyContent_StoresEmptyBlob()
     {
         await Store.PutAsync(Name("empty"), new MemoryStream());

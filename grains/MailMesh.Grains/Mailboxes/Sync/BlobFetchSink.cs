@@ -9,21 +9,32 @@ namespace MailMesh.Grains.Mailboxes.Sync;
 
 /// <summary>Receives a UID FETCH of new messages and stores each body in the blob store; its header block is parsed
 /// for the index row on the way, so headers are neither fetched nor parsed twice. A body of up to
-/// <see cref="BufferedBodyLimit"/> bytes (nearly all mail) is read into one pooled buffer and stored from it in one
-/// put (no pipe, no stream, no second copy); a larger one is piped into the blob store while it arrives and never
-/// held whole. Up to <see cref="MaxPendingBlobs"/> puts overlap the transfer of the messages after them.</summary>
+/// <see cref="BufferedBodyLimit"/> bytes (nearly all mail) is read into one pooled buffer; such bodies are stored in
+/// groups (<see cref="IBlobStore.PutManyAsync"/>: for the local store one write and one catalog transaction per group),
+/// and a group's header parsing and store run on the thread pool while the next messages arrive. A larger body is
+/// piped into the blob store while it arrives and never held whole. Rows come out in arrival order.</summary>
 internal sealed class BlobFetchSink(IBlobStore blobs, SyncFolder folder, string blobPrefix) : IImapFetchSink
 {
-    /// <summary>Bodies up to this size are buffered whole (at most <see cref="MaxPendingBlobs"/> such buffers at once).</summary>
+    /// <summary>Bodies up to this size are buffered whole.</summary>
     public const int BufferedBodyLimit = 64 * 1024;
 
+    /// <summary>A group is stored once it holds this many messages…</summary>
+    public const int GroupMessages = 64;
+
+    /// <summary>…or this many bytes.</summary>
+    public const int GroupBytes = 512 * 1024;
+
+    /// <summary>Groups (and large messages) whose store may still be running while the next ones are read.</summary>
+    private const int MaxPending = 4;
+
     private const int MaxHeaderBytes = 256 * 1024;
-    private const int MaxPendingBlobs = 64;
     private static readonly ParserOptions s_headersOnly = new() { HeadersOnly = true };
     private static readonly PipeOptions s_pipeOptions = new(pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false);
     private readonly HeadCaptureStream _headers = new(MaxHeaderBytes);
     private readonly BodyBuffer _buffer = new();
-    private readonly Queue<Task<IndexedMessage>> _pending = new();
+    private readonly Queue<Task<IReadOnlyList<IndexedMessage>>> _pending = new();
+    private List<BufferedMessage> _group = [];
+    private int _groupBytes;
     private Pipe? _pipe;
     private Task<BlobProperties>? _put;
     private string? _blobName;
@@ -31,12 +42,13 @@ internal sealed class BlobFetchSink(IBlobStore blobs, SyncFolder folder, string 
     /// <summary>Index rows of the messages stored so far, in arrival order (complete after <see cref="CompleteAsync"/>).</summary>
     public List<IndexedMessage> Rows { get; } = [];
 
-    /// <summary>Waits for the blob writes still finishing (they overlap with the next messages' transfer).</summary>
+    /// <summary>Stores the group being gathered and waits for every store still running.</summary>
     public async Task CompleteAsync()
     {
-        while (_pending.TryDequeue(out var row))
+        SealGroup(CancellationToken.None);
+        while (_pending.TryDequeue(out var rows))
         {
-            Rows.Add(await row.ConfigureAwait(false));
+            Rows.AddRange(await rows.ConfigureAwait(false));
         }
     }
 
@@ -83,12 +95,17 @@ internal sealed class BlobFetchSink(IBlobStore blobs, SyncFolder folder, string 
                 throw new InvalidDataException($"The body of message {uid} ended after {length} of the {_buffer.Announced} bytes announced.");
             }
 
-            var content = array.AsMemory(0, length);
-            var row = BuildRow(message, uid, length, HeaderBlock(content), blobName);
-            _pending.Enqueue(StoreBufferedAsync(blobName, array, content, row, cancellationToken));
+            _group.Add(new BufferedMessage(message, uid, blobName, array, length));
+            _groupBytes += length;
+            if (_group.Count >= GroupMessages || _groupBytes >= GroupBytes)
+            {
+                SealGroup(cancellationToken);
+            }
         }
         else
         {
+            // Rows stay in arrival order: the group gathered before this message goes first.
+            SealGroup(cancellationToken);
             await _pipe!.Writer.CompleteAsync().ConfigureAwait(false);
             var put = _put!;
             var headers = _headers.Head;
@@ -97,42 +114,75 @@ internal sealed class BlobFetchSink(IBlobStore blobs, SyncFolder folder, string 
             _pending.Enqueue(FinishStreamedAsync(put, message, uid, headers, blobName));
         }
 
-        if (_pending.Count >= MaxPendingBlobs)
+        while (_pending.Count > MaxPending)
         {
-            Rows.Add(await _pending.Dequeue().ConfigureAwait(false));
+            Rows.AddRange(await _pending.Dequeue().ConfigureAwait(false));
         }
     }
 
-    private async Task<IndexedMessage> StoreBufferedAsync(string blobName, byte[] array, ReadOnlyMemory<byte> content, IndexedMessage row, CancellationToken cancellationToken)
+    /// <summary>Hands the gathered group to the thread pool: header parsing, then one store for the group.</summary>
+    private void SealGroup(CancellationToken cancellationToken)
+    {
+        if (_group.Count == 0)
+        {
+            return;
+        }
+
+        var group = _group;
+        _group = [];
+        _groupBytes = 0;
+        _pending.Enqueue(Task.Run(() => StoreGroupAsync(group, cancellationToken), CancellationToken.None));
+    }
+
+    private async Task<IReadOnlyList<IndexedMessage>> StoreGroupAsync(List<BufferedMessage> group, CancellationToken cancellationToken)
     {
         try
         {
-            await blobs.PutAsync(blobName, content, "message/rfc822", cancellationToken).ConfigureAwait(false);
-            return row;
+            var rows = new IndexedMessage[group.Count];
+            var contents = new BlobContent[group.Count];
+            for (var i = 0; i < group.Count; i++)
+            {
+                var m = group[i];
+                var content = m.Array.AsMemory(0, m.Length);
+                rows[i] = BuildRow(m.Message, m.Uid, m.Length, HeaderBlock(content), m.BlobName);
+                contents[i] = new BlobContent(m.BlobName, content);
+            }
+
+            await blobs.PutManyAsync(contents, "message/rfc822", cancellationToken).ConfigureAwait(false);
+            return rows;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(array);
+            foreach (var m in group)
+            {
+                ArrayPool<byte>.Shared.Return(m.Array);
+            }
         }
     }
 
-    private async Task<IndexedMessage> FinishStreamedAsync(Task<BlobProperties> put, ImapFetchedMessage message, uint uid, byte[] headers, string blobName)
+    private async Task<IReadOnlyList<IndexedMessage>> FinishStreamedAsync(Task<BlobProperties> put, ImapFetchedMessage message, uint uid, byte[] headers, string blobName)
     {
         var stored = await put.ConfigureAwait(false);
-        return BuildRow(message, uid, stored.Length, headers, blobName);
+        return [BuildRow(message, uid, stored.Length, headers, blobName)];
     }
 
     /// <summary>Ends the blob writes after a failed fetch, so no task lingers and no pooled buffer leaks.</summary>
     public async Task AbortAsync()
     {
         _buffer.Abandon();
+        foreach (var m in _group)
+        {
+            ArrayPool<byte>.Shared.Return(m.Array);
+        }
+
+        _group = [];
         while (_pending.TryDequeue(out var finishing))
         {
             try
             {
                 await finishing.ConfigureAwait(false);
             }
-            catch (Exception e) when (e is OperationCanceledException or IOException or BlobStoreException)
+            catch (Exception e) when (e is OperationCanceledException or IOException or BlobStoreException or InvalidDataException)
             {
                 // The message is fetched again by the next run; nothing indexes this blob.
                 _ = e;
@@ -280,6 +330,9 @@ internal sealed class BlobFetchSink(IBlobStore blobs, SyncFolder folder, string 
         }
     }
 }
+
+/// <summary>A body read into a pooled array (owned until its group is stored) and the FETCH attributes of its message.</summary>
+internal readonly record struct BufferedMessage(ImapFetchedMessage Message, uint Uid, string BlobName, byte[] Array, int Length);
 
 /// <summary>Flags as stored: distinct, sorted ordinal-ignore-case, space-separated; \Recent is session-only and dropped.</summary>
 internal static class FlagText

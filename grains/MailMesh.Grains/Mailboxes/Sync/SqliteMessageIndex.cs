@@ -94,7 +94,8 @@ public sealed partial class SqliteMessageIndex : IMessageIndex
 
     /// <summary>One prepared statement for the batch, bound by position through the SQLite API itself: a sync writes
     /// a batch of up to thousands of rows on its critical path, and binding 19 parameters by name per row through
-    /// ADO.NET cost more than the insert.</summary>
+    /// ADO.NET cost more than the insert. Compiled optimized at once (it runs once per batch, too rarely to tier up soon).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void UpsertRows(sqlite3 db, IReadOnlyList<IndexedMessage> messages, CancellationToken cancellationToken)
     {
         Check(db, raw.sqlite3_prepare_v2(db, UpsertSql, out var statement));
