@@ -1,6 +1,7 @@
 using MailMesh.Campaigns.SendLog;
 using MailMesh.Campaigns.Sending;
 using MailMesh.Grains.Campaigns;
+using MailMesh.Protocols.Smtp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +14,11 @@ public static class CampaignsServiceCollectionExtensions
 {
     /// <summary>Adds campaign sending with options from the <c>Campaigns</c> section and the SQLite send log
     /// (<c>campaigns.db</c> in <paramref name="dataDirectory"/>, migrated at start-up) unless another
-    /// <see cref="ISendLog"/> is registered; <see cref="ISendLogReader"/> resolves to the same send log.</summary>
+    /// <see cref="ISendLog"/> is registered; <see cref="ISendLogReader"/> resolves to the same send log. Also adds message
+    /// composition (<see cref="CampaignCompositionServiceCollectionExtensions.AddCampaignComposition"/>: templates,
+    /// tracking, DKIM) and, when <c>Campaigns:Relay:Host</c> is set, the pooled SMTP submitter
+    /// (<see cref="SmtpSubmissionServiceCollectionExtensions.AddSmtpSubmission"/>); without it campaigns cannot be
+    /// scheduled (the error says which setting is missing).</summary>
     public static IServiceCollection AddCampaigns(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -30,11 +35,24 @@ public static class CampaignsServiceCollectionExtensions
             .Validate(o => o.MaxTurn > TimeSpan.Zero, "Campaigns:MaxTurn must be positive (MAILMESH__CAMPAIGNS__MAXTURN).")
             .Validate(o => o.PauseAfterConsecutiveRefusals >= 0, "Campaigns:PauseAfterConsecutiveRefusals must be 0 (never) or more.")
             .Validate(o => o.SlowStartInitialPerHour >= 1 && o.SlowStartDays >= 0, "Campaigns:SlowStartInitialPerHour must be at least 1 and SlowStartDays 0 or more.")
-            .Validate(o => o.RetryFirst > TimeSpan.Zero && o.RetryLongest >= o.RetryFirst, "Campaigns:RetryFirst must be positive and RetryLongest at least RetryFirst.")
             .ValidateOnStart();
         services.TryAddSingleton<ISendLog>(sp => new SqliteSendLog(sp.GetRequiredService<IOptions<CampaignsOptions>>().Value.SendLogPath!));
         services.TryAddSingleton<ISendLogReader>(sp => sp.GetRequiredService<ISendLog>());
         services.AddHostedService<SendLogInitializer>();
+        services.AddCampaignComposition(configuration);
+        if (!string.IsNullOrWhiteSpace(configuration[SmtpRelayOptions.SectionName + ":Host"]))
+        {
+            services.AddSmtpSubmission(configuration);
+        }
+        else
+        {
+            // A silo without a relay still serves campaigns (drafts, templates); scheduling one says what to configure.
+            services.TryAddSingleton<IMailSubmitter, UnconfiguredRelay>();
+            services.TryAddSingleton(sp => new DeferralPolicy(
+                configuration.GetSection(SmtpRelayOptions.SectionName + ":Deferral").Get<DeferralPolicyOptions>() ?? new DeferralPolicyOptions(),
+                sp.GetService<TimeProvider>()));
+        }
+
         services.AddGrainsFromAssembly(typeof(CampaignGrain).Assembly);
         return services;
     }

@@ -32,6 +32,9 @@ public interface ISendLog : ISendLogReader
     /// <see cref="SendStatus.Deferred"/> (with <paramref name="nextAttemptAt"/>) or <see cref="SendStatus.Failed"/>.</summary>
     Task CompleteAsync(string tenant, SendId sendId, SendStatus status, int code, string? reply, DateTimeOffset? nextAttemptAt, DateTimeOffset now, CancellationToken cancellationToken = default);
 
+    /// <summary>When the record was first deferred (the start of its maximum deferral), or null when never.</summary>
+    Task<DateTimeOffset?> FirstDeferredAtAsync(string tenant, SendId sendId, CancellationToken cancellationToken = default);
+
     /// <summary>Moves a queued or deferred record to a final state without sending it (<see cref="SendStatus.Suppressed"/>,
     /// or <see cref="SendStatus.Failed"/> when it cannot be composed).</summary>
     /// <returns>False when it was no longer queued or deferred.</returns>

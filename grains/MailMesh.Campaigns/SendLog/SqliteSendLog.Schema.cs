@@ -34,6 +34,7 @@ public sealed partial class SqliteSendLog
             PRIMARY KEY (tenant, domain)
         ) WITHOUT ROWID;
         """,
+        "ALTER TABLE send_records ADD COLUMN first_deferred_at INTEGER NULL;",
     ];
 
     private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -77,7 +77,9 @@ public sealed partial class SqliteSendLog
         }
 
         var changed = await ExecuteAsync(
-            "UPDATE send_records SET status = $st, last_code = $code, last_reply = $r, not_before = COALESCE($nb, not_before), updated_at = $now WHERE send_id = $s AND tenant = $t AND status = 1",
+            "UPDATE send_records SET status = $st, last_code = $code, last_reply = $r, not_before = COALESCE($nb, not_before), updated_at = $now, "
+            + "first_deferred_at = CASE WHEN $st = 3 THEN COALESCE(first_deferred_at, $now) ELSE first_deferred_at END "
+            + "WHERE send_id = $s AND tenant = $t AND status = 1",
             c =>
             {
                 Bind(c, tenant, sendId, now);

@@ -88,6 +88,17 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
     }
 
     /// <inheritdoc />
+    public async Task<DateTimeOffset?> FirstDeferredAtAsync(string tenant, SendId sendId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT first_deferred_at FROM send_records WHERE send_id = $s AND tenant = $t";
+        command.Parameters.AddWithValue("$s", Bytes(sendId));
+        command.Parameters.AddWithValue("$t", tenant);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    /// <inheritdoc />
     public async Task<CampaignProgress> CountAsync(string tenant, string campaignId, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -79,10 +79,12 @@ public sealed partial class CampaignGrain
 
         var before = S.Planned ? await sendLog.CountAsync(GrainId.Tenant, Id, cancellationToken) : null;
         string? problem = null;
+        var busy = false;
         for (var shard = 0; shard < S.Shards; shard++)
         {
             var report = await Worker(shard).Run(Work(shard));
             problem ??= report.Problem;
+            busy |= report.Busy;
         }
 
         if (problem is not null)
@@ -91,11 +93,12 @@ public sealed partial class CampaignGrain
             return;
         }
 
-        // Nothing queued or deferred before the workers answered (between their batches): nothing can be in flight now,
-        // so the counts are final. Records still "sending" were left by a crash and are never sent again.
-        if (before is { Queued: 0, Deferred: 0 })
+        // Nothing was queued or deferred before the workers answered, and none of them is in a batch: no batch can start
+        // and no message is in flight, so the counts are final. Records still "sending" were left by a crash and are
+        // never sent again (docs/adr/campaigns-02-record-then-send.md).
+        if (before is { Queued: 0, Deferred: 0 } && !busy)
         {
-            await CompleteAsync(cancellationToken);
+            await CompleteAsync();
         }
     }
 
@@ -124,10 +127,11 @@ public sealed partial class CampaignGrain
         await state.WriteStateAsync();
     }
 
-    private async Task CompleteAsync(CancellationToken cancellationToken)
+    private async Task CompleteAsync()
     {
+        // Stopping the drive timer cancels its token: the rest of this turn must not use it.
         StopDriving();
-        var progress = await sendLog.CountAsync(GrainId.Tenant, Id, cancellationToken);
+        var progress = await sendLog.CountAsync(GrainId.Tenant, Id);
         S.Status = CampaignStatus.Completed;
         S.FinishedAt = TimeProvider.GetUtcNow();
         RaiseEvent("campaign.completed", GrainKey, new

@@ -2,6 +2,7 @@ using MailMesh.Audience.Segments;
 using MailMesh.Campaigns.SendLog;
 using MailMesh.Grains.Campaigns;
 using MailMesh.Grains.Contacts;
+using MailMesh.Protocols.Smtp;
 using MailMesh.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,7 @@ namespace MailMesh.Campaigns.Sending;
 public sealed partial class CampaignGrain(
     [PersistentState("campaign")] IPersistentState<CampaignState> state,
     ISendLog sendLog,
+    IMailSubmitter submitter,
     IOptions<CampaignsOptions> options,
     ILogger<CampaignGrain> logger) : Grain, ICampaignGrain, IRemindable
 {
@@ -72,6 +74,11 @@ public sealed partial class CampaignGrain(
     {
         RequireCampaign();
         Require(CampaignStatus.Draft, "schedule it (only drafts can be scheduled)");
+        if (submitter is UnconfiguredRelay)
+        {
+            throw new ArgumentException("relay: " + UnconfiguredRelay.Problem + ".", "relay");
+        }
+
         var definition = S.Definition!;
         var template = await GrainFactory.GetGrain<ITemplateDirectoryGrain>(GrainId.Tenant + "/templates").Get(definition.Template)
             ?? throw new ArgumentException($"template: template '{definition.Template}' does not exist; save it first.", "template");

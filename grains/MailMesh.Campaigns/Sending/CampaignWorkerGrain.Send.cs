@@ -106,18 +106,22 @@ public sealed partial class CampaignWorkerGrain
                 _refusals = 0;
                 Outcome(work, record, "message.sent", messageId, outcome.Code, outcome.EnhancedCode, outcome.Reply, attempts, relay);
                 return;
-            case SubmissionStatus.Deferred when _options.Backoff.Next(attempts, work.Definition.MaxDeferral, now) is { } next:
-                await sendLog.CompleteAsync(work.Tenant, record.SendId, SendStatus.Deferred, outcome.Code, outcome.Reply, next, now);
-                state.State.Deferred++;
-                Outcome(work, record, "message.deferred", messageId, outcome.Code, outcome.EnhancedCode, outcome.Reply, attempts, relay, next);
+            case SubmissionStatus.Deferred:
+                // Every earlier attempt of a record that is still open was a deferral, so the attempts count the deferrals.
+                var first = record.Status == SendStatus.Deferred ? await sendLog.FirstDeferredAtAsync(work.Tenant, record.SendId) ?? now : now;
+                var decision = _deferral!.Decide(first, attempts, $"{outcome.Code} {outcome.Reply}");
+                if (!decision.GiveUp)
+                {
+                    await sendLog.CompleteAsync(work.Tenant, record.SendId, SendStatus.Deferred, outcome.Code, outcome.Reply, decision.RetryAt, now);
+                    state.State.Deferred++;
+                    Outcome(work, record, "message.deferred", messageId, outcome.Code, outcome.EnhancedCode, outcome.Reply, attempts, relay, decision.RetryAt);
+                    break;
+                }
+
+                await FailAsync(work, record, messageId, attempts, outcome, relay, decision.Reason, now);
                 break;
             default:
-                var reply = outcome.Status == SubmissionStatus.Deferred
-                    ? $"deferred for longer than {work.Definition.MaxDeferral}: {outcome.Reply}"
-                    : outcome.Reply;
-                await sendLog.CompleteAsync(work.Tenant, record.SendId, SendStatus.Failed, outcome.Code, reply, null, now);
-                state.State.Failed++;
-                Outcome(work, record, "message.failed", messageId, outcome.Code, outcome.EnhancedCode, reply, attempts, relay);
+                await FailAsync(work, record, messageId, attempts, outcome, relay, outcome.Reply, now);
                 break;
         }
 
@@ -126,6 +130,14 @@ public sealed partial class CampaignWorkerGrain
         {
             _problem = $"the relay refused or deferred the last {_refusals} messages and accepted none (last reply: {outcome.Code} {outcome.Reply})";
         }
+    }
+
+    private async Task FailAsync(
+        CampaignWork work, SendRecord record, string messageId, int attempts, RecipientOutcome outcome, string relay, string reply, DateTimeOffset now)
+    {
+        await sendLog.CompleteAsync(work.Tenant, record.SendId, SendStatus.Failed, outcome.Code, reply, null, now);
+        state.State.Failed++;
+        Outcome(work, record, "message.failed", messageId, outcome.Code, outcome.EnhancedCode, reply, attempts, relay);
     }
 
     private void Outcome(

@@ -19,6 +19,7 @@ public sealed partial class CampaignWorkerGrain(
     ISendLog sendLog,
     ICampaignMessageComposer composer,
     IMailSubmitter submitter,
+    DeferralPolicy deferralPolicy,
     IOptions<CampaignsOptions> options,
     ILogger<CampaignWorkerGrain> logger) : Grain, ICampaignWorkerGrain
 {
@@ -27,11 +28,13 @@ public sealed partial class CampaignWorkerGrain(
     private SendWindowCalendar? _calendar;
     private DateTimeZone? _zone;
     private SendThrottle? _throttle;
+    private DeferralPolicy? _deferral;
     private IDisposable? _timer;
     private bool _running;
     private string? _problem;
     private int _refusals;
     private bool _dirty;
+    private TaskCompletionSource? _tick;
 
     /// <summary>The key of shard <paramref name="shard"/> of campaign <paramref name="campaignId"/>.</summary>
     public static string KeyFor(string tenant, string campaignId, int shard) => $"{tenant}/{campaignId}/shard-{shard}";
@@ -46,17 +49,19 @@ public sealed partial class CampaignWorkerGrain(
             _calendar = new SendWindowCalendar(work.Definition.Windows);
             _zone = SendWindowCalendar.FindZone(work.Definition.TimeZone) ?? DateTimeZone.Utc;
             _throttle = new SendThrottle(work.Definition.Throttle, _options.Ramp, work.SendingDomainSince, work.Shards);
+            _deferral = CampaignDeferral(deferralPolicy.Options, work.Definition.MaxDeferral);
             _problem = null;
             _refusals = 0;
         }
 
-        if (_problem is null && !_running)
+        // A batch that threw (a store or call failure) left no timer: the campaign's next drive tick restarts the shard.
+        if (_problem is null && (!_running || (_timer is null && _tick is null)))
         {
             _running = true;
             Arm(TimeSpan.Zero);
         }
 
-        return Task.FromResult(new CampaignWorkerReport(_running, _problem));
+        return Task.FromResult(new CampaignWorkerReport(_running, _problem, _tick is not null));
     }
 
     /// <inheritdoc />
@@ -65,6 +70,13 @@ public sealed partial class CampaignWorkerGrain(
         _running = false;
         _timer?.Dispose();
         _timer = null;
+        if (_tick is { } tick)
+        {
+            // The batch sees the flag after the message in flight and flushes its events itself.
+            await tick.Task;
+            return;
+        }
+
         await FlushAsync();
     }
 
@@ -84,11 +96,26 @@ public sealed partial class CampaignWorkerGrain(
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         _timer = null;
-        if (!_running || _work is not { } work)
+        if (!_running || _work is null)
         {
             return;
         }
 
+        var tick = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _tick = tick;
+        try
+        {
+            await SendBatchAsync(_work, cancellationToken);
+        }
+        finally
+        {
+            _tick = null;
+            tick.SetResult();
+        }
+    }
+
+    private async Task SendBatchAsync(CampaignWork work, CancellationToken cancellationToken)
+    {
         var started = TimeProvider.GetTimestamp();
         var now = TimeProvider.GetUtcNow();
         var due = await sendLog.ListDueAsync(work.Tenant, work.CampaignId, work.Shard, now, Math.Clamp(_options.BatchSize, 1, 10_000), cancellationToken);
@@ -150,4 +177,20 @@ public sealed partial class CampaignWorkerGrain(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>The relay's deferral policy (backoff, jitter) with the campaign's maximum deferral as its maximum age.</summary>
+    private DeferralPolicy CampaignDeferral(DeferralPolicyOptions relay, TimeSpan maxDeferral)
+    {
+        var initial = Min(relay.InitialDelay, maxDeferral);
+        return new DeferralPolicy(
+            new DeferralPolicyOptions
+            {
+                InitialDelay = initial,
+                Multiplier = relay.Multiplier,
+                MaxDelay = relay.MaxDelay < initial ? initial : relay.MaxDelay,
+                MaxAge = maxDeferral,
+                Jitter = relay.Jitter,
+            },
+            TimeProvider);
+    }
 }

@@ -41,15 +41,6 @@ public sealed class CampaignsOptions
     /// <summary>Slow start: days after which a sending domain is no longer ramped (default 14).</summary>
     public int SlowStartDays { get; set; } = 14;
 
-    /// <summary>Wait after the first deferral (default 1 minute, doubling per attempt).</summary>
-    public TimeSpan RetryFirst { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>Longest wait between deferred attempts (default 1 hour).</summary>
-    public TimeSpan RetryLongest { get; set; } = TimeSpan.FromHours(1);
-
     /// <summary>The slow-start ramp these settings describe.</summary>
     public SlowStartRamp Ramp => new(SlowStartInitialPerHour, SlowStartDays);
-
-    /// <summary>The deferral backoff these settings describe.</summary>
-    public DeferralBackoff Backoff => new(RetryFirst, RetryLongest);
 }

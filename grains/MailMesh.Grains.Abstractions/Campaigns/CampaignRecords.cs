@@ -110,4 +110,7 @@ public sealed class CampaignStateException(string key, CampaignStatus status, st
 
     /// <summary>Its status.</summary>
     public CampaignStatus Status { get; } = status;
+
+    /// <summary>What was refused (lets the runtime carry the exception across the call boundary as itself).</summary>
+    public string Operation { get; } = operation;
 }

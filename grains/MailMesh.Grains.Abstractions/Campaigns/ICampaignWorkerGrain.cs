@@ -9,10 +9,13 @@ namespace MailMesh.Grains.Campaigns;
 public interface ICampaignWorkerGrain : IGrainWithStringKey
 {
     /// <summary>Starts (or keeps) sending <paramref name="work"/>; a new generation (a resume) clears a reported problem.
-    /// Answers between batches, so when it returns no message of this shard is in flight.</summary>
+    /// Interleaves with a running batch (it only reads and arms), so the campaign is never held up by a batch.</summary>
+    [AlwaysInterleave]
     Task<CampaignWorkerReport> Run(CampaignWork work);
 
-    /// <summary>Stops sending after the message in flight; returns once stopped.</summary>
+    /// <summary>Stops sending after the message in flight (it interleaves with a running batch, which ends after that
+    /// message); returns once stopped.</summary>
+    [AlwaysInterleave]
     Task Stop();
 }
 
@@ -33,5 +36,6 @@ public sealed record CampaignWork(
 /// <summary>A worker's answer to <see cref="ICampaignWorkerGrain.Run"/>.</summary>
 /// <param name="Running">Whether it is sending (or waiting for due records).</param>
 /// <param name="Problem">Why it stopped by itself (the campaign pauses with this reason), or null.</param>
+/// <param name="Busy">Whether a batch is running (a message may be in flight).</param>
 [Immutable]
-public sealed record CampaignWorkerReport(bool Running, string? Problem);
+public sealed record CampaignWorkerReport(bool Running, string? Problem, bool Busy);

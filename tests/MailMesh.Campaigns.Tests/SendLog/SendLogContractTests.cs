@@ -1,0 +1,210 @@
+using MailMesh.Campaigns.SendLog;
+using MailMesh.Grains.Campaigns;
+
+namespace MailMesh.Campaigns.Tests.SendLog;
+
+/// <summary>What every send log must do; one subclass per backend.</summary>
+public abstract class SendLogContractTests : IAsyncLifetime
+{
+    protected static readonly DateTimeOffset T0 = new(2026, 3, 10, 9, 0, 0, TimeSpan.Zero);
+
+    protected ISendLog Log { get; private set; } = null!;
+
+    /// <summary>A fresh, empty send log.</summary>
+    protected abstract Task<ISendLog> CreateAsync();
+
+    public async Task InitializeAsync()
+    {
+        Log = await CreateAsync();
+        await Log.InitializeAsync();
+    }
+
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    protected static PlannedSend Plan(string address, int shard = 0, DateTimeOffset? notBefore = null, string campaign = "c1", string tenant = "acme") =>
+        new(address, SendId.For(tenant, campaign, address), shard, notBefore ?? T0);
+
+    [Fact]
+    public async Task EnqueueAsync_SamePageTwice_AddsEachRecipientOnce()
+    {
+        PlannedSend[] page = [Plan("a@example.com"), Plan("b@example.com")];
+
+        Assert.Equal(2, await Log.EnqueueAsync("acme", "c1", page, T0));
+        Assert.Equal(0, await Log.EnqueueAsync("acme", "c1", page, T0.AddMinutes(1)));
+
+        var progress = await Log.CountAsync("acme", "c1");
+        Assert.Equal((2L, 2L), (progress.Planned, progress.Queued));
+        var record = await Log.FindAsync("acme", page[0].SendId);
+        Assert.NotNull(record);
+        Assert.Equal(("c1", "a@example.com", SendStatus.Queued, 0, T0), (record.CampaignId, record.ContactAddress, record.Status, record.Attempts, record.QueuedAt));
+    }
+
+    [Fact]
+    public async Task TryMarkSendingAsync_TwoClaimers_OnlyOneWins()
+    {
+        var send = Plan("a@example.com");
+        await Log.EnqueueAsync("acme", "c1", [send], T0);
+
+        var first = await Log.TryMarkSendingAsync("acme", send.SendId, SendStatus.Queued, "m1@shop.example", T0);
+        var second = await Log.TryMarkSendingAsync("acme", send.SendId, SendStatus.Queued, "m1@shop.example", T0);
+
+        Assert.True(first);
+        Assert.False(second);
+        var record = await Log.FindAsync("acme", send.SendId);
+        Assert.Equal((SendStatus.Sending, 1, "m1@shop.example"), (record!.Status, record.Attempts, record.MessageId));
+        Assert.Empty(await Log.ListDueAsync("acme", "c1", 0, T0.AddDays(1), 10));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_Deferred_IsDueAgainAtNextAttempt()
+    {
+        var send = Plan("a@example.com");
+        await Log.EnqueueAsync("acme", "c1", [send], T0);
+        await Log.TryMarkSendingAsync("acme", send.SendId, SendStatus.Queued, null, T0);
+
+        await Log.CompleteAsync("acme", send.SendId, SendStatus.Deferred, 451, "4.7.1 try later", T0.AddMinutes(5), T0);
+
+        Assert.Empty(await Log.ListDueAsync("acme", "c1", 0, T0.AddMinutes(4), 10));
+        var due = Assert.Single(await Log.ListDueAsync("acme", "c1", 0, T0.AddMinutes(5), 10));
+        Assert.Equal((SendStatus.Deferred, 451, "4.7.1 try later", T0.AddMinutes(5)), (due.Status, due.LastCode, due.LastReply, due.NextAttemptAt));
+        Assert.Equal(T0.AddMinutes(5), await Log.NextDueAsync("acme", "c1", 0));
+        Assert.True(await Log.TryMarkSendingAsync("acme", send.SendId, SendStatus.Deferred, null, T0.AddMinutes(5)));
+        await Log.CompleteAsync("acme", send.SendId, SendStatus.Sent, 250, "2.0.0 ok", null, T0.AddMinutes(5));
+        var sent = await Log.FindAsync("acme", send.SendId);
+        Assert.Equal((SendStatus.Sent, 2, 250), (sent!.Status, sent.Attempts, sent.LastCode));
+        Assert.Null(await Log.NextDueAsync("acme", "c1", 0));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_RecordNotSending_Throws()
+    {
+        var send = Plan("a@example.com");
+        await Log.EnqueueAsync("acme", "c1", [send], T0);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Log.CompleteAsync("acme", send.SendId, SendStatus.Sent, 250, "ok", null, T0));
+    }
+
+    [Fact]
+    public async Task ListDueAsync_ByShardAndTime_EarliestFirst()
+    {
+        await Log.EnqueueAsync("acme", "c1",
+            [Plan("late@example.com", 0, T0.AddMinutes(2)), Plan("early@example.com", 0, T0), Plan("other@example.com", 1, T0), Plan("future@example.com", 0, T0.AddHours(1))], T0);
+
+        var due = await Log.ListDueAsync("acme", "c1", 0, T0.AddMinutes(5), 10);
+
+        Assert.Equal(["early@example.com", "late@example.com"], due.Select(d => d.ContactAddress));
+        Assert.Equal(["other@example.com"], (await Log.ListDueAsync("acme", "c1", 1, T0.AddMinutes(5), 10)).Select(d => d.ContactAddress));
+        Assert.Single(await Log.ListDueAsync("acme", "c1", 0, T0.AddMinutes(5), 1));
+    }
+
+    [Fact]
+    public async Task PostponeAndSkip_MoveDueTimeAndFinalState()
+    {
+        var a = Plan("a@example.com");
+        var b = Plan("b@example.com");
+        await Log.EnqueueAsync("acme", "c1", [a, b], T0);
+
+        await Log.PostponeAsync("acme", a.SendId, T0.AddHours(3), T0);
+        Assert.True(await Log.SkipAsync("acme", b.SendId, SendStatus.Suppressed, "suppressed (complained, all mail)", T0));
+        Assert.False(await Log.SkipAsync("acme", b.SendId, SendStatus.Suppressed, "again", T0));
+
+        Assert.Empty(await Log.ListDueAsync("acme", "c1", 0, T0.AddHours(2), 10));
+        Assert.Equal(T0.AddHours(3), (await Log.FindAsync("acme", a.SendId))!.NextAttemptAt);
+        var skipped = await Log.FindAsync("acme", b.SendId);
+        Assert.Equal((SendStatus.Suppressed, "suppressed (complained, all mail)"), (skipped!.Status, skipped.LastReply));
+    }
+
+    [Fact]
+    public async Task CancelPendingAsync_LeavesSentAndSendingRecords()
+    {
+        PlannedSend[] sends = [Plan("a@example.com"), Plan("b@example.com"), Plan("c@example.com")];
+        await Log.EnqueueAsync("acme", "c1", sends, T0);
+        await Log.TryMarkSendingAsync("acme", sends[0].SendId, SendStatus.Queued, null, T0);
+        await Log.CompleteAsync("acme", sends[0].SendId, SendStatus.Sent, 250, "ok", null, T0);
+        await Log.TryMarkSendingAsync("acme", sends[1].SendId, SendStatus.Queued, null, T0);
+
+        Assert.Equal(1, await Log.CancelPendingAsync("acme", "c1", "cancelled by request", T0));
+
+        var progress = await Log.CountAsync("acme", "c1");
+        Assert.Equal((3L, 1L, 1L, 1L, 0L), (progress.Planned, progress.Sent, progress.Sending, progress.Cancelled, progress.Queued));
+        Assert.False(await Log.TryMarkSendingAsync("acme", sends[2].SendId, SendStatus.Queued, null, T0));
+    }
+
+    [Fact]
+    public async Task FindAnyTenantAsync_IdFromReturnPath_FindsTenantAndCampaign()
+    {
+        var send = Plan("a@example.com", tenant: "globex", campaign: "c9");
+        await Log.EnqueueAsync("globex", "c9", [send], T0);
+
+        var found = await Log.FindAnyTenantAsync(SendId.Parse(send.SendId.ToString()));
+
+        Assert.Equal(("globex", "c9", "a@example.com"), (found!.Tenant, found.CampaignId, found.ContactAddress));
+        Assert.Null(await Log.FindAsync("acme", send.SendId));
+        Assert.Null(await Log.FindAnyTenantAsync(SendId.For("globex", "c9", "nobody@example.com")));
+    }
+
+    [Fact]
+    public async Task ListAsync_Pages_InContactOrder()
+    {
+        await Log.EnqueueAsync("acme", "c1", [Plan("c@example.com"), Plan("a@example.com"), Plan("b@example.com")], T0);
+
+        var first = await Log.ListAsync("acme", "c1", null, 2);
+        var rest = await Log.ListAsync("acme", "c1", first[^1].ContactAddress, 2);
+
+        Assert.Equal(["a@example.com", "b@example.com"], first.Select(r => r.ContactAddress));
+        Assert.Equal(["c@example.com"], rest.Select(r => r.ContactAddress));
+    }
+
+    [Fact]
+    public async Task SendingDomainFirstUseAsync_SecondCall_KeepsFirstTime()
+    {
+        Assert.Equal(T0, await Log.SendingDomainFirstUseAsync("acme", "Shop.Example", T0));
+        Assert.Equal(T0, await Log.SendingDomainFirstUseAsync("acme", "shop.example", T0.AddDays(3)));
+        Assert.Equal(T0.AddDays(3), await Log.SendingDomainFirstUseAsync("globex", "shop.example", T0.AddDays(3)));
+    }
+
+    [Fact]
+    public async Task CompleteAsync_LongReply_IsTrimmed()
+    {
+        var send = Plan("a@example.com");
+        await Log.EnqueueAsync("acme", "c1", [send], T0);
+        await Log.TryMarkSendingAsync("acme", send.SendId, SendStatus.Queued, null, T0);
+
+        await Log.CompleteAsync("acme", send.SendId, SendStatus.Failed, 550, new string('x', 5000), null, T0);
+
+        Assert.Equal(1000, (await Log.FindAsync("acme", send.SendId))!.LastReply!.Length);
+    }
+}
+
+public sealed class SqliteSendLogTests : SendLogContractTests
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "mailmesh-sendlog-tests", Guid.NewGuid().ToString("N"));
+
+    protected override Task<ISendLog> CreateAsync() => Task.FromResult<ISendLog>(new SqliteSendLog(Path.Combine(_directory, "campaigns.db")));
+
+    public override Task DisposeAsync()
+    {
+        ((SqliteSendLog)Log).Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open elsewhere: the OS temp cleanup removes it.
+        }
+
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task InitializeAsync_Twice_KeepsRecords()
+    {
+        await Log.EnqueueAsync("acme", "c1", [Plan("a@example.com")], T0);
+
+        await new SqliteSendLog(((SqliteSendLog)Log).DatabasePath).InitializeAsync();
+
+        Assert.Equal(1, (await Log.CountAsync("acme", "c1")).Planned);
+    }
+}
