@@ -89,24 +89,30 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         var claims = new TrackingClaims(TrackingKind.Open, request.Tenant, request.CampaignId, contactAddress, request.Now, List: request.List);
         var unsubscribeUrl = _urls.Unsubscribe(claims, request.List);
 
-        var rendered = _compiler.Compile(request.Template).Render(request.Contact, to.Display, unsubscribeUrl, request.TimeZone);
+        // With tracking and no text template, the text is made from the same parse of the HTML as the link rewriting.
+        var oneParse = request.Track && request.Template.Text is null && request.Template.Html is not null;
+        var rendered = _compiler.Compile(request.Template).Render(request.Contact, to.Display, unsubscribeUrl, request.TimeZone, generateText: !oneParse);
         var html = rendered.Html is null ? null : WithUnsubscribeLink(rendered.Html, unsubscribeUrl);
-        var text = rendered.Text.Contains(unsubscribeUrl, StringComparison.Ordinal)
-            ? rendered.Text
-            : rendered.Text.TrimEnd('\n') + "\n\n-- \n" + _options.UnsubscribeText + ": " + unsubscribeUrl + "\n";
+        string Click(int index, string target) => _urls.Click(claims, index, target);
+        var links = new Dictionary<string, int>(StringComparer.Ordinal);
+        IReadOnlySet<string> optedOut = new HashSet<string>(StringComparer.Ordinal);
+        var text = rendered.Text;
+        if (request.Track && html is not null)
+        {
+            var tracked = LinkRewriter.RewriteHtml(html, Click, _urls.Open(claims), _trackingBase, withText: oneParse);
+            html = tracked.Html;
+            links = new Dictionary<string, int>(tracked.Links, StringComparer.Ordinal);
+            optedOut = tracked.OptedOut;
+            text = tracked.Text ?? text;
+        }
+
+        if (!text.Contains(unsubscribeUrl, StringComparison.Ordinal))
+        {
+            text = text.TrimEnd('\n') + "\n\n-- \n" + _options.UnsubscribeText + ": " + unsubscribeUrl + "\n";
+        }
+
         if (request.Track)
         {
-            string Click(int index, string target) => _urls.Click(claims, index, target);
-            var links = new Dictionary<string, int>(StringComparer.Ordinal);
-            IReadOnlySet<string> optedOut = new HashSet<string>(StringComparer.Ordinal);
-            if (html is not null)
-            {
-                var tracked = LinkRewriter.RewriteHtml(html, Click, _urls.Open(claims), _trackingBase);
-                html = tracked.Html;
-                links = new Dictionary<string, int>(tracked.Links, StringComparer.Ordinal);
-                optedOut = tracked.OptedOut;
-            }
-
             text = LinkRewriter.RewriteText(text, Click, _trackingBase, links, optedOut);
         }
 

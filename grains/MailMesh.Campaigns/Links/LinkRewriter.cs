@@ -9,7 +9,8 @@ namespace MailMesh.Campaigns.Links;
 /// <param name="Html">The rewritten HTML.</param>
 /// <param name="Links">Each tracked target with its link index (the first link of a target gives its index).</param>
 /// <param name="OptedOut">Targets of links marked <c>data-mm-notrack</c> (left alone in the text part too).</param>
-public sealed record TrackedHtml(string Html, IReadOnlyDictionary<string, int> Links, IReadOnlySet<string> OptedOut);
+/// <param name="Text">The text of the HTML before rewriting, when asked for (one parse instead of two), else null.</param>
+public sealed record TrackedHtml(string Html, IReadOnlyDictionary<string, int> Links, IReadOnlySet<string> OptedOut, string? Text = null);
 
 /// <summary>Rewrites links for click tracking. In HTML (parsed with AngleSharp, so malformed markup is read as a browser
 /// reads it): every <c>a</c>/<c>area</c> whose <c>href</c> is an absolute http(s) URL is replaced by its click URL,
@@ -32,11 +33,13 @@ public static partial class LinkRewriter
     /// <param name="clickUrl">The click URL for (link index, target).</param>
     /// <param name="pixelUrl">The open pixel's URL, or null for none.</param>
     /// <param name="trackingBase">The tracking base URL; links under it are not rewritten.</param>
-    public static TrackedHtml RewriteHtml(string html, Func<int, string, string> clickUrl, string? pixelUrl, string trackingBase)
+    /// <param name="withText">Also give the text of the HTML as it was (see <see cref="Templates.HtmlText"/>).</param>
+    public static TrackedHtml RewriteHtml(string html, Func<int, string, string> clickUrl, string? pixelUrl, string trackingBase, bool withText = false)
     {
         ArgumentNullException.ThrowIfNull(html);
         ArgumentNullException.ThrowIfNull(clickUrl);
         using var document = Parser.ParseDocument(html);
+        var text = withText ? Templates.HtmlText.FromDocument(document) : null;
         var links = new Dictionary<string, int>(StringComparer.Ordinal);
         var optedOut = new HashSet<string>(StringComparer.Ordinal);
         foreach (var element in document.QuerySelectorAll("a[href], area[href]"))
@@ -80,7 +83,7 @@ public static partial class LinkRewriter
             body.AppendChild(pixel);
         }
 
-        return new TrackedHtml(document.ToHtml(), links, optedOut);
+        return new TrackedHtml(document.ToHtml(), links, optedOut, text);
     }
 
     /// <summary>Rewrites the http(s) URLs of a text part; a target already in <paramref name="links"/> keeps its index,

@@ -40,7 +40,12 @@ public sealed class CompiledTemplate
     /// <summary>Renders for <paramref name="contact"/>: its <c>locale</c> and <c>time_zone</c> attributes choose the
     /// formats when they name a known locale and zone; otherwise the template's locale and <paramref name="timeZone"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="timeZone"/> is not a known IANA zone.</exception>
-    public RenderedTemplate Render(ContactInfo? contact, string email, string unsubscribeUrl, string timeZone)
+    public RenderedTemplate Render(ContactInfo? contact, string email, string unsubscribeUrl, string timeZone) =>
+        Render(contact, email, unsubscribeUrl, timeZone, generateText: true);
+
+    /// <summary>Renders for <paramref name="contact"/>; without <paramref name="generateText"/>, a template with no text
+    /// part gives an empty <see cref="RenderedTemplate.Text"/> (for a caller that makes it from its own parse of the HTML).</summary>
+    internal RenderedTemplate Render(ContactInfo? contact, string email, string unsubscribeUrl, string timeZone, bool generateText)
     {
         var zone = TemplateLocales.Zone(timeZone, "time zone");
         var culture = Culture;
@@ -57,11 +62,14 @@ public sealed class CompiledTemplate
             }
         }
 
-        return Render(TemplateModel.For(contact, email, unsubscribeUrl), culture, zone);
+        return Render(TemplateModel.For(contact, email, unsubscribeUrl), culture, zone, generateText);
     }
 
     /// <summary>Renders with <paramref name="fields"/>, formatting for <paramref name="culture"/> in <paramref name="zone"/>.</summary>
-    public RenderedTemplate Render(IReadOnlyDictionary<string, object?> fields, CultureInfo culture, DateTimeZone zone)
+    public RenderedTemplate Render(IReadOnlyDictionary<string, object?> fields, CultureInfo culture, DateTimeZone zone) =>
+        Render(fields, culture, zone, generateText: true);
+
+    private RenderedTemplate Render(IReadOnlyDictionary<string, object?> fields, CultureInfo culture, DateTimeZone zone, bool generateText)
     {
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentNullException.ThrowIfNull(culture);
@@ -69,7 +77,7 @@ public sealed class CompiledTemplate
         using var scope = RenderScope.Begin(culture, zone);
         var subject = OneLine(_subject(fields));
         var html = _html?.Invoke(fields);
-        var text = _text is not null ? _text(fields) : HtmlText.FromHtml(html ?? string.Empty);
+        var text = _text is not null ? _text(fields) : generateText ? HtmlText.FromHtml(html ?? string.Empty) : string.Empty;
         return new RenderedTemplate(subject, html, text, scope.Missing.ToArray());
     }
 

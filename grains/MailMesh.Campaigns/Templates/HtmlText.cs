@@ -24,6 +24,13 @@ public static class HtmlText
     {
         ArgumentNullException.ThrowIfNull(html);
         using var document = Parser.ParseDocument(html);
+        return FromDocument(document);
+    }
+
+    /// <summary>The text of a parsed document (so a caller that parses the HTML anyway does it once).</summary>
+    public static string FromDocument(AngleSharp.Dom.IDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
         var writer = new Writer();
         writer.Walk(document.Body ?? (INode)document, preformatted: false);
         return writer.ToString();
