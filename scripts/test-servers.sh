@@ -32,6 +32,8 @@ LMTP_PORT=${MAILMESH_TEST_LMTP_PORT:-21024}
 SMTP_PORT=${MAILMESH_TEST_SMTP_PORT:-22525}
 SMTPSINK_PORT=${MAILMESH_TEST_SMTPSINK_PORT:-22526}
 SMTP_CHUNKING_PORT=${MAILMESH_TEST_SMTP_CHUNKING_PORT:-22527}   # the smtp server's second port, offering CHUNKING
+SMTP_STARTTLS_PORT=${MAILMESH_TEST_SMTP_STARTTLS_PORT:-22528}   # ... offering STARTTLS (test CA in smtp/ssl/ca.pem)
+SMTPS_PORT=${MAILMESH_TEST_SMTPS_PORT:-22529}                   # ... TLS from the first byte
 AZURITE_PORT=${MAILMESH_TEST_AZURITE_PORT:-20000}
 
 PG_DB=maildb PG_USER=mailtest PG_PASSWORD=mailtest
@@ -386,13 +388,29 @@ start_smtp() {
   /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || die "smtp: /usr/bin/python3 cannot import aiosmtpd; run scripts/install-deps.sh"
   check_port_free smtp "$SMTP_PORT" MAILMESH_TEST_SMTP_PORT
   check_port_free smtp "$SMTP_CHUNKING_PORT" MAILMESH_TEST_SMTP_CHUNKING_PORT
-  rm -rf "$d" && mkdir -p "$d/messages" && chmod 755 "$d" "$d/messages"
+  check_port_free smtp "$SMTP_STARTTLS_PORT" MAILMESH_TEST_SMTP_STARTTLS_PORT
+  check_port_free smtp "$SMTPS_PORT" MAILMESH_TEST_SMTPS_PORT
+  rm -rf "$d" && mkdir -p "$d/messages" "$d/ssl" && chmod 755 "$d" "$d/messages" "$d/ssl"
+  # A test CA and a server certificate it signs (localhost, 127.0.0.1) for the STARTTLS and SMTPS ports; tests trust ca.pem.
+  (
+    cd "$d/ssl"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=MailMesh SMTP Test CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout ca-key.pem -out ca.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout key.pem -out server.csr
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile server.ext -out cert.pem
+    chmod 644 ca.pem cert.pem && chmod 600 ca-key.pem key.pem
+  ) >"$d/openssl.log" 2>&1 || { err "smtp: creating the test certificates failed"; log_tail smtp "$d/openssl.log"; exit 1; }
   # Debian's python (not a pyenv python3 from PATH, which cannot see python3-aiosmtpd). aiosmtpd with the
   # address patterns (defer-*, reject-*, drop-*, stall-*, data-*) and DSN; CHUNKING on the second port only.
   launch smtp "$d/smtp.log" env PYTHONPATH="$REPO_ROOT/scripts/lib" /usr/bin/python3 -m smtp_test_server \
-    --listen "$HOST:$SMTP_PORT" --chunking-port "$SMTP_CHUNKING_PORT" "$d/messages"
-  wait_port_ready smtp "$(cat "$(pid_file smtp)")" "$SMTP_PORT" "$d/smtp.log"
-  wait_port_ready smtp "$(cat "$(pid_file smtp)")" "$SMTP_CHUNKING_PORT" "$d/smtp.log"
+    --listen "$HOST:$SMTP_PORT" --chunking-port "$SMTP_CHUNKING_PORT" --starttls-port "$SMTP_STARTTLS_PORT" \
+    --smtps-port "$SMTPS_PORT" --tls-cert "$d/ssl/cert.pem" --tls-key "$d/ssl/key.pem" "$d/messages"
+  local p
+  for p in "$SMTP_PORT" "$SMTP_CHUNKING_PORT" "$SMTP_STARTTLS_PORT" "$SMTPS_PORT"; do
+    wait_port_ready smtp "$(cat "$(pid_file smtp)")" "$p" "$d/smtp.log"
+  done
 }
 
 start_smtpsink() {
@@ -485,7 +503,7 @@ server_ports() {
     postgres) echo "$PG_PORT" ;;
     rabbitmq) echo "$RMQ_PORT $RMQ_DIST_PORT $EPMD_PORT" ;;
     dovecot) echo "$IMAP_PORT $IMAPS_PORT $POP3_PORT $LMTP_PORT" ;;
-    smtp) echo "$SMTP_PORT $SMTP_CHUNKING_PORT" ;;
+    smtp) echo "$SMTP_PORT $SMTP_CHUNKING_PORT $SMTP_STARTTLS_PORT $SMTPS_PORT" ;;
     smtpsink) echo "$SMTPSINK_PORT" ;;
     azurite) echo "$AZURITE_PORT" ;;
     spamd) echo "$SPAMD_PORT" ;;
@@ -497,7 +515,7 @@ server_address() {
     postgres) echo "postgresql://$PG_USER:$PG_PASSWORD@$HOST:$PG_PORT/$PG_DB" ;;
     rabbitmq) echo "amqp://$RMQ_USER:$RMQ_PASSWORD@$HOST:$RMQ_PORT/$RMQ_VHOST" ;;
     dovecot) echo "imap $HOST:$IMAP_PORT, imaps $HOST:$IMAPS_PORT, pop3 $HOST:$POP3_PORT, lmtp $HOST:$LMTP_PORT" ;;
-    smtp) echo "smtp $HOST:$SMTP_PORT (+ CHUNKING on $SMTP_CHUNKING_PORT) -> $(server_dir smtp)/messages/new" ;;
+    smtp) echo "smtp $HOST:$SMTP_PORT (CHUNKING $SMTP_CHUNKING_PORT, STARTTLS $SMTP_STARTTLS_PORT, SMTPS $SMTPS_PORT) -> $(server_dir smtp)/messages/new" ;;
     smtpsink) echo "smtp $HOST:$SMTPSINK_PORT (counting, discards)" ;;
     azurite) echo "http://$HOST:$AZURITE_PORT/$AZ_ACCOUNT" ;;
     spamd) echo "spamd $HOST:$SPAMD_PORT (SPAMC/1.5)" ;;
@@ -522,6 +540,9 @@ export MAILMESH_TEST_SMTP_HOST='$HOST'
 export MAILMESH_TEST_SMTP_PORT='$SMTP_PORT'
 export MAILMESH_TEST_SMTP_DIR='$(server_dir smtp)/messages'
 export MAILMESH_TEST_SMTP_CHUNKING_PORT='$SMTP_CHUNKING_PORT'
+export MAILMESH_TEST_SMTP_STARTTLS_PORT='$SMTP_STARTTLS_PORT'
+export MAILMESH_TEST_SMTPS_PORT='$SMTPS_PORT'
+export MAILMESH_TEST_SMTP_CA_CERT='$(server_dir smtp)/ssl/ca.pem'
 export MAILMESH_TEST_SMTPSINK_PORT='$SMTPSINK_PORT'
 export MAILMESH_TEST_AZURITE_BLOB='http://$HOST:$AZURITE_PORT/$AZ_ACCOUNT'
 export MAILMESH_TEST_AZURITE_ACCOUNT='$AZ_ACCOUNT'

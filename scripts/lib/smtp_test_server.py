@@ -7,6 +7,7 @@ Extensions on top of aiosmtpd (which offers SIZE, 8BITMIME and SMTPUTF8 itself):
   ENHANCEDSTATUSCODES   the test replies below carry RFC 3463 codes.
   CHUNKING              BDAT (RFC 3030), only on the second port (--chunking-port), so clients using the main port
                         keep using DATA.
+  STARTTLS / SMTPS      on --starttls-port and --smtps-port with --tls-cert/--tls-key (the script makes a test CA).
 
 Address patterns (local part prefix, case-insensitive), so that a real server answers what a test needs:
   RCPT TO:<defer-...@...>        450 4.2.1 (temporary: the recipient is deferred)
@@ -22,11 +23,12 @@ Refused messages are not saved.
 
 usage (scripts/test-servers.sh starts it):
   PYTHONPATH=scripts/lib /usr/bin/python3 -m smtp_test_server --listen 127.0.0.1:PORT \
-      [--chunking-port PORT2] [--chunking-size BYTES] DIR
+      [--chunking-port PORT2] [--chunking-size BYTES] [--starttls-port P3 --smtps-port P4 --tls-cert C --tls-key K] DIR
 """
 import argparse
 import asyncio
 import signal
+import ssl
 
 from aiosmtpd.smtp import SMTP
 
@@ -78,6 +80,7 @@ class PatternHandler(SaveHandler):
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        envelope.tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
         locals_ = [_local_part(r) for r in envelope.rcpt_tos]
         if any(l.startswith("data-drop-") for l in locals_):
             server.transport.close()
@@ -96,6 +99,7 @@ class PatternHandler(SaveHandler):
             "rcpt_params_raw": getattr(envelope, "rcpt_params_raw", {}),
             "transfer": getattr(envelope, "transfer", "DATA"),
             "smtp_utf8": bool(getattr(envelope, "smtp_utf8", False)),
+            "tls": bool(getattr(envelope, "tls", False)),
         }
 
 
@@ -173,6 +177,10 @@ def main():
     parser.add_argument("--listen", required=True, help="HOST:PORT for the main port (no CHUNKING)")
     parser.add_argument("--chunking-port", type=int, default=0, help="a second port on the same host that offers CHUNKING")
     parser.add_argument("--chunking-size", type=int, default=1024 * 1024, help="SIZE limit of the chunking port")
+    parser.add_argument("--starttls-port", type=int, default=0, help="a port that offers STARTTLS (needs --tls-cert/--tls-key)")
+    parser.add_argument("--smtps-port", type=int, default=0, help="a port with TLS from the first byte (needs --tls-cert/--tls-key)")
+    parser.add_argument("--tls-cert", help="PEM certificate chain for the TLS ports")
+    parser.add_argument("--tls-key", help="PEM private key for the TLS ports")
     parser.add_argument("directory")
     args = parser.parse_args()
     host, _, port = args.listen.rpartition(":")
@@ -180,16 +188,28 @@ def main():
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
 
-    def factory(chunking, size):
+    def factory(chunking, size, tls_context=None):
         return lambda: MeshSMTP(handler, chunking=chunking, enable_SMTPUTF8=True, data_size_limit=size,
-                                hostname="mailmesh-test-smtp", loop=loop)
+                                hostname="mailmesh-test-smtp", tls_context=tls_context, loop=loop)
 
     servers = [loop.run_until_complete(loop.create_server(factory(False, 32 * 1024 * 1024), host, int(port)))]
     if args.chunking_port:
         servers.append(loop.run_until_complete(loop.create_server(factory(True, args.chunking_size), host, args.chunking_port)))
+    if args.starttls_port or args.smtps_port:
+        if not (args.tls_cert and args.tls_key):
+            parser.error("--starttls-port and --smtps-port need --tls-cert and --tls-key")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.starttls_port:
+            servers.append(loop.run_until_complete(loop.create_server(factory(False, 32 * 1024 * 1024, context), host, args.starttls_port)))
+        if args.smtps_port:
+            servers.append(loop.run_until_complete(loop.create_server(factory(False, 32 * 1024 * 1024), host, args.smtps_port, ssl=context)))
     loop.add_signal_handler(signal.SIGTERM, loop.stop)
     loop.add_signal_handler(signal.SIGINT, loop.stop)
-    print(f"smtp_test_server listening on {args.listen}" + (f" and {host}:{args.chunking_port} (CHUNKING)" if args.chunking_port else ""), flush=True)
+    print(f"smtp_test_server listening on {args.listen}"
+          + (f", {host}:{args.chunking_port} (CHUNKING)" if args.chunking_port else "")
+          + (f", {host}:{args.starttls_port} (STARTTLS)" if args.starttls_port else "")
+          + (f", {host}:{args.smtps_port} (implicit TLS)" if args.smtps_port else ""), flush=True)
     try:
         loop.run_forever()
     finally:
