@@ -54,6 +54,19 @@ public sealed class CampaignGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Schedule_NoRelayConfigured_ThrowsNamingTheSetting()
+    {
+        _silo = await CampaignSilo.StartAsync(withoutRelay: true);
+        await _silo.SeedAsync(["a@example.com"]);
+        await _silo.Campaign("c1").Create(CampaignSilo.Definition());
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => _silo.Campaign("c1").Schedule(null));
+
+        Assert.Contains("no relay is configured: set Campaigns:Relay:Host", error.Message, StringComparison.Ordinal);
+        Assert.Equal(CampaignStatus.Draft, (await _silo.Campaign("c1").Get())!.Status);
+    }
+
+    [Fact]
     public async Task StateMachine_IllegalTransitions_ThrowCampaignStateException()
     {
         var silo = await StartAsync();

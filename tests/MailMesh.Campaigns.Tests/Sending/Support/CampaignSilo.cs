@@ -63,10 +63,14 @@ public sealed class CampaignSilo : IAsyncDisposable
     /// cannot compile at send time, which the real directory refuses to save).</summary>
     public bool FakeComposition { get; private init; }
 
+    /// <summary>Whether no submitter is registered by the test (the silo then has no relay unless one is configured).</summary>
+    public bool WithoutRelay { get; private init; }
+
     /// <summary>Starts a silo in <paramref name="directory"/> (a new temporary one when null); <paramref name="relay"/>
     /// replaces the scripted submitter.</summary>
     public static async Task<CampaignSilo> StartAsync(
-        IReadOnlyDictionary<string, string?>? overrides = null, string? directory = null, IMailSubmitter? relay = null, bool fakeComposition = false)
+        IReadOnlyDictionary<string, string?>? overrides = null, string? directory = null, IMailSubmitter? relay = null, bool fakeComposition = false,
+        bool withoutRelay = false)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "mailmesh-campaign-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -76,7 +80,7 @@ public sealed class CampaignSilo : IAsyncDisposable
             settings[key] = value;
         }
 
-        var silo = new CampaignSilo(directory, settings, new ScriptedSubmitter(), relay) { FakeComposition = fakeComposition };
+        var silo = new CampaignSilo(directory, settings, new ScriptedSubmitter(), relay) { FakeComposition = fakeComposition, WithoutRelay = withoutRelay };
         silo.Silo = await silo.Build().StartAsync();
         return silo;
     }
@@ -184,7 +188,7 @@ public sealed class CampaignSilo : IAsyncDisposable
             services.AddSingleton<ISendLog>(_ => new ObservedSendLog(new SqliteSendLog(Path.Combine(Directory, "campaigns.db"))));
             services.AddCampaigns(configuration, Directory);
             // With Campaigns:Relay:Host set and no relay given, the real pooled submitter (from AddCampaigns) sends.
-            if (!ReferenceEquals(_relay, Submitter) || string.IsNullOrEmpty(configuration["Campaigns:Relay:Host"]))
+            if (!WithoutRelay && (!ReferenceEquals(_relay, Submitter) || string.IsNullOrEmpty(configuration["Campaigns:Relay:Host"])))
             {
                 services.AddSingleton(_relay);
             }
