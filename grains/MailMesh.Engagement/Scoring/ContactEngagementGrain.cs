@@ -1,0 +1,174 @@
+using MailMesh.Engagement.Classification;
+using MailMesh.Grains.Campaigns;
+using MailMesh.Grains.Contacts;
+using MailMesh.Grains.Engagement;
+using MailMesh.Runtime;
+using Microsoft.Extensions.Options;
+
+namespace MailMesh.Engagement.Scoring;
+
+/// <summary>One contact's engagement history: the single writer of its counts, which it scores and writes to the contact
+/// grain. Each hit is an event (<c>message.opened</c>, <c>message.clicked</c>) written with the state that counts it.</summary>
+public sealed partial class ContactEngagementGrain(
+    [PersistentState("engagement")] IPersistentState<ContactEngagementState> state,
+    IOptions<EngagementOptions> options,
+    IOptions<ClassificationOptions> classification) : Grain, IContactEngagementGrain
+{
+    private const string KeyInfix = "/engagement:";
+    private readonly EngagementScorer _scorer = new(options.Value);
+
+    private string Tenant => GrainId.Tenant;
+
+    private string Address => GrainKey[(GrainId.Tenant.Length + KeyInfix.Length)..];
+
+    private IContactGrain Contact => GrainFactory.GetGrain<IContactGrain>(Tenant + "/" + Address);
+
+    /// <inheritdoc />
+    public async Task<RecordResult> Record(IReadOnlyList<TrackedHit> hits)
+    {
+        ArgumentNullException.ThrowIfNull(hits);
+        if (!GrainKey.AsSpan(GrainId.Tenant.Length).StartsWith(KeyInfix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{GrainKey}' is not an engagement key; use EngagementKeys.Contact(tenant, address).");
+        }
+
+        var contact = await Contact.Get();
+        if (contact is null)
+        {
+            return new RecordResult(false, []);
+        }
+
+        var s = state.State;
+        var outcomes = new List<HitOutcome>(hits.Count);
+        foreach (var hit in hits)
+        {
+            if (hit.Kind is not (HitKind.Open or HitKind.Click) || s.RecentIds.Contains(hit.Id))
+            {
+                continue;
+            }
+
+            if (!state.RecordExists && s.RecentIds.Count == 0 && s.RawOpens == 0 && s.RawClicks == 0)
+            {
+                s.FirstSeenAt = hit.IssuedAt;
+            }
+            else if (hit.IssuedAt < s.FirstSeenAt)
+            {
+                s.FirstSeenAt = hit.IssuedAt;
+            }
+
+            var (machine, reason) = hit.Kind == HitKind.Click ? ApplyBurst(s, hit, outcomes) : (hit.Machine, hit.Reason);
+            Count(s, hit, machine);
+            Remember(s, hit.Id);
+            outcomes.Add(new HitOutcome(hit.Id, machine, reason));
+            RaiseEvent(hit.Kind == HitKind.Open ? "message.opened" : "message.clicked", Tenant + "/" + Address, new
+            {
+                address = Address,
+                campaign = hit.CampaignId,
+                send_id = SendId.For(Tenant, hit.CampaignId, Address).ToString(),
+                link = hit.Kind == HitKind.Click ? hit.LinkIndex : (int?)null,
+                url = hit.Url,
+                machine,
+                classification = machine ? "machine" : "human",
+                reason,
+                at = hit.At,
+            });
+        }
+
+        if (outcomes.Count == 0)
+        {
+            return new RecordResult(true, outcomes, state.RecordExists ? Summary() : null);
+        }
+
+        var summary = Summary();
+        await WriteAsync(summary);
+        return new RecordResult(true, outcomes, summary);
+    }
+
+    /// <inheritdoc />
+    public async Task FormSubmitted(string formId, string campaignId, IReadOnlyList<string> fields, string? ip)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(formId);
+        ArgumentException.ThrowIfNullOrEmpty(campaignId);
+        ArgumentNullException.ThrowIfNull(fields);
+        if (!state.RecordExists)
+        {
+            state.State.FirstSeenAt = TimeProvider.GetUtcNow();
+        }
+
+        RaiseEvent("form.submitted", Tenant + "/" + Address, new { address = Address, form = formId, campaign = campaignId, fields, ip });
+        await state.WriteStateAsync();
+    }
+
+    /// <inheritdoc />
+    public async Task<EngagementSummary?> Rescore()
+    {
+        if (!state.RecordExists)
+        {
+            return null;
+        }
+
+        var summary = Summary();
+        var s = state.State;
+        if (summary.Status != EngagementStatus.Dormant)
+        {
+            s.DormantActionApplied = false;
+        }
+        else if (!s.DormantActionApplied && options.Value.DormantAction != DormantAction.None)
+        {
+            await ApplyDormantActionAsync(summary);
+            s.DormantActionApplied = true;
+        }
+
+        await WriteAsync(summary);
+        return summary;
+    }
+
+    /// <inheritdoc />
+    public Task<EngagementSummary?> Get() => Task.FromResult(state.RecordExists ? Summary() : null);
+
+    private EngagementSummary Summary()
+    {
+        var s = state.State;
+        return _scorer.Score(s.Days, s.LastOpenAt, s.LastClickAt, s.RawOpens, s.RawClicks, s.HumanOpens, s.HumanClicks, s.FirstSeenAt, TimeProvider.GetUtcNow());
+    }
+
+    private async Task WriteAsync(EngagementSummary summary)
+    {
+        state.State.Status = summary.Status;
+        await state.WriteStateAsync();
+        try
+        {
+            await Contact.SetEngagement(new ContactEngagement(summary.LastOpenAt, summary.LastClickAt, summary.HumanOpens, summary.HumanClicks, summary.Score, summary.Status));
+        }
+        catch (ContactNotFoundException)
+        {
+            // Deleted or erased since: the history stays here, nothing more to write.
+        }
+    }
+
+    private async Task ApplyDormantActionAsync(EngagementSummary summary)
+    {
+        var since = (summary.LastOpenAt, summary.LastClickAt) switch
+        {
+            (null, null) => summary.FirstSeenAt,
+            ({ } o, null) => o,
+            (null, { } c) => c,
+            ({ } o, { } c) => o > c ? o : c,
+        };
+        try
+        {
+            if (options.Value.DormantAction == DormantAction.Suppress)
+            {
+                await Contact.Suppress(SuppressionReason.Manual, $"engagement: dormant, no human open or click since {since:yyyy-MM-dd}");
+            }
+            else
+            {
+                await Contact.Update(new ContactChange(AddLists: [options.Value.RepermissionList], Source: "engagement:dormant"));
+            }
+        }
+        catch (ContactNotFoundException)
+        {
+            // Deleted since the last hit: nothing to suppress.
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using MailMesh.Engagement.Classification;
+
+namespace MailMesh.Engagement.Scoring;
+
+/// <summary>What a contact's engagement grain persists.</summary>
+public sealed class ContactEngagementState
+{
+    /// <summary>Most hit ids remembered to skip a hand-over that is retried.</summary>
+    public const int MaxRecentIds = 1024;
+
+    /// <summary>Most clicks remembered for the burst rule.</summary>
+    public const int MaxRecentClicks = 32;
+
+    /// <summary>Days of daily counts kept (the score of older days is below 0.02 % of a fresh one).</summary>
+    public const int MaxDays = 400;
+
+    /// <summary>Human counts per day, oldest first.</summary>
+    public List<DayCount> Days { get; set; } = [];
+
+    /// <summary>Last human open.</summary>
+    public DateTimeOffset? LastOpenAt { get; set; }
+
+    /// <summary>Last human click.</summary>
+    public DateTimeOffset? LastClickAt { get; set; }
+
+    /// <summary>All opens.</summary>
+    public long RawOpens { get; set; }
+
+    /// <summary>All clicks.</summary>
+    public long RawClicks { get; set; }
+
+    /// <summary>Human opens.</summary>
+    public long HumanOpens { get; set; }
+
+    /// <summary>Human clicks.</summary>
+    public long HumanClicks { get; set; }
+
+    /// <summary>The issue time of the earliest message seen.</summary>
+    public DateTimeOffset FirstSeenAt { get; set; }
+
+    /// <summary>The ids of the latest hits recorded, oldest first.</summary>
+    public List<Guid> RecentIds { get; set; } = [];
+
+    /// <summary>The latest clicks, oldest first.</summary>
+    public List<RecentClick> RecentClicks { get; set; } = [];
+
+    /// <summary>The status last written to the contact.</summary>
+    public string? Status { get; set; }
+
+    /// <summary>Whether the dormant action was applied in the current dormant spell.</summary>
+    public bool DormantActionApplied { get; set; }
+}

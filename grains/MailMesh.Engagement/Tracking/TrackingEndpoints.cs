@@ -1,0 +1,198 @@
+using System.Net;
+using MailMesh.Campaigns.Links;
+using MailMesh.Engagement.Classification;
+using MailMesh.Grains.Campaigns;
+using MailMesh.Grains.Contacts;
+using MailMesh.Runtime;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailMesh.Engagement.Tracking;
+
+/// <summary>The public endpoints a recipient's mail client or browser hits. Opens and clicks answer from memory (token check,
+/// classification, queue); the unsubscribe and form pages call the contact grain because the person waits for the
+/// outcome. Bad tokens get 400 (malformed), 404 (bad signature, unknown key, wrong kind, unknown contact or campaign) or
+/// 410 (expired), with bodies that say nothing about tenants, campaigns or contacts.</summary>
+public sealed partial class TrackingEndpoints
+{
+    private static readonly byte[] Gif = Convert.FromBase64String("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
+
+    private readonly TrackingTokenCodec _codec;
+    private readonly HitClassifier _classifier;
+    private readonly TrackingHitQueue _queue;
+    private readonly IGrainFactory _grains;
+    private readonly TimeProvider _time;
+    private readonly TrackingListenerOptions _options;
+    private readonly ISendLogReader? _sendLog;
+    private readonly FormNonce _nonce;
+    private readonly IpNetwork[] _proxies;
+    private readonly ILogger _logger;
+
+    /// <summary>The endpoints over the silo's services.</summary>
+    public TrackingEndpoints(
+        TrackingTokenCodec codec, TrackingKeyRing keys, HitClassifier classifier, TrackingHitQueue queue, IGrainFactory grains, TimeProvider time,
+        IOptions<TrackingListenerOptions> options, ILogger<TrackingEndpoints> logger, ISendLogReader? sendLog = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _codec = codec;
+        _classifier = classifier;
+        _queue = queue;
+        _grains = grains;
+        _time = time;
+        _options = options.Value;
+        _sendLog = sendLog;
+        _nonce = new FormNonce(keys);
+        _proxies = [.. _options.TrustedProxies.Select(IpNetwork.Parse)];
+        _logger = logger;
+    }
+
+    /// <summary>GET/HEAD <c>/o/{token}.gif</c>: the 1x1 GIF, never cached.</summary>
+    public async Task OpenAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (Check(context, TrackingKind.Open, out var claims) is not 0 and var refused)
+        {
+            await RefuseAsync(context, refused).ConfigureAwait(false);
+            return;
+        }
+
+        await EnqueueAsync(context, claims, Grains.Engagement.HitKind.Open, null).ConfigureAwait(false);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "image/gif";
+        response.ContentLength = Gif.Length;
+        NoCache(response);
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await response.Body.WriteAsync(Gif, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>GET/HEAD <c>/c/{token}</c>: 302 to the signed target, an absolute http(s) URL (never anything the token
+    /// does not carry).</summary>
+    public async Task ClickAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (Check(context, TrackingKind.Click, out var claims) is not 0 and var refused)
+        {
+            await RefuseAsync(context, refused).ConfigureAwait(false);
+            return;
+        }
+
+        if (!Uri.TryCreate(claims.TargetUrl, UriKind.Absolute, out var target) || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
+        {
+            await PlainAsync(context, StatusCodes.Status400BadRequest, "This link has no web address.").ConfigureAwait(false);
+            return;
+        }
+
+        await EnqueueAsync(context, claims, Grains.Engagement.HitKind.Click, claims.TargetUrl).ConfigureAwait(false);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status302Found;
+        response.Headers.Location = target.AbsoluteUri;
+        response.Headers["Referrer-Policy"] = "no-referrer";
+        NoCache(response);
+    }
+
+    /// <summary>Checks the token of the request: 0 when it is valid and of <paramref name="kind"/>, otherwise the status to
+    /// answer (400/404/410).</summary>
+    private int Check(HttpContext context, TrackingKind kind, out TrackingClaims claims)
+    {
+        var token = context.Request.RouteValues["token"] as string;
+        var status = _codec.TryDecode(token, out var decoded);
+        claims = decoded!;
+        return status switch
+        {
+            TrackingTokenStatus.Valid when decoded!.Kind == kind => 0,
+            TrackingTokenStatus.Valid => StatusCodes.Status404NotFound,
+            TrackingTokenStatus.Expired => StatusCodes.Status410Gone,
+            TrackingTokenStatus.Malformed => StatusCodes.Status400BadRequest,
+            _ => StatusCodes.Status404NotFound,
+        };
+    }
+
+    private static Task RefuseAsync(HttpContext context, int status) => PlainAsync(context, status, status switch
+    {
+        StatusCodes.Status410Gone => "This link has expired.",
+        StatusCodes.Status400BadRequest => "This link is damaged.",
+        _ => "Not found.",
+    });
+
+    private async ValueTask EnqueueAsync(HttpContext context, TrackingClaims claims, Grains.Engagement.HitKind kind, string? target)
+    {
+        var now = _time.GetUtcNow();
+        var ip = ClientAddress(context);
+        var agent = context.Request.Headers.UserAgent.ToString();
+        if (agent.Length > 512)
+        {
+            agent = agent[..512];
+        }
+
+        var (machine, reason) = _classifier.Classify(kind, ip, agent, HttpMethods.IsHead(context.Request.Method), now - claims.IssuedAt);
+        var hit = new HitRecord(Guid.CreateVersion7(now), kind, claims.Tenant, claims.CampaignId, claims.ContactAddress, claims.LinkIndex, target, now,
+            claims.IssuedAt, ip?.ToString(), agent.Length == 0 ? null : agent, machine, reason);
+        await _queue.EnqueueAsync(hit, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The client's address: the socket's, or the nearest untrusted entry of X-Forwarded-For behind a trusted proxy.</summary>
+    private IPAddress? ClientAddress(HttpContext context)
+    {
+        var remote = context.Connection.RemoteIpAddress;
+        if (remote is null || _proxies.Length == 0 || !_proxies.Any(p => p.Contains(remote)))
+        {
+            return remote;
+        }
+
+        var forwarded = context.Request.Headers["X-Forwarded-For"].ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        for (var i = forwarded.Length - 1; i >= 0; i--)
+        {
+            if (!IPAddress.TryParse(forwarded[i], out var address))
+            {
+                return remote;
+            }
+
+            if (!_proxies.Any(p => p.Contains(address)))
+            {
+                return address;
+            }
+        }
+
+        return remote;
+    }
+
+    private static void NoCache(HttpResponse response)
+    {
+        response.Headers.CacheControl = "no-store, no-cache, must-revalidate, private, max-age=0";
+        response.Headers.Pragma = "no-cache";
+        response.Headers.Expires = "0";
+        response.Headers.XContentTypeOptions = "nosniff";
+    }
+
+    private static Task PlainAsync(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        NoCache(context.Response);
+        return context.Response.WriteAsync(text + "\n", context.RequestAborted);
+    }
+
+    /// <summary>The contact the token names, or null (404 written) when it does not exist or the campaign is unknown to the
+    /// send log.</summary>
+    private async Task<ContactInfo?> ContactOrNotFoundAsync(HttpContext context, TrackingClaims claims)
+    {
+        if (_sendLog is not null && claims.CampaignId != "test"
+            && await _sendLog.FindAsync(claims.Tenant, SendId.For(claims.Tenant, claims.CampaignId, claims.ContactAddress), context.RequestAborted).ConfigureAwait(false) is null)
+        {
+            await PlainAsync(context, StatusCodes.Status404NotFound, "Not found.").ConfigureAwait(false);
+            return null;
+        }
+
+        var contact = await _grains.GetGrain<IContactGrain>(claims.Tenant + "/" + claims.ContactAddress).Get().ConfigureAwait(false);
+        if (contact is null)
+        {
+            await PlainAsync(context, StatusCodes.Status404NotFound, "Not found.").ConfigureAwait(false);
+        }
+
+        return contact;
+    }
+}

@@ -1,0 +1,45 @@
+namespace MailMesh.Engagement.Tracking;
+
+/// <summary>The public tracking listener and its writer. Section <c>Tracking</c> (shared with the signing keys and public
+/// URL of <see cref="MailMesh.Campaigns.Links.TrackingOptions"/>); environment variables <c>MAILMESH__TRACKING__…</c>.</summary>
+public sealed class TrackingListenerOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Tracking";
+
+    /// <summary>Whether the silo serves the tracking endpoints.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The URL the listener binds (its own Kestrel server, apart from gRPC): loopback by default for an embedded
+    /// silo; put a TLS-terminating proxy or ingress in front of it in production.</summary>
+    public string Listen { get; set; } = "http://127.0.0.1:5082";
+
+    /// <summary>The generated key file (default <c>&lt;data&gt;/tracking.key</c>, mode 0600) used when no
+    /// <c>Tracking:Keys</c> are configured (an embedded silo; a cluster configures the same keys on every silo).</summary>
+    public string? KeyPath { get; set; }
+
+    /// <summary>The SQLite file of raw hits (default <c>&lt;data&gt;/engagement.db</c>).</summary>
+    public string? HitStorePath { get; set; }
+
+    /// <summary>Hits held in memory between the endpoints and the writer.</summary>
+    public int QueueCapacity { get; set; } = 65_536;
+
+    /// <summary>How long a request waits for room when the queue is full before the hit is dropped (and counted).</summary>
+    public TimeSpan EnqueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Most hits written to SQL and handed to the grains at once.</summary>
+    public int BatchSize { get; set; } = 2_000;
+
+    /// <summary>How many engagement grains the writer calls at once.</summary>
+    public int GrainConcurrency { get; set; } = 16;
+
+    /// <summary>Largest form or unsubscribe POST body (bytes); larger bodies get 413.</summary>
+    public int MaxFormBytes { get; set; } = 16_384;
+
+    /// <summary>Most fields in a POST; more get 400.</summary>
+    public int MaxFormFields { get; set; } = 64;
+
+    /// <summary>Proxies (CIDR) whose <c>X-Forwarded-For</c> is trusted for the client address; empty: the socket's
+    /// address is the client's.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+}

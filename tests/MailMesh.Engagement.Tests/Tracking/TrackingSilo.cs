@@ -1,0 +1,138 @@
+using MailMesh.Blobs;
+using MailMesh.Campaigns.Links;
+using MailMesh.Engagement.Tracking;
+using MailMesh.Grains.Contacts;
+using MailMesh.Runtime;
+using MailMesh.Runtime.Hosting;
+using MailMesh.Runtime.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailMesh.Engagement.Tests.Tracking;
+
+/// <summary>An embedded silo (SQLite state, the audience, engagement tracking) with the tracking listener on a free
+/// loopback port and an HTTP client that follows no redirects.</summary>
+public sealed class TrackingSilo : IAsyncDisposable
+{
+    private readonly string _directory;
+    private bool _stopped;
+
+    private TrackingSilo(string directory, Silo silo, TrackingListener listener)
+    {
+        _directory = directory;
+        Silo = silo;
+        Listener = listener;
+        Http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 256 })
+        {
+            BaseAddress = listener.Address,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        // A person's mail client; the classifier counts a request with no user agent as a machine.
+        Http.DefaultRequestHeaders.UserAgent.ParseAdd(Browser);
+    }
+
+    public const string Browser = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.0";
+
+    public Silo Silo { get; }
+
+    public TrackingListener Listener { get; }
+
+    public HttpClient Http { get; }
+
+    public IGrainFactory Grains => Silo.GrainFactory;
+
+    public TrackingTokenCodec Codec => Silo.Services.GetRequiredService<TrackingTokenCodec>();
+
+    public TrackingWriter Writer => Silo.Services.GetRequiredService<TrackingWriter>();
+
+    public TrackingHitQueue Queue => Silo.Services.GetRequiredService<TrackingHitQueue>();
+
+    public HitStore Store => Silo.Services.GetRequiredService<HitStore>();
+
+    public TimeProvider Time => Silo.Services.GetRequiredService<TimeProvider>();
+
+    public static async Task<TrackingSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "mailmesh-engagement-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var all = new Dictionary<string, string?> { ["Tracking:Listen"] = "http://127.0.0.1:0" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
+        var silo = await new SiloBuilder().ConfigureServices(services =>
+        {
+            services.AddSingleton<IConfiguration>(configuration);
+            services.AddLogging();
+            if (time is not null)
+            {
+                services.AddSingleton(time);
+            }
+
+            services.AddMailMeshSqliteStorage(o => o.DatabasePath = Path.Combine(directory, "silo.db"));
+            services.AddMailMeshBlobStore(configuration, Path.Combine(directory, "blobs"));
+            services.AddAudience(configuration, directory);
+            services.AddEngagementTracking(configuration, directory);
+        }).StartAsync();
+        var listener = silo.Services.GetRequiredService<TrackingListener>();
+        await listener.StartAsync();
+        return new TrackingSilo(directory, silo, listener);
+    }
+
+    /// <summary>A token for <paramref name="contact"/> in <paramref name="tenant"/>.</summary>
+    public string Token(TrackingKind kind, string contact = "jane@example.com", string tenant = "acme", string campaign = "spring",
+        string? list = null, string? target = null, int link = 0, DateTimeOffset? issuedAt = null) =>
+        Codec.Encode(new TrackingClaims(kind, tenant, campaign, contact, issuedAt ?? Time.GetUtcNow().AddMinutes(-10), link, list, target));
+
+    public async Task<ContactInfo> CreateContactAsync(string address = "jane@example.com", string tenant = "acme", params string[] lists) =>
+        (await Grains.GetGrain<IContactGrain>(ContactAddress.KeyFor(tenant, address)).Upsert(new ContactChange(AddLists: lists))).Contact;
+
+    public Task<ContactInfo?> ContactAsync(string address = "jane@example.com", string tenant = "acme") =>
+        Grains.GetGrain<IContactGrain>(ContactAddress.KeyFor(tenant, address)).Get();
+
+    public async Task<IReadOnlyList<EventRecord>> EventsAsync(string tenant, string typePrefix) =>
+        await Silo.Services.GetRequiredService<IEventLog>().ReadAsync(1, 1_000_000, new EventFilter(tenant, typePrefix));
+
+    /// <summary>Waits (bounded) until the writer has handed every queued hit over.</summary>
+    public async Task DrainAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await Writer.WaitIdleAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The tracking writer did not go idle within 60 s ({Queue.Depth} hits still queued).");
+        }
+    }
+
+    /// <summary>Stops the listener (draining the writer); later disposal skips it.</summary>
+    public async Task StopListenerAsync()
+    {
+        _stopped = true;
+        await Listener.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_stopped)
+        {
+            await Listener.StopAsync();
+        }
+
+        await Listener.DisposeAsync();
+        await Silo.DisposeAsync();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A pooled SQLite connection still holds a file: the OS temp cleanup removes it.
+        }
+    }
+}
