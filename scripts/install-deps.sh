@@ -38,6 +38,7 @@ APT_PACKAGES=(
   python3-dkim  # independent DKIM verifier (RSA and Ed25519 via python3-nacl) of tests/MailMesh.Campaigns.Tests/Dkim
   spamassassin spamd
   swaks
+  wrk nginx-light  # load generator and static-GIF peer of bench/MailMesh.Bench.Engagement (tracking endpoints)
   isync getmail6 fetchmail  # mail sync peers of bench/MailMesh.Bench.Sync (the bench skips one that is missing)
   openssl
   curl
