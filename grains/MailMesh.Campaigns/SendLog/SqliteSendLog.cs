@@ -62,9 +62,15 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
 
     /// <inheritdoc />
     public Task<IReadOnlyList<SendRecord>> ListDueAsync(string tenant, string campaignId, int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
+        // One index range per status (queued, deferred), each read in due order and cut at the limit, then merged: a
+        // single "status IN (0, 3)" range would make SQLite sort every due record of the shard for each batch.
         QueryAsync($"""
-            SELECT {Columns} FROM send_records
-            WHERE tenant = $t AND campaign = $c AND shard = $shard AND status IN (0, 3) AND not_before <= $now
+            SELECT {Columns} FROM (
+                SELECT * FROM (SELECT {Columns} FROM send_records
+                    WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 0 AND not_before <= $now ORDER BY not_before LIMIT $limit)
+                UNION ALL
+                SELECT * FROM (SELECT {Columns} FROM send_records
+                    WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 3 AND not_before <= $now ORDER BY not_before LIMIT $limit))
             ORDER BY not_before, contact LIMIT $limit
             """, c =>
         {
