@@ -52,8 +52,6 @@ public sealed class CampaignsApiHost : IAsyncLifetime
             o.EventPollInterval = TimeSpan.FromMilliseconds(50);
         });
         builder.Services.AddAudience(configuration, _directory);
-        builder.Services.AddCampaignComposition(configuration);
-        builder.Services.AddSmtpSubmission(configuration);
         builder.Services.AddCampaigns(configuration, _directory);
         builder.Services.AddMailMeshApi(o => o.BootstrapKeyFile = Path.Combine(_directory, "operator.key"));
         _app = builder.Build();
