@@ -1,0 +1,3 @@
+using MailMesh.Bench.Engagement;
+
+return await TrackingBench.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using MailMesh.Blobs;
+using MailMesh.Campaigns.Links;
+using MailMesh.Engagement.Tracking;
+using MailMesh.Grains.Contacts;
+using MailMesh.Grains.Engagement;
+using MailMesh.Runtime;
+using MailMesh.Runtime.Hosting;
+using MailMesh.Runtime.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailMesh.Bench.Engagement;
+
+/// <summary>Open-pixel and click-redirect requests/s of the tracking listener under wrk (100 connections over loopback),
+/// against nginx serving a static 1x1 GIF and a fixed 302 in the same run; then counts the events to show none was lost.
+/// Usage: <c>MailMesh.Bench.Engagement [--duration 10] [--connections 100] [--threads 2]</c>.</summary>
+public static class TrackingBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var duration = Option(args, "--duration", 10);
+        var connections = Option(args, "--connections", 100);
+        var threads = Option(args, "--threads", 2);
+        var wrk = Tools.Find("wrk");
+        var nginxPath = Tools.Find("nginx", "/usr/sbin/nginx");
+        if (wrk is null || nginxPath is null)
+        {
+            Console.Error.WriteLine($"wrk ({wrk ?? "missing"}) and nginx ({nginxPath ?? "missing"}) are needed: scripts/install-deps.sh installs them (Debian wrk, nginx-light).");
+            return 2;
+        }
+
+        var directory = Path.Combine(Path.GetTempPath(), "mailmesh-bench-engagement", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}; wrk -t{threads} -c{connections} -d{duration}s; {Environment.ProcessorCount} cores");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Tracking:Listen"] = "http://127.0.0.1:0" }).Build();
+        var silo = await new SiloBuilder().ConfigureServices(services =>
+        {
+            services.AddSingleton<IConfiguration>(configuration);
+            services.AddLogging();
+            services.AddMailMeshSqliteStorage(o => o.DatabasePath = Path.Combine(directory, "silo.db"));
+            services.AddMailMeshBlobStore(configuration, Path.Combine(directory, "blobs"));
+            services.AddAudience(configuration, directory);
+            services.AddEngagementTracking(configuration, directory);
+        }).StartAsync().ConfigureAwait(false);
+        var listener = silo.Services.GetRequiredService<TrackingListener>();
+        await listener.StartAsync().ConfigureAwait(false);
+        await using var nginx = await Nginx.StartAsync(nginxPath, directory).ConfigureAwait(false);
+        try
+        {
+            await silo.GrainFactory.GetGrain<IContactGrain>(ContactAddress.KeyFor("bench", "reader@example.com")).Upsert(new ContactChange()).ConfigureAwait(false);
+            var codec = silo.Services.GetRequiredService<TrackingTokenCodec>();
+            var claims = new TrackingClaims(TrackingKind.Open, "bench", "launch", "reader@example.com", DateTimeOffset.UtcNow.AddHours(-1));
+            var urls = new TrackingUrls(listener.Address!.ToString(), codec);
+            var pixel = urls.Open(claims);
+            var click = urls.Click(claims, 0, "https://shop.example.com/spring?utm_source=mail");
+            var runner = new WrkRunner(wrk, threads, connections);
+
+            Console.WriteLine("warm-up (3 s each, not counted in the comparison)");
+            await runner.RunAsync(pixel, 3).ConfigureAwait(false);
+            await runner.RunAsync(click, 3).ConfigureAwait(false);
+            await silo.Services.GetRequiredService<TrackingWriter>().WaitIdleAsync().ConfigureAwait(false);
+
+            var results = new List<(string Name, WrkResult Peer, WrkResult Ours)>();
+            foreach (var (name, ours, peer) in new[] { ("open pixel", pixel, nginx.PixelUrl), ("click redirect", click, nginx.RedirectUrl) })
+            {
+                var peerResult = await runner.RunAsync(peer, duration, nginx.CpuTime).ConfigureAwait(false);
+                var ourResult = await runner.RunAsync(ours, duration, () => Process.GetCurrentProcess().TotalProcessorTime).ConfigureAwait(false);
+                results.Add((name, peerResult, ourResult));
+            }
+
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var drain = Stopwatch.StartNew();
+            await silo.Services.GetRequiredService<TrackingWriter>().WaitIdleAsync().ConfigureAwait(false);
+            Console.WriteLine($"writer drained in {drain.Elapsed.TotalSeconds:F1} s ({(Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds:F1} s CPU after the last run)");
+            Console.WriteLine();
+            Console.WriteLine("| endpoint | nginx req/s | MailMesh req/s | ratio (wall) | nginx CPU µs/req | MailMesh CPU µs/req | ratio (CPU) | non-2xx/3xx |");
+            Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var (name, peer, ours) in results)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {name} | {peer.RequestsPerSecond:F0} | {ours.RequestsPerSecond:F0} | {ours.RequestsPerSecond / peer.RequestsPerSecond:F2}x | {peer.CpuMicrosPerRequest:F1} | {ours.CpuMicrosPerRequest:F1} | {peer.CpuMicrosPerRequest / ours.CpuMicrosPerRequest:F2}x | {ours.Errors} |"));
+            }
+
+            return await CountEventsAsync(silo, results.Sum(r => r.Ours.Requests)).ConfigureAwait(false);
+        }
+        finally
+        {
+            await listener.StopAsync().ConfigureAwait(false);
+            await listener.DisposeAsync().ConfigureAwait(false);
+            await silo.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the OS temp cleanup.
+            }
+        }
+    }
+
+    private static async Task<int> CountEventsAsync(Silo silo, long measuredRequests)
+    {
+        var queue = silo.Services.GetRequiredService<TrackingHitQueue>();
+        var store = silo.Services.GetRequiredService<HitStore>();
+        var events = silo.Services.GetRequiredService<IEventLog>();
+        var opens = await store.CountAsync("bench", "launch", HitKind.Open).ConfigureAwait(false);
+        var clicks = await store.CountAsync("bench", "launch", HitKind.Click).ConfigureAwait(false);
+        long logged = 0;
+        for (var from = 1L; ; )
+        {
+            var page = await events.ReadAsync(from, 50_000, new EventFilter("bench", "message")).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            logged += page.Count;
+            from = page[^1].Sequence + 1;
+        }
+
+        var stored = opens.Raw + clicks.Raw;
+        Console.WriteLine();
+        Console.WriteLine($"hits accepted {queue.Enqueued}, dropped {queue.Dropped}; stored {stored} (opens {opens.Raw}, clicks {clicks.Raw}); " +
+            $"message.opened/clicked events {logged}; wrk counted {measuredRequests} responses in the measured runs (warm-up hits come on top)");
+        var lost = queue.Enqueued - stored + (queue.Enqueued - logged) + queue.Dropped;
+        Console.WriteLine(lost == 0 ? "no event lost" : $"LOST: {queue.Enqueued - stored} not stored, {queue.Enqueued - logged} without event, {queue.Dropped} dropped");
+        return lost == 0 ? 0 : 1;
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}
