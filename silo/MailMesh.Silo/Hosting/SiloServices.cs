@@ -23,6 +23,7 @@ public static class SiloServices
         }
 
         EmbeddedCredentialKey.AddIfMissing(configuration, silo.DataDirectoryFullPath);
+        EmbeddedTrackingKey.AddIfMissing(configuration, silo.DataDirectoryFullPath);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = silo.ShutdownTimeout);
         services.AddMailMeshRuntime();
         AddStorage(services, configuration, silo);
@@ -31,6 +32,7 @@ public static class SiloServices
         services.AddMailboxSync(configuration, silo.DataDirectoryFullPath);
         services.AddMailboxRules(configuration);
         services.AddAudience(configuration, silo.DataDirectoryFullPath);
+        services.AddCampaigns(configuration, silo.DataDirectoryFullPath);
         services.AddGrainsFromAssembly(typeof(MailboxGrain).Assembly);
         return services;
     }
