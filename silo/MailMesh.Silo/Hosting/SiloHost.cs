@@ -28,6 +28,7 @@ public static class SiloHost
         builder.Services.AddSiloRuntime(builder.Configuration);
         builder.Services.AddMailMeshApi();
         builder.Services.AddMailMeshRelays(builder.Configuration);
+        builder.Services.AddSiloTracking(builder.Configuration);
 
         var app = builder.Build();
         app.MapSiloHealth();
