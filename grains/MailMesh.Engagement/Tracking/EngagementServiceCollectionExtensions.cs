@@ -43,7 +43,12 @@ public static class EngagementServiceCollectionExtensions
             .Validate(o => o.PassInterval >= TimeSpan.FromSeconds(1), "Engagement:PassInterval must be at least 00:00:01.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<TrackingOptions>().Bind(configuration.GetSection(TrackingOptions.Section));
+        if (!services.Any(d => d.ServiceType == typeof(IConfigureOptions<TrackingOptions>)))
+        {
+            // Binding twice would append the configured keys to the list twice (AddCampaignComposition binds it too).
+            services.AddOptions<TrackingOptions>().Bind(configuration.GetSection(TrackingOptions.Section));
+        }
+
         services.TryAddSingleton(sp => TrackingKeys.Load(
             sp.GetRequiredService<IOptions<TrackingOptions>>().Value, sp.GetRequiredService<IOptions<TrackingListenerOptions>>().Value, dataDirectory));
         services.TryAddSingleton(sp => new TrackingTokenCodec(

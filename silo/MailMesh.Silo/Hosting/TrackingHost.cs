@@ -1,8 +1,11 @@
+using MailMesh.Engagement.Bounces;
+
 namespace MailMesh.Silo.Hosting;
 
 /// <summary>The public tracking listener of the silo (open pixel, click redirect, unsubscribe and one-click POST, forms):
 /// its own Kestrel server on <c>Tracking:Listen</c> (default <c>http://127.0.0.1:5082</c>), apart from gRPC and
-/// <c>/metrics</c>. Routes of other modules served there are added here (e.g. the provider bounce webhook).</summary>
+/// <c>/metrics</c>. Routes of other modules served there are added here: the provider bounce webhook
+/// (<c>POST /webhooks/bounces/{tenant}</c>, docs/bounces.md), with bounce processing itself.</summary>
 public static class TrackingHost
 {
     /// <summary>Registers engagement tracking with files under <c>Silo:DataDirectory</c> and runs its listener. Call after
@@ -11,6 +14,8 @@ public static class TrackingHost
     {
         var silo = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
         services.AddEngagementTracking(configuration, silo.DataDirectoryFullPath);
+        services.AddBounceProcessing(configuration, silo.DataDirectoryFullPath);
+        services.AddTrackingRoutes(endpoints => endpoints.MapBounceWebhook());
         services.AddTrackingListenerService();
         return services;
     }
