@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace MailMesh.Silo.Hosting;
 
 /// <summary>The embedded silo needs no setup: when <c>Mailboxes:CredentialKey</c> is not configured, a random
@@ -16,36 +14,9 @@ internal static class EmbeddedCredentialKey
             return;
         }
 
-        var path = Path.Combine(dataDirectory, FileName);
-        try
+        if (EmbeddedKeyFile.ReadOrCreate(Path.Combine(dataDirectory, FileName)) is { } key)
         {
-            Directory.CreateDirectory(dataDirectory);
+            configuration["Mailboxes:CredentialKey"] = key;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // An unusable data directory is reported by the Silo options check at start-up, with how to fix it.
-            return;
-        }
-
-        if (!File.Exists(path))
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            try
-            {
-                using var file = new FileStream(path, options);
-                file.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created it first; use theirs.
-            }
-        }
-
-        configuration["Mailboxes:CredentialKey"] = File.ReadAllText(path).Trim();
     }
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace MailMesh.Silo.Hosting;
 
 /// <summary>The embedded silo signs tracking links without setup: when no <c>Tracking:Keys</c> are configured, a random
@@ -19,36 +17,12 @@ internal static class EmbeddedTrackingKey
         }
 
         var path = configuration["Tracking:KeyPath"] is { Length: > 0 } configured ? Path.GetFullPath(configured) : Path.Combine(dataDirectory, FileName);
-        try
+        if (EmbeddedKeyFile.ReadOrCreate(path) is not { } key)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // An unusable data directory is reported by the Silo options check at start-up, with how to fix it.
             return;
         }
 
-        if (!File.Exists(path))
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
-            try
-            {
-                using var file = new FileStream(path, options);
-                file.Write(System.Text.Encoding.ASCII.GetBytes(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))));
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process created it first; use theirs.
-            }
-        }
-
         configuration["Tracking:Keys:0:Id"] = "1";
-        configuration["Tracking:Keys:0:Key"] = File.ReadAllText(path).Trim();
+        configuration["Tracking:Keys:0:Key"] = key;
     }
 }
