@@ -1,5 +1,6 @@
 using System.Net;
 using MailMesh.Silo.Hosting;
+using MailMesh.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,27 @@ public sealed class SiloHostTests
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Contains("event log at sequence", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(silo.DataDirectory, "mailmesh.db")), "the embedded store lives under the data directory");
+    }
+
+    [Fact]
+    public async Task Start_TrackingListener_ServesOnItsOwnUrlAndNotTheHostsEndpoints()
+    {
+        var dataDirectory = TestSilo.NewDataDirectory();
+        var (http, grpc, tracking) = (Loopback.FreeHttpUrl(), Loopback.FreeHttpUrl(), Loopback.FreeHttpUrl());
+        await using var app = await TestSilo.BuildAndStartAsync(
+            "--Kestrel:Endpoints:Http:Url", http, "--Kestrel:Endpoints:Grpc:Url", grpc, "--Silo:DataDirectory", dataDirectory,
+            "--Tracking:Listen", tracking);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+
+        // A token that is not one: the tracking endpoints answer 400, the health endpoint is not served there.
+        var pixel = await client.GetAsync(new Uri(new Uri(tracking), "/o/not-a-token.gif"));
+        var health = await client.GetAsync(new Uri(new Uri(tracking), "/healthz/live"));
+        var probe = await client.GetAsync(new Uri(new Uri(http), "/healthz/live"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, pixel.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, probe.StatusCode);
+        await app.StopAsync();
     }
 
     [Fact]

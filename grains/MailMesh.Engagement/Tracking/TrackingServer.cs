@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,11 @@ public sealed class TrackingServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(silo);
         var builder = WebApplication.CreateSlimBuilder();
+
+        // Only the URL below: the host's own settings (appsettings.json's Kestrel endpoints, ASPNETCORE_URLS) belong to
+        // the silo's main server, and binding them here would take its gRPC port.
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
         builder.Logging.ClearProviders();
         builder.Services.Replace(ServiceDescriptor.Singleton(silo.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddRouting();
