@@ -29,7 +29,7 @@ ENV MAILMESH__SILO__DATADIRECTORY=/data \
     DOTNET_NOLOGO=1 \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
 VOLUME ["/data", "/tmp"]
-EXPOSE 5080 5081
+EXPOSE 5080 5081 5082
 # The image's non-root "app" user ($APP_UID = 1654).
 USER 1654:1654
 ENTRYPOINT ["dotnet", "/app/mailmesh-silo.dll"]

@@ -4,6 +4,8 @@ using System.Text.RegularExpressions;
 using MailMesh.Api.Hosting;
 using MailMesh.Audience;
 using MailMesh.Blobs;
+using MailMesh.Campaigns.Links;
+using MailMesh.Engagement.Tracking;
 using MailMesh.Grains.Mailboxes.Sync;
 using MailMesh.Grains.Rules;
 using MailMesh.Relays;
@@ -21,7 +23,7 @@ namespace MailMesh.Deploy.Tests.Infrastructure;
 /// (Kestrel endpoints, Logging), and plain environment variables named in its source.</summary>
 internal static partial class SiloSettings
 {
-    /// <summary>Configuration sections and the options class bound to each (the <c>Section</c>/<c>SectionName</c>
+    /// <summary>Configuration sections and the options classes bound to each (a section may bind several) (the <c>Section</c>/<c>SectionName</c>
     /// constants of the classes themselves).</summary>
     private static readonly (string Section, Type Options)[] s_sections =
     [
@@ -38,6 +40,8 @@ internal static partial class SiloSettings
         (RulesOptions.Section, typeof(RulesOptions)),
         (MailboxSyncOptions.Section, typeof(MailboxSyncOptions)),
         (AudienceOptions.Section, typeof(AudienceOptions)),
+        (TrackingOptions.Section, typeof(TrackingOptions)),
+        (TrackingListenerOptions.Section, typeof(TrackingListenerOptions)),
     ];
 
     private static readonly Lazy<string> s_siloSource = new(ReadSiloSource);
@@ -72,20 +76,18 @@ internal static partial class SiloSettings
             return null;
         }
 
-        var best = s_sections
-            .Where(s => key.StartsWith(s.Section + ":", StringComparison.OrdinalIgnoreCase))
-            .OrderByDescending(s => s.Section.Length)
-            .Select(s => (s.Section, s.Options))
-            .FirstOrDefault();
-        if (best.Options is null)
+        var matching = s_sections.Where(s => key.StartsWith(s.Section + ":", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (matching.Count == 0)
         {
-            return "is in no section the silo binds (" + string.Join(", ", s_sections.Select(s => s.Section)) + ")";
+            return "is in no section the silo binds (" + string.Join(", ", s_sections.Select(s => s.Section).Distinct()) + ")";
         }
 
-        var path = key[(best.Section.Length + 1)..].Split(':');
-        return Binds(best.Options, path, 0)
+        var longest = matching.Max(s => s.Section.Length);
+        var best = matching.Where(s => s.Section.Length == longest).ToList();
+        var path = key[(longest + 1)..].Split(':');
+        return best.Any(s => Binds(s.Options, path, 0))
             ? null
-            : $"is not a property of {best.Options.Name} (section {best.Section})";
+            : $"is not a property of {string.Join(" or ", best.Select(s => s.Options.Name))} (section {best[0].Section})";
     }
 
     private static bool Binds(Type type, string[] path, int index)
