@@ -25,14 +25,7 @@ public static class CampaignCompositionServiceCollectionExtensions
             return services;
         }
 
-        var trackingOptions = services.AddOptions<TrackingOptions>();
-        if (!services.Any(d => d.ServiceType == typeof(IConfigureOptions<TrackingOptions>)))
-        {
-            // Binding twice would append the configured keys to the list twice (the tracking listener binds it too).
-            trackingOptions.Bind(configuration.GetSection(TrackingOptions.Section));
-        }
-
-        trackingOptions.ValidateOnStart();
+        TrackingOptions.AddTo(services, configuration).ValidateOnStart();
         services.AddOptions<CompositionOptions>().Bind(configuration.GetSection(CompositionOptions.Section)).ValidateOnStart();
         services.AddOptions<DkimOptions>().Bind(configuration.GetSection(DkimOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TrackingOptions>, TrackingOptionsValidator>());

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace MailMesh.Campaigns.Links;
@@ -20,6 +22,21 @@ public sealed class TrackingOptions
 
     /// <summary>How long a token stays valid.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>Binds the options to the <c>Tracking</c> section once, however many modules ask (the composer signs with
+    /// them, the tracking listener verifies): binding twice would append every configured key to the list twice.</summary>
+    public static OptionsBuilder<TrackingOptions> AddTo(IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = services.AddOptions<TrackingOptions>();
+        if (!services.Any(d => d.ServiceType == typeof(IConfigureOptions<TrackingOptions>)))
+        {
+            builder.Bind(configuration.GetSection(Section));
+        }
+
+        return builder;
+    }
 
     /// <summary>The key ring the options describe (call after validation).</summary>
     public TrackingKeyRing KeyRing() =>

@@ -43,12 +43,7 @@ public static class EngagementServiceCollectionExtensions
             .Validate(o => o.PassInterval >= TimeSpan.FromSeconds(1), "Engagement:PassInterval must be at least 00:00:01.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        if (!services.Any(d => d.ServiceType == typeof(IConfigureOptions<TrackingOptions>)))
-        {
-            // Binding twice would append the configured keys to the list twice (AddCampaignComposition binds it too).
-            services.AddOptions<TrackingOptions>().Bind(configuration.GetSection(TrackingOptions.Section));
-        }
-
+        TrackingOptions.AddTo(services, configuration);
         services.TryAddSingleton(sp => TrackingKeys.Load(
             sp.GetRequiredService<IOptions<TrackingOptions>>().Value, sp.GetRequiredService<IOptions<TrackingListenerOptions>>().Value, dataDirectory));
         services.TryAddSingleton(sp => new TrackingTokenCodec(
@@ -97,9 +92,10 @@ public static class EngagementServiceCollectionExtensions
             {
                 await listener.StartAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
             {
-                // The port is taken (often a second silo on one machine): the silo keeps serving everything else.
+                // The port is taken (Kestrel reports it as an IOException, or as the bare SocketException when another
+                // process binds it between Kestrel's checks), often by a second silo on one machine: the silo keeps serving everything else.
                 TrackingLog.BindFailed(logger, e, options.Value.Listen);
             }
 
