@@ -58,6 +58,7 @@ public sealed partial class CampaignGrain
 
     private void StopDriving()
     {
+        CampaignMetrics.Progress(GrainKey, null);
         _drive?.Dispose();
         _drive = null;
     }
@@ -78,6 +79,7 @@ public sealed partial class CampaignGrain
         }
 
         var before = S.Planned ? await sendLog.CountAsync(GrainId.Tenant, Id, cancellationToken) : null;
+        CampaignMetrics.Progress(GrainKey, before);
         string? problem = null;
         var busy = false;
         for (var shard = 0; shard < S.Shards; shard++)

@@ -24,6 +24,7 @@ public sealed partial class CampaignGrain(
     public const string ReminderName = "campaign";
 
     private readonly CampaignsOptions _options = options.Value;
+    private CampaignStatus? _reportedStatus;
 
     private string Id => GrainKey[(GrainId.Tenant.Length + 1)..];
 
@@ -35,6 +36,7 @@ public sealed partial class CampaignGrain(
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _reportedStatus = state.RecordExists ? S.Status : null;
         if (state.RecordExists && S.Status == CampaignStatus.Sending)
         {
             StartDriving();
@@ -213,6 +215,7 @@ public sealed partial class CampaignGrain(
         S.Version++;
         S.UpdatedAt = TimeProvider.GetUtcNow();
         await state.WriteStateAsync();
+        CampaignMetrics.Committed(ref _reportedStatus, S.Status);
         await GrainFactory.GetGrain<ICampaignDirectoryGrain>(CampaignDirectoryGrain.KeyFor(GrainId.Tenant))
             .Put(new CampaignSummary(Id, S.Definition!.Name, S.Status, S.CreatedAt, S.UpdatedAt));
         return await InfoAsync();

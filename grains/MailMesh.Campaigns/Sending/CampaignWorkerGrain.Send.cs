@@ -19,6 +19,7 @@ public sealed partial class CampaignWorkerGrain
             {
                 state.State.Suppressed++;
                 _dirty = true;
+                CampaignMetrics.Skip(contact, definition.List);
             }
 
             return null;
@@ -29,12 +30,14 @@ public sealed partial class CampaignWorkerGrain
         if (allowed > now)
         {
             await sendLog.PostponeAsync(work.Tenant, record.SendId, allowed, now);
+            CampaignMetrics.Postpone();
             return null;
         }
 
         var wait = _throttle!.TryTake(SendSpread.Domain(contact.Address), now);
         if (wait > TimeSpan.Zero)
         {
+            CampaignMetrics.Throttled(wait);
             return wait;
         }
 
@@ -70,6 +73,7 @@ public sealed partial class CampaignWorkerGrain
         var attempts = record.Attempts + 1;
         RecipientOutcome outcome;
         string relay;
+        using var submission = CampaignMetrics.StartSubmission();
         try
         {
             var result = await submitter.SubmitAsync(new MailSubmission(message.EnvelopeFrom, [message.Recipient], message.Content)
@@ -90,6 +94,8 @@ public sealed partial class CampaignWorkerGrain
             outcome = new RecipientOutcome(message.Recipient, SubmissionStatus.Failed, 0, null, "the submission failed: " + e.Message);
             relay = "";
         }
+
+        submission.End(outcome.Status);
 
         await RecordAsync(work, record, message.MessageId, attempts, outcome, relay);
         return null;
@@ -145,6 +151,7 @@ public sealed partial class CampaignWorkerGrain
         DateTimeOffset? nextAttemptAt = null)
     {
         _dirty = true;
+        CampaignMetrics.Ended(type);
         RaiseEvent(type, work.Tenant + "/" + work.CampaignId, new
         {
             campaign = work.CampaignId,
