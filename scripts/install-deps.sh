@@ -42,6 +42,7 @@ APT_PACKAGES=(
   isync getmail6 fetchmail  # mail sync peers of bench/MailMesh.Bench.Sync (the bench skips one that is missing)
   openssl
   curl
+  chromium  # headless browser of the report page test (tests/MailMesh.Reports.Tests, Microsoft.Playwright with ExecutablePath)
   prometheus  # scrapes a running silo in tests/MailMesh.Deploy.Tests (every Grafana panel query); kubectl is not here: Debian 12 has only 1.20 (kustomize v2), too old for k8s/
 )
 # Node.js and npm are needed for the npm test peers; installed from Debian only when absent.

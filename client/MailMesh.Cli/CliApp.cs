@@ -68,6 +68,7 @@ public sealed class CliApp
             WebhooksCommands.Create(this),
             TemplatesCommands.Create(this),
             CampaignsCommands.Create(this),
+            ReportsCommands.Create(this),
         };
         return root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = Output, Error = Error }, cancellationToken);
     }

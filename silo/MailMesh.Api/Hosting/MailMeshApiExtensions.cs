@@ -48,6 +48,7 @@ public static class MailMeshApiExtensions
         services.TryAddSingleton<SegmentsApi>();
         services.TryAddSingleton<TemplatesApi>();
         services.TryAddSingleton<CampaignsApi>();
+        services.TryAddSingleton<ReportsApi>();
         services.TryAddSingleton<ClusterApi>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ApiBootstrapper>());
         return services;
@@ -68,6 +69,7 @@ public static class MailMeshApiExtensions
         endpoints.MapGrpcService(SegmentsReflection.Descriptor.Services.Single(s => s.Name == "Segments"), provider.GetRequiredService<SegmentsApi>().Map);
         endpoints.MapGrpcService(TemplatesReflection.Descriptor.Services.Single(s => s.Name == "Templates"), provider.GetRequiredService<TemplatesApi>().Map);
         endpoints.MapGrpcService(CampaignsReflection.Descriptor.Services.Single(s => s.Name == "Campaigns"), provider.GetRequiredService<CampaignsApi>().Map);
+        endpoints.MapGrpcService(ReportsReflection.Descriptor.Services.Single(s => s.Name == "Reports"), provider.GetRequiredService<ReportsApi>().Map);
         endpoints.MapGrpcService(ClusterReflection.Descriptor.Services.Single(s => s.Name == "Cluster"), provider.GetRequiredService<ClusterApi>().Map);
         endpoints.MapGrpcHealthService();
         endpoints.MapGrpcReflectionService();

@@ -29,11 +29,13 @@ public static class SiloHost
         builder.Services.AddMailMeshApi();
         builder.Services.AddMailMeshRelays(builder.Configuration);
         builder.Services.AddSiloTracking(builder.Configuration);
+        builder.Services.AddSiloReports(builder.Configuration);
 
         var app = builder.Build();
         app.MapSiloHealth();
         app.MapMailMeshMetrics();
         app.MapMailMeshGrpc();
+        app.MapMailMeshReportPages();
         app.MapMailMeshWebhooks();
         return app;
     }

@@ -1,0 +1,170 @@
+using Microsoft.Data.Sqlite;
+
+namespace MailMesh.Campaigns.SendLog;
+
+/// <summary>The send log's counts for a report: records by status, and how many were ever deferred.</summary>
+/// <param name="Queued">Queued.</param>
+/// <param name="Sending">Sending (claimed, outcome unknown).</param>
+/// <param name="Sent">Accepted by the relay.</param>
+/// <param name="Deferred">Deferred now.</param>
+/// <param name="Failed">Failed.</param>
+/// <param name="Suppressed">Suppressed at send time.</param>
+/// <param name="Cancelled">Cancelled.</param>
+/// <param name="DeferredOnce">Deferred at least once (any status now).</param>
+public sealed record SendLogReportCounts(long Queued, long Sending, long Sent, long Deferred, long Failed, long Suppressed, long Cancelled, long DeferredOnce)
+{
+    /// <summary>Every record in scope.</summary>
+    public long Recipients => Queued + Sending + Sent + Deferred + Failed + Suppressed + Cancelled;
+}
+
+/// <summary>Report queries of a send log: aggregates only (no record leaves the database), over one campaign or all of a
+/// tenant's, optionally restricted to the contacts of a members database (<see cref="ReportMembers"/>).</summary>
+public interface ISendLogReports
+{
+    /// <summary>Creates the index the report queries read (idempotent; a one-time build on a large log).</summary>
+    Task PrepareReportsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The counts of <paramref name="campaign"/> (all the tenant's campaigns when null), restricted to the members
+    /// in <paramref name="membersDatabase"/> when given.</summary>
+    Task<SendLogReportCounts> ReportCountsAsync(string tenant, string? campaign, string? membersDatabase, CancellationToken cancellationToken = default);
+
+    /// <summary>Records accepted by the relay per UTC hour (hours since the Unix epoch), in hour order.</summary>
+    Task<IReadOnlyList<(long Hour, long Sent)>> ReportSentPerHourAsync(string tenant, string? campaign, string? membersDatabase, CancellationToken cancellationToken = default);
+}
+
+public sealed partial class SqliteSendLog : ISendLogReports
+{
+    /// <inheritdoc />
+    public async Task PrepareReportsAsync(CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        // Covers the report queries: counts by status, the ever-deferred count and the hourly series read the index alone
+        // (the contact, part of the key, comes with every index entry for the segment join).
+        command.CommandText = "CREATE INDEX IF NOT EXISTS send_records_report ON send_records (tenant, campaign, status, updated_at, first_deferred_at)";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<SendLogReportCounts> ReportCountsAsync(string tenant, string? campaign, string? membersDatabase, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var members = await ReportMembers.AttachAsync(connection, membersDatabase, cancellationToken).ConfigureAwait(false);
+        var counts = new long[7];
+        long deferredOnce = 0;
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"""
+                SELECT s.status, count(*), count(s.first_deferred_at) FROM send_records s {ReportMembers.Join(membersDatabase, "s")}
+                WHERE s.tenant = $t {(campaign is null ? "" : "AND s.campaign = $c")} GROUP BY s.status
+                """;
+            BindReportScope(command, tenant, campaign);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var status = reader.GetInt32(0);
+                if (status is >= 0 and < 7)
+                {
+                    counts[status] = reader.GetInt64(1);
+                }
+
+                deferredOnce += reader.GetInt64(2);
+            }
+        }
+
+        return new SendLogReportCounts(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], deferredOnce);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<(long Hour, long Sent)>> ReportSentPerHourAsync(
+        string tenant, string? campaign, string? membersDatabase, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var members = await ReportMembers.AttachAsync(connection, membersDatabase, cancellationToken).ConfigureAwait(false);
+        var hours = new List<(long, long)>();
+        await using (var command = connection.CreateCommand())
+        {
+            // A sent record is final, so its last change is when the relay accepted it.
+            command.CommandText = $"""
+                SELECT s.updated_at / 3600000 AS hour, count(*) FROM send_records s {ReportMembers.Join(membersDatabase, "s")}
+                WHERE s.tenant = $t {(campaign is null ? "" : "AND s.campaign = $c")} AND s.status = 2 GROUP BY hour ORDER BY hour
+                """;
+            BindReportScope(command, tenant, campaign);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                hours.Add((reader.GetInt64(0), reader.GetInt64(1)));
+            }
+        }
+
+        return hours;
+    }
+
+    private static void BindReportScope(SqliteCommand command, string tenant, string? campaign)
+    {
+        command.Parameters.AddWithValue("$t", tenant);
+        if (campaign is not null)
+        {
+            command.Parameters.AddWithValue("$c", campaign);
+        }
+    }
+}
+
+/// <summary>A members database: a SQLite file with one table <c>members(contact)</c> holding the normalized addresses a
+/// report is restricted to (a segment's members, written once per report). Report queries attach it to their own
+/// connection and join on it, so a million members never sit in memory.</summary>
+public static class ReportMembers
+{
+    /// <summary>The schema of a members database.</summary>
+    public const string Schema = "CREATE TABLE IF NOT EXISTS members (contact TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID";
+
+    private const string Alias = "report_members";
+
+    /// <summary>The JOIN restricting <paramref name="table"/> (alias of a table with a <c>contact</c> column) to the members,
+    /// or nothing when there is no members database.</summary>
+    public static string Join(string? membersDatabase, string table) =>
+        membersDatabase is null ? "" : $"JOIN {Alias}.members m ON m.contact = {table}.contact";
+
+    /// <summary>Attaches <paramref name="membersDatabase"/> to <paramref name="connection"/> until the result is
+    /// disposed; does nothing when it is null.</summary>
+    public static async Task<IAsyncDisposable> AttachAsync(SqliteConnection connection, string? membersDatabase, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (membersDatabase is null)
+        {
+            return Attachment.None;
+        }
+
+        if (!File.Exists(membersDatabase))
+        {
+            throw new FileNotFoundException($"the report's members database '{membersDatabase}' does not exist", membersDatabase);
+        }
+
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"ATTACH DATABASE $p AS {Alias}";
+        command.Parameters.AddWithValue("$p", membersDatabase);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return new Attachment(connection);
+    }
+
+    private sealed class Attachment(SqliteConnection? connection) : IAsyncDisposable
+    {
+        public static readonly Attachment None = new(null);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (connection is null)
+            {
+                return;
+            }
+
+            // The connection goes back to the pool: it must not keep the file attached.
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"DETACH DATABASE {Alias}";
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+}
