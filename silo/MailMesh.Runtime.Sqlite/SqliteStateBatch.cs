@@ -144,14 +144,19 @@ public sealed class SqliteStateBatch : IGrainStorageBatch, IEventLogRedaction
         {
             var (write, payload) = changes[i];
             var grain = write.Grain;
-            var stored = writer.SelectStateETag.Bind(0, write.StateName).Bind(1, grain.Type).Bind(2, grain.Key).Scalar() as string;
-            if (!string.Equals(stored, write.ExpectedETag, StringComparison.Ordinal))
+            // One statement checks the ETag and writes: an insert where no row may exist, an update of the expected
+            // ETag otherwise; no row changed means the stored ETag is another (read only then, for the error).
+            var etag = Text.NewETag();
+            var changed = write.ExpectedETag is null
+                ? writer.InsertStateIfAbsent.Bind(0, write.StateName).Bind(1, grain.Type).Bind(2, grain.Key).Bind(3, etag).Bind(4, payload).Bind(5, updatedAt).Execute()
+                : writer.UpdateStateIfMatch.Bind(0, write.StateName).Bind(1, grain.Type).Bind(2, grain.Key).Bind(3, etag).Bind(4, payload).Bind(5, updatedAt)
+                    .Bind(6, write.ExpectedETag).Execute();
+            if (changed != 1)
             {
+                var stored = writer.SelectStateETag.Bind(0, write.StateName).Bind(1, grain.Type).Bind(2, grain.Key).Scalar() as string;
                 throw new InconsistentStateException(write.StateName, grain, write.ExpectedETag, stored);
             }
 
-            var etag = Text.NewETag();
-            writer.UpsertState.Bind(0, write.StateName).Bind(1, grain.Type).Bind(2, grain.Key).Bind(3, etag).Bind(4, payload).Bind(5, updatedAt).Execute();
             var sequences = new long[write.Events.Count];
             for (var e = 0; e < write.Events.Count; e++)
             {

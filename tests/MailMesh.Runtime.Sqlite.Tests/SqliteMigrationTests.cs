@@ -61,6 +61,36 @@ public sealed class SqliteMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task OpenAsync_FileAtVersionTwo_MovesGrainStatesToARowidTableKeepingPayloadsAndETags()
+    {
+        using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = Internal.Schema.CreateVersionTable + Internal.Schema.Migrations[0].Sql + Internal.Schema.Migrations[1].Sql + """
+                INSERT INTO schema_version (version, description, applied_at) VALUES (1, 'v1', '2026-11-22T00:00:00Z'), (2, 'v2', '2026-11-22T00:00:00Z');
+                INSERT INTO grain_state (state_name, grain_type, grain_key, etag, payload, updated_at)
+                VALUES ('s', 'T', 'acme/a', 'etag-a', X'41', '2026-11-22T00:00:00.0000000+00:00'),
+                       ('s', 'T', 'acme/b', 'etag-b', X'42', '2026-11-22T00:00:00.0000000+00:00');
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var store = await SqliteStore.OpenAsync(SqliteBackend.Options(DatabasePath));
+
+        Assert.Equal(SqliteStore.LatestSchemaVersion, store.SchemaVersion);
+        var storage = new SqliteGrainStorage(store);
+        var a = await storage.ReadAsync("s", new GrainId("T", "acme/a"));
+        Assert.Equal(("etag-a", "A"), (a!.ETag, System.Text.Encoding.UTF8.GetString(a.Payload)));
+        var written = await storage.WriteAsync("s", new GrainId("T", "acme/b"), "B2"u8.ToArray(), "etag-b", []);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteAsync("s", new GrainId("T", "acme/b"), "B3"u8.ToArray(), "etag-b", []));
+        Assert.Equal(written.ETag, (await storage.ReadAsync("s", new GrainId("T", "acme/b")))!.ETag);
+        Assert.Equal(0L, Query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'grain_state' AND sql LIKE '%WITHOUT ROWID%';"));
+        Assert.Equal(1L, Query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'ux_grain_state_key';"));
+        Assert.Equal(2L, Query("SELECT COUNT(*) FROM grain_state;"));
+    }
+
+    [Fact]
     public async Task OpenAsync_MissingDirectory_CreatesIt()
     {
         var path = Path.Combine(_directory.Path, "data", "nested", "mailmesh.db");

@@ -10,6 +10,18 @@ internal static class Connections
         // busy timeout so a lock held elsewhere surfaces as an error instead of a long stall.
         Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds));
 
+    /// <summary>The writer's page cache (KiB).</summary>
+    public const int WriterCacheKiB = 65_536;
+
+    /// <summary>WAL size (4 KiB pages) at which a commit checkpoints.</summary>
+    public const int CheckpointPages = 16_384;
+
+    /// <summary>WAL size the file is trimmed back to after a checkpoint.</summary>
+    public const long WalLimitBytes = 64L * 1024 * 1024;
+
+    /// <summary>How much of the database file each connection maps into memory for reading.</summary>
+    public const long MapBytes = 1L << 30;
+
     public static SqliteConnection Open(string path, SqliteStorageOptions options, bool writer)
     {
         var builder = new SqliteConnectionStringBuilder
@@ -26,12 +38,18 @@ internal static class Connections
         try
         {
             connection.Open();
-            // The writer keeps 16 MiB of pages cached and trims the WAL back to 64 MiB after a checkpoint, so a
-            // burst of writes does not leave a huge WAL file behind.
+            // The writer keeps up to 64 MiB of pages cached: a transaction that dirties more pages than the cache holds
+            // spills them to the WAL before its commit and writes them again at the commit, and every miss is a read
+            // system call. It checkpoints once the WAL holds 64 MiB (not the default 4 MiB): a page changed by many
+            // commits in between is copied into the database once, and the checkpoint's two flushes come 16 times less
+            // often; the WAL is trimmed back to 64 MiB afterwards. Every connection maps up to 1 GiB of the file, so
+            // pages found in the database are read from memory, not through a read system call each
+            // (docs/adr/audience-05-import-write-amplification.md).
             var busy = (long)Math.Ceiling(options.BusyTimeout.TotalMilliseconds);
             var pragmas = writer
-                ? $"PRAGMA busy_timeout = {busy}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {(options.FlushEveryCommit ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA journal_size_limit = 67108864;"
-                : $"PRAGMA busy_timeout = {busy}; PRAGMA query_only = ON; PRAGMA foreign_keys = ON;";
+                ? $"PRAGMA busy_timeout = {busy}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {(options.FlushEveryCommit ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; " +
+                  $"PRAGMA cache_size = -{WriterCacheKiB}; PRAGMA wal_autocheckpoint = {CheckpointPages}; PRAGMA journal_size_limit = {WalLimitBytes}; PRAGMA mmap_size = {MapBytes};"
+                : $"PRAGMA busy_timeout = {busy}; PRAGMA query_only = ON; PRAGMA foreign_keys = ON; PRAGMA mmap_size = {MapBytes};";
             Execute(connection, pragmas);
             if (writer && options.MaxDatabaseSizeBytes is { } maxBytes)
             {

@@ -46,6 +46,26 @@ internal static class Schema
             DROP INDEX IF EXISTS ix_event_log_subject_sequence;
             CREATE INDEX ix_event_log_tenant_subject_sequence ON event_log (tenant, subject, sequence);
             """),
+        // A WITHOUT ROWID table keeps whole rows in its key-ordered B-tree, and a row over about a quarter of a page (a
+        // contact's state is 1.3 KB) spills to an overflow page of its own: 2.5 pages per small state, and writes of new
+        // grains, whose keys come in no order, landing on random leaves. A rowid table keeps rows up to a page inline,
+        // appends new grains at the end, and only the narrow key index takes random inserts
+        // (docs/adr/audience-05-import-write-amplification.md). The rows are copied once.
+        new(3, "grain state: rowid table with a unique key index", """
+            CREATE TABLE grain_state_v3 (
+                state_name TEXT NOT NULL,
+                grain_type TEXT NOT NULL,
+                grain_key  TEXT NOT NULL,
+                etag       TEXT NOT NULL,
+                payload    BLOB NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            INSERT INTO grain_state_v3 (state_name, grain_type, grain_key, etag, payload, updated_at)
+            SELECT state_name, grain_type, grain_key, etag, payload, updated_at FROM grain_state;
+            DROP TABLE grain_state;
+            ALTER TABLE grain_state_v3 RENAME TO grain_state;
+            CREATE UNIQUE INDEX ux_grain_state_key ON grain_state (state_name, grain_type, grain_key);
+            """),
     ];
 
     /// <summary>The newest schema version this code knows.</summary>

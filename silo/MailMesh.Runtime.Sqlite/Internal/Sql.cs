@@ -16,6 +16,19 @@ internal static class Sql
         DO UPDATE SET etag = excluded.etag, payload = excluded.payload, updated_at = excluded.updated_at;
         """;
 
+    // Parameters are numbered in the order of UpsertState's ($stateName, $grainType, $grainKey, $etag, $payload, $updatedAt).
+    public const string InsertStateIfAbsent = """
+        INSERT INTO grain_state (state_name, grain_type, grain_key, etag, payload, updated_at)
+        VALUES ($stateName, $grainType, $grainKey, $etag, $payload, $updatedAt)
+        ON CONFLICT (state_name, grain_type, grain_key) DO NOTHING;
+        """;
+
+    // Numbered as in InsertStateIfAbsent (1-3 the key, 4 etag, 5 payload, 6 updated_at), then 7 the expected ETag.
+    public const string UpdateStateIfMatch = """
+        UPDATE grain_state SET etag = ?4, payload = ?5, updated_at = ?6
+        WHERE state_name = ?1 AND grain_type = ?2 AND grain_key = ?3 AND etag = ?7;
+        """;
+
     public const string DeleteState =
         "DELETE FROM grain_state WHERE state_name = $stateName AND grain_type = $grainType AND grain_key = $grainKey;";
 

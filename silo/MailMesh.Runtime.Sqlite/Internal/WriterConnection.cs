@@ -13,13 +13,15 @@ internal sealed class WriterConnection : IDisposable
     private Statement? _savepoint;
     private Statement? _release;
     private Statement? _rollbackToSavepoint;
-    private Statement? _selectStateETag;
-    private Statement? _upsertState;
-    private Statement? _deleteState;
-    private Statement? _insertEvent;
-    private Statement? _eventIdExists;
-    private Statement? _upsertReminder;
-    private Statement? _deleteReminder;
+    private RawStatement? _selectStateETag;
+    private RawStatement? _upsertState;
+    private RawStatement? _deleteState;
+    private RawStatement? _insertStateIfAbsent;
+    private RawStatement? _updateStateIfMatch;
+    private RawStatement? _insertEvent;
+    private RawStatement? _eventIdExists;
+    private RawStatement? _upsertReminder;
+    private RawStatement? _deleteReminder;
 
     public WriterConnection(string path, SqliteStorageOptions options)
     {
@@ -56,26 +58,40 @@ internal sealed class WriterConnection : IDisposable
         ReleaseSavepoint();
     }
 
-    public Statement SelectStateETag => Prepare(ref _selectStateETag, Sql.SelectStateETag, "$stateName", "$grainType", "$grainKey");
+    public RawStatement SelectStateETag => Raw(ref _selectStateETag, Sql.SelectStateETag, "$stateName", "$grainType", "$grainKey");
 
-    public Statement UpsertState => Prepare(ref _upsertState, Sql.UpsertState, "$stateName", "$grainType", "$grainKey", "$etag", "$payload", "$updatedAt");
+    public RawStatement UpsertState => Raw(ref _upsertState, Sql.UpsertState, "$stateName", "$grainType", "$grainKey", "$etag", "$payload", "$updatedAt");
 
-    public Statement DeleteState => Prepare(ref _deleteState, Sql.DeleteState, "$stateName", "$grainType", "$grainKey");
+    /// <summary>Inserts a state row only where there is none (0 rows changed: a row exists).</summary>
+    public RawStatement InsertStateIfAbsent => Raw(ref _insertStateIfAbsent, Sql.InsertStateIfAbsent, "$stateName", "$grainType", "$grainKey", "$etag", "$payload", "$updatedAt");
 
-    public Statement InsertEvent => Prepare(ref _insertEvent, Sql.InsertEvent, "$eventId", "$tenant", "$type", "$subject", "$time", "$payload");
+    /// <summary>Replaces a state row only where its ETag is the expected one (0 rows changed: missing or another ETag).</summary>
+    public RawStatement UpdateStateIfMatch => Raw(ref _updateStateIfMatch, Sql.UpdateStateIfMatch, "?1", "?2", "?3", "?4", "?5", "?6", "?7");
 
-    public Statement EventIdExists => Prepare(ref _eventIdExists, Sql.SelectEventIdExists, "$eventId");
+    public RawStatement DeleteState => Raw(ref _deleteState, Sql.DeleteState, "$stateName", "$grainType", "$grainKey");
 
-    public Statement UpsertReminder => Prepare(ref _upsertReminder, Sql.UpsertReminder, "$grainType", "$grainKey", "$name", "$firstDue", "$period", "$etag");
+    public RawStatement InsertEvent => Raw(ref _insertEvent, Sql.InsertEvent, "$eventId", "$tenant", "$type", "$subject", "$time", "$payload");
 
-    public Statement DeleteReminder => Prepare(ref _deleteReminder, Sql.DeleteReminder, "$grainType", "$grainKey", "$name");
+    public RawStatement EventIdExists => Raw(ref _eventIdExists, Sql.SelectEventIdExists, "$eventId");
+
+    public RawStatement UpsertReminder => Raw(ref _upsertReminder, Sql.UpsertReminder, "$grainType", "$grainKey", "$name", "$firstDue", "$period", "$etag");
+
+    public RawStatement DeleteReminder => Raw(ref _deleteReminder, Sql.DeleteReminder, "$grainType", "$grainKey", "$name");
+
+    private RawStatement Raw(ref RawStatement? slot, string sql, params string[] parameters) =>
+        slot ??= new RawStatement(Connection, sql, parameters);
 
     private Statement Prepare(ref Statement? slot, string sql, params string[] parameters) =>
         slot ??= new Statement(Connection, sql, _timeout, parameters);
 
     public void Dispose()
     {
-        foreach (var statement in new[] { _begin, _commit, _rollback, _savepoint, _release, _rollbackToSavepoint, _selectStateETag, _upsertState, _deleteState, _insertEvent, _eventIdExists, _upsertReminder, _deleteReminder })
+        foreach (var statement in new[] { _begin, _commit, _rollback, _savepoint, _release, _rollbackToSavepoint })
+        {
+            statement?.Dispose();
+        }
+
+        foreach (var statement in new[] { _selectStateETag, _upsertState, _insertStateIfAbsent, _updateStateIfMatch, _deleteState, _insertEvent, _eventIdExists, _upsertReminder, _deleteReminder })
         {
             statement?.Dispose();
         }
