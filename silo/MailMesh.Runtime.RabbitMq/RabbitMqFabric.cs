@@ -120,6 +120,8 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, 
         }
 
         _connection.ConnectionShutdownAsync += OnConnectionShutdownAsync;
+        _connection.RecoverySucceededAsync += OnRecoveredAsync;
+        _connection.ConsumerTagChangeAfterRecoveryAsync += OnConsumerTagChangedAsync;
         // Calls and replies go without publisher confirms: the reply (or the call timeout) is the confirmation, and
         // waiting for a confirm per call would serialize calls behind broker round trips. One-way messages, retries
         // and dead letters are persistent and confirmed.
@@ -197,6 +199,33 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, 
         if (_started)
         {
             FabricLog.ConnectionLost(_logger, args.ReplyText, pending);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The client library reconnected and re-registered the shard consumers: apply the membership view again
+    /// (a rebalance that ran while the broker was unreachable could not start or cancel consumers).</summary>
+    private Task OnRecoveredAsync(object sender, AsyncEventArgs args)
+    {
+        FabricLog.Reconnected(_logger, _shards.Count(s => s.ConsumerTag is not null));
+        if (_started)
+        {
+            _ = RebalanceInBackgroundAsync();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A consumer re-registered after a reconnect under a new tag: later hand-overs must cancel that one.</summary>
+    private Task OnConsumerTagChangedAsync(object sender, ConsumerTagChangedAfterRecoveryEventArgs args)
+    {
+        foreach (var shard in _shards)
+        {
+            if (shard.ConsumerTag == args.TagBefore)
+            {
+                shard.ConsumerTag = args.TagAfter;
+            }
         }
 
         return Task.CompletedTask;

@@ -37,4 +37,7 @@ internal static partial class FabricLog
 
     [LoggerMessage(1260, LogLevel.Warning, "Deactivating {Grain} after a state failure did not work")]
     public static partial void StaleActivationDropFailed(ILogger logger, string grain, Exception error);
+
+    [LoggerMessage(1261, LogLevel.Information, "Connection to the broker recovered; {Consuming} shard consumers re-registered")]
+    public static partial void Reconnected(ILogger logger, int consuming);
 }

@@ -56,4 +56,7 @@ internal sealed partial class RuntimeLog
 
     [LoggerMessage(1040, LogLevel.Error, "Periodic runtime task '{Task}' failed")]
     public partial void PeriodicTaskFailed(string task, Exception exception);
+
+    [LoggerMessage(1041, LogLevel.Error, "Reminders could not be read again after a membership change; reminders registered on other silos reach this one at the next change")]
+    public partial void RemindersNotReloaded(Exception exception);
 }

@@ -7,6 +7,9 @@ namespace MailMesh.Cluster.Tests.Fabric;
 public interface IReminderProbeGrain : IGrainWithStringKey
 {
     Task Touch();
+
+    /// <summary>Registers reminder <paramref name="name"/> from inside the grain (as product grains do).</summary>
+    Task Remind(string name, TimeSpan dueTime, TimeSpan period);
 }
 
 /// <summary>Records on which silo each reminder tick ran.</summary>
@@ -17,6 +20,8 @@ public sealed class ReminderProbeGrain(IClusterMembership membership) : Grain, I
     public static ConcurrentDictionary<string, TaskCompletionSource> FirstTick { get; } = new();
 
     public Task Touch() => Task.CompletedTask;
+
+    public Task Remind(string name, TimeSpan dueTime, TimeSpan period) => RegisterOrUpdateReminderAsync(name, dueTime, period);
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {

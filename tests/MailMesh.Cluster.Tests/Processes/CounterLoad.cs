@@ -9,6 +9,7 @@ namespace MailMesh.Cluster.Tests.Processes;
 /// other error.</summary>
 public sealed class CounterLoad
 {
+    private static readonly TimeSpan ErrorBackOff = TimeSpan.FromMilliseconds(100);
     private readonly IGrainFactory _grains;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, GrainOutcome> _outcomes = new(StringComparer.Ordinal);
@@ -114,7 +115,23 @@ public sealed class CounterLoad
                 outcome.RecordError();
                 ErrorTypes.Enqueue(e.GetType().Name);
                 Errors.Enqueue($"{_clock.Elapsed.TotalMilliseconds:0} ms {key}: {e.GetType().Name}: {e.Message}");
+                await BackOffAsync();
             }
+        }
+    }
+
+    /// <summary>After an error a caller waits a moment, as a client would: while the broker is away, a send fails at
+    /// once and callers that retried at once would only spin the two cores.</summary>
+    private async Task BackOffAsync()
+    {
+        try
+        {
+            await Task.Delay(ErrorBackOff, _stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The load stops: the caller's loop ends.
+            return;
         }
     }
 

@@ -11,6 +11,8 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(string Line, TaskCompletionSource Seen)> _awaitedLines = [];
+    private ShardMapReport? _shardMap;
+    private TaskCompletionSource _shardMapChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SiloProcess(string id, Process process)
     {
@@ -23,6 +25,30 @@ public sealed class SiloProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The shard map the silo last reported (<see cref="ShardMapReporter"/>); null before the first.</summary>
+    public ShardMapReport? ShardMap
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _shardMap;
+            }
+        }
+    }
+
+    /// <summary>Completes at the silo's next shard map report, or when it exits.</summary>
+    public Task ShardMapChanged
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _shardMapChanged.Task;
+            }
+        }
+    }
 
     /// <summary>What the silo printed (warnings and errors), for failure messages.</summary>
     public string Output
@@ -61,8 +87,12 @@ public sealed class SiloProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => silo.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data);
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => silo._ready.TrySetException(new InvalidOperationException(
-            $"The silo process {id} exited with code {process.ExitCode} before it was ready:\n{silo.Output}"));
+        process.Exited += (_, _) =>
+        {
+            silo._ready.TrySetException(new InvalidOperationException(
+                $"The silo process {id} exited with code {process.ExitCode} before it was ready:\n{silo.Output}"));
+            silo.SignalShardMapChanged();
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
@@ -129,8 +159,14 @@ public sealed class SiloProcess : IAsyncDisposable
             return;
         }
 
+        var shardMap = ShardMapReporter.Parse(line);
         lock (_output)
         {
+            if (shardMap is not null)
+            {
+                _shardMap = shardMap;
+            }
+
             if (_output.Length < 200_000)
             {
                 _output.AppendLine(line);
@@ -144,6 +180,23 @@ public sealed class SiloProcess : IAsyncDisposable
                 }
             }
         }
+
+        if (shardMap is not null)
+        {
+            SignalShardMapChanged();
+        }
+    }
+
+    private void SignalShardMapChanged()
+    {
+        TaskCompletionSource changed;
+        lock (_output)
+        {
+            changed = _shardMapChanged;
+            _shardMapChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.TrySetResult();
     }
 
     /// <summary>Completes when the process prints a line containing <paramref name="text"/> (from now on).</summary>

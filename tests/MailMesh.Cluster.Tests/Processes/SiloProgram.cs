@@ -1,5 +1,7 @@
 using System.Globalization;
 using MailMesh.Runtime;
+using MailMesh.Runtime.Cluster;
+using MailMesh.Runtime.RabbitMq;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,6 +22,7 @@ public static class SiloProgram
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("MailMesh.Runtime.RabbitMq", LogLevel.Information); // connects, rebalances, reconnects
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
         var services = builder.Services;
         services.AddMailMeshRuntime(o => o.CallTimeout = TimeSpan.FromSeconds(60));
@@ -49,6 +52,8 @@ public static class SiloProgram
         });
         using var host = builder.Build();
         await host.StartAsync();
+        using var shardMap = new ShardMapReporter(host.Services.GetRequiredService<IClusterMembership>(), host.Services.GetRequiredService<RabbitMqFabric>());
+        await shardMap.ReportAsync();
         Console.WriteLine("READY");
         await host.WaitForShutdownAsync();
         return 0;

@@ -5,7 +5,9 @@ namespace MailMesh.Runtime.Internal.Reminders;
 
 /// <summary>Durable reminders of this silo: loaded from the <see cref="IReminderTable"/> at start, kept in memory
 /// with their next due time, fired by one timer (activating the grain when needed). A tick that fell due while
-/// the silo was down is delivered once at start (at-least-once).</summary>
+/// the silo was down is delivered once at start (at-least-once). In cluster mode the table is read again after every
+/// membership change, so reminders registered on another silo after this one started reach it when their grains'
+/// shards move here (a silo died or left).</summary>
 internal sealed class ReminderService : IAsyncDisposable
 {
     private static readonly TimeSpan MinimumPeriod = TimeSpan.FromSeconds(1);
@@ -15,6 +17,9 @@ internal sealed class ReminderService : IAsyncDisposable
     private readonly Lazy<Cluster.IShardOwnership?> _ownership;
     private readonly Lock _lock = new();
     private readonly Dictionary<(GrainId Grain, string Name), Entry> _entries = [];
+    // Registrations, removals and reloads take turns, so a reload's read cannot undo a change made after it.
+    private readonly SemaphoreSlim _tableTurn = new(1, 1);
+    private IDisposable? _membershipSubscription;
     private ITimer? _timer;
     private bool _running;
 
@@ -55,10 +60,58 @@ internal sealed class ReminderService : IAsyncDisposable
         }
 
         _runtime.Log.RemindersLoaded(stored.Count);
+        if (_runtime.Services.GetService(typeof(Cluster.IClusterMembership)) is Cluster.IClusterMembership membership)
+        {
+            _membershipSubscription = membership.Subscribe(change => _ = ReloadAfterMembershipChangeAsync());
+        }
+    }
+
+    /// <summary>Reads the table again and makes the in-memory reminders match it: rows registered elsewhere are added
+    /// (due at once when their first tick passed), rows removed elsewhere are dropped, known rows keep their next tick.</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        await _tableTurn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var stored = await Table.ReadAllAsync(cancellationToken).ConfigureAwait(false);
+            var now = _runtime.TimeProvider.GetUtcNow();
+            lock (_lock)
+            {
+                var known = new Dictionary<(GrainId Grain, string Name), Entry>(_entries);
+                _entries.Clear();
+                foreach (var row in stored)
+                {
+                    _entries[(row.Grain, row.Name)] = known.TryGetValue((row.Grain, row.Name), out var entry) && entry.Row == row
+                        ? entry
+                        : new Entry(row, row.FirstDue <= now ? now : row.FirstDue);
+                }
+
+                ArmLocked(now);
+            }
+
+            _runtime.Log.RemindersLoaded(stored.Count);
+        }
+        finally
+        {
+            _tableTurn.Release();
+        }
+    }
+
+    private async Task ReloadAfterMembershipChangeAsync()
+    {
+        try
+        {
+            await ReloadAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StorageException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+            _runtime.Log.RemindersNotReloaded(e);
+        }
     }
 
     public void Stop()
     {
+        _membershipSubscription?.Dispose();
         lock (_lock)
         {
             _running = false;
@@ -80,23 +133,39 @@ internal sealed class ReminderService : IAsyncDisposable
         }
 
         var now = _runtime.TimeProvider.GetUtcNow();
-        var row = await Table.UpsertAsync(grain, name, now + dueTime, period).ConfigureAwait(false);
-        lock (_lock)
+        await _tableTurn.WaitAsync().ConfigureAwait(false);
+        try
         {
-            _entries[(grain, name)] = new Entry(row, row.FirstDue);
-            ArmLocked(_runtime.TimeProvider.GetUtcNow());
+            var row = await Table.UpsertAsync(grain, name, now + dueTime, period).ConfigureAwait(false);
+            lock (_lock)
+            {
+                _entries[(grain, name)] = new Entry(row, row.FirstDue);
+                ArmLocked(_runtime.TimeProvider.GetUtcNow());
+            }
+        }
+        finally
+        {
+            _tableTurn.Release();
         }
     }
 
     public async Task<bool> UnregisterAsync(GrainId grain, string name)
     {
-        var removed = await Table.RemoveAsync(grain, name).ConfigureAwait(false);
-        lock (_lock)
+        await _tableTurn.WaitAsync().ConfigureAwait(false);
+        try
         {
-            _entries.Remove((grain, name));
-        }
+            var removed = await Table.RemoveAsync(grain, name).ConfigureAwait(false);
+            lock (_lock)
+            {
+                _entries.Remove((grain, name));
+            }
 
-        return removed;
+            return removed;
+        }
+        finally
+        {
+            _tableTurn.Release();
+        }
     }
 
     private void OnTimer()
