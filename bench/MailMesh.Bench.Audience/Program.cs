@@ -40,12 +40,21 @@ try
 
     Console.WriteLine($"load average before the import: {LoadAverage()}");
     var importCpuBefore = CpuTime.Self();
+    var (userBefore, systemBefore) = CpuTime.SelfSplit();
+    var ioBefore = CpuTime.Io();
     var (elapsed, status, readModel, steady) = await ImportAsync(directory, csv, batch);
     var importCpu = CpuTime.Self() - importCpuBefore;
+    var (userAfter, systemAfter) = CpuTime.SelfSplit();
+    var ioAfter = CpuTime.Io();
     Console.WriteLine($"MailMesh import: {elapsed.TotalSeconds:F2} s ({rows / elapsed.TotalSeconds:N0} rows/s); {status.Created:N0} created, {status.Invalid:N0} invalid, {status.Merged:N0} merged");
     Console.WriteLine($"MailMesh import CPU: {importCpu.TotalSeconds:F2} s (user+sys of this process, silo start included; {importCpu.TotalMicroseconds / rows:F0} us per row); CPU ratio MailMesh/sqlite3: {importCpu.TotalSeconds / Math.Max(peerCpu.TotalSeconds, 0.01):F1}x");
     Console.WriteLine($"MailMesh import CPU from upload to completion (silo start excluded): {steady.Cpu.TotalSeconds:F2} s, {steady.Cpu.TotalMicroseconds / rows:F0} us per row; " +
         $"allocated {steady.Allocated / (double)rows:N0} bytes per row; GC pauses {steady.GcPause.TotalSeconds:F2} s; collections gen0/1/2 {steady.Collections}");
+    Console.WriteLine($"MailMesh import CPU split: user {(userAfter - userBefore).TotalSeconds:F2} s ({(userAfter - userBefore).TotalMicroseconds / rows:F0} us per row), " +
+        $"system {(systemAfter - systemBefore).TotalSeconds:F2} s ({(systemAfter - systemBefore).TotalMicroseconds / rows:F0} us per row)");
+    Console.WriteLine($"MailMesh import I/O: {(ioAfter.Written - ioBefore.Written) / 1e6:N0} MB written by the process ({(ioAfter.Written - ioBefore.Written) / (double)rows:N0} bytes per row; " +
+        $"{(ioAfter.ToDisk - ioBefore.ToDisk) / 1e6:N0} MB reached the block layer), {(ioAfter.Read - ioBefore.Read) / 1e6:N0} MB read");
+    Console.WriteLine($"files: {FileSizes(directory)}");
     Console.WriteLine($"load average after the import: {LoadAverage()}");
     Console.WriteLine($"ratio MailMesh/sqlite3 time: {elapsed.TotalSeconds / peer.TotalSeconds:F1}x; target 180 s for 1,000,000 rows: {(rows == 1_000_000 ? (elapsed.TotalSeconds <= 180 ? "met" : "not met") : "n/a (not 1,000,000 rows)")}");
 
@@ -95,6 +104,10 @@ static TimeSpan SqliteShellImport(string csv, string database)
     process.WaitForExit();
     return watch.Elapsed;
 }
+
+static string FileSizes(string directory) =>
+    string.Join(", ", Directory.GetFiles(directory).Where(f => !f.EndsWith(".csv", StringComparison.Ordinal))
+        .Select(f => $"{Path.GetFileName(f)} {new FileInfo(f).Length / 1e6:N0} MB"));
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
 

@@ -44,7 +44,7 @@ internal static class Connections
             // commits in between is copied into the database once, and the checkpoint's two flushes come 16 times less
             // often; the WAL is trimmed back to 64 MiB afterwards. Every connection maps up to 1 GiB of the file, so
             // pages found in the database are read from memory, not through a read system call each
-            // (docs/adr/audience-05-import-write-amplification.md).
+            // (docs/adr/audience-06-import-write-amplification.md).
             var busy = (long)Math.Ceiling(options.BusyTimeout.TotalMilliseconds);
             var pragmas = writer
                 ? $"PRAGMA busy_timeout = {busy}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {(options.FlushEveryCommit ? "FULL" : "NORMAL")}; PRAGMA foreign_keys = ON; " +

@@ -6,7 +6,7 @@ namespace MailMesh.Runtime.Sqlite.Internal;
 /// <summary>A statement of the writer connection, prepared once and bound by parameter position straight through
 /// SQLitePCL. <c>SqliteCommand</c> looks each parameter up by name on every execution (the name converted to UTF-8 and
 /// searched in the statement) and builds a data reader even for a non-query; a bulk write of grain states ran three such
-/// executions per grain (docs/adr/audience-05-import-write-amplification.md). Used only by the writer loop, inside the
+/// executions per grain (docs/adr/audience-06-import-write-amplification.md). Used only by the writer loop, inside the
 /// transactions it opens (BEGIN IMMEDIATE holds the write lock, so a step never meets SQLITE_BUSY).</summary>
 internal sealed class RawStatement : IDisposable
 {

@@ -50,7 +50,7 @@ internal static class Schema
         // contact's state is 1.3 KB) spills to an overflow page of its own: 2.5 pages per small state, and writes of new
         // grains, whose keys come in no order, landing on random leaves. A rowid table keeps rows up to a page inline,
         // appends new grains at the end, and only the narrow key index takes random inserts
-        // (docs/adr/audience-05-import-write-amplification.md). The rows are copied once.
+        // (docs/adr/audience-06-import-write-amplification.md). The rows are copied once.
         new(3, "grain state: rowid table with a unique key index", """
             CREATE TABLE grain_state_v3 (
                 state_name TEXT NOT NULL,
