@@ -32,6 +32,7 @@ public sealed partial class BounceProcessor(IGrainFactory grains, ISendLogReader
         raw = BounceClassifier.NormalizeBareCr(raw);
         using var message = MimeMessage.Parse(raw);
         var classification = BounceClassifier.Classify(message);
+        BounceMetrics.Classified(classification.Kind, source);
         var now = time.GetUtcNow();
         if (classification.Kind is BounceKind.AutoReply or BounceKind.Delivered)
         {
@@ -79,6 +80,7 @@ public sealed partial class BounceProcessor(IGrainFactory grains, ISendLogReader
     public async Task<BounceOutcome> RecordAsync(string tenant, string address, BounceNotice notice)
     {
         var outcome = await grains.GetGrain<IBounceLedgerGrain>(BounceKeys.Contact(tenant, address)).Record(notice).ConfigureAwait(false);
+        BounceMetrics.Recorded(notice, outcome);
         LogRecorded(logger, notice.NoticeId, notice.Kind, notice.Reason, outcome.Duplicate, outcome.Suppressed || outcome.Unsubscribed);
         return outcome;
     }

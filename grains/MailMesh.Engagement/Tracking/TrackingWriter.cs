@@ -137,11 +137,13 @@ public sealed class TrackingWriter(
 
     private async Task ProcessAsync(List<HitRecord> batch)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await store.InsertAsync(batch).ConfigureAwait(false);
+                TrackingMetrics.Written(batch, started, ok: true);
                 break;
             }
             catch (Exception e) when (attempt < 4 && e is Microsoft.Data.Sqlite.SqliteException or IOException)
@@ -152,6 +154,7 @@ public sealed class TrackingWriter(
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
             {
                 TrackingLog.StoreFailed(logger, e, batch.Count);
+                TrackingMetrics.Written(batch, started, ok: false);
                 break;
             }
         }
@@ -180,6 +183,7 @@ public sealed class TrackingWriter(
                     {
                         var (machine, reason) = outcomes.Remove(hit.Id, out var o) ? (o.Machine, o.Reason) : (hit.Machine, hit.Reason);
                         marks.Add((hit.Id, result.ContactExists ? HitState.Applied : HitState.UnknownContact, machine, reason));
+                        TrackingMetrics.HandedOver(hit.Kind, machine, result.ContactExists);
                     }
 
                     // Earlier clicks that this batch turned into a burst.
@@ -195,6 +199,7 @@ public sealed class TrackingWriter(
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 TrackingLog.GrainFailed(logger, e, ordered.Count, key);
+                TrackingMetrics.HandOverFailed(ordered);
             }
         }).ConfigureAwait(false);
         Interlocked.Add(ref _handedOver, handedOver);
