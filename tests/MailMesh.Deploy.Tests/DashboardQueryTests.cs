@@ -10,8 +10,13 @@ using MailMesh.Testing;
 namespace MailMesh.Deploy.Tests;
 
 /// <summary>Debian's prometheus scrapes a silo doing real work (gRPC calls, a mailbox sync against Dovecot, rules,
-/// contacts, events relayed to a webhook), then every query of every dashboard panel runs through Prometheus'
-/// HTTP API and must return data.</summary>
+/// contacts, events relayed to a webhook, campaigns sent to the SMTP sink, tracking hits, bounce webhooks), then every
+/// query of every dashboard panel runs through Prometheus' HTTP API and must return data.</summary>
+/// <remarks>Runs alone (<see cref="SoloCollection"/>): ASP.NET Core's meters are created per host with the same name,
+/// and the OpenTelemetry SDK ends the shared metric stream when any of them is disposed
+/// (open-telemetry/opentelemetry-dotnet#6412), so another test's host stopping in this process would silence the silo's
+/// HTTP request metrics.</remarks>
+[Collection(SoloCollection.Name)]
 public sealed class DashboardQueryTests
 {
     /// <summary>How long the scrapes may take to show the work (Prometheus scrapes every second).</summary>
@@ -22,6 +27,7 @@ public sealed class DashboardQueryTests
     {
         var executable = Tools.RequirePrometheus();
         TestServers.Require(Server.Dovecot);
+        TestServers.Require(Server.SmtpCapture);
         var queries = Dashboards.AllQueries();
         Assert.NotEmpty(queries);
 
@@ -30,6 +36,8 @@ public sealed class DashboardQueryTests
         await using var prometheus = await PrometheusServer.StartAsync(executable, silo.HttpAddress.Authority, "/metrics");
 
         await DoWorkAsync(silo.Client, receiver);
+        using var engagement = new EngagementWork(silo);
+        await engagement.RunAsync();
 
         var pending = queries.ToList();
         var last = new Dictionary<PanelQuery, string>();
@@ -55,6 +63,7 @@ public sealed class DashboardQueryTests
                 // Steady traffic between scrapes, as a deployment has: rates and quantiles need a series to grow
                 // after Prometheus first saw it. The next scrape (every second) may bring the missing series.
                 await GenerateTrafficAsync(silo.Client);
+                await engagement.KeepGoingAsync();
                 await Task.Delay(TimeSpan.FromSeconds(1));
             }
         }
@@ -64,9 +73,11 @@ public sealed class DashboardQueryTests
             $"(targets: {await prometheus.TargetStateAsync()}):\n" + string.Join('\n', pending.Select(q => $"{q} → {last.GetValueOrDefault(q)}")));
     }
 
-    /// <summary>The calls a dashboard sees all the time: status checks, mailbox reads, a lookup that fails.</summary>
+    /// <summary>The calls a dashboard sees all the time: status checks, mailbox reads, a lookup that fails, and a new
+    /// contact (its event goes to the webhook receiver, so webhook attempts keep being timed).</summary>
     private static async Task GenerateTrafficAsync(MailMeshClient client)
     {
+        await client.Contacts().CreateAsync(new CreateContactRequest { Address = $"traffic-{Guid.NewGuid():N}@example.test" });
         await client.Status.GetAsync(new GetStatusRequest());
         await client.Mailboxes.GetAsync(new GetMailboxRequest { Name = "deploy" });
         await client.Mailboxes.ListMessagesAsync(new ListMessagesRequest { Name = "deploy" });

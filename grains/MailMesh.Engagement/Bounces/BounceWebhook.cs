@@ -31,11 +31,13 @@ public static class BounceWebhook
     /// <summary>Most events in one request.</summary>
     public const int MaxEvents = 1000;
 
-    /// <summary>Maps the webhook (needs <c>AddBounceProcessing</c>).</summary>
-    public static IEndpointConventionBuilder MapBounceWebhook(this IEndpointRouteBuilder endpoints)
+    /// <summary>Maps the webhook (needs <c>AddBounceProcessing</c> in <paramref name="services"/>, the container that
+    /// holds bounce processing; default: the request's, which is right only when the endpoint is served by that same
+    /// host — a listener with its own container, such as the tracking listener, must pass the silo's).</summary>
+    public static IEndpointConventionBuilder MapBounceWebhook(this IEndpointRouteBuilder endpoints, IServiceProvider? services = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapPost(Route, HandleAsync);
+        return endpoints.MapPost(Route, (HttpContext context, string tenant) => HandleAsync(context, tenant, services ?? context.RequestServices));
     }
 
     /// <summary>The signature header value for <paramref name="body"/> sent at <paramref name="timestamp"/> with
@@ -50,9 +52,8 @@ public static class BounceWebhook
         return "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), data));
     }
 
-    private static async Task<IResult> HandleAsync(HttpContext context, string tenant)
+    private static async Task<IResult> HandleAsync(HttpContext context, string tenant, IServiceProvider services)
     {
-        var services = context.RequestServices;
         var options = services.GetRequiredService<IOptions<BounceOptions>>().Value;
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var cancellationToken = context.RequestAborted;

@@ -1,4 +1,5 @@
 using MailMesh.Engagement.Bounces;
+using MailMesh.Engagement.Tracking;
 
 namespace MailMesh.Silo.Hosting;
 
@@ -15,7 +16,8 @@ public static class TrackingHost
         var silo = configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
         services.AddEngagementTracking(configuration, silo.DataDirectoryFullPath);
         services.AddBounceProcessing(configuration, silo.DataDirectoryFullPath);
-        services.AddTrackingRoutes(endpoints => endpoints.MapBounceWebhook());
+        // The listener has its own container: the webhook resolves its options and processor from the silo's.
+        services.AddSingleton(provider => new TrackingRoutes(endpoints => endpoints.MapBounceWebhook(provider)));
         services.AddTrackingListenerService();
         return services;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MailMesh.Client;
 using MailMesh.Silo.Hosting;
 using MailMesh.Testing;
@@ -5,14 +6,24 @@ using Microsoft.AspNetCore.Builder;
 
 namespace MailMesh.Deploy.Tests.Infrastructure;
 
-/// <summary>The real silo host (<see cref="SiloHost.Build"/>) on free loopback ports, its data in a temporary
-/// directory, webhooks allowed to loopback receivers, and a client holding the operator's bootstrap key.</summary>
+/// <summary>The real silo host (<see cref="SiloHost.Build"/>) on free loopback ports (HTTP, gRPC and the tracking
+/// listener), its data in a temporary directory, a small hit queue that drops hits at once when full (the smallest
+/// allowed, so a burst shows what overload does), webhooks allowed to loopback receivers, campaigns relayed to the
+/// capturing SMTP sink of scripts/test-servers.sh with one worker per campaign, a bounce webhook secret for the operator
+/// tenant, and a client holding the operator's bootstrap key.</summary>
 internal sealed class DeploySilo : IAsyncDisposable
 {
-    private DeploySilo(WebApplication app, Uri http, string dataDirectory, MailMeshClient client)
+    /// <summary>The operator tenant, which the bootstrap key administers.</summary>
+    public const string Tenant = "system";
+
+    /// <summary>The bounce webhook secret of <see cref="Tenant"/>.</summary>
+    public const string BounceWebhookSecret = "deploy-test-bounce-webhook-secret";
+
+    private DeploySilo(WebApplication app, Uri http, Uri tracking, string dataDirectory, MailMeshClient client)
     {
         App = app;
         HttpAddress = http;
+        TrackingAddress = tracking;
         DataDirectory = dataDirectory;
         Client = client;
     }
@@ -22,6 +33,9 @@ internal sealed class DeploySilo : IAsyncDisposable
     /// <summary>The HTTP/1.1 listener: probes and /metrics.</summary>
     public Uri HttpAddress { get; }
 
+    /// <summary>The public tracking listener: pixel, clicks, unsubscribe, forms and the bounce webhook.</summary>
+    public Uri TrackingAddress { get; }
+
     public string DataDirectory { get; }
 
     public MailMeshClient Client { get; }
@@ -30,8 +44,15 @@ internal sealed class DeploySilo : IAsyncDisposable
     {
         var dataDirectory = Directory.CreateTempSubdirectory("mailmesh-deploy-silo-").FullName;
         var keyFile = Path.Combine(dataDirectory, "bootstrap.key");
-        var (http, grpc) = (Loopback.FreeHttpUrl(), Loopback.FreeHttpUrl());
+        var (http, grpc, tracking) = (Loopback.FreeHttpUrl(), Loopback.FreeHttpUrl(), Loopback.FreeHttpUrl());
+        var sink = TestServers.SmtpCapture.Address;
         var app = SiloHost.Build([
+            "--Tracking:Listen", tracking, "--Tracking:PublicBaseUrl", tracking,
+            "--Tracking:QueueCapacity", "16", "--Tracking:EnqueueTimeout", "00:00:00", "--Tracking:BatchSize", "4",
+            "--Campaigns:Relay:Host", sink.Host, "--Campaigns:Relay:Port", sink.Port.ToString(CultureInfo.InvariantCulture),
+            "--Campaigns:Relay:Tls", "None", "--Campaigns:Composition:ReturnPathDomain", "bounces.deploy.test", "--Campaigns:Shards", "1",
+            "--Campaigns:DriveInterval", "00:00:00.200", "--Campaigns:ReminderPeriod", "00:00:01",
+            $"--Bounces:WebhookSecrets:{Tenant}", BounceWebhookSecret,
             "--Kestrel:Endpoints:Http:Url", http, "--Kestrel:Endpoints:Grpc:Url", grpc, "--Silo:DataDirectory", dataDirectory,
             "--Api:BootstrapKeyFile", keyFile, "--Logging:LogLevel:Default", "Warning",
             "--Relays:Webhooks:AllowedNetworks:0", "127.0.0.1/32", "--Relays:Webhooks:RefreshInterval", "00:00:01",
@@ -41,7 +62,7 @@ internal sealed class DeploySilo : IAsyncDisposable
             await app.StartAsync();
             var key = (await File.ReadAllTextAsync(keyFile)).Trim();
             var client = new MailMeshClient(new Uri(grpc), new GrpcChannelOptions { ApiKey = key, DefaultTimeout = TimeSpan.FromSeconds(60) });
-            return new DeploySilo(app, new Uri(http), dataDirectory, client);
+            return new DeploySilo(app, new Uri(http), new Uri(tracking), dataDirectory, client);
         }
         catch
         {
