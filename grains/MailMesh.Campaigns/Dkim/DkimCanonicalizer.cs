@@ -1,21 +1,26 @@
+using System.Buffers;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace MailMesh.Campaigns.Dkim;
 
-/// <summary>One header field as it appears in a message: its name and its raw bytes (name, colon, value, folding and
-/// the final CRLF), read as Latin-1 so every byte keeps its value.</summary>
-/// <param name="Name">The field name.</param>
-/// <param name="Raw">The whole field.</param>
-internal readonly record struct RawHeader(string Name, string Raw);
+/// <summary>Where one header field lies in a message: its raw bytes (name, colon, value, folding and the final line
+/// end) and the length of its name (without whitespace before the colon).</summary>
+/// <param name="Start">Offset of the field in the message.</param>
+/// <param name="Length">Length of the whole field.</param>
+/// <param name="NameLength">Length of the trimmed field name.</param>
+internal readonly record struct HeaderRange(int Start, int Length, int NameLength);
 
-/// <summary>RFC 6376 section 3.4 "relaxed" canonicalization of header fields and bodies.</summary>
+/// <summary>RFC 6376 section 3.4 "relaxed" canonicalization of header fields and bodies, over the message's bytes
+/// without decoding them (every byte keeps its value) and without allocating per field or per line.</summary>
 internal static class DkimCanonicalizer
 {
-    /// <summary>The header fields of <paramref name="message"/> (up to the first empty line) and where the body starts.</summary>
-    public static (List<RawHeader> Headers, int BodyStart) SplitHeaders(ReadOnlySpan<byte> message)
+    private static readonly SearchValues<byte> SpaceOrTab = SearchValues.Create(" \t"u8);
+    private static readonly SearchValues<byte> WhitespaceOrLineEnd = SearchValues.Create(" \t\r\n"u8);
+
+    /// <summary>Adds the header fields of <paramref name="message"/> (up to the first empty line) to
+    /// <paramref name="headers"/> and returns where the body starts.</summary>
+    public static int SplitHeaders(ReadOnlySpan<byte> message, List<HeaderRange> headers)
     {
-        var headers = new List<RawHeader>();
         var at = 0;
         while (at < message.Length)
         {
@@ -24,72 +29,101 @@ internal static class DkimCanonicalizer
             var line = message[at..next];
             if (line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8))
             {
-                return (headers, next);
+                return next;
             }
 
             if (line[0] is (byte)' ' or (byte)'\t' && headers.Count > 0)
             {
-                headers[^1] = headers[^1] with { Raw = headers[^1].Raw + Encoding.Latin1.GetString(line) };
+                headers[^1] = headers[^1] with { Length = next - headers[^1].Start };
             }
             else
             {
                 var colon = line.IndexOf((byte)':');
-                var name = colon < 0 ? Encoding.Latin1.GetString(line).TrimEnd() : Encoding.Latin1.GetString(line[..colon]).TrimEnd();
-                headers.Add(new RawHeader(name, Encoding.Latin1.GetString(line)));
+                var name = colon < 0 ? line : line[..colon];
+                headers.Add(new HeaderRange(at, line.Length, name.TrimEnd(" \t\r\n"u8).Length));
             }
 
             at = next;
         }
 
-        return (headers, message.Length);
+        return message.Length;
     }
 
-    /// <summary>The relaxed form of a header field: lower-case name, unfolded, runs of whitespace as one space, none
-    /// around the colon or at the end; then CRLF when <paramref name="withCrlf"/>.</summary>
-    public static string RelaxedHeader(string raw, bool withCrlf)
+    /// <summary>Writes the relaxed form of the field <paramref name="raw"/> to <paramref name="output"/>: lower-case
+    /// name, unfolded, runs of whitespace as one space, none around the colon or at the end; then CRLF when
+    /// <paramref name="withCrlf"/>. <paramref name="output"/> must hold <c>raw.Length + 2</c> bytes.</summary>
+    /// <returns>How many bytes were written.</returns>
+    public static int RelaxedHeader(ReadOnlySpan<byte> raw, Span<byte> output, bool withCrlf)
     {
-        var colon = raw.IndexOf(':', StringComparison.Ordinal);
-        var name = (colon < 0 ? raw : raw[..colon]).Trim().ToLowerInvariant();
-        var value = colon < 0 ? string.Empty : raw[(colon + 1)..];
-        var sb = new StringBuilder(raw.Length);
-        sb.Append(name).Append(':');
-        var space = false;
-        foreach (var c in value)
+        var colon = raw.IndexOf((byte)':');
+        var name = (colon < 0 ? raw : raw[..colon]).Trim(" \t\r\n"u8);
+        var written = System.Text.Ascii.ToLower(name, output, out var nameLength) == OperationStatus.Done ? nameLength : LowerLatin1(name, output);
+        output[written++] = (byte)':';
+        var valueStart = written;
+        var value = colon < 0 ? [] : raw[(colon + 1)..];
+        var pendingSpace = false;
+        while (!value.IsEmpty)
         {
-            if (c is '\r' or '\n')
+            var gap = value.IndexOfAny(WhitespaceOrLineEnd);
+            var run = gap < 0 ? value : value[..gap];
+            if (!run.IsEmpty)
             {
-                continue;
+                if (pendingSpace && written > valueStart)
+                {
+                    output[written++] = (byte)' ';
+                }
+
+                run.CopyTo(output[written..]);
+                written += run.Length;
+                pendingSpace = false;
             }
 
-            if (c is ' ' or '\t')
+            if (gap < 0)
             {
-                space = true;
-                continue;
+                break;
             }
 
-            if (space && sb.Length > name.Length + 1)
-            {
-                sb.Append(' ');
-            }
-
-            space = false;
-            sb.Append(c);
+            // CR and LF vanish (unfolding); a space or tab anywhere in the gap makes one space.
+            value = value[gap..];
+            var after = value.IndexOfAnyExcept(WhitespaceOrLineEnd);
+            var gapBytes = after < 0 ? value : value[..after];
+            pendingSpace |= gapBytes.IndexOfAny(SpaceOrTab) >= 0;
+            value = after < 0 ? [] : value[after..];
         }
 
         if (withCrlf)
         {
-            sb.Append("\r\n");
+            output[written++] = (byte)'\r';
+            output[written++] = (byte)'\n';
         }
 
-        return sb.ToString();
+        return written;
     }
 
-    /// <summary>Feeds the relaxed form of <paramref name="body"/> to <paramref name="hash"/>: whitespace runs as one
-    /// space, none at line ends, no empty lines at the end, a final CRLF when the body is not empty.</summary>
-    public static void RelaxedBody(ReadOnlySpan<byte> body, IncrementalHash hash)
+    /// <summary>The SHA-256 of the relaxed form of <paramref name="body"/>: whitespace runs as one space, none at line
+    /// ends, no empty lines at the end, a final CRLF when the body is not empty.</summary>
+    public static void RelaxedBodyHash(ReadOnlySpan<byte> body, Span<byte> hash)
     {
+        // Each line grows by at most one byte (a bare LF becomes CRLF) and the last one by two.
+        var buffer = ArrayPool<byte>.Shared.Rent(body.Length + body.Count((byte)'\n') + 2);
+        try
+        {
+            var length = RelaxedBody(body, buffer);
+            SHA256.HashData(buffer.AsSpan(0, length), hash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Writes the relaxed form of <paramref name="body"/> to <paramref name="output"/>, which must hold
+    /// <c>body.Length</c> plus one byte per line feed plus two.</summary>
+    /// <returns>How many bytes were written.</returns>
+    public static int RelaxedBody(ReadOnlySpan<byte> body, Span<byte> output)
+    {
+        var written = 0;
         var pendingEmpty = 0;
-        var buffer = new byte[256];
         var at = 0;
         while (at < body.Length)
         {
@@ -101,31 +135,8 @@ internal static class DkimCanonicalizer
                 line = line[..^1];
             }
 
-            if (buffer.Length < line.Length + 2)
-            {
-                buffer = new byte[line.Length * 2 + 2];
-            }
-
-            var length = 0;
-            var space = false;
-            foreach (var b in line)
-            {
-                if (b is (byte)' ' or (byte)'\t')
-                {
-                    space = true;
-                    continue;
-                }
-
-                if (space)
-                {
-                    buffer[length++] = (byte)' ';
-                    space = false;
-                }
-
-                buffer[length++] = b;
-            }
-
-            if (length == 0)
+            var first = line.IndexOfAnyExcept(SpaceOrTab);
+            if (first < 0)
             {
                 pendingEmpty++;
                 continue;
@@ -133,12 +144,54 @@ internal static class DkimCanonicalizer
 
             for (; pendingEmpty > 0; pendingEmpty--)
             {
-                hash.AppendData("\r\n"u8);
+                output[written++] = (byte)'\r';
+                output[written++] = (byte)'\n';
             }
 
-            buffer[length++] = (byte)'\r';
-            buffer[length++] = (byte)'\n';
-            hash.AppendData(buffer, 0, length);
+            if (first > 0)
+            {
+                output[written++] = (byte)' ';
+                line = line[first..];
+            }
+
+            while (true)
+            {
+                var gap = line.IndexOfAny(SpaceOrTab);
+                var run = gap < 0 ? line : line[..gap];
+                run.CopyTo(output[written..]);
+                written += run.Length;
+                if (gap < 0)
+                {
+                    break;
+                }
+
+                line = line[gap..];
+                var next = line.IndexOfAnyExcept(SpaceOrTab);
+                if (next < 0)
+                {
+                    break; // whitespace at the end of a line goes
+                }
+
+                output[written++] = (byte)' ';
+                line = line[next..];
+            }
+
+            output[written++] = (byte)'\r';
+            output[written++] = (byte)'\n';
         }
+
+        return written;
+    }
+
+    // Header names are ASCII by RFC 5322; a Latin-1 byte in a broken one is kept as it is, as a verifier would.
+    private static int LowerLatin1(ReadOnlySpan<byte> name, Span<byte> output)
+    {
+        for (var i = 0; i < name.Length; i++)
+        {
+            var b = name[i];
+            output[i] = b is >= (byte)'A' and <= (byte)'Z' ? (byte)(b | 0x20) : b;
+        }
+
+        return name.Length;
     }
 }

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.Buffers;
 using System.Text;
 
 namespace MailMesh.Campaigns.Dkim;
@@ -6,7 +6,7 @@ namespace MailMesh.Campaigns.Dkim;
 /// <summary>Signs messages for one domain and selector (RFC 6376, relaxed/relaxed; RSA-SHA256 or Ed25519-SHA256 per
 /// RFC 8463). The signature covers each of <see cref="SignedHeaders"/> present in the message, and over-signs
 /// <see cref="OverSignedHeaders"/> (listed once more than present) so that a copy added in transit breaks it. Thread-safe.</summary>
-public sealed class DkimSigner
+public sealed partial class DkimSigner
 {
     /// <summary>The fields signed when present, in this order.</summary>
     public static IReadOnlyList<string> SignedHeaders { get; } =
@@ -19,6 +19,7 @@ public sealed class DkimSigner
     public static IReadOnlyList<string> OverSignedHeaders { get; } = ["from", "subject", "list-unsubscribe", "list-unsubscribe-post"];
 
     private readonly DkimKey _key;
+    private readonly byte[] _fieldPrefix;
 
     /// <summary>A signer for <paramref name="domain"/> (the <c>d=</c> tag) with <paramref name="selector"/> (<c>s=</c>).</summary>
     /// <exception cref="ArgumentException">The domain or selector is not a valid DNS label sequence.</exception>
@@ -28,6 +29,7 @@ public sealed class DkimSigner
         Domain = CheckName(domain, "domain").ToLowerInvariant();
         Selector = CheckName(selector, "selector");
         _key = key;
+        _fieldPrefix = Encoding.ASCII.GetBytes($"DKIM-Signature: v=1; a={key.AlgorithmTag}; c=relaxed/relaxed; d={Domain}; s={Selector};\r\n\tt=");
     }
 
     /// <summary>The signing domain (<c>d=</c>).</summary>
@@ -50,60 +52,32 @@ public sealed class DkimSigner
     /// <param name="timestamp">The signing time (<c>t=</c>).</param>
     public byte[] Sign(ReadOnlySpan<byte> message, DateTimeOffset timestamp)
     {
-        var field = SignatureField(message, timestamp);
-        var signed = new byte[field.Length + message.Length];
-        Encoding.Latin1.GetBytes(field, signed);
-        message.CopyTo(signed.AsSpan(field.Length));
-        return signed;
+        var field = RentSignatureField(message, timestamp, out var length);
+        try
+        {
+            var signed = new byte[length + message.Length];
+            field.AsSpan(0, length).CopyTo(signed);
+            message.CopyTo(signed.AsSpan(length));
+            return signed;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(field);
+        }
     }
 
     /// <summary>The <c>DKIM-Signature</c> field (ending with CRLF) for <paramref name="message"/>.</summary>
     public string SignatureField(ReadOnlySpan<byte> message, DateTimeOffset timestamp)
     {
-        var (headers, bodyStart) = DkimCanonicalizer.SplitHeaders(message);
-        using var bodyHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        DkimCanonicalizer.RelaxedBody(message[bodyStart..], bodyHash);
-        var bh = Convert.ToBase64String(bodyHash.GetHashAndReset());
-
-        var names = new List<string>();
-        var data = new StringBuilder();
-        var used = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        foreach (var name in SignedHeaders)
+        var field = RentSignatureField(message, timestamp, out var length);
+        try
         {
-            var present = headers.Count(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase));
-            var listed = present + (present > 0 && OverSignedHeaders.Contains(name) ? 1 : 0);
-            for (var i = 0; i < listed; i++)
-            {
-                names.Add(name);
-
-                // RFC 6376 5.4.2: instances are taken from the bottom up; a listed name with no instance left adds nothing.
-                used.TryGetValue(name, out var taken);
-                used[name] = taken + 1;
-                var instance = headers.Where(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase)).Reverse().Skip(taken).FirstOrDefault();
-                if (instance.Raw is not null)
-                {
-                    data.Append(DkimCanonicalizer.RelaxedHeader(instance.Raw, withCrlf: true));
-                }
-            }
+            return Encoding.Latin1.GetString(field, 0, length);
         }
-
-        var field = new StringBuilder(512);
-        field.Append("DKIM-Signature: v=1; a=").Append(_key.AlgorithmTag).Append("; c=relaxed/relaxed; d=").Append(Domain)
-            .Append("; s=").Append(Selector).Append(";\r\n\tt=").Append(timestamp.ToUnixTimeSeconds())
-            .Append("; h=").Append(string.Join(':', names)).Append(";\r\n\tbh=").Append(bh).Append(";\r\n\tb=");
-        data.Append(DkimCanonicalizer.RelaxedHeader(field.ToString(), withCrlf: false));
-        var signature = Convert.ToBase64String(_key.Sign(Encoding.Latin1.GetBytes(data.ToString())));
-        for (var i = 0; i < signature.Length; i += 72)
+        finally
         {
-            if (i > 0)
-            {
-                field.Append("\r\n\t ");
-            }
-
-            field.Append(signature.AsSpan(i, Math.Min(72, signature.Length - i)));
+            ArrayPool<byte>.Shared.Return(field);
         }
-
-        return field.Append("\r\n").ToString();
     }
 
     private static string CheckName(string name, string what)

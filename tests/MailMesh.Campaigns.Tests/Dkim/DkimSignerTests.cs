@@ -106,6 +106,20 @@ public sealed class DkimSignerTests
         Assert.All(field.Split("\r\n", StringSplitOptions.RemoveEmptyEntries), line => Assert.True(line.Length < 998));
     }
 
+    [SkippableFact]
+    public async Task Sign_HundredsOfRecipientFields_FoldsTheHeaderListAndVerifies()
+    {
+        var signer = Ed25519Signer();
+        var to = string.Concat(Enumerable.Range(0, 400).Select(i => $"To: user{i}@example.net\r\n"));
+        var message = Encoding.ASCII.GetBytes("From: news@example.com\r\n" + to + "Subject: many\r\n\r\nHello\r\n");
+
+        var signed = signer.Sign(message, Now);
+
+        var field = signer.SignatureField(message, Now);
+        Assert.All(field.Split("\r\n"), line => Assert.True(line.Length < 998, $"a line of {line.Length} octets"));
+        Assert.Equal("pass", await DkimVerifier.VerifyAsync(signed, Records(signer)));
+    }
+
     [Fact]
     public void Ed25519_Rfc8032TestVector1_GivesTheSignature()
     {

@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+using System.Text;
+using MailMesh.Campaigns.Dkim;
+
+namespace MailMesh.Campaigns.Tests.Dkim;
+
+public sealed class DkimCanonicalizerTests
+{
+    [Theory]
+    [InlineData("A: X\r\n", "a:X\r\n")] // RFC 6376 3.4.5
+    [InlineData("B : Y\t\r\n\tZ  \r\n", "b:Y Z\r\n")] // RFC 6376 3.4.5
+    [InlineData("Subject:   Spring   sale\r\n is\there \r\n", "subject:Spring sale is here\r\n")]
+    [InlineData("X-Empty:\r\n", "x-empty:\r\n")]
+    [InlineData("X-Broken:a\r\nb\r\n", "x-broken:ab\r\n")]
+    [InlineData("NoColon\r\n", "nocolon:\r\n")]
+    public void RelaxedHeader_Field_IsCanonical(string raw, string expected)
+    {
+        var output = new byte[raw.Length + 2];
+
+        var written = DkimCanonicalizer.RelaxedHeader(Encoding.Latin1.GetBytes(raw), output, withCrlf: true);
+
+        Assert.Equal(expected, Encoding.Latin1.GetString(output, 0, written));
+    }
+
+    [Theory]
+    [InlineData(" C \r\nD \t E\r\n\r\n\r\n", " C\r\nD E\r\n")] // RFC 6376 3.4.5
+    [InlineData("a\nb\n", "a\r\nb\r\n")]
+    [InlineData("no final line end", "no final line end\r\n")]
+    [InlineData("x\r\n \t \r\n\r\ny  \r\n \r\n", "x\r\n\r\n\r\ny\r\n")]
+    [InlineData("\r\n\r\n", "")]
+    [InlineData("", "")]
+    [InlineData("caf\u00e9\t\u00e0\r\n", "caf\u00e9 \u00e0\r\n")]
+    public void RelaxedBody_Body_IsCanonical(string body, string expected)
+    {
+        var bytes = Encoding.Latin1.GetBytes(body);
+        var output = new byte[bytes.Length + bytes.Count((byte)'\n') + 2];
+
+        var written = DkimCanonicalizer.RelaxedBody(bytes, output);
+
+        Assert.Equal(expected, Encoding.Latin1.GetString(output, 0, written));
+    }
+
+    [Fact]
+    public void RelaxedBodyHash_LargeBody_HashesTheCanonicalForm()
+    {
+        var line = "line  with\t\twhitespace   \r\n";
+        var body = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(line, 20_000)) + "\r\n\r\n");
+        var expected = SHA256.HashData(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("line with whitespace\r\n", 20_000))));
+        var hash = new byte[32];
+
+        DkimCanonicalizer.RelaxedBodyHash(body, hash);
+
+        Assert.Equal(expected, hash);
+    }
+
+    [Fact]
+    public void SplitHeaders_FoldedFields_GivesRangesAndTheBodyStart()
+    {
+        var message = "From: a@example.com\r\nSubject: one\r\n\ttwo\r\nTo : b@example.net\r\n\r\nbody"u8.ToArray();
+        var headers = new List<HeaderRange>();
+
+        var bodyStart = DkimCanonicalizer.SplitHeaders(message, headers);
+
+        Assert.Equal(
+            ["From: a@example.com\r\n", "Subject: one\r\n\ttwo\r\n", "To : b@example.net\r\n"],
+            headers.Select(h => Encoding.ASCII.GetString(message, h.Start, h.Length)));
+        Assert.Equal(["From", "Subject", "To"], headers.Select(h => Encoding.ASCII.GetString(message, h.Start, h.NameLength)));
+        Assert.Equal("body", Encoding.ASCII.GetString(message, bodyStart, message.Length - bodyStart));
+    }
+}
