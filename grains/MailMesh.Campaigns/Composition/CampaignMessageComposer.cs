@@ -6,6 +6,7 @@ using MailMesh.Campaigns.Templates;
 using MailMesh.Grains.Campaigns;
 using MailMesh.Grains.Contacts;
 using MailMesh.Mime.Addresses;
+using MailMesh.Mime.Headers;
 using MailMesh.Mime.Writing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,7 +28,11 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
     private readonly CompositionOptions _options;
     private readonly string _returnPathDomain;
     private readonly string _trackingBase;
+    private readonly string _listIdDomain;
+    private readonly string? _messageIdDomain;
     private readonly ILogger _logger;
+    private static readonly FormatOptions International = new() { International = true };
+
     private readonly ConcurrentDictionary<string, bool> _unsignedDomains = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A composer over its parts.</summary>
@@ -46,6 +51,8 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         _returnPathDomain = CompositionOptions.AsciiDomain(_options.ReturnPathDomain)
             ?? throw new ArgumentException($"Campaigns:Composition:ReturnPathDomain '{_options.ReturnPathDomain}' is not a domain name.", nameof(options));
         _trackingBase = urls.BaseUrl;
+        _listIdDomain = CompositionOptions.AsciiDomain(_options.ListIdDomain) ?? _returnPathDomain;
+        _messageIdDomain = CompositionOptions.AsciiDomain(_options.MessageIdDomain);
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
@@ -118,40 +125,34 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
 
         var utf8 = from.NeedsUtf8 || to.NeedsUtf8 || replyTo.NeedsUtf8;
         var messageId = MessageId(request, from);
-        var builder = new MessageBuilder
-        {
-            Subject = rendered.Subject,
-            Date = request.Now,
-            MessageId = messageId,
-            TextBody = text,
-            HtmlBody = html,
-            International = utf8,
-        };
-        builder.From.Add(new MailboxAddress(request.Sender.FromName ?? string.Empty, from.Header(utf8)));
-        builder.To.Add(new MailboxAddress(string.Empty, to.Header(utf8)));
+        var format = utf8 ? International : FormatOptions.Default;
+        var writer = CampaignMimeWriter.Rent();
+        writer.Header("From", new MailboxAddress(request.Sender.FromName ?? string.Empty, from.Header(utf8)).ToHeaderString(format));
         if (replyTo.Local is not null)
         {
-            builder.ReplyTo.Add(new MailboxAddress(string.Empty, replyTo.Header(utf8)));
+            writer.Header("Reply-To", new MailboxAddress(string.Empty, replyTo.Header(utf8)).ToHeaderString(format));
         }
 
+        writer.Header("To", new MailboxAddress(string.Empty, to.Header(utf8)).ToHeaderString(format));
+        writer.Header("Subject", HeaderEncoder.EncodeUnstructured(rendered.Subject, format));
+        writer.Header("Date", DateParser.Format(request.Now));
+        writer.Header("Message-ID", "<" + messageId + ">");
         var sendId = request.SendId.ToString();
-        builder.ExtraHeaders.Add(new("List-Unsubscribe", $"<{unsubscribeUrl}>, <mailto:{_options.UnsubscribePrefix}+{sendId}@{_returnPathDomain}?subject=unsubscribe>"));
-        builder.ExtraHeaders.Add(new("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"));
-        builder.ExtraHeaders.Add(new("List-Id", $"<{Label(request.List ?? "all")}.{Label(request.Tenant)}.{CompositionOptions.AsciiDomain(_options.ListIdDomain) ?? _returnPathDomain}>"));
-        builder.ExtraHeaders.Add(new("Precedence", "bulk"));
-        builder.ExtraHeaders.Add(new("Feedback-ID", $"{Label(request.CampaignId)}:{Label(request.Tenant)}:mailmesh"));
-        var content = builder.Build().ToBytes(new FormatOptions { International = utf8, EnsureCrlf = true });
-        if (sign)
-        {
-            content = Sign(content, from.AsciiDomain, request.Now);
-        }
+        writer.Header("List-Unsubscribe", $"<{unsubscribeUrl}>, <mailto:{_options.UnsubscribePrefix}+{sendId}@{_returnPathDomain}?subject=unsubscribe>");
+        writer.Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        writer.Header("List-Id", HeaderEncoder.EncodeUnstructured($"<{Label(request.List ?? "all")}.{Label(request.Tenant)}.{_listIdDomain}>", format));
+        writer.Header("Precedence", "bulk");
+        writer.Header("Feedback-ID", HeaderEncoder.EncodeUnstructured($"{Label(request.CampaignId)}:{Label(request.Tenant)}:mailmesh", format));
+        writer.Header("MIME-Version", "1.0");
+        writer.Bodies(text, html);
+        var content = sign ? Sign(writer.Written, from.AsciiDomain, request.Now) : writer.ToArray();
 
         var message = new ComposedMessage(
             ReturnPath.Format(_options.ReturnPathPrefix, request.SendId, _returnPathDomain), to.Envelope, messageId, content, utf8, rendered.MissingFields);
         return new Composed(message, rendered.Subject, html, text);
     }
 
-    private byte[] Sign(byte[] content, string fromDomain, DateTimeOffset now)
+    private byte[] Sign(ReadOnlySpan<byte> content, string fromDomain, DateTimeOffset now)
     {
         if (_dkim.Find(fromDomain) is { } signer)
         {
@@ -168,7 +169,7 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
             LogUnsigned(_logger, fromDomain);
         }
 
-        return content;
+        return content.ToArray();
     }
 
     private string MessageId(ComposeRequest request, ParsedAddress from)
@@ -179,7 +180,7 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
             campaign.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-');
         }
 
-        var domain = CompositionOptions.AsciiDomain(_options.MessageIdDomain) ?? from.AsciiDomain;
+        var domain = _messageIdDomain ?? from.AsciiDomain;
         return $"{request.SendId}.{campaign}@{domain}";
     }
 

@@ -34,10 +34,19 @@ public static partial class LinkRewriter
     /// <param name="pixelUrl">The open pixel's URL, or null for none.</param>
     /// <param name="trackingBase">The tracking base URL; links under it are not rewritten.</param>
     /// <param name="withText">Also give the text of the HTML as it was (see <see cref="Templates.HtmlText"/>).</param>
+    /// <remarks>Well-formed HTML is edited in place in one pass (<see cref="Templates.HtmlScanner"/>); other HTML is parsed
+    /// with AngleSharp and serialized again. Both give the same links, indexes, pixel and text.</remarks>
     public static TrackedHtml RewriteHtml(string html, Func<int, string, string> clickUrl, string? pixelUrl, string trackingBase, bool withText = false)
     {
         ArgumentNullException.ThrowIfNull(html);
         ArgumentNullException.ThrowIfNull(clickUrl);
+        return Templates.HtmlScanner.TryRewrite(html, clickUrl, pixelUrl, trackingBase, withText)
+            ?? RewriteParsedHtml(html, clickUrl, pixelUrl, trackingBase, withText);
+    }
+
+    /// <summary>Rewrites through a full AngleSharp parse (any HTML).</summary>
+    internal static TrackedHtml RewriteParsedHtml(string html, Func<int, string, string> clickUrl, string? pixelUrl, string trackingBase, bool withText)
+    {
         using var document = Parser.ParseDocument(html);
         var text = withText ? Templates.HtmlText.FromDocument(document) : null;
         var links = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -116,8 +125,14 @@ public static partial class LinkRewriter
     public static bool IsTrackable(string href, string trackingBase) =>
         (href.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || href.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
         && Uri.TryCreate(href, UriKind.Absolute, out _)
-        && !href.StartsWith(trackingBase.TrimEnd('/') + "/", StringComparison.OrdinalIgnoreCase)
+        && !UnderBase(href, trackingBase)
         && Encoding.UTF8.GetByteCount(href) <= MaxTargetBytes;
+
+    private static bool UnderBase(string href, string trackingBase)
+    {
+        var root = trackingBase.AsSpan().TrimEnd('/');
+        return href.Length > root.Length && href[root.Length] == '/' && href.AsSpan(0, root.Length).Equals(root, StringComparison.OrdinalIgnoreCase);
+    }
 
     [GeneratedRegex(@"https?://[^\s<>""]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex UrlPattern();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -8,7 +9,8 @@ using MailMesh.Grains.Campaigns;
 namespace MailMesh.Campaigns.Templates;
 
 /// <summary>Compiles templates (Handlebars: HTML-escaping for the HTML part, none for the subject and text part) and
-/// caches the result by content, so a campaign compiles its template once however many recipients it has. Thread-safe.</summary>
+/// caches the result by content (a SHA-256 of the parts), so a campaign compiles its template once however many
+/// recipients it has; the same definition instance is found again without hashing. Thread-safe.</summary>
 public sealed partial class TemplateCompiler
 {
     /// <summary>Most compiled templates kept; the cache starts over when full.</summary>
@@ -24,6 +26,7 @@ public sealed partial class TemplateCompiler
     private readonly IHandlebars _plain;
     private readonly Lock _compileLock = new();
     private readonly ConcurrentDictionary<string, CompiledTemplate> _cache = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<TemplateDefinition, CompiledTemplate> _byInstance = new();
 
     /// <summary>A compiler with its own Handlebars environments and cache.</summary>
     public TemplateCompiler()
@@ -44,19 +47,26 @@ public sealed partial class TemplateCompiler
     public CompiledTemplate Compile(TemplateDefinition template)
     {
         ArgumentNullException.ThrowIfNull(template);
+        if (_byInstance.TryGetValue(template, out var known))
+        {
+            return known;
+        }
+
         var key = CacheKey(template);
-        if (_cache.TryGetValue(key, out var cached))
+        if (!_cache.TryGetValue(key, out var compiled))
         {
-            return cached;
+            compiled = CompileUncached(template);
+            if (_cache.Count >= MaxCached)
+            {
+                _cache.Clear();
+            }
+
+            compiled = _cache.GetOrAdd(key, compiled);
         }
 
-        var compiled = CompileUncached(template);
-        if (_cache.Count >= MaxCached)
-        {
-            _cache.Clear();
-        }
-
-        return _cache.GetOrAdd(key, compiled);
+        // A definition is immutable: the same instance (a campaign's snapshot, passed for each recipient) skips hashing.
+        _byInstance.AddOrUpdate(template, compiled);
+        return compiled;
     }
 
     private CompiledTemplate CompileUncached(TemplateDefinition template)

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text;
+
+namespace MailMesh.Campaigns.Links;
+
+/// <summary>Edits an HTML part in place as <see cref="Templates.HtmlScanner"/> reads it: tracked hrefs replaced by click
+/// URLs (numbered by first appearance of each target, as <see cref="LinkRewriter.RewriteHtml"/> does), opt-out markers
+/// removed, the open pixel inserted where the body ends. Everything else is copied as it was.</summary>
+internal sealed class LinkSink
+{
+    private readonly string _html;
+    private readonly Func<int, string, string> _clickUrl;
+    private readonly string? _pixelUrl;
+    private readonly string _trackingBase;
+    private readonly StringBuilder _output;
+    private int _copied;
+    private bool _pixelDone;
+
+    /// <summary>A sink over <paramref name="html"/> (the text the scanner reads, offsets into it).</summary>
+    public LinkSink(string html, Func<int, string, string> clickUrl, string? pixelUrl, string trackingBase)
+    {
+        _html = html;
+        _clickUrl = clickUrl;
+        _pixelUrl = pixelUrl;
+        _trackingBase = trackingBase;
+        _output = new StringBuilder(html.Length + 1024);
+    }
+
+    /// <summary>Tracked targets by link index.</summary>
+    public Dictionary<string, int> Links { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Targets of opted-out links.</summary>
+    public HashSet<string> OptedOut { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether a pixel is still to be inserted.</summary>
+    public bool WantsPixel => _pixelUrl is not null && !_pixelDone;
+
+    /// <summary>Removes the characters [<paramref name="start"/>, <paramref name="end"/>) (an attribute).</summary>
+    public void Remove(int start, int end) => Edit(start, end, null);
+
+    /// <summary>A link to <paramref name="href"/> whose href attribute spans [<paramref name="start"/>, <paramref name="end"/>).</summary>
+    public void Link(string href, int start, int end, bool optedOut)
+    {
+        if (optedOut)
+        {
+            OptedOut.Add(href);
+            return;
+        }
+
+        if (!LinkRewriter.IsTrackable(href, _trackingBase))
+        {
+            return;
+        }
+
+        if (!Links.TryGetValue(href, out var index))
+        {
+            index = Links.Count;
+            Links[href] = index;
+        }
+
+        Edit(start, end, "href=\"" + Escape(_clickUrl(index, href)) + "\"");
+    }
+
+    /// <summary>Inserts the open pixel at <paramref name="at"/> (the end of the body), once.</summary>
+    public void Pixel(int at)
+    {
+        if (!WantsPixel)
+        {
+            return;
+        }
+
+        _pixelDone = true;
+        Edit(at, at, "<img src=\"" + Escape(_pixelUrl!) + "\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0;width:1px;height:1px\">");
+    }
+
+    /// <summary>The edited HTML.</summary>
+    public string Finish()
+    {
+        if (_copied == 0 && _output.Length == 0)
+        {
+            return _html;
+        }
+
+        _output.Append(_html, _copied, _html.Length - _copied);
+        _copied = _html.Length;
+        return _output.ToString();
+    }
+
+    private static string Escape(string value) =>
+        value.AsSpan().IndexOfAny('&', '"') < 0 ? value : WebUtility.HtmlEncode(value);
+
+    private void Edit(int start, int end, string? replacement)
+    {
+        _output.Append(_html, _copied, start - _copied);
+        _output.Append(replacement);
+        _copied = end;
+    }
+}

@@ -1,0 +1,199 @@
+using System.Text;
+
+namespace MailMesh.Campaigns.Templates;
+
+/// <summary>Writes the text of an HTML part from element and text events in document order (fed by a walk of an
+/// AngleSharp document or by <see cref="HtmlScanner"/>): block elements become paragraphs, list items "- " or "n. "
+/// lines, links "text (url)", images their alt text; whitespace collapses as a browser shows it (except in
+/// <c>pre</c>). Lines end with LF.</summary>
+internal sealed class HtmlTextWriter
+{
+    private static readonly HashSet<string> Skipped = new(StringComparer.OrdinalIgnoreCase) { "head", "script", "style", "template", "noscript", "title" };
+
+    private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "tr", "blockquote", "section", "article", "header", "footer",
+        "main", "nav", "aside", "form", "pre", "address", "center", "dl", "dt", "dd", "figure", "figcaption", "hr", "li",
+    };
+
+    private static readonly char[] Whitespace = [' ', '\t', '\r', '\n', '\f', '\u00a0'];
+
+    private readonly StringBuilder _text = new();
+    private readonly List<int> _links = [];
+    private int _pendingBreaks;
+    private bool _pendingSpace;
+
+    /// <summary>Whether the element and everything in it is left out of the text.</summary>
+    public static bool IsSkipped(string name) => Skipped.Contains(name);
+
+    /// <summary>Whether the element's content is not walked (it has none, or it is written by <see cref="Start"/>).</summary>
+    public static bool IsEmpty(string name) => name is "br" or "hr" or "img";
+
+    /// <summary>An element starts (not called for skipped elements or their content).</summary>
+    /// <param name="name">The lower-case local name.</param>
+    /// <param name="alt">For <c>img</c>: its alt attribute, else null.</param>
+    /// <param name="orderedIndex">For an <c>li</c> whose parent is an <c>ol</c>: its 1-based position among the li
+    /// children, else 0.</param>
+    public void Start(string name, string? alt, int orderedIndex)
+    {
+        switch (name)
+        {
+            case "br":
+                Break(1);
+                return;
+            case "hr":
+                Break(2);
+                Word("----");
+                Break(2);
+                return;
+            case "img":
+                if (alt is { Length: > 0 })
+                {
+                    Text(alt, false);
+                }
+
+                return;
+            case "td" or "th":
+                _pendingSpace = true;
+                return;
+            case "a":
+                _links.Add(_text.Length);
+                return;
+            default:
+                break;
+        }
+
+        if (Blocks.Contains(name))
+        {
+            Break(IsParagraph(name) ? 2 : 1);
+        }
+
+        if (name == "li")
+        {
+            Word(orderedIndex > 0 ? $"{orderedIndex}. " : "- ");
+        }
+    }
+
+    /// <summary>An element ends (not for <see cref="IsEmpty"/> elements).</summary>
+    public void End(string name, string? href)
+    {
+        switch (name)
+        {
+            case "td" or "th":
+                _pendingSpace = true;
+                return;
+            case "a":
+                Link(href);
+                return;
+            default:
+                break;
+        }
+
+        if (Blocks.Contains(name))
+        {
+            Break(IsParagraph(name) ? 2 : 1);
+        }
+    }
+
+    /// <summary>Character data (entities decoded).</summary>
+    public void Text(string data, bool preformatted)
+    {
+        if (preformatted)
+        {
+            var lines = data.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (i > 0)
+                {
+                    Break(1);
+                }
+
+                if (lines[i].Length > 0)
+                {
+                    Flush();
+                    _text.Append(lines[i]);
+                }
+            }
+
+            return;
+        }
+
+        var pieces = data.Split(Whitespace, StringSplitOptions.None);
+        for (var i = 0; i < pieces.Length; i++)
+        {
+            _pendingSpace |= i > 0;
+            if (pieces[i].Length > 0)
+            {
+                Word(pieces[i]);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var lines = _text.ToString().Split('\n').Select(l => l.TrimEnd());
+        return string.Join('\n', lines).Trim('\n') + "\n";
+    }
+
+    private static bool IsParagraph(string name) => name is not ("li" or "tr" or "dt" or "dd");
+
+    private void Link(string? rawHref)
+    {
+        var before = _links[^1];
+        _links.RemoveAt(_links.Count - 1);
+        var href = rawHref?.Trim();
+        if (string.IsNullOrEmpty(href) || href.StartsWith('#') || href.StartsWith("javascript:", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        var shown = _text.ToString(before, _text.Length - before).Trim();
+        var target = href.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase) ? href[7..] : href;
+        if (!string.Equals(shown, target, StringComparison.OrdinalIgnoreCase) && !string.Equals(shown, href, StringComparison.OrdinalIgnoreCase))
+        {
+            Word(shown.Length == 0 ? href : "(" + href + ")", spaceBefore: shown.Length > 0);
+        }
+    }
+
+    private void Word(string word, bool spaceBefore = false)
+    {
+        _pendingSpace |= spaceBefore;
+        Flush();
+        _text.Append(word);
+    }
+
+    private void Flush()
+    {
+        if (_text.Length == 0)
+        {
+            _pendingBreaks = 0;
+            _pendingSpace = false;
+            return;
+        }
+
+        if (_pendingBreaks > 0)
+        {
+            _text.Append('\n', _pendingBreaks);
+        }
+        else if (_pendingSpace && _text[^1] is not (' ' or '\n'))
+        {
+            _text.Append(' ');
+        }
+
+        _pendingBreaks = 0;
+        _pendingSpace = false;
+    }
+
+    private void Break(int lines)
+    {
+        var trailing = 0;
+        for (var i = _text.Length - 1; i >= 0 && _text[i] == '\n'; i--)
+        {
+            trailing++;
+        }
+
+        _pendingBreaks = Math.Max(_pendingBreaks, lines - trailing);
+        _pendingSpace = false;
+    }
+}
