@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using MailMesh.Campaigns.Composition;
+using MailMesh.Campaigns.Links;
 using MailMesh.Grains.Campaigns;
 using MailMesh.Grains.Contacts;
 using MailMesh.Protocols;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace MailMesh.Bench.Campaigns;
 
-internal sealed record BenchOptions(int Messages, int Connections, int Warmup, string Dkim, bool Prebuilt, string Host, int Port);
+internal sealed record BenchOptions(int Messages, int Connections, int Warmup, string Dkim, bool Prebuilt, string Host, int Port, bool Profile = false);
 
 internal static class CampaignBench
 {
@@ -26,12 +27,20 @@ internal static class CampaignBench
         </body></html>
         """;
 
+    private static readonly TemplateDefinition Template = new("bench", "{{default first_name \"there\"}}, your {{tier}} offers", Html, null);
+
     private static readonly string[] FirstNames = ["Jane", "Amélie", "Bo", "Carlos", "Dana", "Erik", "Fatima", "Gus"];
     private static readonly string[] Tiers = ["gold", "silver", "bronze"];
     private static readonly string[] Products = ["kettle", "teapot", "mug", "grinder", "scale", "filter", "beans", "tray", "spoon"];
 
     public static async Task<int> RunAsync(BenchOptions o)
     {
+        if (o.Profile)
+        {
+            using var profiled = ComposerServices(o.Dkim);
+            return await ComposeProfile.RunAsync(o.Messages, profiled.GetRequiredService<ICampaignMessageComposer>(), Template, profiled.GetRequiredService<TrackingUrls>());
+        }
+
         foreach (var tool in new[] { "/usr/sbin/smtp-source", "/usr/bin/time" })
         {
             if (!File.Exists(tool))
@@ -49,7 +58,7 @@ internal static class CampaignBench
 
         using var services = ComposerServices(o.Dkim);
         var composer = services.GetRequiredService<ICampaignMessageComposer>();
-        var template = new TemplateDefinition("bench", "{{default first_name \"there\"}}, your {{tier}} offers", Html, null);
+        var template = Template;
         var sample = await ComposeAsync(composer, template, 0);
         Console.WriteLine($"Campaign of {o.Messages} personalized messages into smtp-sink {o.Host}:{o.Port}, {o.Connections} connections, " +
             $"DKIM {o.Dkim}, {(o.Prebuilt ? "pre-built messages (transport only)" : "composed in the timed loop")}; sample message {sample.Content.Length} bytes");
@@ -123,7 +132,8 @@ internal static class CampaignBench
         return openssl.ExitCode == 0 ? pem : throw new InvalidOperationException("openssl genpkey -algorithm ed25519 failed.");
     }
 
-    private static ValueTask<ComposedMessage> ComposeAsync(ICampaignMessageComposer composer, TemplateDefinition template, int i)
+    /// <summary>The contact of recipient <paramref name="i"/>: a first name, a tier, a customer code and 2-5 products.</summary>
+    internal static ContactInfo Contact(int i)
     {
         var address = $"contact{i.ToString(CultureInfo.InvariantCulture)}@example.net";
         var products = Enumerable.Range(0, 2 + (i % 4)).Select(k => Products[(i + (k * 3)) % Products.Length]).ToList();
@@ -134,8 +144,15 @@ internal static class CampaignBench
             ["customer_code"] = AttributeValue.Of("C" + (100_000 + i).ToString(CultureInfo.InvariantCulture)),
             ["products"] = AttributeValue.Of(products),
         };
-        var contact = new ContactInfo("acme", address, address, attributes, ["newsletter"], [], [], new ContactEngagement(), false,
+        return new ContactInfo("acme", address, address, attributes, ["newsletter"], [], [], new ContactEngagement(), false,
             DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, 1);
+    }
+
+    /// <summary>Composes the message of recipient <paramref name="i"/>.</summary>
+    internal static ValueTask<ComposedMessage> ComposeAsync(ICampaignMessageComposer composer, TemplateDefinition template, int i)
+    {
+        var contact = Contact(i);
+        var address = contact.Address;
         return composer.ComposeAsync(new ComposeRequest("acme", "bench-2026", template, new CampaignSender("news@example.com", "Example Shop"),
             contact, address, "newsletter", SendId.For("acme", "bench-2026", address), "Europe/Paris", DateTimeOffset.UtcNow, Track: true));
     }

@@ -6,7 +6,8 @@ using MailMesh.Bench.Campaigns;
 // against Postfix's smtp-source sending the same number of same-sized messages to the same sink, in the same run.
 // Usage:
 //   dotnet run -c Release --project bench/MailMesh.Bench.Campaigns -- [--messages 100000] [--connections 8]
-//     [--dkim rsa|ed25519|none] [--prebuilt] [--warmup 2000]
+//     [--dkim rsa|ed25519|none] [--prebuilt] [--warmup 2000] [--profile]
+// --profile composes --messages messages on one thread (no sending) and prints the CPU time of each composition stage.
 // --prebuilt sends one pre-composed message per recipient (no composition in the timed loop): the transport alone.
 // The sink: 127.0.0.1:MAILMESH_TEST_SMTPSINK_PORT (scripts/test-servers.sh up smtpsink). smtp-source: /usr/sbin/smtp-source
 // (Debian package postfix), run under /usr/bin/time for its CPU time.
@@ -17,7 +18,8 @@ var options = new BenchOptions(
     Dkim: StringArg("--dkim", "rsa"),
     Prebuilt: args.Contains("--prebuilt"),
     Host: Environment.GetEnvironmentVariable("MAILMESH_TEST_SMTPSINK_HOST") ?? "127.0.0.1",
-    Port: int.Parse(Environment.GetEnvironmentVariable("MAILMESH_TEST_SMTPSINK_PORT") ?? "22526", CultureInfo.InvariantCulture));
+    Port: int.Parse(Environment.GetEnvironmentVariable("MAILMESH_TEST_SMTPSINK_PORT") ?? "22526", CultureInfo.InvariantCulture),
+    Profile: args.Contains("--profile"));
 return await CampaignBench.RunAsync(options);
 
 int IntArg(string name, int fallback)
