@@ -34,7 +34,7 @@ public sealed partial class CampaignReportService : ICampaignReports
         ArgumentNullException.ThrowIfNull(sendLog);
         _grains = grains;
         _sendLog = sendLog as ISendLogReports ?? throw new InvalidOperationException(
-            $"the campaign send log ({sendLog.GetType().Name}) answers no report queries (ISendLogReports); reports need the SQLite send log.");
+            $"the campaign send log ({sendLog.GetType().Name}) answers no report queries (ISendLogReports); register a send log that does (SQLite or PostgreSQL).");
         _hits = hits;
         _notices = notices;
         _options = options.Value;

@@ -52,6 +52,7 @@ public static class SiloServices
             services.AddMailMeshPostgreSqlStorage();
             services.AddPostgreSqlMessageIndex();
             services.AddPostgreSqlContactReadModel();
+            services.AddPostgreSqlSendLog();
         }
         else
         {

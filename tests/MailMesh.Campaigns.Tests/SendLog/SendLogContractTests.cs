@@ -175,6 +175,100 @@ public abstract class SendLogContractTests : IAsyncLifetime
 
         Assert.Equal(1000, (await Log.FindAsync("acme", send.SendId))!.LastReply!.Length);
     }
+
+    [SkippableFact]
+    public async Task ReportCountsAsync_MixedStatuses_CountsEachStatusAndEverDeferredInScope()
+    {
+        await SeedReportAsync();
+        var reports = (ISendLogReports)Log;
+        await reports.PrepareReportsAsync();
+
+        var campaign = await reports.ReportCountsAsync("acme", "c1", null);
+        var tenant = await reports.ReportCountsAsync("acme", null, null);
+
+        Assert.Equal((1L, 0L, 3L, 1L, 1L, 1L, 0L, 2L, 7L), Tuple(campaign));
+        Assert.Equal((1L, 0L, 4L, 1L, 1L, 1L, 0L, 2L, 8L), Tuple(tenant));
+    }
+
+    [SkippableFact]
+    public async Task ReportSentPerHourAsync_SentInTwoHours_GroupsByTheHourTheRelayAccepted()
+    {
+        await SeedReportAsync();
+
+        var hours = await ((ISendLogReports)Log).ReportSentPerHourAsync("acme", "c1", null);
+
+        var first = T0.ToUnixTimeMilliseconds() / 3_600_000;
+        Assert.Equal([(first, 2L), (first + 1, 1L)], hours);
+    }
+
+    [SkippableFact]
+    public async Task ReportCountsAsync_MembersDatabase_CountsOnlyTheMembers()
+    {
+        await SeedReportAsync();
+        var members = Path.Combine(Path.GetTempPath(), "mailmesh-sendlog-tests", Guid.NewGuid().ToString("N") + ".members.db");
+        Directory.CreateDirectory(Path.GetDirectoryName(members)!);
+        WriteMembers(members, "a@example.com", "e@example.com", "nobody@example.com");
+        try
+        {
+            var reports = (ISendLogReports)Log;
+            var counts = await reports.ReportCountsAsync("acme", "c1", members);
+            var hours = await reports.ReportSentPerHourAsync("acme", "c1", members);
+
+            Assert.Equal((0L, 0L, 1L, 1L, 0L, 0L, 0L, 1L, 2L), Tuple(counts));
+            Assert.Equal([(T0.ToUnixTimeMilliseconds() / 3_600_000, 1L)], hours);
+            await Assert.ThrowsAsync<FileNotFoundException>(() => reports.ReportCountsAsync("acme", "c1", members + ".missing"));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(members);
+        }
+    }
+
+    /// <summary>Campaign c1 of acme: a, b sent in T0's hour; c sent in the next hour after a deferral; d failed; e
+    /// deferred; f suppressed; g queued. Campaign c2 of acme: a sent. Tenant globex: a sent.</summary>
+    private async Task SeedReportAsync()
+    {
+        string[] c1 = ["a@example.com", "b@example.com", "c@example.com", "d@example.com", "e@example.com", "f@example.com", "g@example.com"];
+        await Log.EnqueueAsync("acme", "c1", [.. c1.Select(a => Plan(a))], T0);
+        await Log.EnqueueAsync("acme", "c2", [Plan("a@example.com", campaign: "c2")], T0);
+        await Log.EnqueueAsync("globex", "c1", [Plan("a@example.com", tenant: "globex")], T0);
+
+        await CompleteAsync("acme", "c1", "a@example.com", SendStatus.Queued, SendStatus.Sent, T0.AddMinutes(5));
+        await CompleteAsync("acme", "c1", "b@example.com", SendStatus.Queued, SendStatus.Sent, T0.AddMinutes(6));
+        await CompleteAsync("acme", "c1", "c@example.com", SendStatus.Queued, SendStatus.Deferred, T0.AddMinutes(7));
+        await CompleteAsync("acme", "c1", "c@example.com", SendStatus.Deferred, SendStatus.Sent, T0.AddMinutes(70));
+        await CompleteAsync("acme", "c1", "d@example.com", SendStatus.Queued, SendStatus.Failed, T0.AddMinutes(8));
+        await CompleteAsync("acme", "c1", "e@example.com", SendStatus.Queued, SendStatus.Deferred, T0.AddMinutes(9));
+        Assert.True(await Log.SkipAsync("acme", Plan("f@example.com").SendId, SendStatus.Suppressed, "suppressed", T0.AddMinutes(10)));
+        await CompleteAsync("acme", "c2", "a@example.com", SendStatus.Queued, SendStatus.Sent, T0.AddDays(2));
+        await CompleteAsync("globex", "c1", "a@example.com", SendStatus.Queued, SendStatus.Sent, T0.AddMinutes(5));
+    }
+
+    private async Task CompleteAsync(string tenant, string campaign, string address, SendStatus from, SendStatus to, DateTimeOffset at)
+    {
+        var id = SendId.For(tenant, campaign, address);
+        Assert.True(await Log.TryMarkSendingAsync(tenant, id, from, "<m>", at));
+        var code = to switch { SendStatus.Sent => 250, SendStatus.Deferred => 451, _ => 550 };
+        await Log.CompleteAsync(tenant, id, to, code, "reply", to == SendStatus.Deferred ? at.AddHours(1) : null, at);
+    }
+
+    private static void WriteMembers(string path, params string[] contacts)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = ReportMembers.Schema + "; " + string.Join("; ", contacts.Select((_, i) => $"INSERT INTO members (contact) VALUES ($c{i})"));
+        for (var i = 0; i < contacts.Length; i++)
+        {
+            command.Parameters.AddWithValue($"$c{i}", contacts[i]);
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    private static (long, long, long, long, long, long, long, long, long) Tuple(SendLogReportCounts c) =>
+        (c.Queued, c.Sending, c.Sent, c.Deferred, c.Failed, c.Suppressed, c.Cancelled, c.DeferredOnce, c.Recipients);
 }
 
 public sealed class SqliteSendLogTests : SendLogContractTests
