@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using MailMesh.Campaigns.Composition;
+using MailMesh.Campaigns.Dkim;
 using MailMesh.Campaigns.Links;
 using MailMesh.Grains.Campaigns;
 using MailMesh.Grains.Contacts;
@@ -38,7 +39,8 @@ internal static class CampaignBench
         if (o.Profile)
         {
             using var profiled = ComposerServices(o.Dkim);
-            return await ComposeProfile.RunAsync(o.Messages, profiled.GetRequiredService<ICampaignMessageComposer>(), Template, profiled.GetRequiredService<TrackingUrls>());
+            return await ComposeProfile.RunAsync(o.Messages, o.Warmup, profiled.GetRequiredService<ICampaignMessageComposer>(), Template,
+                profiled.GetRequiredService<TrackingUrls>(), profiled.GetRequiredService<DkimSignerSet>());
         }
 
         foreach (var tool in new[] { "/usr/sbin/smtp-source", "/usr/bin/time" })
@@ -71,15 +73,25 @@ internal static class CampaignBench
         await using (pool)
         {
             var prebuilt = o.Prebuilt ? await PrebuildAsync(composer, template, 1_000) : null;
-            await SendAsync(pool, composer, template, o.Warmup, 10_000_000, o.Connections, prebuilt);
-            GC.Collect();
             using var self = Process.GetCurrentProcess();
+            var warmupCpu = self.TotalProcessorTime;
+            await SendAsync(pool, composer, template, o.Warmup, 10_000_000, o.Connections, prebuilt);
+            self.Refresh();
+            Console.WriteLine($"warm-up: {o.Warmup} messages, CPU {(self.TotalProcessorTime - warmupCpu).TotalSeconds:F2} s");
+            GC.Collect();
+            self.Refresh();
             var cpuBefore = self.TotalProcessorTime;
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var gen0Before = GC.CollectionCount(0);
+            var gen2Before = GC.CollectionCount(2);
+            var pauseBefore = GC.GetTotalPauseDuration();
+            var contentionsBefore = Monitor.LockContentionCount;
             var clock = Stopwatch.StartNew();
             var (accepted, problems) = await SendAsync(pool, composer, template, o.Messages, 0, o.Connections, prebuilt);
             var wall = clock.Elapsed.TotalSeconds;
             self.Refresh();
             var cpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
             if (accepted != o.Messages)
             {
                 Console.Error.WriteLine($"Only {accepted} of {o.Messages} accepted; first problems: {string.Join(" | ", problems)}");
@@ -88,6 +100,9 @@ internal static class CampaignBench
 
             Console.WriteLine($"MailMesh:    {o.Messages} messages in {wall:F2} s = {o.Messages / wall:F0} msg/s, CPU {cpu:F2} s ({cpu * 1e6 / o.Messages:F0} µs/msg), " +
                 $"{pool.ConnectionsOpened} connection(s) opened");
+            Console.WriteLine($"             allocated {allocated / o.Messages / 1024.0:F1} KB/msg, {GC.CollectionCount(0) - gen0Before} GCs " +
+                $"({GC.CollectionCount(2) - gen2Before} gen2), GC pauses {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:F0} ms, " +
+                $"{Monitor.LockContentionCount - contentionsBefore} lock contentions");
 
             var (peerWall, peerCpu) = RunSmtpSource(o, sample.Content);
             Console.WriteLine($"smtp-source: {o.Messages} messages in {peerWall:F2} s = {o.Messages / peerWall:F0} msg/s, CPU {peerCpu:F2} s ({peerCpu * 1e6 / o.Messages:F0} µs/msg)");

@@ -104,6 +104,36 @@ public sealed class TrackingTokenCodecTests
     }
 
     [Fact]
+    public void Encode_LongestTarget_RoundTrips()
+    {
+        var target = "https://x.example/" + new string('a', 2048 - "https://x.example/".Length);
+        var codec = Codec();
+
+        var token = codec.Encode(Claims() with { TargetUrl = target });
+
+        Assert.True(token.Length > 2048);
+        Assert.Equal(TrackingTokenStatus.Valid, codec.TryDecode(token, out var claims));
+        Assert.Equal(target, claims!.TargetUrl);
+    }
+
+    [Fact]
+    public void Encode_CodecsWithOtherKeysInterleavedOnManyThreads_EachTokenVerifiesOnlyWithItsOwnKey()
+    {
+        var first = Codec();
+        var second = new TrackingTokenCodec(new TrackingKeyRing(new Dictionary<byte, byte[]> { [1] = Enumerable.Repeat((byte)8, 32).ToArray() }, 1), TimeSpan.FromDays(365), _time);
+
+        var results = new (TrackingTokenStatus Own, TrackingTokenStatus Other)[400];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var (codec, other) = i % 2 == 0 ? (first, second) : (second, first);
+            var token = codec.Encode(Claims() with { LinkIndex = i });
+            results[i] = (codec.TryDecode(token, out _), other.TryDecode(token, out _));
+        });
+
+        Assert.All(results, r => Assert.Equal((TrackingTokenStatus.Valid, TrackingTokenStatus.BadSignature), r));
+    }
+
+    [Fact]
     public void Urls_BuildSignedUrlsUnderTheBase()
     {
         var urls = new TrackingUrls("https://t.example.com/", Codec());

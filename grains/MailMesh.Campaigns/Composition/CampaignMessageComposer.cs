@@ -33,7 +33,10 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
     private readonly ILogger _logger;
     private static readonly FormatOptions International = new() { International = true };
 
+    private const int MaxRememberedDomains = 10_000;
+
     private readonly ConcurrentDictionary<string, bool> _unsignedDomains = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, string?> _asciiDomains = new(StringComparer.Ordinal);
 
     /// <summary>A composer over its parts.</summary>
     /// <exception cref="ArgumentException">The options have no valid return-path domain.</exception>
@@ -100,7 +103,20 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         var oneParse = request.Track && request.Template.Text is null && request.Template.Html is not null;
         var rendered = _compiler.Compile(request.Template).Render(request.Contact, to.Display, unsubscribeUrl, request.TimeZone, generateText: !oneParse);
         var html = rendered.Html is null ? null : WithUnsubscribeLink(rendered.Html, unsubscribeUrl);
-        string Click(int index, string target) => _urls.Click(claims, index, target);
+        // A link index names one target, and a target often appears more than once (in the HTML, again in the text):
+        // sign each once per message.
+        var clickUrls = new Dictionary<int, string>();
+        string Click(int index, string target)
+        {
+            if (!clickUrls.TryGetValue(index, out var url))
+            {
+                url = _urls.Click(claims, index, target);
+                clickUrls.Add(index, url);
+            }
+
+            return url;
+        }
+
         var links = new Dictionary<string, int>(StringComparer.Ordinal);
         IReadOnlySet<string> optedOut = new HashSet<string>(StringComparer.Ordinal);
         var text = rendered.Text;
@@ -213,19 +229,38 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         return sb.Length == 0 ? "x" : sb.ToString().Trim('-') is { Length: > 0 } trimmed ? trimmed : "x";
     }
 
-    private static ParsedAddress Address(string address, string what)
+    private ParsedAddress Address(string address, string what)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(address, what);
         var trimmed = address.Trim();
         var at = trimmed.LastIndexOf('@');
         var local = at > 0 ? trimmed[..at] : string.Empty;
-        var domain = at > 0 ? CompositionOptions.AsciiDomain(trimmed[(at + 1)..]) : null;
+        var domain = at > 0 ? AsciiDomain(trimmed[(at + 1)..]) : null;
         if (local.Length is 0 or > 64 || domain is null || local.Any(c => char.IsControl(c) || c is ' ' or '<' or '>' or ',' or '"' or '\\' or '@'))
         {
             throw new ArgumentException($"the {what} '{address}' is not a valid address (local@domain).", what);
         }
 
         return new ParsedAddress(local, domain, trimmed[(at + 1)..], !Ascii.IsValid(local));
+    }
+
+    /// <summary>The ASCII form of <paramref name="domain"/> (see <see cref="CompositionOptions.AsciiDomain"/>), remembered:
+    /// a campaign's recipients share few domains, and the IDNA mapping costs more than the rest of the address check.</summary>
+    private string? AsciiDomain(string domain)
+    {
+        if (_asciiDomains.TryGetValue(domain, out var ascii))
+        {
+            return ascii;
+        }
+
+        ascii = CompositionOptions.AsciiDomain(domain);
+        if (_asciiDomains.Count >= MaxRememberedDomains)
+        {
+            _asciiDomains.Clear();
+        }
+
+        _asciiDomains[domain] = ascii;
+        return ascii;
     }
 
     [LoggerMessage(EventId = 8101, Level = LogLevel.Warning, Message = "No DKIM key is configured for sender domain {Domain}: its campaign mail goes out unsigned")]

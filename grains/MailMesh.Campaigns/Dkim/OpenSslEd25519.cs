@@ -8,15 +8,20 @@ namespace MailMesh.Campaigns.Dkim;
 /// cryptography already loads on Linux — through <c>EVP_PKEY_new_raw_private_key</c> and one-shot
 /// <c>EVP_DigestSign</c>. About 30 times faster than the managed <see cref="Ed25519"/>, which stays as the fallback
 /// where the library is absent (<see cref="IsAvailable"/>). Thread-safe: OpenSSL allows concurrent signing with one
-/// <c>EVP_PKEY</c>; each signature uses its own <c>EVP_MD_CTX</c>.</summary>
+/// <c>EVP_PKEY</c>; each signature uses its own <c>EVP_MD_CTX</c>, taken from a small pool and initialized again for
+/// every signature (a new context costs about a fifth of a signature).</summary>
 internal sealed partial class OpenSslEd25519 : IDisposable
 {
     private const string Library = "libcrypto.so.3";
     private const int EvpPkeyEd25519 = 1087; // NID_ED25519
+    private static readonly int MaxPooledContexts = Math.Max(4, Environment.ProcessorCount * 2);
 
     private static readonly Lazy<string?> Unavailable = new(Probe);
 
     private readonly PKeyHandle _key;
+    private readonly Stack<nint> _contexts = new();
+    private readonly Lock _contextsLock = new();
+    private bool _disposed;
 
     private OpenSslEd25519(PKeyHandle key, byte[] publicKey)
     {
@@ -75,12 +80,7 @@ internal sealed partial class OpenSslEd25519 : IDisposable
             throw new ArgumentException($"An Ed25519 signature is 64 bytes; the buffer has {signature.Length}.", nameof(signature));
         }
 
-        var context = MdContextNew();
-        if (context == 0)
-        {
-            throw Failure("EVP_MD_CTX_new");
-        }
-
+        var context = RentContext();
         var addRef = false;
         try
         {
@@ -97,13 +97,21 @@ internal sealed partial class OpenSslEd25519 : IDisposable
                 throw Failure("EVP_DigestSign");
             }
         }
+        catch
+        {
+            // A context whose signing failed is not reused.
+            MdContextFree(context);
+            context = 0;
+            throw;
+        }
         finally
         {
-            MdContextFree(context);
             if (addRef)
             {
                 _key.DangerousRelease();
             }
+
+            ReturnContext(context);
         }
     }
 
@@ -116,7 +124,53 @@ internal sealed partial class OpenSslEd25519 : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _key.Dispose();
+    public void Dispose()
+    {
+        lock (_contextsLock)
+        {
+            _disposed = true;
+            while (_contexts.TryPop(out var context))
+            {
+                MdContextFree(context);
+            }
+        }
+
+        _key.Dispose();
+    }
+
+    private nint RentContext()
+    {
+        lock (_contextsLock)
+        {
+            if (_contexts.TryPop(out var pooled))
+            {
+                return pooled;
+            }
+        }
+
+        var context = MdContextNew();
+        return context != 0 ? context : throw Failure("EVP_MD_CTX_new");
+    }
+
+    private void ReturnContext(nint context)
+    {
+        if (context == 0)
+        {
+            return;
+        }
+
+        lock (_contextsLock)
+        {
+            // More contexts than threads that sign at once are never needed; a disposed key keeps none.
+            if (!_disposed && _contexts.Count < MaxPooledContexts)
+            {
+                _contexts.Push(context);
+                return;
+            }
+        }
+
+        MdContextFree(context);
+    }
 
     private static string? Probe()
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
@@ -18,6 +19,14 @@ public sealed class TrackingTokenCodec
     private const int MacLength = 16;
     private const int FixedLength = 1 + 1 + 1 + 4 + 2;
     private static readonly byte[] Domain = "mailmesh-tracking\0"u8.ToArray();
+    private static readonly string[] FieldNames = ["tenant", "campaign", "contact", "list"];
+
+    [ThreadStatic]
+    private static IncrementalHash? t_hmac;
+
+    [ThreadStatic]
+    private static byte[]? t_hmacKey;
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     private readonly TrackingKeyRing _keys;
     private readonly TimeSpan _lifetime;
@@ -36,7 +45,12 @@ public sealed class TrackingTokenCodec
     /// <summary>The token for <paramref name="claims"/>.</summary>
     /// <exception cref="ArgumentException">A field is too long (tenant, campaign, contact, list: 255 UTF-8 bytes; target:
     /// 2,048) or the link index is outside 0–65535.</exception>
-    public string Encode(TrackingClaims claims)
+    public string Encode(TrackingClaims claims) => Encode(claims, string.Empty, string.Empty);
+
+    /// <summary>The token for <paramref name="claims"/> between <paramref name="before"/> and <paramref name="after"/>
+    /// (a URL around it), as one string.</summary>
+    /// <exception cref="ArgumentException">As <see cref="Encode(TrackingClaims)"/>.</exception>
+    internal string Encode(TrackingClaims claims, string before, string after)
     {
         ArgumentNullException.ThrowIfNull(claims);
         if (claims.LinkIndex is < 0 or > ushort.MaxValue)
@@ -44,31 +58,49 @@ public sealed class TrackingTokenCodec
             throw new ArgumentException($"Link index {claims.LinkIndex} is outside 0-65535.", nameof(claims));
         }
 
-        var tenant = Utf8(claims.Tenant, byte.MaxValue, "tenant");
-        var campaign = Utf8(claims.CampaignId, byte.MaxValue, "campaign");
-        var contact = Utf8(claims.ContactAddress, byte.MaxValue, "contact");
-        var list = Utf8(claims.List ?? string.Empty, byte.MaxValue, "list");
-        var target = Utf8(claims.TargetUrl ?? string.Empty, 2048, "target URL");
-        var payloadLength = FixedLength + 4 + tenant.Length + campaign.Length + contact.Length + list.Length + 2 + target.Length;
-        var buffer = new byte[payloadLength + MacLength];
-        var span = buffer.AsSpan();
-        span[0] = Version;
-        span[1] = _keys.CurrentKeyId;
-        span[2] = (byte)claims.Kind;
-        BinaryPrimitives.WriteUInt32BigEndian(span[3..], (uint)Math.Clamp(claims.IssuedAt.ToUnixTimeSeconds(), 0, uint.MaxValue));
-        BinaryPrimitives.WriteUInt16BigEndian(span[7..], (ushort)claims.LinkIndex);
-        var at = FixedLength;
-        foreach (var field in (ReadOnlySpan<byte[]>)[tenant, campaign, contact, list])
+        // Written straight into one buffer: the token is made for every link of every message.
+        var fields = (ReadOnlySpan<string>)[claims.Tenant, claims.CampaignId, claims.ContactAddress, claims.List ?? string.Empty];
+        var target = claims.TargetUrl ?? string.Empty;
+        var maxPayload = FixedLength + 4 + 2 + Encoding.UTF8.GetMaxByteCount(target.Length);
+        foreach (var field in fields)
         {
-            span[at++] = (byte)field.Length;
-            field.CopyTo(span[at..]);
-            at += field.Length;
+            maxPayload += Encoding.UTF8.GetMaxByteCount(field.Length);
         }
 
-        BinaryPrimitives.WriteUInt16BigEndian(span[at..], (ushort)target.Length);
-        target.CopyTo(span[(at + 2)..]);
-        Sign(_keys.Key(_keys.CurrentKeyId)!, span[..payloadLength], span[payloadLength..]);
-        return Base64Url.EncodeToString(buffer);
+        var rented = maxPayload + MacLength > 1024 ? ArrayPool<byte>.Shared.Rent(maxPayload + MacLength) : null;
+        Span<byte> span = rented is null ? stackalloc byte[1024] : rented;
+        try
+        {
+            span[0] = Version;
+            span[1] = _keys.CurrentKeyId;
+            span[2] = (byte)claims.Kind;
+            BinaryPrimitives.WriteUInt32BigEndian(span[3..], (uint)Math.Clamp(claims.IssuedAt.ToUnixTimeSeconds(), 0, uint.MaxValue));
+            BinaryPrimitives.WriteUInt16BigEndian(span[7..], (ushort)claims.LinkIndex);
+            var at = FixedLength;
+            for (var i = 0; i < fields.Length; i++)
+            {
+                var length = Encoding.UTF8.GetBytes(fields[i], span[(at + 1)..]);
+                span[at] = length <= byte.MaxValue ? (byte)length : throw TooLong(FieldNames[i], length, byte.MaxValue);
+                at += 1 + length;
+            }
+
+            var targetLength = Encoding.UTF8.GetBytes(target, span[(at + 2)..]);
+            BinaryPrimitives.WriteUInt16BigEndian(span[at..], targetLength <= 2048 ? (ushort)targetLength : throw TooLong("target URL", targetLength, 2048));
+            var payloadLength = at + 2 + targetLength;
+            Sign(_keys.Key(_keys.CurrentKeyId)!, span[..payloadLength], span.Slice(payloadLength, MacLength));
+            var token = span[..(payloadLength + MacLength)];
+            var encodedLength = Base64Url.GetEncodedLength(token.Length);
+            Span<char> chars = encodedLength <= 2048 ? stackalloc char[encodedLength] : new char[encodedLength];
+            Base64Url.EncodeToChars(token, chars);
+            return string.Concat(before, chars, after);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>Reads <paramref name="token"/>; <paramref name="claims"/> is set only when the result is
@@ -131,7 +163,15 @@ public sealed class TrackingTokenCodec
 
     private static void Sign(byte[] key, ReadOnlySpan<byte> payload, Span<byte> mac)
     {
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+        // One HMAC per thread and key, reset after each use: setting up an HMAC context costs more than signing a token.
+        var hmac = t_hmac;
+        if (hmac is null || !ReferenceEquals(t_hmacKey, key))
+        {
+            hmac?.Dispose();
+            hmac = t_hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+            t_hmacKey = key;
+        }
+
         hmac.AppendData(Domain);
         hmac.AppendData(payload);
         Span<byte> full = stackalloc byte[32];
@@ -156,7 +196,7 @@ public sealed class TrackingTokenCodec
 
         try
         {
-            value = new UTF8Encoding(false, true).GetString(payload.Slice(at, length));
+            value = StrictUtf8.GetString(payload.Slice(at, length));
         }
         catch (DecoderFallbackException)
         {
@@ -167,11 +207,8 @@ public sealed class TrackingTokenCodec
         return true;
     }
 
-    private static byte[] Utf8(string value, int max, string what)
-    {
-        var bytes = Encoding.UTF8.GetBytes(value);
-        return bytes.Length <= max ? bytes : throw new ArgumentException($"The {what} is {bytes.Length} UTF-8 bytes; a tracking token holds at most {max}.");
-    }
+    private static ArgumentException TooLong(string what, int length, int max) =>
+        new($"The {what} is {length} UTF-8 bytes; a tracking token holds at most {max}.");
 }
 
 /// <summary>The HMAC keys tracking tokens are signed with, by one-byte id.</summary>

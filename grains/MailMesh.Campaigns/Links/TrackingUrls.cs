@@ -18,6 +18,10 @@ public sealed class TrackingUrls
     public const string FormRoute = "/f/{token}";
 
     private readonly string _base;
+    private readonly string _open;
+    private readonly string _click;
+    private readonly string _unsubscribe;
+    private readonly string _form;
     private readonly TrackingTokenCodec _codec;
 
     /// <summary>URLs under <paramref name="publicBaseUrl"/> (e.g. <c>https://t.example.com</c>), signed by <paramref name="codec"/>.</summary>
@@ -31,6 +35,10 @@ public sealed class TrackingUrls
         }
 
         _base = publicBaseUrl.TrimEnd('/');
+        _open = _base + "/o/";
+        _click = _base + "/c/";
+        _unsubscribe = _base + "/u/";
+        _form = _base + "/f/";
         _codec = codec;
     }
 
@@ -41,17 +49,16 @@ public sealed class TrackingUrls
     public TrackingTokenCodec Codec => _codec;
 
     /// <summary>The open pixel URL.</summary>
-    public string Open(TrackingClaims claims) => Url("/o/", claims with { Kind = TrackingKind.Open }, ".gif");
+    public string Open(TrackingClaims claims) => _codec.Encode(claims with { Kind = TrackingKind.Open }, _open, ".gif");
 
     /// <summary>The click URL for link <paramref name="linkIndex"/> going to <paramref name="target"/>.</summary>
     public string Click(TrackingClaims claims, int linkIndex, string target) =>
-        Url("/c/", claims with { Kind = TrackingKind.Click, LinkIndex = linkIndex, TargetUrl = target }, string.Empty);
+        _codec.Encode(claims with { Kind = TrackingKind.Click, LinkIndex = linkIndex, TargetUrl = target }, _click, string.Empty);
 
     /// <summary>The unsubscribe URL (page and one-click POST) for <paramref name="list"/> (null: all mail).</summary>
-    public string Unsubscribe(TrackingClaims claims, string? list) => Url("/u/", claims with { Kind = TrackingKind.Unsubscribe, List = list }, string.Empty);
+    public string Unsubscribe(TrackingClaims claims, string? list) =>
+        _codec.Encode(claims with { Kind = TrackingKind.Unsubscribe, List = list }, _unsubscribe, string.Empty);
 
     /// <summary>The URL of form <paramref name="formId"/> for the contact.</summary>
-    public string Form(TrackingClaims claims, string formId) => Url("/f/", claims with { Kind = TrackingKind.Form, List = formId }, string.Empty);
-
-    private string Url(string prefix, TrackingClaims claims, string suffix) => string.Concat(_base, prefix, _codec.Encode(claims), suffix);
+    public string Form(TrackingClaims claims, string formId) => _codec.Encode(claims with { Kind = TrackingKind.Form, List = formId }, _form, string.Empty);
 }

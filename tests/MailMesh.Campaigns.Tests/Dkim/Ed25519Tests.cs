@@ -72,6 +72,35 @@ public sealed class Ed25519Tests
     }
 
     [SkippableFact]
+    public void OpenSslSign_ManyMessagesOnParallelThreads_MatchTheManagedImplementation()
+    {
+        RequireOpenSsl();
+        var seed = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+        using var native = OpenSslEd25519.Create(seed);
+        var managed = new Ed25519(seed);
+        var messages = Enumerable.Range(0, 64).Select(i => Encoding.ASCII.GetBytes($"message {i} " + new string('x', i * 7))).ToArray();
+
+        var signatures = new byte[messages.Length][];
+        Parallel.For(0, messages.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => signatures[i] = native.Sign(messages[i]));
+
+        for (var i = 0; i < messages.Length; i++)
+        {
+            Assert.Equal(managed.Sign(messages[i]), signatures[i]);
+        }
+    }
+
+    [SkippableFact]
+    public void OpenSslSign_AfterDispose_Throws()
+    {
+        RequireOpenSsl();
+        var native = OpenSslEd25519.Create(new byte[32]);
+        native.Sign(Message);
+        native.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => native.Sign(Message));
+    }
+
+    [SkippableFact]
     public void Sign_OpenSslAndManagedKeys_GiveTheSameDkimField()
     {
         RequireOpenSsl();
