@@ -21,8 +21,8 @@ var grainType = typeof(IPingGrain).FullName!;
 
 Console.WriteLine($"MailMesh cluster benchmark: {Environment.ProcessorCount} cores, {seconds} s per scenario, {callers} callers, {Grains} grains, 256 shards");
 Console.WriteLine();
-Console.WriteLine("| scenario | calls/s | p50 ms | p99 ms | vs embedded | CPU µs/call: silos | RabbitMQ (beam.smp) | PostgreSQL |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| scenario | calls/s | p50 ms | p99 ms | vs embedded | CPU µs/call: silos | RabbitMQ (beam.smp) | PostgreSQL | calls / answers per message |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
 
 double embeddedRate;
 await using (var embedded = await BenchSilo.StartEmbeddedAsync())
@@ -87,6 +87,7 @@ Console.WriteLine(recovery is { } r
 
 async Task<Result> RunAsync(IReadOnlyList<BenchSilo> silos, Func<BenchSilo, int, string> key, bool warmUpOnly = false)
 {
+    var sentBefore = Sent(silos);
     var cpu = new CpuMeter();
     var duration = TimeSpan.FromSeconds(warmUpOnly ? Math.Min(2, seconds) : seconds);
     var latencies = new List<double>[callers];
@@ -106,10 +107,14 @@ async Task<Result> RunAsync(IReadOnlyList<BenchSilo> silos, Func<BenchSilo, int,
     await Task.WhenAll(tasks);
     var all = latencies.SelectMany(l => l).Order().ToArray();
     var (silosCpu, brokerCpu, databaseCpu) = cpu.Elapsed();
+    var sent = Sent(silos) - sentBefore;
     double PerCall(double seconds) => seconds * 1e6 / all.Length;
     return new Result(all.Length / stop.Elapsed.TotalSeconds, all[all.Length / 2], all[(int)(all.Length * 0.99)],
-        PerCall(silosCpu), PerCall(brokerCpu), PerCall(databaseCpu));
+        PerCall(silosCpu), PerCall(brokerCpu), PerCall(databaseCpu), sent);
 }
+
+static Sent Sent(IReadOnlyList<BenchSilo> silos) => silos.Select(s => s.Fabric?.Statistics).Aggregate(new Sent(0, 0, 0, 0),
+    (sum, s) => s is null ? sum : sum + new Sent(s.CallsSent, s.CallMessagesSent, s.RepliesSent, s.ReplyMessagesSent));
 
 async Task<TimeSpan> MeasureRecoveryAsync(List<BenchSilo> silos, Func<string, string> owner, string[] keys)
 {
@@ -127,7 +132,7 @@ async Task<TimeSpan> MeasureRecoveryAsync(List<BenchSilo> silos, Func<string, st
 
 void Print(string name, Result result, double reference) =>
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {result.Rate:N0} | {result.P50:0.00} | {result.P99:0.00} | {result.Rate / reference:0.000}x | {result.SiloCpu:0.0} | {result.BrokerCpu:0.0} | {result.DatabaseCpu:0.0} |"));
+        $"| {name} | {result.Rate:N0} | {result.P50:0.00} | {result.P99:0.00} | {result.Rate / reference:0.000}x | {result.SiloCpu:0.0} | {result.BrokerCpu:0.0} | {result.DatabaseCpu:0.0} | {result.Sent.CallsPerMessage:0.0} / {result.Sent.RepliesPerMessage:0.0} |"));
 
 async Task CleanUpAsync(BenchSettings settings)
 {
@@ -148,4 +153,16 @@ async Task CleanUpAsync(BenchSettings settings)
     await channel.QueueDeleteAsync(settings.QueuePrefix + ".dead");
 }
 
-internal sealed record Result(double Rate, double P50, double P99, double SiloCpu, double BrokerCpu, double DatabaseCpu);
+internal sealed record Result(double Rate, double P50, double P99, double SiloCpu, double BrokerCpu, double DatabaseCpu, Sent Sent);
+
+/// <summary>Calls and answers the silos' fabrics sent, and in how many messages.</summary>
+internal readonly record struct Sent(long Calls, long CallMessages, long Replies, long ReplyMessages)
+{
+    public double CallsPerMessage => CallMessages == 0 ? 0 : (double)Calls / CallMessages;
+
+    public double RepliesPerMessage => ReplyMessages == 0 ? 0 : (double)Replies / ReplyMessages;
+
+    public static Sent operator +(Sent a, Sent b) => new(a.Calls + b.Calls, a.CallMessages + b.CallMessages, a.Replies + b.Replies, a.ReplyMessages + b.ReplyMessages);
+
+    public static Sent operator -(Sent a, Sent b) => new(a.Calls - b.Calls, a.CallMessages - b.CallMessages, a.Replies - b.Replies, a.ReplyMessages - b.ReplyMessages);
+}

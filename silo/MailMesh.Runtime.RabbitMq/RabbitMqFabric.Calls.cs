@@ -14,7 +14,7 @@ public sealed partial class RabbitMqFabric
 {
     private interface IPendingReply
     {
-        void Complete(IReadOnlyBasicProperties properties, ReadOnlySpan<byte> body);
+        void Complete(ReplyError? error, ReadOnlySpan<byte> body);
 
         void Fail(Exception error);
     }
@@ -23,33 +23,21 @@ public sealed partial class RabbitMqFabric
     public async Task<TResult> SendAsync<TResult>(GrainId grain, GrainRequest<TResult> request, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var channel = _started ? _callChannel : null;
-        if (channel is null || _codec is null)
+        if (!_started || _callChannel is null || _codec is null)
         {
             throw new SiloUnavailableException($"The cluster fabric of this silo is not running; the call to {grain}.{request.Method.Name} was not sent.");
         }
 
-        var shard = _shards[GrainShards.ShardOf(grain, ShardCount)];
-        var body = _codec.EncodeArguments(request);
+        var shard = GrainShards.ShardOf(grain, ShardCount);
         var correlationId = _correlationPrefix + Interlocked.Increment(ref _nextCorrelation).ToString(CultureInfo.InvariantCulture);
+        using var activity = ActivitySource.StartActivity($"call {request.Method.DisplayName}", ActivityKind.Client);
+        var envelope = CallEnvelope.Encode(Guid.NewGuid().ToString("N"), correlationId, grain, request, _codec);
         var pending = new PendingReply<TResult>(_codec);
         _pending[correlationId] = pending;
-        using var activity = ActivitySource.StartActivity($"call {request.Method.DisplayName}", ActivityKind.Client);
-        var properties = NewProperties(grain, request.Method, MessageHeaders.CallKind, attempt: 1, persistent: false);
-        properties.CorrelationId = correlationId;
-        properties.ReplyTo = DirectReplyTo;
-        // A call nobody picks up before the caller gives up is dropped by the broker instead of running late.
-        properties.Expiration = ((long)Math.Ceiling(timeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
-        try
-        {
-            await channel.BasicPublishAsync(string.Empty, shard.Queue, mandatory: false, properties, body).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            _pending.TryRemove(correlationId, out _);
-            throw new SiloUnavailableException($"The call to {grain}.{request.Method.Name} could not be sent to shard {shard.Number} through RabbitMQ: {e.Message}");
-        }
-
+        // A call nobody picks up before the caller gives up is dropped by the broker instead of running late (the
+        // batch carries the longest timeout of its calls).
+        var call = new OutgoingCall(correlationId, envelope, (long)Math.Ceiling(timeout.TotalMilliseconds));
+        _callOutboxes[shard].Enqueue(call, envelope.Length + CallBatch.Overhead(envelope.Length));
         try
         {
             return await pending.Task.WaitAsync(timeout).ConfigureAwait(false);
@@ -57,7 +45,42 @@ public sealed partial class RabbitMqFabric
         catch (TimeoutException)
         {
             _pending.TryRemove(correlationId, out _);
-            throw new GrainCallTimeoutException(grain, request.Method.Name, timeout, $"no answer from the silo consuming shard {shard.Number} ({shard.Queue})");
+            throw new GrainCallTimeoutException(grain, request.Method.Name, timeout, $"no answer from the silo consuming shard {shard} ({_shards[shard].Queue})");
+        }
+    }
+
+    /// <summary>Publishes the calls waiting for one shard as one message (their envelopes in order).</summary>
+    private async Task PublishCallsAsync(ShardState shard, IReadOnlyList<OutgoingCall> calls)
+    {
+        var channel = (_started ? _callChannel : null) ?? throw new SiloUnavailableException("The cluster fabric of this silo stopped.");
+        var expiration = 0L;
+        foreach (var call in calls)
+        {
+            expiration = Math.Max(expiration, call.TimeoutMilliseconds);
+        }
+
+        var properties = new BasicProperties
+        {
+            Type = CallBatch.Kind,
+            ContentType = CallBatch.ContentType,
+            ReplyTo = DirectReplyTo,
+            DeliveryMode = DeliveryModes.Transient,
+            Expiration = expiration.ToString(CultureInfo.InvariantCulture),
+        };
+        await channel.BasicPublishAsync(string.Empty, shard.Queue, mandatory: false, properties, CallBatch.Encode(calls)).ConfigureAwait(false);
+        Interlocked.Increment(ref _callMessagesSent);
+        Interlocked.Add(ref _callsSent, calls.Count);
+    }
+
+    private void FailCalls(ShardState shard, IReadOnlyList<OutgoingCall> calls, Exception error)
+    {
+        foreach (var call in calls)
+        {
+            if (_pending.TryRemove(call.CorrelationId, out var pending))
+            {
+                pending.Fail(error as SiloUnavailableException
+                    ?? new SiloUnavailableException($"The call could not be sent to shard {shard.Number} through RabbitMQ: {error.Message}"));
+            }
         }
     }
 
@@ -102,16 +125,42 @@ public sealed partial class RabbitMqFabric
 
     private Task OnReplyAsync(object sender, BasicDeliverEventArgs delivery)
     {
-        if (delivery.BasicProperties.CorrelationId is { } id && _pending.TryRemove(id, out var pending))
+        var properties = delivery.BasicProperties;
+        if (properties.Type == ReplyBatch.Kind)
         {
-            pending.Complete(delivery.BasicProperties, delivery.Body.Span);
+            try
+            {
+                ReplyBatch.Read(delivery.Body.Span, _completeAnswer);
+            }
+            catch (FormatException e)
+            {
+                FabricLog.UnreadableReplies(_logger, e);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        // A single answer: to a call in the one-message-per-call format of earlier versions.
+        var error = properties.Type == MessageHeaders.ErrorKind
+            ? new ReplyError(
+                MessageHeaders.String(properties.Headers, MessageHeaders.ErrorType) ?? "System.Exception",
+                MessageHeaders.String(properties.Headers, MessageHeaders.ErrorMessage) ?? "",
+                MessageHeaders.String(properties.Headers, MessageHeaders.ErrorStack))
+            : null;
+        CompleteAnswer(properties.CorrelationId ?? "", error, delivery.Body.Span);
+        return Task.CompletedTask;
+    }
+
+    private void CompleteAnswer(string correlationId, ReplyError? error, ReadOnlySpan<byte> body)
+    {
+        if (_pending.TryRemove(correlationId, out var pending))
+        {
+            pending.Complete(error, body);
         }
         else
         {
-            FabricLog.UnknownReply(_logger, delivery.BasicProperties.CorrelationId);
+            FabricLog.UnknownReply(_logger, correlationId);
         }
-
-        return Task.CompletedTask;
     }
 
     private sealed class PendingReply<TResult>(MessageCodec codec) : IPendingReply
@@ -120,18 +169,13 @@ public sealed partial class RabbitMqFabric
 
         public Task<TResult> Task => _answer.Task;
 
-        public void Complete(IReadOnlyBasicProperties properties, ReadOnlySpan<byte> body)
+        public void Complete(ReplyError? error, ReadOnlySpan<byte> body)
         {
             try
             {
-                if (properties.Type == MessageHeaders.ErrorKind)
+                if (error is not null)
                 {
-                    _answer.TrySetException(RemoteErrors.Decode(
-                        MessageHeaders.String(properties.Headers, MessageHeaders.ErrorType) ?? "System.Exception",
-                        MessageHeaders.String(properties.Headers, MessageHeaders.ErrorMessage) ?? "",
-                        MessageHeaders.String(properties.Headers, MessageHeaders.ErrorStack),
-                        body,
-                        codec.Options));
+                    _answer.TrySetException(RemoteErrors.Decode(error.Type, error.Message, error.StackTrace, body, codec.Options));
                 }
                 else
                 {

@@ -26,6 +26,11 @@ public sealed partial class RabbitMqFabric
         }
 
         var properties = delivery.BasicProperties;
+        if (properties.Type == CallBatch.Kind)
+        {
+            return OnCallBatchAsync(shard, delivery);
+        }
+
         GrainId grain;
         GrainRequest request;
         try
@@ -134,11 +139,16 @@ public sealed partial class RabbitMqFabric
         var type = MessageHeaders.String(properties.Headers, MessageHeaders.GrainType) ?? throw new FormatException($"the header {MessageHeaders.GrainType} is missing");
         var key = MessageHeaders.String(properties.Headers, MessageHeaders.GrainKey) ?? throw new FormatException($"the header {MessageHeaders.GrainKey} is missing");
         var methodId = MessageHeaders.Number(properties.Headers, MessageHeaders.Method) ?? throw new FormatException($"the header {MessageHeaders.Method} is missing");
+        return Resolve(type, key, (int)methodId, body);
+    }
+
+    private (GrainId Grain, GrainRequest Request) Resolve(string type, string key, int methodId, ReadOnlySpan<byte> arguments)
+    {
         var descriptor = GrainInterfaceRegistry.Find(type) ?? FindInLoadedAssemblies(type)
             ?? throw new InvalidOperationException($"the grain type '{type}' is unknown to this silo");
-        var method = descriptor.FindMethod((int)methodId) ?? throw new InvalidOperationException($"{type} has no method with id {methodId} on this silo (different versions?)");
+        var method = descriptor.FindMethod(methodId) ?? throw new InvalidOperationException($"{type} has no method with id {methodId} on this silo (different versions?)");
         var request = method.CreateRequest();
-        _codec!.DecodeArguments(body, request);
+        _codec!.DecodeArguments(arguments, request);
         return (GrainId.Create(type, key), request);
     }
 

@@ -18,8 +18,9 @@ namespace MailMesh.Runtime.RabbitMq;
 /// <summary>The RabbitMQ grain fabric: grain id → stable hash → one of S durable shard queues with
 /// <c>x-single-active-consumer</c>; this silo consumes the shards rendezvous hashing gives it among the active members
 /// and hands a shard over by draining its running turns, deactivating its grains and cancelling its consumer. Calls to
-/// grains of shards this silo does not actively consume go through the shard queue with direct reply-to; deliveries
-/// are acknowledged after the turn ends (at-least-once).</summary>
+/// grains of shards this silo does not actively consume go through the shard queue with direct reply-to, coalesced:
+/// the calls waiting for one shard travel as one message and the answers waiting for one caller as one message
+/// (ADR cluster-05); deliveries are acknowledged after every turn in them ended (at-least-once).</summary>
 public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, IHostedService, IAsyncDisposable
 {
     /// <summary>The activity source of fabric spans (calls sent and deliveries handled).</summary>
@@ -30,10 +31,16 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, 
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
     private readonly ShardState[] _shards;
+    private readonly Coalescer<OutgoingCall>[] _callOutboxes;
+    private readonly ReplyBatch.AnswerHandler _completeAnswer;
     private readonly ConcurrentDictionary<string, IPendingReply> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _rebalanceLock = new(1, 1);
     private readonly string _correlationPrefix = Guid.NewGuid().ToString("N")[..12] + "-";
     private long _nextCorrelation;
+    private long _callsSent;
+    private long _callMessagesSent;
+    private long _repliesSent;
+    private long _replyMessagesSent;
     private IConnection? _connection;
     private IChannel? _callChannel;
     private IChannel? _consumeChannel;
@@ -59,11 +66,22 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, 
         ShardCount = cluster.Value.ShardCount;
         GrainShards.CheckShardCount(ShardCount);
         _shards = new ShardState[ShardCount];
+        _callOutboxes = new Coalescer<OutgoingCall>[ShardCount];
         for (var i = 0; i < ShardCount; i++)
         {
-            _shards[i] = new ShardState(i, QueueName(_options.QueuePrefix, i));
+            var shard = _shards[i] = new ShardState(i, QueueName(_options.QueuePrefix, i));
+            _callOutboxes[i] = new Coalescer<OutgoingCall>(_options.MaxBatchCalls, _options.MaxBatchBytes,
+                calls => PublishCallsAsync(shard, calls), (calls, error) => FailCalls(shard, calls, error));
         }
+
+        _completeAnswer = CompleteAnswer;
     }
+
+    /// <summary>How many calls and answers this silo sent and in how many messages (calls and answers travel in
+    /// batches, <see cref="RabbitMqFabricOptions.MaxBatchCalls"/>).</summary>
+    public FabricStatistics Statistics => new(
+        Interlocked.Read(ref _callsSent), Interlocked.Read(ref _callMessagesSent),
+        Interlocked.Read(ref _repliesSent), Interlocked.Read(ref _replyMessagesSent));
 
     /// <summary>The number of shards (<c>Cluster:ShardCount</c>).</summary>
     public int ShardCount { get; }

@@ -19,6 +19,13 @@ public sealed class RabbitMqFabricOptions
     /// <summary>Unacknowledged deliveries per shard consumer (how many turns of one shard may be in flight). Default 64.</summary>
     public ushort PrefetchCount { get; set; } = 64;
 
+    /// <summary>At most this many calls travel in one message to a shard queue, and at most this many answers in one
+    /// message back to a caller. Default 64.</summary>
+    public int MaxBatchCalls { get; set; } = 64;
+
+    /// <summary>A batch stops growing at this many bytes (a single larger call or answer travels alone). Default 64 KiB.</summary>
+    public int MaxBatchBytes { get; set; } = 64 * 1024;
+
     /// <summary>A one-way message whose handling failed this many times goes to the dead-letter queue with the error.
     /// Default 5.</summary>
     public int MaxDeliveryAttempts { get; set; } = 5;
@@ -62,6 +69,11 @@ public sealed class RabbitMqFabricOptionsValidator : IValidateOptions<RabbitMqFa
         if (options.MaxDeliveryAttempts is < 1 or > 1000)
         {
             errors.Add($"Cluster:RabbitMq:MaxDeliveryAttempts is {options.MaxDeliveryAttempts}; set MAILMESH__CLUSTER__RABBITMQ__MAXDELIVERYATTEMPTS to 1-1000 (default 5).");
+        }
+
+        if (options.MaxBatchCalls is < 1 or > 10_000 || options.MaxBatchBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            errors.Add($"Cluster:RabbitMq:MaxBatchCalls ({options.MaxBatchCalls}) must be 1-10000 and Cluster:RabbitMq:MaxBatchBytes ({options.MaxBatchBytes}) 1024-16777216 (MAILMESH__CLUSTER__RABBITMQ__MAXBATCHCALLS, __MAXBATCHBYTES; defaults 64 and 65536).");
         }
 
         if (options.HandOverTimeout <= TimeSpan.Zero || options.Heartbeat < TimeSpan.FromSeconds(1))

@@ -40,4 +40,10 @@ internal static partial class FabricLog
 
     [LoggerMessage(1261, LogLevel.Information, "Connection to the broker recovered; {Consuming} shard consumers re-registered")]
     public static partial void Reconnected(ILogger logger, int consuming);
+
+    [LoggerMessage(1262, LogLevel.Warning, "Publishing {Count} answers to {ReplyTo} failed; their batches return to their queues")]
+    public static partial void RepliesFailed(ILogger logger, int count, string replyTo, Exception error);
+
+    [LoggerMessage(1263, LogLevel.Warning, "A reply batch could not be read; the calls it answered will time out")]
+    public static partial void UnreadableReplies(ILogger logger, Exception error);
 }

@@ -22,19 +22,22 @@ internal sealed class MessageCodec
     public byte[] EncodeArguments(GrainRequest request)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            var types = request.Method.ParameterTypes;
-            for (var i = 0; i < request.ArgumentCount; i++)
-            {
-                JsonSerializer.Serialize(writer, request.GetArgument(i), types[i], _options);
-            }
+        WriteArguments(buffer, request);
+        return buffer.WrittenSpan.ToArray();
+    }
 
-            writer.WriteEndArray();
+    /// <summary>Writes the arguments as a JSON array to <paramref name="output"/>.</summary>
+    public void WriteArguments(System.Buffers.IBufferWriter<byte> output, GrainRequest request)
+    {
+        using var writer = new Utf8JsonWriter(output);
+        writer.WriteStartArray();
+        var types = request.Method.ParameterTypes;
+        for (var i = 0; i < request.ArgumentCount; i++)
+        {
+            JsonSerializer.Serialize(writer, request.GetArgument(i), types[i], _options);
         }
 
-        return buffer.WrittenSpan.ToArray();
+        writer.WriteEndArray();
     }
 
     /// <exception cref="JsonException">The body does not hold the method's arguments.</exception>

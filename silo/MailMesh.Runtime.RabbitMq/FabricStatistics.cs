@@ -1,0 +1,12 @@
+namespace MailMesh.Runtime.RabbitMq;
+
+/// <summary>Counts of what a silo's fabric sent since it was created: calls and the call-batch messages that carried
+/// them, answers and the reply-batch messages that carried them.</summary>
+public sealed record FabricStatistics(long CallsSent, long CallMessagesSent, long RepliesSent, long ReplyMessagesSent)
+{
+    /// <summary>Calls per call message (1 when nothing was coalesced; 0 before the first call).</summary>
+    public double CallsPerMessage => CallMessagesSent == 0 ? 0 : (double)CallsSent / CallMessagesSent;
+
+    /// <summary>Answers per reply message.</summary>
+    public double RepliesPerMessage => ReplyMessagesSent == 0 ? 0 : (double)RepliesSent / ReplyMessagesSent;
+}
