@@ -27,6 +27,7 @@ public static class AudienceServiceCollectionExtensions
                 o.ErasureKeyPath ??= Path.Combine(dataDirectory, "audience-erasure.key");
             })
             .Validate(o => o.ImportBatchSize is >= 1 and <= 10_000, "Audience:ImportBatchSize must be 1-10000 (MAILMESH__AUDIENCE__IMPORTBATCHSIZE).")
+            .Validate(o => o.ImportOrderRun is 0 or (>= 1_000 and <= 2_000_000), "Audience:ImportOrderRun must be 0 (file order) or 1000-2000000 (MAILMESH__AUDIENCE__IMPORTORDERRUN).")
             .Validate(o => o.ImportResumeInterval >= TimeSpan.FromSeconds(1), "Audience:ImportResumeInterval must be at least 00:00:01 (MAILMESH__AUDIENCE__IMPORTRESUMEINTERVAL).")
             .Validate(o => o.ErasureKey is null || ErasureKeyIsValid(o.ErasureKey),
                 "Audience:ErasureKey must be base64 of at least 32 bytes, e.g. `openssl rand -base64 32` (MAILMESH__AUDIENCE__ERASUREKEY).")

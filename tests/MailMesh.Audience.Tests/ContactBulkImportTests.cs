@@ -19,6 +19,13 @@ public sealed class ContactBulkImportTests : IAsyncDisposable
         ["Audience:ImportResumeInterval"] = "00:00:01",
     };
 
+    /// <summary>Runs of 1,000 records in address order, steps of 97 rows (steps straddle runs).</summary>
+    private static readonly Dictionary<string, string?> OrderedSettings = new(Settings)
+    {
+        ["Audience:ImportBatchSize"] = "97",
+        ["Audience:ImportOrderRun"] = "1000",
+    };
+
     private AudienceSilo? _silo;
 
     public async ValueTask DisposeAsync()
@@ -29,9 +36,9 @@ public sealed class ContactBulkImportTests : IAsyncDisposable
         }
     }
 
-    private async Task<AudienceSilo> StartAsync(FailingStateBatch.Mode mode, int failures)
+    private async Task<AudienceSilo> StartAsync(FailingStateBatch.Mode mode, int failures, Dictionary<string, string?>? settings = null)
     {
-        _silo = await AudienceSilo.StartAsync(Settings, services => services.AddSingleton<IGrainStorageBatch>(sp =>
+        _silo = await AudienceSilo.StartAsync(settings ?? Settings, services => services.AddSingleton<IGrainStorageBatch>(sp =>
             new FailingStateBatch(new SqliteStateBatch(sp.GetRequiredService<SqliteStore>()), mode, failures)));
         return _silo;
     }
@@ -45,6 +52,65 @@ public sealed class ContactBulkImportTests : IAsyncDisposable
         }
 
         return Encoding.UTF8.GetBytes(csv.ToString());
+    }
+
+    /// <summary>2,400 rows over 1,000 addresses in shuffled order: address a is on rows a, a + 1000 and, for a under 400,
+    /// a + 2000 (0-based data rows), so each address has a row in two or three runs of 1,000.</summary>
+    private static byte[] RepeatingCsv()
+    {
+        var csv = new StringBuilder("email,first_name\n");
+        for (var i = 0; i < 2400; i++)
+        {
+            csv.Append(CultureInfo.InvariantCulture, $"user{(i % 1000 * 7919) % 1000}@example.com,User {i}\n");
+        }
+
+        return Encoding.UTF8.GetBytes(csv.ToString());
+    }
+
+    /// <summary>Every address of <see cref="RepeatingCsv"/> holds its last row's cells and one consent entry per row.</summary>
+    private static async Task AssertLastRowsWonAsync(AudienceSilo silo, string import)
+    {
+        for (var i = 0; i < 1000; i++)
+        {
+            var rows = new[] { i, i + 1000, i + 2000 }.Where(r => r < 2400).ToArray();
+            var address = $"user{(i * 7919) % 1000}@example.com";
+            var contact = await silo.Grains.GetGrain<IContactGrain>("acme/" + address).Get();
+            Assert.NotNull(contact);
+            Assert.Equal($"User {rows[^1]}", contact.Attributes["first_name"].String);
+            Assert.Equal(rows.Select(r => $"import:{import}:{r + 2}"), contact.Consent.Select(c => c.Id));
+        }
+
+        Assert.Equal(1000, await silo.ReadModel.CountAsync("acme"));
+        Assert.Equal(1000, (await silo.EventsAsync("acme", "contact")).Count(e => e.Type == "contact.created"));
+    }
+
+    [Theory]
+    [InlineData(FailingStateBatch.Mode.FailBeforeWrite)]
+    [InlineData(FailingStateBatch.Mode.FailAfterWrite)]
+    public async Task Import_AddressOrderedRunsWithCrashedSteps_LastRowOfEachAddressWinsAndNoRowIsLostOrAppliedTwice(FailingStateBatch.Mode mode)
+    {
+        var silo = await StartAsync(mode, failures: 3, OrderedSettings);
+
+        var status = await ImportRunner.RunAsync(silo, "ordered", RepeatingCsv(), new ImportDefinition("ordered.csv", ImportFormat.Csv, ConsentPurpose: "*"));
+
+        Assert.Equal((ImportState.Completed, 2400L, 0L), (status.State, status.RowsRead, status.Invalid));
+        Assert.Equal(2400, status.Created + status.Updated + status.Unchanged + status.Merged);
+        await AssertLastRowsWonAsync(silo, "ordered");
+    }
+
+    [Fact]
+    public async Task Import_AddressOrderedRunsAndASiloRestart_ResumesInTheSameOrderWithoutLosingOrRepeatingRows()
+    {
+        var silo = await StartAsync(FailingStateBatch.Mode.FailBeforeWrite, failures: 0, OrderedSettings);
+
+        await ImportRunner.StartAsync(silo, "restart", RepeatingCsv(), new ImportDefinition("restart.csv", ImportFormat.Csv, ConsentPurpose: "*"));
+        await ImportRunner.WaitForEventsAsync(silo, e => e.Type == "contact.created", 300, "the first 300 contacts of import restart");
+        await silo.RestartAsync();
+        await ImportRunner.WaitForEndAsync(silo, "restart");
+
+        var status = await silo.Grains.GetGrain<IContactImportGrain>("acme/restart").GetStatus();
+        Assert.Equal((ImportState.Completed, 2400L, 0L), (status.State, status.RowsRead, status.Invalid));
+        await AssertLastRowsWonAsync(silo, "restart");
     }
 
     private static async Task AssertWholeRowsAsync(AudienceSilo silo, int rows)
@@ -170,7 +236,7 @@ public sealed class ContactBulkImportTests : IAsyncDisposable
     }
 
     /// <summary>A bulk writer whose first writes fail, before or after the real write commits (a crash in between).</summary>
-    private sealed class FailingStateBatch(IGrainStorageBatch inner, FailingStateBatch.Mode mode, int failures) : IGrainStorageBatch
+    public sealed class FailingStateBatch(IGrainStorageBatch inner, FailingStateBatch.Mode mode, int failures) : IGrainStorageBatch
     {
         private int _failures = failures;
 

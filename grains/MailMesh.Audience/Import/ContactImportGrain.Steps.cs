@@ -36,6 +36,18 @@ public sealed partial class ContactImportGrain
                 return;
             }
 
+            var ready = _reader!.Ready;
+            if (!ready.IsCompleted)
+            {
+                // The first run is still being read and sorted: give the turn back now and then (status calls wait
+                // behind a turn) and step once it is there.
+                await Task.WhenAny(ready, Task.Delay(ReadyWait, TimeProvider, cancellationToken));
+                if (!ready.IsCompleted)
+                {
+                    return;
+                }
+            }
+
             var rows = new List<MappedRow>(options.Value.ImportBatchSize);
             var end = false;
             while (rows.Count < options.Value.ImportBatchSize)
@@ -92,6 +104,12 @@ public sealed partial class ContactImportGrain
             var stream = new FileStream(_workFile, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.DeleteOnClose);
             _reader = definition.Format == ImportFormat.Xlsx ? new XlsxImportReader(stream, definition.Sheet) : new CsvImportReader(stream, definition.Delimiter);
             var columns = ImportColumns.Resolve(_reader.Headers, definition, schema);
+            if (state.State.OrderRun > 0)
+            {
+                var email = columns.Email;
+                _reader = new AddressOrderedReader(_reader, record => AddressKey(record, email), state.State.OrderRun, _workFile + ".run");
+            }
+
             _mapper = new ImportRowMapper(columns, definition, Id, state.State.CreatedAt);
             if (state.State.RowsRead == 0)
             {
@@ -111,6 +129,11 @@ public sealed partial class ContactImportGrain
             return false;
         }
     }
+
+    /// <summary>The normalized address a record's contact is keyed by (what <see cref="ImportRowMapper"/> finds), or null
+    /// when the record is refused before its address counts.</summary>
+    private static string? AddressKey(ImportRecord record, int email) =>
+        record.Problem is null && ContactAddress.Check(record.Fields[email]) is { IsValid: true } check ? check.Normalized : null;
 
     /// <summary>Decrypts the uploaded chunks into the work file.</summary>
     private async Task CopyChunksAsync(CancellationToken cancellationToken)
@@ -280,6 +303,7 @@ public sealed partial class ContactImportGrain
         s.Error = error;
         s.CompletedAt = TimeProvider.GetUtcNow();
         s.ChunkKey = null; // the uploaded file becomes unreadable wherever its bytes remain
+        s.Issues = [.. s.Issues.OrderBy(i => i.Row)]; // found in address order within each run
         RaiseEvent(final == ImportState.Completed ? "import.completed" : "import.stopped", GrainKey, new
         {
             import = Id, file = s.Definition!.FileName, state = final.ToString().ToLowerInvariant(), rows = s.RowsRead, created = s.Created,

@@ -40,6 +40,9 @@ public sealed partial class ContactImportGrain(
 
     private const string ResumeReminder = "resume";
 
+    /// <summary>Longest a step waits in its turn for the reading order to be ready before giving the turn back.</summary>
+    private static readonly TimeSpan ReadyWait = TimeSpan.FromMilliseconds(200);
+
     private string Id => GrainKey[(GrainId.Tenant.Length + 1)..];
 
     private string BlobPrefix => $"imports/{GrainId.Tenant}/{Id}/";
@@ -132,6 +135,7 @@ public sealed partial class ContactImportGrain(
         }
 
         state.State.TotalBytes = totalBytes;
+        state.State.OrderRun = options.Value.ImportOrderRun;
         state.State.State = ImportState.Running;
         await state.WriteStateAsync();
         await RegisterOrUpdateReminderAsync(ResumeReminder, options.Value.ImportResumeInterval, options.Value.ImportResumeInterval);

@@ -25,7 +25,12 @@ public sealed class ContactImportState
     /// <summary>The file size given at start.</summary>
     public long TotalBytes { get; set; }
 
-    /// <summary>Data records settled: the resume point.</summary>
+    /// <summary>Records per address-ordered run (docs/adr/audience-07-address-ordered-imports.md), fixed when the import
+    /// starts so a resumed import reads the same order; 0 reads the file in its own order (imports started before runs
+    /// existed, or with <see cref="AudienceOptions.ImportOrderRun"/> 0).</summary>
+    public int OrderRun { get; set; }
+
+    /// <summary>Data records settled, in the import's reading order: the resume point.</summary>
     public long RowsRead { get; set; }
 
     /// <summary>Contacts created.</summary>
@@ -49,7 +54,8 @@ public sealed class ContactImportState
     /// <summary>Warnings counted (all, even past the stored ones).</summary>
     public long Warnings { get; set; }
 
-    /// <summary>The first issues, in row order.</summary>
+    /// <summary>The first issues found (rows are applied in address order within a run), in row order once the import
+    /// has ended.</summary>
     public List<ImportIssue> Issues { get; set; } = [];
 
     /// <summary>Why it failed.</summary>

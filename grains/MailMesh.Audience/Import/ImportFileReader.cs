@@ -13,11 +13,14 @@ internal abstract class ImportFileReader : IDisposable
     /// <summary>The header cells (row 1).</summary>
     public abstract IReadOnlyList<string> Headers { get; }
 
+    /// <summary>Completes once the next <see cref="Read"/> will not wait for records being prepared in the background.</summary>
+    public virtual Task Ready => Task.CompletedTask;
+
     /// <summary>Reads the next record; false at the end of the file.</summary>
     public abstract bool Read(out ImportRecord record);
 
     /// <summary>Skips <paramref name="records"/> records (to resume after a crash); returns how many it skipped.</summary>
-    public long Skip(long records)
+    public virtual long Skip(long records)
     {
         long skipped = 0;
         while (skipped < records && Read(out _))
