@@ -10,19 +10,21 @@ using RabbitMQ.Client;
 // Cross-silo grain calls over the RabbitMQ fabric with 1, 2 and 3 silos in this process (all sharing this
 // machine's cores with PostgreSQL and RabbitMQ), against the same grain workload in an embedded silo; then the time
 // from a silo's crash until calls to its grains are answered again.
-// Usage: dotnet run -c Release --project bench/MailMesh.Bench.Cluster -- [seconds per scenario] [callers]
+// Usage: dotnet run -c Release --project bench/MailMesh.Bench.Cluster -- [seconds per scenario] [callers] [shards]
 // Servers: MAILMESH_TEST_POSTGRES and MAILMESH_TEST_RABBITMQ (scripts/test-servers.sh up postgres rabbitmq; env).
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 var callers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
+// Calls coalesce per shard queue, so the calls in flight per (calling silo, shard) decide the batch size.
+var shards = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 256;
 var postgres = Environment.GetEnvironmentVariable("MAILMESH_TEST_POSTGRES") ?? "Host=127.0.0.1;Port=25432;Database=maildb;Username=mailtest;Password=mailtest";
 var rabbit = Environment.GetEnvironmentVariable("MAILMESH_TEST_RABBITMQ") ?? "amqp://mailtest:mailtest@127.0.0.1:25672/mailmesh";
 const int Grains = 1000;
 var grainType = typeof(IPingGrain).FullName!;
 
-Console.WriteLine($"MailMesh cluster benchmark: {Environment.ProcessorCount} cores, {seconds} s per scenario, {callers} callers, {Grains} grains, 256 shards");
+Console.WriteLine($"MailMesh cluster benchmark: {Environment.ProcessorCount} cores, {seconds} s per scenario, {callers} callers, {Grains} grains, {shards} shards");
 Console.WriteLine();
-Console.WriteLine("| scenario | calls/s | p50 ms | p99 ms | vs embedded | CPU µs/call: silos | RabbitMQ (beam.smp) | PostgreSQL | calls / answers per message |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| scenario | calls/s | p50 ms | p99 ms | vs embedded | CPU µs/call: silos | RabbitMQ (beam.smp) | PostgreSQL | calls / answers per message | forwarded |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 
 double embeddedRate;
 await using (var embedded = await BenchSilo.StartEmbeddedAsync())
@@ -36,7 +38,7 @@ await using (var embedded = await BenchSilo.StartEmbeddedAsync())
 TimeSpan? recovery = null;
 for (var count = 1; count <= 3; count++)
 {
-    var settings = new BenchSettings(postgres, rabbit, "bench_" + Guid.NewGuid().ToString("N")[..12], "bench" + Guid.NewGuid().ToString("N")[..10], 256);
+    var settings = new BenchSettings(postgres, rabbit, "bench_" + Guid.NewGuid().ToString("N")[..12], "bench" + Guid.NewGuid().ToString("N")[..10], shards);
     var silos = new List<BenchSilo>();
     try
     {
@@ -113,8 +115,8 @@ async Task<Result> RunAsync(IReadOnlyList<BenchSilo> silos, Func<BenchSilo, int,
         PerCall(silosCpu), PerCall(brokerCpu), PerCall(databaseCpu), sent);
 }
 
-static Sent Sent(IReadOnlyList<BenchSilo> silos) => silos.Select(s => s.Fabric?.Statistics).Aggregate(new Sent(0, 0, 0, 0),
-    (sum, s) => s is null ? sum : sum + new Sent(s.CallsSent, s.CallMessagesSent, s.RepliesSent, s.ReplyMessagesSent));
+static Sent Sent(IReadOnlyList<BenchSilo> silos) => silos.Select(s => s.Fabric?.Statistics).Aggregate(new Sent(0, 0, 0, 0, 0),
+    (sum, s) => s is null ? sum : sum + new Sent(s.CallsSent, s.CallMessagesSent, s.RepliesSent, s.ReplyMessagesSent, s.CallsForwarded));
 
 async Task<TimeSpan> MeasureRecoveryAsync(List<BenchSilo> silos, Func<string, string> owner, string[] keys)
 {
@@ -132,7 +134,7 @@ async Task<TimeSpan> MeasureRecoveryAsync(List<BenchSilo> silos, Func<string, st
 
 void Print(string name, Result result, double reference) =>
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {name} | {result.Rate:N0} | {result.P50:0.00} | {result.P99:0.00} | {result.Rate / reference:0.000}x | {result.SiloCpu:0.0} | {result.BrokerCpu:0.0} | {result.DatabaseCpu:0.0} | {result.Sent.CallsPerMessage:0.0} / {result.Sent.RepliesPerMessage:0.0} |"));
+        $"| {name} | {result.Rate:N0} | {result.P50:0.00} | {result.P99:0.00} | {result.Rate / reference:0.000}x | {result.SiloCpu:0.0} | {result.BrokerCpu:0.0} | {result.DatabaseCpu:0.0} | {result.Sent.CallsPerMessage:0.0} / {result.Sent.RepliesPerMessage:0.0} | {result.Sent.Forwarded} |"));
 
 async Task CleanUpAsync(BenchSettings settings)
 {
@@ -156,13 +158,13 @@ async Task CleanUpAsync(BenchSettings settings)
 internal sealed record Result(double Rate, double P50, double P99, double SiloCpu, double BrokerCpu, double DatabaseCpu, Sent Sent);
 
 /// <summary>Calls and answers the silos' fabrics sent, and in how many messages.</summary>
-internal readonly record struct Sent(long Calls, long CallMessages, long Replies, long ReplyMessages)
+internal readonly record struct Sent(long Calls, long CallMessages, long Replies, long ReplyMessages, long Forwarded)
 {
     public double CallsPerMessage => CallMessages == 0 ? 0 : (double)Calls / CallMessages;
 
     public double RepliesPerMessage => ReplyMessages == 0 ? 0 : (double)Replies / ReplyMessages;
 
-    public static Sent operator +(Sent a, Sent b) => new(a.Calls + b.Calls, a.CallMessages + b.CallMessages, a.Replies + b.Replies, a.ReplyMessages + b.ReplyMessages);
+    public static Sent operator +(Sent a, Sent b) => new(a.Calls + b.Calls, a.CallMessages + b.CallMessages, a.Replies + b.Replies, a.ReplyMessages + b.ReplyMessages, a.Forwarded + b.Forwarded);
 
-    public static Sent operator -(Sent a, Sent b) => new(a.Calls - b.Calls, a.CallMessages - b.CallMessages, a.Replies - b.Replies, a.ReplyMessages - b.ReplyMessages);
+    public static Sent operator -(Sent a, Sent b) => new(a.Calls - b.Calls, a.CallMessages - b.CallMessages, a.Replies - b.Replies, a.ReplyMessages - b.ReplyMessages, a.Forwarded - b.Forwarded);
 }

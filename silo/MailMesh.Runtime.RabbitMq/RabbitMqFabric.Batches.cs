@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using MailMesh.Runtime.Cluster;
 using MailMesh.Runtime.Invocation;
 using MailMesh.Runtime.RabbitMq.Internal;
 using MailMesh.Runtime.Storage;
@@ -10,8 +11,9 @@ using RabbitMQ.Client.Events;
 namespace MailMesh.Runtime.RabbitMq;
 
 /// <summary>The callee's side of call batches: each call of a delivered batch runs as its own turn (started in batch
-/// order on the consumer's dispatch loop, so one grain's calls keep their order); answers go to the caller through a
-/// per-reply-to outbox that coalesces them; the batch is acknowledged after every call in it finished.</summary>
+/// order on the consumer's dispatch loop, so one grain's calls keep their order) when this silo is the active consumer
+/// of the call's shard, else it is forwarded to that shard's queue; answers go to the caller through a per-reply-to
+/// outbox that coalesces them; the batch is acknowledged after every call in it finished.</summary>
 public sealed partial class RabbitMqFabric
 {
     private readonly ConcurrentDictionary<string, Coalescer<OutgoingReply>> _replyOutboxes = new(StringComparer.Ordinal);
@@ -30,7 +32,7 @@ public sealed partial class RabbitMqFabric
             return;
         }
 
-        var batch = new DeliveredBatch(shard, delivery.DeliveryTag, envelopes.Count, delivery.BasicProperties.ReplyTo);
+        var batch = new DeliveredBatch(shard, delivery.DeliveryTag, envelopes.Count, delivery.BasicProperties.ReplyTo, delivery.BasicProperties.Expiration);
         if (envelopes.Count == 0)
         {
             _ = FinishBatchAsync(batch);
@@ -85,6 +87,15 @@ public sealed partial class RabbitMqFabric
                     Answer(batch, call.CorrelationId, ResultType(request.GetType()), result: null, known);
                     continue;
                 }
+            }
+
+            var callShard = GrainShards.ShardOf(grain, ShardCount);
+            if (callShard != shard.Number && !_shards[callShard].ActiveHere)
+            {
+                // Carried by another shard's queue, but this silo is not (or no longer, or not yet) the active consumer
+                // of the grain's own shard: hand the call to that shard's queue, whose consumer runs it.
+                _ = ForwardCallAsync(batch, envelope, _shards[callShard]);
+                continue;
             }
 
             Task<object?> running;
@@ -205,6 +216,33 @@ public sealed partial class RabbitMqFabric
 
         Answer(batch, call.CorrelationId, typeof(object), result: null,
             new InvalidOperationException($"The call went to the dead-letter queue {DeadLetterQueue}: the silo consuming shard {batch.Shard.Number} cannot read it ({error.Message})."));
+    }
+
+    /// <summary>Publishes one call of a batch to its own shard's queue (confirmed by the broker before the call counts
+    /// as finished here); the answer goes from the silo that runs it straight to the caller.</summary>
+    private async Task ForwardCallAsync(DeliveredBatch batch, ReadOnlyMemory<byte> envelope, ShardState target)
+    {
+        var properties = new BasicProperties
+        {
+            Type = CallBatch.Kind,
+            ContentType = CallBatch.ContentType,
+            ReplyTo = batch.ReplyTo,
+            DeliveryMode = DeliveryModes.Transient,
+            Expiration = batch.Expiration,
+        };
+        try
+        {
+            await _publishChannel!.BasicPublishAsync(string.Empty, target.Queue, mandatory: false, properties, CallBatch.EncodeSingle(envelope)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RabbitMQ.Client.Exceptions.AlreadyClosedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException or ObjectDisposedException or RabbitMQ.Client.Exceptions.PublishException)
+        {
+            FabricLog.FinishFailed(_logger, batch.DeliveryTag, batch.Shard.Number, e);
+            FinishCall(batch, succeeded: false);
+            return;
+        }
+
+        Interlocked.Increment(ref _callsForwarded);
+        FinishCall(batch, succeeded: true);
     }
 
     private void FinishCall(DeliveredBatch batch, bool succeeded)

@@ -37,7 +37,7 @@ public sealed partial class RabbitMqFabric
         // A call nobody picks up before the caller gives up is dropped by the broker instead of running late (the
         // batch carries the longest timeout of its calls).
         var call = new OutgoingCall(correlationId, envelope, (long)Math.Ceiling(timeout.TotalMilliseconds));
-        _callOutboxes[shard].Enqueue(call, envelope.Length + CallBatch.Overhead(envelope.Length));
+        _callOutboxes[_carriers[shard]].Enqueue(call, envelope.Length + CallBatch.Overhead(envelope.Length));
         try
         {
             return await pending.Task.WaitAsync(timeout).ConfigureAwait(false);
@@ -49,7 +49,8 @@ public sealed partial class RabbitMqFabric
         }
     }
 
-    /// <summary>Publishes the calls waiting for one shard as one message (their envelopes in order).</summary>
+    /// <summary>Publishes the calls waiting for one carrier shard (all grains of one owning silo) as one message to that
+    /// shard's queue (their envelopes in order).</summary>
     private async Task PublishCallsAsync(ShardState shard, IReadOnlyList<OutgoingCall> calls)
     {
         var channel = (_started ? _callChannel : null) ?? throw new SiloUnavailableException("The cluster fabric of this silo stopped.");

@@ -18,6 +18,7 @@ public sealed partial class RabbitMqFabric
         try
         {
             var view = membership.View;
+            _carriers = CarrierShards(GrainShards.Assign(view.ActiveSiloIds, ShardCount));
             var serving = _started && !_leaving && view.Find(membership.SiloId)?.Status == MemberStatus.Active;
             var owners = serving ? GrainShards.Assign(view.ActiveSiloIds, ShardCount) : new string?[ShardCount];
             var taken = 0;
@@ -43,6 +44,23 @@ public sealed partial class RabbitMqFabric
         {
             _rebalanceLock.Release();
         }
+    }
+
+    /// <summary>For each shard, the lowest-numbered shard with the same owner: calls to all grains of one silo share
+    /// that shard's queue and outbox, so they coalesce per destination silo rather than per shard (with S shards over
+    /// a few silos, the calls in flight per shard are too few to batch). A shard without an owner carries itself.</summary>
+    private static int[] CarrierShards(string?[] owners)
+    {
+        var carriers = new int[owners.Length];
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var shard = 0; shard < owners.Length; shard++)
+        {
+            carriers[shard] = owners[shard] is { } owner
+                ? first.TryGetValue(owner, out var carrier) ? carrier : first[owner] = shard
+                : shard;
+        }
+
+        return carriers;
     }
 
     private async Task RebalanceInBackgroundAsync()

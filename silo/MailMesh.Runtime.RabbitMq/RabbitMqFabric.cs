@@ -32,6 +32,7 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, 
     private readonly ILogger _logger;
     private readonly ShardState[] _shards;
     private readonly Coalescer<OutgoingCall>[] _callOutboxes;
+    private volatile int[] _carriers;
     private readonly ReplyBatch.AnswerHandler _completeAnswer;
     private readonly ConcurrentDictionary<string, IPendingReply> _pending = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _rebalanceLock = new(1, 1);
@@ -41,6 +42,7 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, 
     private long _callMessagesSent;
     private long _repliesSent;
     private long _replyMessagesSent;
+    private long _callsForwarded;
     private IConnection? _connection;
     private IChannel? _callChannel;
     private IChannel? _consumeChannel;
@@ -74,6 +76,7 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, 
                 calls => PublishCallsAsync(shard, calls), (calls, error) => FailCalls(shard, calls, error));
         }
 
+        _carriers = [.. Enumerable.Range(0, ShardCount)];
         _completeAnswer = CompleteAnswer;
     }
 
@@ -81,7 +84,7 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, 
     /// batches, <see cref="RabbitMqFabricOptions.MaxBatchCalls"/>).</summary>
     public FabricStatistics Statistics => new(
         Interlocked.Read(ref _callsSent), Interlocked.Read(ref _callMessagesSent),
-        Interlocked.Read(ref _repliesSent), Interlocked.Read(ref _replyMessagesSent));
+        Interlocked.Read(ref _repliesSent), Interlocked.Read(ref _replyMessagesSent), Interlocked.Read(ref _callsForwarded));
 
     /// <summary>The number of shards (<c>Cluster:ShardCount</c>).</summary>
     public int ShardCount { get; }
