@@ -135,6 +135,27 @@ public sealed class CallBatchTests : IAsyncLifetime
         Assert.Equal(6, await silo.Grains.GetGrain<IClusterCounterGrain>(x.Key).Get());
     }
 
+    [ServerFact(Server.Postgres, Server.RabbitMq)]
+    public async Task Delivery_CallCarriedByAShardOfAnotherSilo_ForwardedToItsOwnShardAndRunByItsOwner()
+    {
+        var a = await Cluster.StartSiloAsync("silo-a");
+        await Cluster.StartSiloAsync("silo-b");
+        await Cluster.ConvergeAsync();
+        var owners = GrainShards.Assign(["silo-a", "silo-b"], TestCluster.Shards);
+        var carrier = Array.IndexOf(owners, "silo-a");
+        var grain = Enumerable.Range(0, 1000).Select(i => new GrainId(CounterType, $"acme/carried{i}"))
+            .First(g => owners[GrainShards.ShardOf(g, TestCluster.Shards)] == "silo-b");
+        await using var broker = await new ConnectionFactory { Uri = TestServers.RabbitMqUri }.CreateConnectionAsync();
+        await using var client = await BatchClient.StartAsync(broker);
+
+        // As a caller with a stale view would: silo-b's grain in a batch to a queue silo-a consumes.
+        await client.PublishAsync(RabbitMqFabric.QueueName(Cluster.QueuePrefix, carrier), Call("w1", grain, "WhereAmI", "[]"));
+
+        var answer = await ClusterDatabase.Within(client.For("w1").Task, "the answer to the forwarded call");
+        Assert.Equal((null, "\"silo-b\""), (answer.ErrorType, answer.Body));
+        Assert.Equal(1, a.Fabric.Statistics.CallsForwarded);
+    }
+
     private (GrainId X, GrainId Y, string Queue) TwoGrainsOfOneShard(string name)
     {
         var x = new GrainId(CounterType, $"acme/{name}-x");
