@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace MailMesh.Bench.Sync;
 
-/// <summary>The peer tools, each syncing into a fresh Maildir; each returns its wall time in seconds.</summary>
+/// <summary>The peer tools, each syncing into a fresh Maildir; each returns its wall and CPU time in seconds.</summary>
 internal static class Peers
 {
     public static double Mbsync(BenchServer server, string folder, int count, string directory) => MbsyncRun(server, folder, count, directory).Seconds;
@@ -49,8 +49,8 @@ internal static class Peers
     }
 
     /// <summary>getmail6 (SimplePOP3Retriever into a Maildir, leaving mail on the server). It refuses to deliver as
-    /// root, so it runs as nobody when the bench is root.</summary>
-    public static double Getmail(BenchServer server, int count, string directory)
+    /// root, so it runs as nobody when the bench is root. Returns its wall and CPU time (child rusage).</summary>
+    public static (double Seconds, double Cpu) Getmail(BenchServer server, int count, string directory)
     {
         var maildir = MakeMaildir(directory);
         var state = Path.Combine(directory, "getmail");
@@ -74,13 +74,16 @@ internal static class Peers
 
             """);
         BenchServer.Chown(directory, "nobody");
+        var cpu = CpuClock.Children();
         var (elapsed, exit, errors) = Run(AsNobody("getmail", ["--getmaildir", state, "--rcfile", "getmailrc"]));
+        cpu = CpuClock.Children() - cpu;
         var stored = Count(maildir);
-        return exit == 0 && stored == count ? elapsed : throw new InvalidOperationException($"getmail exited with {exit} and stored {stored} of {count} messages: {errors}");
+        return exit == 0 && stored == count ? (elapsed, cpu) : throw new InvalidOperationException($"getmail exited with {exit} and stored {stored} of {count} messages: {errors}");
     }
 
-    /// <summary>fetchmail (POP3, keep, plain connection) delivering each message with a one-line MDA into a Maildir.</summary>
-    public static double Fetchmail(BenchServer server, int count, string directory)
+    /// <summary>fetchmail (POP3, keep, plain connection) delivering each message with a one-line MDA into a Maildir.
+    /// Returns its wall and CPU time (child rusage, the MDA's processes included).</summary>
+    public static (double Seconds, double Cpu) Fetchmail(BenchServer server, int count, string directory)
     {
         var maildir = MakeMaildir(directory);
         var rc = Path.Combine(directory, "fetchmailrc");
@@ -95,9 +98,11 @@ internal static class Peers
         File.SetUnixFileMode(rc, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         // runuser resets HOME to nobody's (which does not exist, and fetchmail insists on one): set it through env.
         var start = AsNobody("env", [$"HOME={directory}", "fetchmail", "--nodetach", "--silent", "-f", rc, "--pidfile", Path.Combine(directory, "fetchmail.pid")]);
+        var cpu = CpuClock.Children();
         var (elapsed, exit, errors) = Run(start);
+        cpu = CpuClock.Children() - cpu;
         var stored = Count(maildir);
-        return exit == 0 && stored == count ? elapsed : throw new InvalidOperationException($"fetchmail exited with {exit} and stored {stored} of {count} messages: {errors}");
+        return exit == 0 && stored == count ? (elapsed, cpu) : throw new InvalidOperationException($"fetchmail exited with {exit} and stored {stored} of {count} messages: {errors}");
     }
 
     private static string MakeMaildir(string directory)
