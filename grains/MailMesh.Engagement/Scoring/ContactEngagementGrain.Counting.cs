@@ -89,9 +89,10 @@ public sealed partial class ContactEngagementGrain
         s.Days.RemoveAll(d => d.Day < oldest);
     }
 
-    private static void Remember(ContactEngagementState s, Guid id)
+    /// <summary>Keeps the latest <see cref="ContactEngagementState.MaxRecentIds"/> hit ids (once per batch: trimming per hit
+    /// moved the whole list each time).</summary>
+    private static void Forget(ContactEngagementState s)
     {
-        s.RecentIds.Add(id);
         if (s.RecentIds.Count > ContactEngagementState.MaxRecentIds)
         {
             s.RecentIds.RemoveRange(0, s.RecentIds.Count - ContactEngagementState.MaxRecentIds);

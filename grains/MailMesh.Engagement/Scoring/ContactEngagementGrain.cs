@@ -40,9 +40,14 @@ public sealed partial class ContactEngagementGrain(
 
         var s = state.State;
         var outcomes = new List<HitOutcome>(hits.Count);
+        var address = Address;
+        var subject = Tenant + "/" + address;
+        // A batch is nearly always of one campaign: its send id (a SHA-256) is made once, not per hit.
+        (string Campaign, string SendId) send = (string.Empty, string.Empty);
+        var seen = new HashSet<Guid>(s.RecentIds);
         foreach (var hit in hits)
         {
-            if (hit.Kind is not (HitKind.Open or HitKind.Click) || s.RecentIds.Contains(hit.Id))
+            if (hit.Kind is not (HitKind.Open or HitKind.Click) || !seen.Add(hit.Id))
             {
                 continue;
             }
@@ -58,13 +63,18 @@ public sealed partial class ContactEngagementGrain(
 
             var (machine, reason) = hit.Kind == HitKind.Click ? ApplyBurst(s, hit, outcomes) : (hit.Machine, hit.Reason);
             Count(s, hit, machine);
-            Remember(s, hit.Id);
+            s.RecentIds.Add(hit.Id);
             outcomes.Add(new HitOutcome(hit.Id, machine, reason));
-            RaiseEvent(hit.Kind == HitKind.Open ? "message.opened" : "message.clicked", Tenant + "/" + Address, new
+            if (send.Campaign != hit.CampaignId)
             {
-                address = Address,
+                send = (hit.CampaignId, SendId.For(Tenant, hit.CampaignId, address).ToString());
+            }
+
+            RaiseEvent(hit.Kind == HitKind.Open ? "message.opened" : "message.clicked", subject, new
+            {
+                address,
                 campaign = hit.CampaignId,
-                send_id = SendId.For(Tenant, hit.CampaignId, Address).ToString(),
+                send_id = send.SendId,
                 link = hit.Kind == HitKind.Click ? hit.LinkIndex : (int?)null,
                 url = hit.Url,
                 machine,
@@ -78,6 +88,8 @@ public sealed partial class ContactEngagementGrain(
         {
             return new RecordResult(true, outcomes, state.RecordExists ? Summary() : null);
         }
+
+        Forget(s);
 
         var summary = Summary();
         await WriteAsync(summary);

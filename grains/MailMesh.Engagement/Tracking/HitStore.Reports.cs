@@ -22,15 +22,18 @@ public sealed record HitReportHour(long Hour, long Opens, long HumanOpens, long 
 
 public sealed partial class HitStore
 {
-    /// <summary>Creates the index the report queries read (idempotent; a one-time build on a large store).</summary>
+    // Covers every report query: counts and uniques by kind, per-link counts in link order, the hourly series; the contact
+    // column serves the join with a segment's members. Also the only index by campaign (CountAsync reads it too).
+    private const string ReportIndex = "CREATE INDEX IF NOT EXISTS tracking_hits_report ON tracking_hits (tenant, campaign, kind, link_index, contact, machine, at)";
+
+    /// <summary>Creates the index the report queries read (idempotent; a one-time build on a store made by a version
+    /// before the schema migration that made it part of every store).</summary>
     public async Task PrepareReportsAsync(CancellationToken cancellationToken = default)
     {
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        // Covers every report query: counts and uniques by kind, per-link counts in link order, the hourly series; the
-        // contact column serves the join with a segment's members.
-        command.CommandText = "CREATE INDEX IF NOT EXISTS tracking_hits_report ON tracking_hits (tenant, campaign, kind, link_index, contact, machine, at)";
+        command.CommandText = ReportIndex;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

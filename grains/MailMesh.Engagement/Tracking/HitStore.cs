@@ -25,7 +25,8 @@ public sealed record HitCounts(long Raw, long Human, long UniqueContacts, long U
 
 /// <summary>The engagement event store: every raw hit with its classification, in SQLite (<c>tracking_hits</c>), written
 /// in batches by the tracking writer before the grains are called, so hits that reached it survive a crash and are
-/// handed over again at start (<see cref="HitState.Pending"/>).</summary>
+/// handed over again at start: a batch is stored with an open hand-over (<c>tracking_handovers</c>) that lists its ids
+/// and is closed once the grains counted them; hits whose grain call failed are <see cref="HitState.Pending"/>.</summary>
 public sealed partial class HitStore
 {
     private readonly string _connectionString;
@@ -65,8 +66,12 @@ public sealed partial class HitStore
                 reason TEXT NULL,
                 state INTEGER NOT NULL DEFAULT 0
             ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS tracking_hits_campaign ON tracking_hits (tenant, campaign, kind);
             CREATE INDEX IF NOT EXISTS tracking_hits_pending ON tracking_hits (at) WHERE state = 0;
+            CREATE TABLE IF NOT EXISTS tracking_handovers (
+                id INTEGER NOT NULL PRIMARY KEY,
+                at INTEGER NOT NULL,
+                hit_ids BLOB NOT NULL
+            );
             CREATE TABLE IF NOT EXISTS engagement_contacts (
                 tenant TEXT NOT NULL,
                 contact TEXT NOT NULL,
@@ -77,14 +82,25 @@ public sealed partial class HitStore
             ) WITHOUT ROWID;
             """;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stores hits in one transaction (ids already stored are skipped).</summary>
+    /// <summary>Stores hits in one transaction (ids already stored are skipped); opens and clicks are
+    /// <see cref="HitState.Pending"/> until <see cref="MarkAsync"/> records what the grains made of them.</summary>
     public async Task InsertAsync(IReadOnlyList<HitRecord> hits, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hits);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await InsertRowsAsync(connection, transaction, hits, HitState.Pending, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Inserts hits; opens and clicks get <paramref name="handOverState"/>, other kinds (which need no grain)
+    /// <see cref="HitState.Applied"/>.</summary>
+    private static async Task InsertRowsAsync(
+        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<HitRecord> hits, HitState handOverState, CancellationToken cancellationToken)
+    {
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
@@ -113,11 +129,9 @@ public sealed partial class HitStore
             p[10].Value = (object?)h.UserAgent ?? DBNull.Value;
             p[11].Value = h.Machine ? 1 : 0;
             p[12].Value = (object?)h.Reason ?? DBNull.Value;
-            p[13].Value = h.Kind is HitKind.Open or HitKind.Click ? (int)HitState.Pending : (int)HitState.Applied;
+            p[13].Value = h.Kind is HitKind.Open or HitKind.Click ? (int)handOverState : (int)HitState.Applied;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Records what the grains made of hits: their final classification and state, in one transaction.</summary>
@@ -131,6 +145,19 @@ public sealed partial class HitStore
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await MarkRowsAsync(connection, transaction, marks, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task MarkRowsAsync(
+        SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<(Guid Id, HitState State, bool Machine, string? Reason)> marks,
+        CancellationToken cancellationToken)
+    {
+        if (marks.Count == 0)
+        {
+            return;
+        }
+
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "UPDATE tracking_hits SET state = $s, machine = $m, reason = $r WHERE id = $id";
@@ -147,8 +174,6 @@ public sealed partial class HitStore
             id.Value = mark.Id.ToByteArray();
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Up to <paramref name="max"/> hits still <see cref="HitState.Pending"/>, oldest first.</summary>
@@ -156,8 +181,8 @@ public sealed partial class HitStore
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT id, kind, tenant, campaign, contact, link_index, target, at, issued_at, ip, user_agent, machine, reason
+        command.CommandText = $"""
+            SELECT {HitColumns}
             FROM tracking_hits WHERE state = 0 ORDER BY at LIMIT $max
             """;
         command.Parameters.AddWithValue("$max", max);
@@ -165,15 +190,19 @@ public sealed partial class HitStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            hits.Add(new HitRecord(
-                new Guid((byte[])reader[0]), (HitKind)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
-                DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(8)), reader.IsDBNull(9) ? null : reader.GetString(9),
-                reader.IsDBNull(10) ? null : reader.GetString(10), reader.GetInt32(11) != 0, reader.IsDBNull(12) ? null : reader.GetString(12)));
+            hits.Add(ReadHit(reader));
         }
 
         return hits;
     }
+
+    private const string HitColumns = "id, kind, tenant, campaign, contact, link_index, target, at, issued_at, ip, user_agent, machine, reason";
+
+    private static HitRecord ReadHit(SqliteDataReader reader) => new(
+        new Guid((byte[])reader[0]), (HitKind)reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5),
+        reader.IsDBNull(6) ? null : reader.GetString(6), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+        DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(8)), reader.IsDBNull(9) ? null : reader.GetString(9),
+        reader.IsDBNull(10) ? null : reader.GetString(10), reader.GetInt32(11) != 0, reader.IsDBNull(12) ? null : reader.GetString(12));
 
     /// <summary>Counts of <paramref name="kind"/> hits of a campaign (or all of the tenant's when null).</summary>
     public async Task<HitCounts> CountAsync(string tenant, string? campaign, HitKind kind, CancellationToken cancellationToken = default)

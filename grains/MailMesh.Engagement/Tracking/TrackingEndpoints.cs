@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using MailMesh.Campaigns.Links;
 using MailMesh.Engagement.Classification;
@@ -7,6 +8,7 @@ using MailMesh.Runtime;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace MailMesh.Engagement.Tracking;
 
@@ -17,6 +19,14 @@ namespace MailMesh.Engagement.Tracking;
 public sealed partial class TrackingEndpoints
 {
     private static readonly byte[] Gif = Convert.FromBase64String("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
+
+    // Header values made once: assigning a StringValues that holds a string allocates nothing per response.
+    private static readonly StringValues GifType = "image/gif";
+    private static readonly StringValues CacheControl = "no-store, no-cache, must-revalidate, private, max-age=0";
+    private static readonly StringValues Pragma = "no-cache";
+    private static readonly StringValues Expires = "0";
+    private static readonly StringValues NoSniff = "nosniff";
+    private static readonly StringValues NoReferrer = "no-referrer";
 
     private readonly TrackingTokenCodec _codec;
     private readonly HitClassifier _classifier;
@@ -48,57 +58,96 @@ public sealed partial class TrackingEndpoints
     }
 
     /// <summary>GET/HEAD <c>/o/{token}.gif</c>: the 1x1 GIF, never cached.</summary>
-    public async Task OpenAsync(HttpContext context)
+    public Task OpenAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (Check(context, TrackingKind.Open, out var claims) is not 0 and var refused)
-        {
-            await RefuseAsync(context, refused).ConfigureAwait(false);
-            return;
-        }
-
-        await EnqueueAsync(context, claims, Grains.Engagement.HitKind.Open, null).ConfigureAwait(false);
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "image/gif";
-        response.ContentLength = Gif.Length;
-        NoCache(response);
-        if (!HttpMethods.IsHead(context.Request.Method))
-        {
-            await response.Body.WriteAsync(Gif, context.RequestAborted).ConfigureAwait(false);
-        }
+        return Open(context, context.Request.RouteValues["token"] as string);
     }
 
     /// <summary>GET/HEAD <c>/c/{token}</c>: 302 to the signed target, an absolute http(s) URL (never anything the token
     /// does not carry).</summary>
-    public async Task ClickAsync(HttpContext context)
+    public Task ClickAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (Check(context, TrackingKind.Click, out var claims) is not 0 and var refused)
+        return Click(context, context.Request.RouteValues["token"] as string);
+    }
+
+    /// <summary>The open pixel for <paramref name="token"/> (the path segment before <c>.gif</c>). Answers without an
+    /// await when the queue has room: the common case allocates no state machine.</summary>
+    internal Task Open(HttpContext context, ReadOnlySpan<char> token)
+    {
+        if (Check(token, TrackingKind.Open, out var claims) is not 0 and var refused)
         {
-            await RefuseAsync(context, refused).ConfigureAwait(false);
-            return;
+            return RefuseAsync(context, refused);
+        }
+
+        var queued = EnqueueAsync(context, claims, Grains.Engagement.HitKind.Open, null);
+        return queued.IsCompletedSuccessfully ? WritePixel(context) : WritePixelAfterAsync(queued, context);
+    }
+
+    /// <summary>The click redirect for <paramref name="token"/> (the path segment after <c>/c/</c>).</summary>
+    internal Task Click(HttpContext context, ReadOnlySpan<char> token)
+    {
+        if (Check(token, TrackingKind.Click, out var claims) is not 0 and var refused)
+        {
+            return RefuseAsync(context, refused);
         }
 
         if (!Uri.TryCreate(claims.TargetUrl, UriKind.Absolute, out var target) || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
         {
-            await PlainAsync(context, StatusCodes.Status400BadRequest, "This link has no web address.").ConfigureAwait(false);
-            return;
+            return PlainAsync(context, StatusCodes.Status400BadRequest, "This link has no web address.");
         }
 
-        await EnqueueAsync(context, claims, Grains.Engagement.HitKind.Click, claims.TargetUrl).ConfigureAwait(false);
+        var queued = EnqueueAsync(context, claims, Grains.Engagement.HitKind.Click, claims.TargetUrl);
+        return queued.IsCompletedSuccessfully ? WriteRedirect(context, target) : WriteRedirectAfterAsync(queued, context, target);
+    }
+
+    private static Task WritePixel(HttpContext context)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = GifType;
+        response.ContentLength = Gif.Length;
+        NoCache(response);
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            // Into the response pipe: Kestrel sends it with the headers when the request completes.
+            response.BodyWriter.Write(Gif);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static async Task WritePixelAfterAsync(ValueTask<bool> queued, HttpContext context)
+    {
+        await queued.ConfigureAwait(false);
+        await WritePixel(context).ConfigureAwait(false);
+    }
+
+    private static Task WriteRedirect(HttpContext context, Uri target)
+    {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status302Found;
         response.Headers.Location = target.AbsoluteUri;
-        response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers["Referrer-Policy"] = NoReferrer;
         NoCache(response);
+        return Task.CompletedTask;
     }
 
-    /// <summary>Checks the token of the request: 0 when it is valid and of <paramref name="kind"/>, otherwise the status to
-    /// answer (400/404/410).</summary>
-    private int Check(HttpContext context, TrackingKind kind, out TrackingClaims claims)
+    private static async Task WriteRedirectAfterAsync(ValueTask<bool> queued, HttpContext context, Uri target)
     {
-        var token = context.Request.RouteValues["token"] as string;
+        await queued.ConfigureAwait(false);
+        await WriteRedirect(context, target).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks the <c>{token}</c> route value of the request (see the span overload).</summary>
+    private int Check(HttpContext context, TrackingKind kind, out TrackingClaims claims) =>
+        Check(context.Request.RouteValues["token"] as string, kind, out claims);
+
+    /// <summary>Checks <paramref name="token"/>: 0 when it is valid and of <paramref name="kind"/>, otherwise the status to
+    /// answer (400/404/410).</summary>
+    private int Check(ReadOnlySpan<char> token, TrackingKind kind, out TrackingClaims claims)
+    {
         var status = _codec.TryDecode(token, out var decoded);
         claims = decoded!;
         return status switch
@@ -118,7 +167,7 @@ public sealed partial class TrackingEndpoints
         _ => "Not found.",
     });
 
-    private async ValueTask EnqueueAsync(HttpContext context, TrackingClaims claims, Grains.Engagement.HitKind kind, string? target)
+    private ValueTask<bool> EnqueueAsync(HttpContext context, TrackingClaims claims, Grains.Engagement.HitKind kind, string? target)
     {
         var now = _time.GetUtcNow();
         var ip = ClientAddress(context);
@@ -131,7 +180,8 @@ public sealed partial class TrackingEndpoints
         var (machine, reason) = _classifier.Classify(kind, ip, agent, HttpMethods.IsHead(context.Request.Method), now - claims.IssuedAt);
         var hit = new HitRecord(Guid.CreateVersion7(now), kind, claims.Tenant, claims.CampaignId, claims.ContactAddress, claims.LinkIndex, target, now,
             claims.IssuedAt, ip?.ToString(), agent.Length == 0 ? null : agent, machine, reason);
-        await _queue.EnqueueAsync(hit, context.RequestAborted).ConfigureAwait(false);
+        // RequestAborted makes a token source per request on first read: only a full queue needs it.
+        return _queue.TryEnqueue(hit) ? ValueTask.FromResult(true) : _queue.EnqueueAsync(hit, context.RequestAborted);
     }
 
     /// <summary>The client's address: the socket's, or the nearest untrusted entry of X-Forwarded-For behind a trusted proxy.</summary>
@@ -162,10 +212,11 @@ public sealed partial class TrackingEndpoints
 
     private static void NoCache(HttpResponse response)
     {
-        response.Headers.CacheControl = "no-store, no-cache, must-revalidate, private, max-age=0";
-        response.Headers.Pragma = "no-cache";
-        response.Headers.Expires = "0";
-        response.Headers.XContentTypeOptions = "nosniff";
+        var headers = response.Headers;
+        headers.CacheControl = CacheControl;
+        headers.Pragma = Pragma;
+        headers.Expires = Expires;
+        headers.XContentTypeOptions = NoSniff;
     }
 
     private static Task PlainAsync(HttpContext context, int status, string text)

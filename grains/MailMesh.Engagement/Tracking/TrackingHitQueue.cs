@@ -47,6 +47,19 @@ public sealed class TrackingHitQueue : IDisposable
 
     internal ChannelReader<HitRecord> Reader => _channel.Reader;
 
+    /// <summary>Queues a hit when the queue has room; false (nothing queued, nothing counted) when it is full.</summary>
+    public bool TryEnqueue(HitRecord hit)
+    {
+        ArgumentNullException.ThrowIfNull(hit);
+        if (!_channel.Writer.TryWrite(hit))
+        {
+            return false;
+        }
+
+        Accepted(hit);
+        return true;
+    }
+
     /// <summary>Queues a hit; completes at once unless the queue is full. Returns false when it was dropped.</summary>
     public ValueTask<bool> EnqueueAsync(HitRecord hit, CancellationToken cancellationToken = default)
     {

@@ -81,6 +81,10 @@ public sealed class TrackingServer : IAsyncDisposable
                 await Fail(context, StatusCodes.Status503ServiceUnavailable, "Temporarily unavailable; try again shortly.").ConfigureAwait(false);
             }
         });
+        // Opens and clicks, nearly all of the listener's traffic, are answered here without route matching; anything the
+        // fast path does not take (other methods, odd paths) goes on to the routes below, which map the same endpoints.
+        app.Use(next => context => ServeOpenOrClick(endpoints, context) ?? next(context));
+        app.UseRouting();
         string[] read = [HttpMethods.Get, HttpMethods.Head];
         app.MapMethods(TrackingUrls.OpenRoute, read, endpoints.OpenAsync);
         app.MapMethods(TrackingUrls.ClickRoute, read, endpoints.ClickAsync);
@@ -104,6 +108,31 @@ public sealed class TrackingServer : IAsyncDisposable
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    /// <summary>Serves a GET or HEAD of <c>/o/{token}.gif</c> or <c>/c/{token}</c>; null for any other request.</summary>
+    private static Task? ServeOpenOrClick(TrackingEndpoints endpoints, HttpContext context)
+    {
+        var request = context.Request;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        {
+            return null;
+        }
+
+        var path = request.Path.Value.AsSpan();
+        if (path.StartsWith("/o/", StringComparison.Ordinal) && path.EndsWith(".gif", StringComparison.Ordinal))
+        {
+            var token = path[3..^4];
+            return token.IsEmpty || token.Contains('/') ? null : endpoints.Open(context, token);
+        }
+
+        if (path.StartsWith("/c/", StringComparison.Ordinal))
+        {
+            var token = path[3..];
+            return token.IsEmpty || token.Contains('/') ? null : endpoints.Click(context, token);
+        }
+
+        return null;
+    }
 
     private static Task Fail(HttpContext context, int status, string text)
     {

@@ -5,10 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace MailMesh.Engagement.Tracking;
 
-/// <summary>Takes hits off the queue in batches: stores them in the hit store (one transaction), then hands each contact's
-/// opens and clicks to its engagement grain (several grains at once) and records their final classification. On a graceful
-/// stop it drains the queue first. A crash loses the hits still in memory (at most the queue and one batch); hits already
-/// stored but not yet handed over are handed over at the next start.</summary>
+/// <summary>Takes hits off the queue in batches: stores them in the hit store with an open hand-over (one transaction),
+/// then hands each contact's opens and clicks to its engagement grain (several grains at once) and closes the hand-over
+/// with what the grains changed (one transaction). On a graceful stop it drains the queue first. A crash loses the hits
+/// still in memory (at most the queue and one batch); hits stored but not yet handed over are handed over at the next
+/// start.</summary>
 public sealed class TrackingWriter(
     TrackingHitQueue queue, HitStore store, IGrainFactory grains, IOptions<TrackingListenerOptions> options, ILogger<TrackingWriter> logger, TimeProvider time)
 {
@@ -75,10 +76,28 @@ public sealed class TrackingWriter(
         }
     }
 
-    /// <summary>Hands over stored hits still pending that arrived more than <paramref name="olderThan"/> ago.</summary>
+    /// <summary>Hands over what a crash or a failed grain call left behind more than <paramref name="olderThan"/> ago: open
+    /// hand-overs first, then hits left <see cref="HitState.Pending"/>.</summary>
     public async Task RedriveAsync(TimeSpan olderThan, CancellationToken cancellationToken = default)
     {
         var cutoff = time.GetUtcNow() - olderThan;
+        while (true)
+        {
+            var open = await store.OpenHandOversAsync(cutoff, 64, cancellationToken).ConfigureAwait(false);
+            if (open.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var handOver in open)
+            {
+                TrackingLog.Redriving(logger, handOver.Hits.Count);
+                var (changes, contacts, _) = await HandOverAsync(handOver.Hits, HitState.Applied, cancellationToken).ConfigureAwait(false);
+                // Closed whatever the grains did: hits whose call failed are Pending now and retried below or by the next pass.
+                await store.CloseHandOverAsync(handOver.Id, changes, contacts, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         while (true)
         {
             var pending = (await store.PendingAsync(_options.BatchSize, cancellationToken).ConfigureAwait(false)).Where(h => h.At <= cutoff).ToList();
@@ -88,7 +107,20 @@ public sealed class TrackingWriter(
             }
 
             TrackingLog.Redriving(logger, pending.Count);
-            if (await HandOverAsync(pending, cancellationToken).ConfigureAwait(false) == 0)
+            var (changes, contacts, handedOver) = await HandOverAsync(pending, HitState.Pending, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await store.MarkAsync(changes, cancellationToken).ConfigureAwait(false);
+                await store.UpsertContactsAsync(contacts, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // The grains skip hit ids they already counted, so leaving the rows pending costs a repeat hand-over only.
+                TrackingLog.StoreFailed(logger, e, changes.Count);
+                return;
+            }
+
+            if (handedOver == 0)
             {
                 return;
             }
@@ -135,14 +167,17 @@ public sealed class TrackingWriter(
         }
     }
 
+    /// <summary>Stores a batch with an open hand-over, hands it to the grains and closes the hand-over with what differs from
+    /// the stored rows: three statements per hit fewer than storing hits pending and marking each afterwards.</summary>
     private async Task ProcessAsync(List<HitRecord> batch)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long? handOver = null;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await store.InsertAsync(batch).ConfigureAwait(false);
+                handOver = await store.StoreForHandOverAsync(batch, time.GetUtcNow()).ConfigureAwait(false);
                 TrackingMetrics.Written(batch, started, ok: true);
                 break;
             }
@@ -159,16 +194,42 @@ public sealed class TrackingWriter(
             }
         }
 
-        await HandOverAsync(batch, CancellationToken.None).ConfigureAwait(false);
+        var (changes, contacts, _) = await HandOverAsync(batch, HitState.Applied, CancellationToken.None).ConfigureAwait(false);
+        if (handOver is not { } id)
+        {
+            return;
+        }
+
+        try
+        {
+            await store.CloseHandOverAsync(id, changes, contacts, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            // The hand-over stays open and is handed over again (the next pass, or the next start); the grains skip hit ids
+            // they already counted.
+            TrackingLog.StoreFailed(logger, e, changes.Count);
+        }
     }
 
-    /// <summary>Hands opens and clicks to the engagement grains; returns how many were handed over.</summary>
-    private async Task<int> HandOverAsync(IReadOnlyList<HitRecord> hits, CancellationToken cancellationToken)
+    /// <summary>Hands opens and clicks to the engagement grains. Returns what differs from <paramref name="stored"/> with the
+    /// endpoint's classification (the rows to update), the statuses of the contacts reached, and how many hits were
+    /// handed over.</summary>
+    private async Task<(List<(Guid, HitState, bool, string?)> Changes, List<(string, string, EngagementSummary)> Contacts, int HandedOver)> HandOverAsync(
+        IReadOnlyList<HitRecord> hits, HitState stored, CancellationToken cancellationToken)
     {
         var groups = hits.Where(h => h.Kind is HitKind.Open or HitKind.Click).GroupBy(h => (h.Tenant, h.Contact)).ToList();
-        var marks = new List<(Guid, HitState, bool, string?)>();
+        var changes = new List<(Guid, HitState, bool, string?)>();
         var summaries = new List<(string, string, EngagementSummary)>();
         var handedOver = 0;
+        void Change(HitRecord hit, HitState state, bool machine, string? reason)
+        {
+            if (state != stored || machine != hit.Machine || reason != hit.Reason)
+            {
+                changes.Add((hit.Id, state, machine, reason));
+            }
+        }
+
         await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = _options.GrainConcurrency, CancellationToken = cancellationToken }, async (group, ct) =>
         {
             var key = EngagementKeys.Contact(group.Key.Tenant, group.Key.Contact);
@@ -177,17 +238,17 @@ public sealed class TrackingWriter(
             {
                 var result = await grains.GetGrain<IContactEngagementGrain>(key).Record([.. ordered.Select(h => h.ToTracked())]).ConfigureAwait(false);
                 var outcomes = result.Outcomes.ToDictionary(o => o.Id);
-                lock (marks)
+                lock (changes)
                 {
                     foreach (var hit in ordered)
                     {
                         var (machine, reason) = outcomes.Remove(hit.Id, out var o) ? (o.Machine, o.Reason) : (hit.Machine, hit.Reason);
-                        marks.Add((hit.Id, result.ContactExists ? HitState.Applied : HitState.UnknownContact, machine, reason));
+                        Change(hit, result.ContactExists ? HitState.Applied : HitState.UnknownContact, machine, reason);
                         TrackingMetrics.HandedOver(hit.Kind, machine, result.ContactExists);
                     }
 
                     // Earlier clicks that this batch turned into a burst.
-                    marks.AddRange(outcomes.Values.Select(o => (o.Id, HitState.Applied, o.Machine, o.Reason)));
+                    changes.AddRange(outcomes.Values.Select(o => (o.Id, HitState.Applied, o.Machine, o.Reason)));
                     if (result.Summary is { } summary)
                     {
                         summaries.Add((group.Key.Tenant, group.Key.Contact, summary));
@@ -200,20 +261,16 @@ public sealed class TrackingWriter(
             {
                 TrackingLog.GrainFailed(logger, e, ordered.Count, key);
                 TrackingMetrics.HandOverFailed(ordered);
+                lock (changes)
+                {
+                    foreach (var hit in ordered)
+                    {
+                        Change(hit, HitState.Pending, hit.Machine, hit.Reason);
+                    }
+                }
             }
         }).ConfigureAwait(false);
         Interlocked.Add(ref _handedOver, handedOver);
-        try
-        {
-            await store.MarkAsync(marks, cancellationToken).ConfigureAwait(false);
-            await store.UpsertContactsAsync(summaries, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
-        {
-            // The grains skip hit ids they already counted, so leaving the rows pending costs a repeat hand-over only.
-            TrackingLog.StoreFailed(logger, e, marks.Count);
-        }
-
-        return handedOver;
+        return (changes, summaries, handedOver);
     }
 }
