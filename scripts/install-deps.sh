@@ -44,6 +44,7 @@ APT_PACKAGES=(
   curl
   chromium  # headless browser of the report page test (tests/MailMesh.Reports.Tests, Microsoft.Playwright with ExecutablePath)
   prometheus  # scrapes a running silo in tests/MailMesh.Deploy.Tests (every Grafana panel query); kubectl is not here: Debian 12 has only 1.20 (kustomize v2), too old for k8s/
+  iproute2  # `ip`: the pod network namespace of the image test in tests/MailMesh.Deploy.Tests (with util-linux's unshare and setpriv, always present)
 )
 # Node.js and npm are needed for the npm test peers; installed from Debian only when absent.
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)

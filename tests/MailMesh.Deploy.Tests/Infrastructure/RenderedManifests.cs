@@ -87,31 +87,45 @@ internal sealed class RenderedManifests
                 files[file] = kustomization;
             }
 
-            var validation = await ExternalProcess.RunAsync(node,
-                [Path.Combine(Repository.Validation, "validate-manifests.mjs"), Repository.NodeModules,
-                 Path.Combine(Repository.Validation, "custom-resources.schema.json"), .. files.Keys],
-                TimeSpan.FromMinutes(2));
-            if (validation.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"validate-manifests.mjs failed: {ExternalProcess.Describe(validation)}");
-            }
-
-            var report = JsonNode.Parse(validation.StandardOutput)!.AsObject();
-            var objects = report["documents"]!.AsArray()
-                .Select(d => new Manifest(files[(string)d!["source"]!], d["object"]!.DeepClone().AsObject()))
-                .ToList();
-            var problems = report["problems"]!.AsArray()
-                .Select(p => new ManifestProblem(files[(string)p!["source"]!], (string)p["kind"]!, (string)p["name"]!, (string)p["message"]!))
-                .ToList();
-            return new RenderedManifests(kustomizations, objects, problems);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidOperationException("validate-manifests.mjs printed something that is not its JSON report", e);
+            var (documents, problems) = await ValidateAsync(node, files.Keys);
+            var objects = documents.Select(d => new Manifest(files[d.Source], d.Object)).ToList();
+            return new RenderedManifests(kustomizations, objects, [.. problems.Select(p => p with { Kustomization = files[p.Kustomization] })]);
         }
         finally
         {
             work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Runs Validation/validate-manifests.mjs over <paramref name="files"/> (rendered output, or a manifest file
+    /// that is a whole object by itself): each document with the file it came from, and the problems found (their
+    /// <see cref="ManifestProblem.Kustomization"/> is the file).</summary>
+    public static async Task<(IReadOnlyList<(string Source, JsonObject Object)> Documents, IReadOnlyList<ManifestProblem> Problems)> ValidateAsync(
+        string node, IEnumerable<string> files)
+    {
+        var validation = await ExternalProcess.RunAsync(node,
+            [Path.Combine(Repository.Validation, "validate-manifests.mjs"), Repository.NodeModules,
+             Path.Combine(Repository.Validation, "custom-resources.schema.json"), .. files],
+            TimeSpan.FromMinutes(2));
+        if (validation.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"validate-manifests.mjs failed: {ExternalProcess.Describe(validation)}");
+        }
+
+        try
+        {
+            var report = JsonNode.Parse(validation.StandardOutput)!.AsObject();
+            var documents = report["documents"]!.AsArray()
+                .Select(d => ((string)d!["source"]!, d["object"]!.DeepClone().AsObject()))
+                .ToList();
+            var problems = report["problems"]!.AsArray()
+                .Select(p => new ManifestProblem((string)p!["source"]!, (string)p["kind"]!, (string)p["name"]!, (string)p["message"]!))
+                .ToList();
+            return (documents, problems);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOperationException("validate-manifests.mjs printed something that is not its JSON report", e);
         }
     }
 }

@@ -43,6 +43,25 @@ internal static class Tools
         return prometheus!;
     }
 
+    /// <summary>What running an image's stage like a container needs: root (to mount and to switch to the image's user),
+    /// util-linux's unshare and setpriv, coreutils' chroot and env, iproute2's ip (a pod's loopback and address), and a
+    /// kernel that lets this process create mount, PID and network namespaces.</summary>
+    public static async Task RequireContainerToolsAsync()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "running the image's stages needs Linux namespaces");
+        Skip.IfNot(LinuxNative.IsRoot,
+            $"running the image's stages needs root (mounts, chroot, switching to the image's user); this test runs as uid {Environment.GetEnvironmentVariable("SUDO_UID") ?? "non-zero"}. CI runs it as root");
+        foreach (var (tool, package) in new[] { ("unshare", "util-linux"), ("setpriv", "util-linux"), ("chroot", "coreutils"), ("ip", "iproute2") })
+        {
+            RequireInstalled(ExternalProcess.FindOnPath(tool) is null ? $"{tool} is not on PATH (Debian package {package})" : null);
+        }
+
+        var probe = await ExternalProcess.RunAsync("unshare", ["--mount", "--propagation", "private", "--pid", "--fork", "--net", "--", "/bin/true"], TimeSpan.FromSeconds(30));
+        Skip.If(probe.ExitCode != 0,
+            $"this process may not create mount, PID and network namespaces (`unshare --mount --pid --fork --net true`: {ExternalProcess.Describe(probe)}); " +
+            "a container without CAP_SYS_ADMIN cannot run the image's stages");
+    }
+
     private static void RequireInstalled(string? problem)
     {
         if (problem is null)
