@@ -92,10 +92,10 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         var replyTo = request.Sender.ReplyTo is { } r ? Address(r, "reply-to address") : default;
         // Tokens name the address the mail goes to: a test send with a contact's data to a tester's address must not let
         // the tester unsubscribe (or click for) the contact.
-        var recipientAddress = ContactAddress.Normalize(request.Recipient, "recipient");
-        var contactAddress = request.Contact is { } contact && string.Equals(contact.Address, recipientAddress, StringComparison.Ordinal)
+        // A contact's address is stored normalized, so a recipient spelled exactly the same needs no second normalization.
+        var contactAddress = request.Contact is { } contact && string.Equals(contact.Address, request.Recipient, StringComparison.Ordinal)
             ? contact.Address
-            : recipientAddress;
+            : ContactAddress.Normalize(request.Recipient, "recipient");
         var claims = new TrackingClaims(TrackingKind.Open, request.Tenant, request.CampaignId, contactAddress, request.Now, List: request.List);
         var unsubscribeUrl = _urls.Unsubscribe(claims, request.List);
 
