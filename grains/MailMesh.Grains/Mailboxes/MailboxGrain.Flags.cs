@@ -3,7 +3,9 @@ using MailMesh.Protocols.Imap;
 
 namespace MailMesh.Grains.Mailboxes;
 
-/// <summary>Flags set through the mailbox go to the server first (UID STORE), then to the index and the event log.</summary>
+/// <summary>Flags set through the mailbox go to the server first (UID STORE), then to the index and the event log.
+/// STORE +FLAGS/-FLAGS leaves the server as it was when repeated, so a call delivered again after a crash simply
+/// runs again: it needs no side-effect record (docs/adr/cluster-04-side-effect-records.md).</summary>
 public sealed partial class MailboxGrain
 {
     /// <inheritdoc />

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using MailMesh.Blobs;
+using MailMesh.Grains.Effects;
 using MailMesh.Grains.Mailboxes.Sync;
 using MailMesh.Mime;
 using MailMesh.Protocols;
@@ -18,6 +20,9 @@ public sealed partial class MailboxGrain
     public const int MaxPreviewLength = 10_000;
 
     private const string CursorVersion = "m1";
+
+    /// <summary>The side effect of <see cref="Move"/> (docs/adr/cluster-04-side-effect-records.md).</summary>
+    private const string MoveEffect = "imap.move";
 
     /// <inheritdoc />
     public async Task<long> RequestSync()
@@ -112,9 +117,10 @@ public sealed partial class MailboxGrain
     public async Task<MovedMessage> Move(string folder, uint uid, string destination)
     {
         ArgumentException.ThrowIfNullOrEmpty(destination);
-        var row = await FindRowAsync(folder, uid);
+        RequireMailbox();
         var services = RequireSync();
-        var source = syncState.State.Source!;
+        var source = syncState.State.Source
+            ?? throw new MailboxSourceNotConfiguredException($"Mailbox '{GrainKey}' has no source; call ConfigureSource first.");
         if (source.Protocol != SourceProtocol.Imap)
         {
             throw new InvalidOperationException($"Mailbox '{GrainKey}' syncs from POP3, which has no folders to move messages between.");
@@ -127,6 +133,14 @@ public sealed partial class MailboxGrain
 
         var from = FolderNamed(folder);
         var to = syncState.State.Folders.Values.FirstOrDefault(f => f.Name == destination);
+        var effects = syncState.State.Effects;
+        var key = SideEffects.KeyFor(MoveEffect);
+        var earlier = key is null ? null : effects.Find(key);
+        // A run of this delivered call started the MOVE and then its silo died: the row it read is in the record
+        // (the index may already show the move), and the server tells whether the MOVE happened.
+        var row = earlier is { Details: var details } && details.TryGetValue("row", out var stored)
+            ? JsonSerializer.Deserialize<IndexedMessage>(stored)!
+            : await FindRowAsync(folder, uid);
         await using var client = await SourceConnector.ConnectImapAsync(source, GrainKey, services, CancellationToken.None);
         if (to is null && !(await client.ListAsync("", destination)).Any(f => f.Name == destination && f.CanSelect))
         {
@@ -139,19 +153,10 @@ public sealed partial class MailboxGrain
             throw new InvalidOperationException($"Folder '{folder}' was recreated on the server (UIDVALIDITY {from.UidValidity} -> {selected.Mailbox.UidValidity}); sync it before moving messages.");
         }
 
-        ImapCopyResult? copied;
-        try
-        {
-            copied = await client.UidMoveAsync(ImapUidSet.Single(uid), destination);
-        }
-        catch (MailCommandException e)
-        {
-            throw new InvalidOperationException($"The server refused to move message {uid} from '{folder}' to '{destination}': {e.ResponseText}", e);
-        }
-
+        var (newValidity, newUid) = earlier is not null && (await client.UidSearchAsync("UID " + uid.ToString(CultureInfo.InvariantCulture))).Count == 0
+            ? await FindMovedAsync(client, destination, row.MessageId)
+            : await MoveOnServerAsync(client, key, folder, uid, destination, row);
         await client.LogoutAsync();
-        var newUid = copied?.GetUidMap().TryGetValue(uid, out var mapped) == true ? mapped : 0u;
-        var newValidity = copied?.UidValidity ?? 0u;
         var indexed = false;
         await services.Index.DeleteAsync(GrainKey, from.Id, from.UidValidity, [uid]);
         if (to is not null && newUid != 0 && newValidity == to.UidValidity)
@@ -164,7 +169,7 @@ public sealed partial class MailboxGrain
                 // Nothing between the cursor and the new UID: the next sync has nothing to fetch for it.
                 to.LastUid = newUid;
             }
-            else if (newUid > to.LastUid)
+            else if (newUid > to.LastUid && !to.IndexedAhead.Contains(newUid))
             {
                 // Messages not synced yet lie between: the next sync fetches those and skips this one (no second
                 // message.received for a message the mailbox already has).
@@ -181,8 +186,57 @@ public sealed partial class MailboxGrain
             folderId = from.Id, folder, uidValidity = from.UidValidity, uid, messageId = row.MessageId,
             toFolderId = to?.Id, toFolder = destination, toUidValidity = newValidity, toUid = newUid,
         });
+        if (key is not null)
+        {
+            effects.Complete(key, string.Create(CultureInfo.InvariantCulture, $"{destination}/{newValidity}/{newUid}"), TimeProvider.GetUtcNow());
+        }
+
         await syncState.WriteStateAsync();
         return new MovedMessage(destination, newValidity, newUid, indexed);
+    }
+
+    /// <summary>UID MOVE, with a started record written first when the call can be delivered again; returns the
+    /// message's UIDVALIDITY and UID in <paramref name="destination"/> (0/0 when the server did not say).</summary>
+    private async Task<(uint UidValidity, uint Uid)> MoveOnServerAsync(ImapClient client, string? key, string folder, uint uid, string destination, IndexedMessage row)
+    {
+        if (key is not null && syncState.State.Effects.Find(key) is null)
+        {
+            var record = syncState.State.Effects.Start(key, MoveEffect, TimeProvider.GetUtcNow());
+            record.Details["row"] = JsonSerializer.Serialize(row);
+            await SideEffects.WriteLogAsync(syncState);
+        }
+
+        ImapCopyResult? copied;
+        try
+        {
+            copied = await client.UidMoveAsync(ImapUidSet.Single(uid), destination);
+        }
+        catch (MailCommandException e)
+        {
+            if (key is not null)
+            {
+                // Refused: nothing moved, so the call may run again.
+                syncState.State.Effects.Abandon(key);
+                await SideEffects.WriteLogAsync(syncState);
+            }
+
+            throw new InvalidOperationException($"The server refused to move message {uid} from '{folder}' to '{destination}': {e.ResponseText}", e);
+        }
+
+        return (copied?.UidValidity ?? 0, copied?.GetUidMap().TryGetValue(uid, out var mapped) == true ? mapped : 0);
+    }
+
+    /// <summary>Where an interrupted MOVE put the message: found in <paramref name="destination"/> by its Message-ID
+    /// (0/0 when it has none or is not there: then it was deleted from the source meanwhile).</summary>
+    private static async Task<(uint UidValidity, uint Uid)> FindMovedAsync(ImapClient client, string destination, string? messageId)
+    {
+        if (string.IsNullOrEmpty(messageId))
+        {
+            return (0, 0);
+        }
+
+        var (validity, found) = await FindByMessageIdAsync(client, destination, messageId);
+        return found.Count == 0 ? (0, 0) : (validity, found.Max());
     }
 
     private void RequireMailbox()

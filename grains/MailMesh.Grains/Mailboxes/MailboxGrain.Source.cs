@@ -89,8 +89,22 @@ public sealed partial class MailboxGrain
     }
 
     /// <inheritdoc />
-    public Task ReceiveReminder(string reminderName, TickStatus status) =>
-        reminderName == PollReminder && syncState.State.Source is not null ? SyncNow() : Task.CompletedTask;
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != PollReminder || syncState.State.Source is null)
+        {
+            return;
+        }
+
+        if (_run is not null)
+        {
+            // A run longer than the resume delay: keep the resume point ahead of it, or a crash after this tick would
+            // leave the run to the next poll instead of resuming it on the shard's next owner.
+            await ArmResumeAsync();
+        }
+
+        await SyncNow();
+    }
 
     private static bool IsSameAccount(SourceConfig previous, MailboxSource source) =>
         previous.Protocol == source.Protocol && previous.Port == source.Port

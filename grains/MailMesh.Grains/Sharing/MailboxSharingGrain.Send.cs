@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using MailMesh.Grains.Effects;
 using MailMesh.Grains.Mailboxes;
 using MailMesh.Protocols;
 using MailMesh.Protocols.Smtp;
@@ -9,8 +11,8 @@ namespace MailMesh.Grains.Sharing;
 /// <summary>Send-as: messages members send from the mailbox's address through the SMTP submission client.</summary>
 public sealed partial class MailboxSharingGrain
 {
-    private static readonly TimeSpan SentRequestLifetime = TimeSpan.FromDays(7);
-    private const int MaxSentRequests = 5_000;
+    /// <summary>The side effect of <see cref="Send"/> (docs/adr/cluster-04-side-effect-records.md).</summary>
+    private const string SendEffect = "smtp.send";
 
     /// <inheritdoc />
     public async Task<SentMail> Send(string actor, SendMailRequest request)
@@ -36,12 +38,17 @@ public sealed partial class MailboxSharingGrain
         }
 
         var now = TimeProvider.GetUtcNow();
-        PruneSentRequests(now);
-        if (request.RequestId is { } known && state.State.SentRequests.TryGetValue(known, out var earlier))
+        // Keyed by the caller's request_id, else by the cluster message that carries this call: a client retry or a
+        // redelivery after a crash finds the first attempt's record.
+        var key = SideEffects.KeyFor(SendEffect, request.RequestId);
+        var effects = state.State.Effects;
+        if (key is not null && effects.Find(key) is { } earlier)
         {
-            return earlier.Result is { } result
-                ? result with { Repeated = true }
-                : throw new InvalidOperationException($"a send with request_id '{known}' was interrupted at {earlier.At:O} and may have gone out; it is not repeated.");
+            return earlier.IsDone
+                ? JsonSerializer.Deserialize<SentMail>(earlier.Outcome!)! with { Repeated = true }
+                : throw new InvalidOperationException(request.RequestId is { } known
+                    ? $"a send with request_id '{known}' was interrupted at {earlier.StartedAt:O} and may have gone out; it is not repeated."
+                    : $"this send was interrupted at {earlier.StartedAt:O} (its silo stopped) and may have gone out; it is not repeated.");
         }
 
         var smtp = rules ?? throw new InvalidOperationException("Sending is not set up in this silo: register rules (services.AddMailboxRules) and set Rules:Smtp:Host.");
@@ -87,31 +94,24 @@ public sealed partial class MailboxSharingGrain
 
         var seed = $"{GrainKey}\n{request.RequestId ?? Guid.NewGuid().ToString("N")}\n{now.ToUnixTimeMilliseconds()}";
         var mail = RuleMail.BuildMessage(new ComposedMessage(info.Address, info.DisplayName, to, cc, bcc, subject, request.Text, inReplyTo, references), seed, now);
-        if (request.RequestId is { } started)
+        if (key is not null)
         {
             // Remembered before anything goes out: a crash mid-send is never followed by a second copy.
-            state.State.SentRequests[started] = new SentRequest { At = now };
-            await state.WriteStateAsync();
+            effects.Start(key, SendEffect, now);
+            await SideEffects.WriteLogAsync(state);
         }
 
-        string reply;
-        try
+        var (reply, refused) = await SubmitAsync(smtp, mail);
+        if (refused is not null)
         {
-            await using var client = await smtp.ConnectSmtpAsync(CancellationToken.None);
-            reply = (await client.SendAsync(new SmtpEnvelope(mail.EnvelopeFrom, mail.Recipients), mail.Content)).Reply;
-            await client.QuitAsync();
-        }
-        catch (Exception e) when (e is SmtpCommandException or InvalidOperationException or System.Net.Sockets.SocketException
-            or MailProtocolException { Kind: not ProtocolFailureKind.ServerClosed and not ProtocolFailureKind.Timeout })
-        {
-            if (request.RequestId is { } failed)
+            if (key is not null)
             {
                 // Refused or never connected: nothing went out, so the same request may be tried again.
-                state.State.SentRequests.Remove(failed);
-                await state.WriteStateAsync();
+                effects.Abandon(key);
+                await SideEffects.WriteLogAsync(state);
             }
 
-            throw new InvalidOperationException($"the submission server did not take the message: {e.Message}", e);
+            throw new InvalidOperationException($"the submission server did not take the message: {refused.Message}", refused);
         }
 
         var sent = new SentMail(RuleMail.MessageIdFor(seed, info.Address), mail.Recipients, reply, now, conversation, false, null);
@@ -127,9 +127,9 @@ public sealed partial class MailboxSharingGrain
         }
 
         Audit(actor, "message.sent", conversation ?? sent.MessageId, details);
-        if (request.RequestId is { } done)
+        if (key is not null)
         {
-            state.State.SentRequests[done] = new SentRequest { At = now, Result = sent };
+            effects.Complete(key, JsonSerializer.Serialize(sent), TimeProvider.GetUtcNow());
         }
 
         await state.WriteStateAsync();
@@ -139,6 +139,46 @@ public sealed partial class MailboxSharingGrain
         }
 
         return sent;
+    }
+
+    /// <summary>Submits <paramref name="mail"/>: the relay's reply, or why it was refused when nothing can have gone out
+    /// (no connection, or the relay said no). A connection lost during the transaction throws, leaving the send in
+    /// doubt: the relay may have taken the message.</summary>
+    private static async Task<(string Reply, Exception? Refused)> SubmitAsync(MailMesh.Grains.Rules.RulesServices smtp, OutgoingMail mail)
+    {
+        SmtpClient client;
+        try
+        {
+            client = await smtp.ConnectSmtpAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is MailProtocolException or MailCommandException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            return ("", e);
+        }
+
+        await using (client)
+        {
+            string reply;
+            try
+            {
+                reply = (await client.SendAsync(new SmtpEnvelope(mail.EnvelopeFrom, mail.Recipients), mail.Content)).Reply;
+            }
+            catch (SmtpCommandException e)
+            {
+                return ("", e);
+            }
+
+            try
+            {
+                await client.QuitAsync();
+            }
+            catch (MailProtocolException)
+            {
+                // The relay accepted the message already; a QUIT that goes wrong changes nothing.
+            }
+
+            return (reply, null);
+        }
     }
 
     /// <summary>Flags the answered message <c>\Answered</c> (the SLA check's "responded"); returns what went wrong, or null.</summary>
@@ -184,20 +224,5 @@ public sealed partial class MailboxSharingGrain
         var close = from.IndexOf('>', StringComparison.Ordinal);
         var candidate = open >= 0 && close > open ? from[(open + 1)..close] : from.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
         return MailAddressSyntax.IsValid(candidate) ? candidate : null;
-    }
-
-    private void PruneSentRequests(DateTimeOffset now)
-    {
-        var sent = state.State.SentRequests;
-        var old = sent.Where(p => p.Value.At < now - SentRequestLifetime).Select(p => p.Key).ToList();
-        if (sent.Count - old.Count > MaxSentRequests)
-        {
-            old.AddRange(sent.OrderBy(p => p.Value.At).Take(sent.Count - old.Count - MaxSentRequests).Select(p => p.Key));
-        }
-
-        foreach (var key in old)
-        {
-            sent.Remove(key);
-        }
     }
 }

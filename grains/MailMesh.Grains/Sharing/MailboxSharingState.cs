@@ -1,3 +1,5 @@
+using MailMesh.Grains.Effects;
+
 namespace MailMesh.Grains.Sharing;
 
 /// <summary>What a mailbox's sharing grain persists.</summary>
@@ -18,18 +20,9 @@ public sealed class MailboxSharingState
     /// <summary>Hash of the last audit entry (the chain head).</summary>
     public string AuditHead { get; set; } = AuditChain.Genesis;
 
-    /// <summary>Sends by request id (7 days): the result, or null while a send is under way (or was interrupted).</summary>
-    public Dictionary<string, SentRequest> SentRequests { get; set; } = new(StringComparer.Ordinal);
-}
-
-/// <summary>A send remembered by its request id.</summary>
-public sealed class SentRequest
-{
-    /// <summary>When it was asked for.</summary>
-    public DateTimeOffset At { get; set; }
-
-    /// <summary>The result; null when the send was started and its outcome is unknown.</summary>
-    public SentMail? Result { get; set; }
+    /// <summary>Sends (send-as SMTP submissions) started or done, by request id or delivered message
+    /// (docs/adr/cluster-04-side-effect-records.md).</summary>
+    public SideEffectLog Effects { get; set; } = new();
 }
 
 /// <summary>A stored member.</summary>

@@ -1,3 +1,5 @@
+using MailMesh.Grains.Effects;
+
 namespace MailMesh.Grains.Mailboxes.Sync;
 
 /// <summary>What a mailbox persists about its source and sync progress (state <c>sync</c>). Credentials are only
@@ -34,6 +36,10 @@ public sealed class MailboxSyncState
     /// <summary>Messages rules APPENDed (edited copies, <c>folderId/uidValidity/uid</c>): a sync that fetches one does not run
     /// rules on it again.</summary>
     public List<string> RuleAppended { get; set; } = [];
+
+    /// <summary>IMAP write-backs asked for through the API (MOVE), started or done, so that a call delivered again
+    /// after a crash does not repeat them (docs/adr/cluster-04-side-effect-records.md).</summary>
+    public SideEffectLog Effects { get; set; } = new();
 }
 
 /// <summary>A stored source configuration.</summary>
