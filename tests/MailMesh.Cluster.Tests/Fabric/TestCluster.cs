@@ -109,7 +109,7 @@ public sealed class TestSilo(string id, ServiceProvider provider) : IAsyncDispos
 {
     public string Id { get; } = id;
 
-    public Silo Silo { get; } = provider.GetRequiredService<Silo>();
+    public MailMesh.Runtime.Silo Silo { get; } = provider.GetRequiredService<MailMesh.Runtime.Silo>();
 
     public MembershipService Membership { get; } = provider.GetRequiredService<MembershipService>();
 

@@ -15,7 +15,7 @@ public sealed class ClusterClient : IAsyncDisposable
     {
         _provider = provider;
         Fabric = provider.GetRequiredService<RabbitMqFabric>();
-        Grains = provider.GetRequiredService<Silo>().GrainFactory;
+        Grains = provider.GetRequiredService<MailMesh.Runtime.Silo>().GrainFactory;
     }
 
     public IGrainFactory Grains { get; }
@@ -36,7 +36,7 @@ public sealed class ClusterClient : IAsyncDisposable
         });
         var provider = services.BuildServiceProvider();
         var client = new ClusterClient(provider);
-        await provider.GetRequiredService<Silo>().StartAsync();
+        await provider.GetRequiredService<MailMesh.Runtime.Silo>().StartAsync();
         await client.Fabric.StartAsync(CancellationToken.None);
         return client;
     }
@@ -44,7 +44,7 @@ public sealed class ClusterClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Fabric.DisposeAsync();
-        await _provider.GetRequiredService<Silo>().StopAsync();
+        await _provider.GetRequiredService<MailMesh.Runtime.Silo>().StopAsync();
         await _provider.DisposeAsync();
     }
 

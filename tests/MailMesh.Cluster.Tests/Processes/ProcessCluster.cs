@@ -98,7 +98,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
-    private static bool IsStable(ShardMapReport?[] maps, IReadOnlyCollection<string> silos)
+    internal static bool IsStable(ShardMapReport?[] maps, IReadOnlyCollection<string> silos)
     {
         if (maps.Any(m => m is null) || maps.Select(m => m!.Version).Distinct().Count() != 1)
         {

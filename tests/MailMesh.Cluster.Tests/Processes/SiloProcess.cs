@@ -3,8 +3,9 @@ using System.Text;
 
 namespace MailMesh.Cluster.Tests.Processes;
 
-/// <summary>A silo running as its own process (this test assembly with the <c>silo</c> argument): started, killed
-/// with SIGKILL, paused with SIGSTOP/SIGCONT or stopped with SIGTERM, always by its own process id.</summary>
+/// <summary>A silo running as its own process (this test assembly with the <c>silo</c> argument, or <c>host</c> for the
+/// product silo): started, killed with SIGKILL, paused with SIGSTOP/SIGCONT or stopped with SIGTERM, always by its own
+/// process id.</summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -62,7 +63,8 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<SiloProcess> StartAsync(string id, IReadOnlyDictionary<string, string> environment, TimeSpan patience)
+    /// <param name="arguments">The program's arguments (<see cref="Program"/>); <c>silo</c> when not given.</param>
+    public static async Task<SiloProcess> StartAsync(string id, IReadOnlyDictionary<string, string> environment, TimeSpan patience, IReadOnlyList<string>? arguments = null)
     {
         var assembly = typeof(SiloProcess).Assembly.Location;
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -74,7 +76,10 @@ public sealed class SiloProcess : IAsyncDisposable
         };
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(assembly);
-        start.ArgumentList.Add("silo");
+        foreach (var argument in arguments ?? ["silo"])
+        {
+            start.ArgumentList.Add(argument);
+        }
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
