@@ -14,6 +14,9 @@ internal static partial class LinuxNative
 
     public static bool IsRoot => OperatingSystem.IsLinux() && GetEuid() == 0;
 
+    /// <summary>The effective uid of this process (Linux only).</summary>
+    public static uint EffectiveUid => GetEuid();
+
     public static void Terminate(int pid)
     {
         if (Kill(pid, SigTerm) != 0)

@@ -50,7 +50,7 @@ internal static class Tools
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "running the image's stages needs Linux namespaces");
         Skip.IfNot(LinuxNative.IsRoot,
-            $"running the image's stages needs root (mounts, chroot, switching to the image's user); this test runs as uid {Environment.GetEnvironmentVariable("SUDO_UID") ?? "non-zero"}. CI runs it as root");
+            $"running the image's stages needs root (mounts, chroot, switching to the image's user); this test runs as uid {LinuxNative.EffectiveUid}. CI runs it as root");
         foreach (var (tool, package) in new[] { ("unshare", "util-linux"), ("setpriv", "util-linux"), ("chroot", "coreutils"), ("ip", "iproute2") })
         {
             RequireInstalled(ExternalProcess.FindOnPath(tool) is null ? $"{tool} is not on PATH (Debian package {package})" : null);
