@@ -13,6 +13,7 @@ public sealed partial class WrkRunner(string wrk, int threads, int connections)
     public async Task<WrkResult> RunAsync(string url, int seconds, Func<TimeSpan>? serverCpu = null)
     {
         var cpuBefore = serverCpu?.Invoke() ?? TimeSpan.Zero;
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
         var start = new ProcessStartInfo(wrk, ["-t" + threads, "-c" + connections, "-d" + seconds + "s", url])
         {
             RedirectStandardOutput = true,
@@ -23,6 +24,7 @@ public sealed partial class WrkRunner(string wrk, int threads, int connections)
         var error = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
         await process.WaitForExitAsync().ConfigureAwait(false);
         var cpu = (serverCpu?.Invoke() ?? TimeSpan.Zero) - cpuBefore;
+        var jit = System.Runtime.JitInfo.GetCompilationTime() - jitBefore;
         if (process.ExitCode != 0 || Total().Match(output) is not { Success: true } total || Rate().Match(output) is not { Success: true } rate)
         {
             throw new InvalidOperationException($"wrk failed on {url} (exit {process.ExitCode}): {output}{error}");
@@ -31,7 +33,7 @@ public sealed partial class WrkRunner(string wrk, int threads, int connections)
         var requests = long.Parse(total.Groups[1].Value, CultureInfo.InvariantCulture);
         var errors = Errors().Match(output) is { Success: true } e ? long.Parse(e.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
         var result = new WrkResult(requests, double.Parse(rate.Groups[1].Value, CultureInfo.InvariantCulture), errors, cpu.TotalMicroseconds / Math.Max(requests, 1));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {url[..Math.Min(url.Length, 60)]}…: {result.Requests} requests, {result.RequestsPerSecond:F0}/s, CPU {cpu.TotalSeconds:F2} s, non-2xx/3xx {errors}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {url[..Math.Min(url.Length, 60)]}…: {result.Requests} requests, {result.RequestsPerSecond:F0}/s, CPU {cpu.TotalSeconds:F2} s, non-2xx/3xx {errors}; this process's JIT {jit.TotalMilliseconds:F0} ms"));
         return result;
     }
 
