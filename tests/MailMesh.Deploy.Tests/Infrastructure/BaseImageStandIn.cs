@@ -19,6 +19,10 @@ internal sealed record BaseImageStandIn(string Image, int DotnetMajorVersion, IR
     public static string DotnetRoot { get; } =
         Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
 
+    /// <summary>Where that dotnet is inside a stage's root: the same path when it is under /usr (bound with it),
+    /// otherwise /opt/dotnet, so that an installation under /root stays reachable for the image's non-root user.</summary>
+    public static string DotnetInContainer { get; } = DotnetRoot.StartsWith("/usr/", StringComparison.Ordinal) ? DotnetRoot : "/opt/dotnet";
+
     /// <summary>The .NET images the Dockerfile may start from, with the variables they set (dotnet/dotnet-docker: the
     /// runtime-deps image sets APP_UID, ASPNETCORE_HTTP_PORTS and DOTNET_RUNNING_IN_CONTAINER, and the aspnet and sdk
     /// images inherit them).</summary>
@@ -32,7 +36,7 @@ internal sealed record BaseImageStandIn(string Image, int DotnetMajorVersion, IR
         }
 
         // dotnet first, as /usr/bin/dotnet is in the images.
-        var path = DotnetRoot + ":" + StandardPath;
+        var path = DotnetInContainer + ":" + StandardPath;
         return new BaseImageStandIn(image, major,
         [
             new("PATH", path),
@@ -49,10 +53,10 @@ internal sealed record BaseImageStandIn(string Image, int DotnetMajorVersion, IR
     /// /etc/passwd: root's is /root, the app user's /home/app).</summary>
     public static string HomeOf(int uid) => uid == 0 ? "/root" : uid == AppUid ? "/home/app" : "/";
 
-    /// <summary>Host directories bound read-only at the same path in a stage's root: the distribution and, when it lives
-    /// outside /usr, the dotnet installation.</summary>
-    public static IReadOnlyList<string> ReadOnlyHostDirectories =>
-        DotnetRoot.StartsWith("/usr/", StringComparison.Ordinal) ? ["/usr", "/etc"] : ["/usr", "/etc", DotnetRoot];
+    /// <summary>Host directories bound read-only into a stage's root: the distribution and, when it lives outside /usr,
+    /// the dotnet installation (at <see cref="DotnetInContainer"/>).</summary>
+    public static IReadOnlyList<(string HostPath, string Target)> ReadOnlyHostDirectories =>
+        DotnetInContainer == DotnetRoot ? [("/usr", "/usr"), ("/etc", "/etc")] : [("/usr", "/usr"), ("/etc", "/etc"), (DotnetRoot, DotnetInContainer)];
 
     /// <summary>The top-level entries that are symbolic links on a merged-/usr system (/bin → usr/bin and so on), or
     /// directories to bind when the host is not merged.</summary>

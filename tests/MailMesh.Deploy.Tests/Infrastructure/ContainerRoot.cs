@@ -118,10 +118,11 @@ internal sealed class ContainerRoot : IDisposable
         string At(string path) => Quote(HostPathOf(path));
 
         Line("mount", "--bind", Quote(HostPath), Quote(HostPath));
-        foreach (var directory in BaseImageStandIn.ReadOnlyHostDirectories.Concat(BaseImageStandIn.TopLevelSystemEntries.Where(e => Directory.Exists(e) && new FileInfo(e).LinkTarget is null)))
+        var unmergedEntries = BaseImageStandIn.TopLevelSystemEntries.Where(e => Directory.Exists(e) && new FileInfo(e).LinkTarget is null).Select(e => (e, e));
+        foreach (var (hostPath, target) in BaseImageStandIn.ReadOnlyHostDirectories.Concat(unmergedEntries))
         {
-            Line("mkdir", "-p", At(directory));
-            Line("mount", "--bind", "-o", "ro", Quote(directory), At(directory));
+            Line("mkdir", "-p", At(target));
+            Line("mount", "--bind", "-o", "ro", Quote(hostPath), At(target));
         }
 
         Line("mount", "-t", "proc", "proc", At("/proc"));

@@ -84,6 +84,8 @@ internal sealed class DockerImage : IDisposable
                         case DockerUser u:
                             user = u;
                             break;
+
+                        // VOLUME, EXPOSE and ENTRYPOINT are the image's metadata, read from the stage when it runs.
                     }
                 }
 
