@@ -89,12 +89,13 @@ public sealed partial class RabbitMqFabric
                 }
             }
 
-            var callShard = GrainShards.ShardOf(grain, ShardCount);
-            if (callShard != shard.Number && !_shards[callShard].ActiveHere)
+            var callShard = _shards[GrainShards.ShardOf(grain, ShardCount)];
+            var carried = callShard != shard ? callShard : null;
+            if (carried is not null && !carried.TryEnterCarried())
             {
                 // Carried by another shard's queue, but this silo is not (or no longer, or not yet) the active consumer
                 // of the grain's own shard: hand the call to that shard's queue, whose consumer runs it.
-                _ = ForwardCallAsync(batch, envelope, _shards[callShard]);
+                _ = ForwardCallAsync(batch, envelope, carried);
                 continue;
             }
 
@@ -106,16 +107,17 @@ public sealed partial class RabbitMqFabric
 
             if (running.IsCompletedSuccessfully)
             {
+                carried?.Exit();
                 Answer(batch, call.CorrelationId, ResultType(request.GetType()), running.Result, error: null);
                 continue;
             }
 
-            _ = AnswerWhenDoneAsync(batch, call.CorrelationId, ResultType(request.GetType()), running);
+            _ = AnswerWhenDoneAsync(batch, call.CorrelationId, ResultType(request.GetType()), running, carried);
             _ = DropStaleActivationAsync(grain, running);
         }
     }
 
-    private async Task AnswerWhenDoneAsync(DeliveredBatch batch, string correlationId, Type resultType, Task<object?> running)
+    private async Task AnswerWhenDoneAsync(DeliveredBatch batch, string correlationId, Type resultType, Task<object?> running, ShardState? carried)
     {
         object? result = null;
         Exception? error = null;
@@ -128,6 +130,7 @@ public sealed partial class RabbitMqFabric
             error = e;
         }
 
+        carried?.Exit();
         Answer(batch, correlationId, resultType, result, error);
     }
 

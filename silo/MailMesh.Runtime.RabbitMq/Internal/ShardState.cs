@@ -49,6 +49,23 @@ internal sealed class ShardState(int number, string queue)
         }
     }
 
+    /// <summary>Counts in a call that another shard's delivery carried here: only while this silo is the proven active
+    /// consumer of this shard and no hand-over started, so a hand-over waits for it (and deactivates its grain after
+    /// it) and no carried call starts once the hand-over began.</summary>
+    public bool TryEnterCarried()
+    {
+        lock (_lock)
+        {
+            if (Draining || !ActiveHere)
+            {
+                return false;
+            }
+
+            _inFlight++;
+            return true;
+        }
+    }
+
     public void Exit()
     {
         lock (_lock)
