@@ -11,6 +11,7 @@ using MailMesh.Runtime;
 using MailMesh.Runtime.Cluster;
 using MailMesh.Testing;
 using Npgsql;
+using Xunit.Abstractions;
 
 namespace MailMesh.Cluster.Tests.Mailboxes;
 
@@ -18,10 +19,11 @@ namespace MailMesh.Cluster.Tests.Mailboxes;
 /// killed with SIGKILL mid-sync. The sync must finish on another silo with every message indexed, stored and announced
 /// exactly once, and nothing stored before the kill lost.</summary>
 [Collection(SiloProcessCollection.Name)]
-public sealed class MailboxSyncKillTests
+public sealed class MailboxSyncKillTests(ITestOutputHelper output)
 {
     private const int Messages = 3000;
     private static readonly TimeSpan SyncPatience = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan ResumeDelay = TimeSpan.FromSeconds(1);
 
     [ServerFact(Server.Postgres, Server.RabbitMq, Server.Dovecot, Server.Azurite)]
     public async Task Kill9_SiloSyncingAMailboxDies_SyncFinishesElsewhereWithEveryMessageIndexedStoredAndAnnouncedOnce()
@@ -42,7 +44,7 @@ public sealed class MailboxSyncKillTests
                 // Small batches: many commits, so the kill lands between two of them.
                 ["Mailboxes:BatchSize"] = "50",
                 // The run cut short by the kill resumes from the poll reminder this soon on the shard's new owner.
-                ["Mailboxes:ResumeDelay"] = "00:00:05",
+                ["Mailboxes:ResumeDelay"] = ResumeDelay.ToString("c", CultureInfo.InvariantCulture),
             });
             await cluster.StartSiloAsync("silo-1");
             await Task.WhenAll(cluster.StartSiloAsync("silo-2"), cluster.StartSiloAsync("silo-3"));
@@ -59,10 +61,16 @@ public sealed class MailboxSyncKillTests
             using var client = await cluster.ClientOfAsync(survivors[0]);
             await client.Mailboxes.SetSourceAsync(Source("kill9", user, folder));
             await client.Mailboxes.SyncAsync(new SyncRequest { Name = "kill9" });
+            var run = Stopwatch.StartNew();
 
-            var before = await WaitForReceivedAsync(database, cluster, mailbox, atLeast: 300);
+            await WaitForReceivedAsync(database, cluster, mailbox, atLeast: 300);
+            // The run must outlast the resume delay, so the reminder has fired during it: the resume point must still be
+            // ahead of the run when it dies.
+            await Task.Delay(TimeSpan.FromTicks(Math.Max(0, (3 * ResumeDelay - run.Elapsed).Ticks)));
+            var before = await WaitForReceivedAsync(database, cluster, mailbox, atLeast: 0);
             await owner.KillAsync();
             var killed = Stopwatch.StartNew();
+            var killedAfter = run.Elapsed;
             Assert.True(before.Count < Messages, $"the sync ended ({before.Count} messages) before the kill; it must be killed mid-sync");
             var indexedBefore = await ReadIndexAsync(database, cluster, mailbox);
 
@@ -72,6 +80,9 @@ public sealed class MailboxSyncKillTests
             var received = await WaitForReceivedAsync(database, cluster, mailbox, atLeast: Messages, SyncPatience);
             var status = await WaitForIdleAsync(client, "kill9");
             var index = await ReadIndexAsync(database, cluster, mailbox);
+            output.WriteLine($"killed {owner.Id} {killedAfter.TotalSeconds:0.0} s into the run with {before.Count} of {Messages} messages announced; " +
+                $"shards moved to {newOwner.Id} after {handOver.TotalSeconds:0.0} s; the sync ended {killed.Elapsed.TotalSeconds:0.0} s after the kill " +
+                $"({File.ReadAllText("/proc/loadavg").Split(' ')[0]} load)");
 
             // Detection is the 3 s death timeout plus a refresh; the bound leaves room for a loaded machine.
             Assert.True(handOver < TimeSpan.FromSeconds(20), $"the killed silo's shards moved only after {handOver.TotalSeconds:0.0} s");
