@@ -64,8 +64,7 @@ public sealed class MailboxSyncKillTests(ITestOutputHelper output)
             var run = Stopwatch.StartNew();
 
             await WaitForReceivedAsync(database, cluster, mailbox, atLeast: 300);
-            // The run must outlast the resume delay, so the reminder has fired during it: the resume point must still be
-            // ahead of the run when it dies.
+            // The run outlasts the resume delay, so the poll reminder has come due during it before the kill.
             await Task.Delay(TimeSpan.FromTicks(Math.Max(0, (3 * ResumeDelay - run.Elapsed).Ticks)));
             var before = await WaitForReceivedAsync(database, cluster, mailbox, atLeast: 0);
             await owner.KillAsync();
