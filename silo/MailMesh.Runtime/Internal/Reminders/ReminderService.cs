@@ -75,21 +75,31 @@ internal sealed class ReminderService : IAsyncDisposable
         {
             var stored = await Table.ReadAllAsync(cancellationToken).ConfigureAwait(false);
             var now = _runtime.TimeProvider.GetUtcNow();
+            var dueNow = false;
             lock (_lock)
             {
                 var known = new Dictionary<(GrainId Grain, string Name), Entry>(_entries);
                 _entries.Clear();
                 foreach (var row in stored)
                 {
-                    _entries[(row.Grain, row.Name)] = known.TryGetValue((row.Grain, row.Name), out var entry) && entry.Row == row
-                        ? entry
+                    var entry = known.TryGetValue((row.Grain, row.Name), out var kept) && kept.Row == row
+                        ? kept
                         : new Entry(row, row.FirstDue <= now ? now : row.FirstDue);
+                    _entries[(row.Grain, row.Name)] = entry;
+                    dueNow |= entry.NextDue <= now;
                 }
 
                 ArmLocked(now);
             }
 
             _runtime.Log.RemindersLoaded(stored.Count);
+
+            // A reminder whose tick passed while it was unknown here (registered by a silo that then died) fires now,
+            // not whenever the timer's zero delay is next served.
+            if (dueNow)
+            {
+                OnTimer();
+            }
         }
         finally
         {
