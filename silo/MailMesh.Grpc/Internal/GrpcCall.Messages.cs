@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 using Google.Protobuf;
 
 namespace MailMesh.Grpc.Internal;
@@ -163,7 +164,7 @@ internal sealed partial class GrpcCall
 
             if (flush)
             {
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                ThrowIfClientGone(await writer.FlushAsync(cancellationToken).ConfigureAwait(false));
             }
         }
         finally
@@ -192,11 +193,22 @@ internal sealed partial class GrpcCall
             }
 
             EnsureHeaders();
-            await HttpContext.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+            ThrowIfClientGone(await HttpContext.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false));
         }
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>A flush that finds the response stream closed means the client reset it or went away: the server drops
+    /// whatever is written after that, so the handler is stopped instead of writing into nothing until it ends.</summary>
+    private void ThrowIfClientGone(FlushResult result)
+    {
+        if (result.IsCompleted)
+        {
+            _clientGone = true;
+            throw new OperationCanceledException("the client went away: the response stream is closed");
         }
     }
 

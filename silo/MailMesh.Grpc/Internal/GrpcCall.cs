@@ -27,6 +27,7 @@ internal sealed partial class GrpcCall : IDisposable
     private string? _responseEncoding;
     private bool _headersSent;
     private bool _completed;
+    private bool _clientGone;
 
     public GrpcCall(HttpContext httpContext, string method, GrpcServerOptions options, ILogger logger, TimeProvider timeProvider)
     {
@@ -195,7 +196,7 @@ internal sealed partial class GrpcCall : IDisposable
 
     private async Task FailAsync(Exception e)
     {
-        if (HttpContext.RequestAborted.IsCancellationRequested)
+        if (HttpContext.RequestAborted.IsCancellationRequested || _clientGone)
         {
             // The client reset the stream or went away: there is nobody to tell.
             Log.CancelledByClient(_logger, MethodPath);
