@@ -99,9 +99,9 @@ public sealed partial class PostgreSqlSendLog : ISendLogReports
     /// that the commit drops, so the pooled connection goes back clean.</summary>
     private Task<T> ReportAsync<T>(string operation, string? membersDatabase, Func<NpgsqlConnection, CancellationToken, Task<T>> query, CancellationToken cancellationToken)
     {
-        if (membersDatabase is not null && !File.Exists(membersDatabase))
+        if (membersDatabase is not null)
         {
-            throw new FileNotFoundException($"the report's members database '{membersDatabase}' does not exist", membersDatabase);
+            ReportMembers.RequireExists(membersDatabase);
         }
 
         return RunAsync(operation, repeatable: true, async (connection, ct) =>

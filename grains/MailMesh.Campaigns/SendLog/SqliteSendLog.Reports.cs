@@ -128,6 +128,15 @@ public static class ReportMembers
     public static string Join(string? membersDatabase, string table) =>
         membersDatabase is null ? "" : $"JOIN {Alias}.members m ON m.contact = {table}.contact";
 
+    /// <summary>Throws <see cref="FileNotFoundException"/> naming <paramref name="membersDatabase"/> when it does not exist.</summary>
+    public static void RequireExists(string membersDatabase)
+    {
+        if (!File.Exists(membersDatabase))
+        {
+            throw new FileNotFoundException($"the report's members database '{membersDatabase}' does not exist", membersDatabase);
+        }
+    }
+
     /// <summary>Attaches <paramref name="membersDatabase"/> to <paramref name="connection"/> until the result is
     /// disposed; does nothing when it is null.</summary>
     public static async Task<IAsyncDisposable> AttachAsync(SqliteConnection connection, string? membersDatabase, CancellationToken cancellationToken)
@@ -138,11 +147,7 @@ public static class ReportMembers
             return Attachment.None;
         }
 
-        if (!File.Exists(membersDatabase))
-        {
-            throw new FileNotFoundException($"the report's members database '{membersDatabase}' does not exist", membersDatabase);
-        }
-
+        RequireExists(membersDatabase);
         await using var command = connection.CreateCommand();
         command.CommandText = $"ATTACH DATABASE $p AS {Alias}";
         command.Parameters.AddWithValue("$p", membersDatabase);
