@@ -54,22 +54,48 @@ public sealed partial class PostgreSqlSendLog
     }
 
     /// <inheritdoc />
-    public async Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        (await TryMarkSendingAsync(tenant, [new SendClaim(sendId, expected, messageId)], now, cancellationToken).ConfigureAwait(false))[0];
+
+    /// <inheritdoc />
+    /// <remarks>One statement for the batch: the claims travel as arrays that <c>unnest</c> turns back into rows, and the
+    /// statement returns the records it moved.</remarks>
+    public async Task<IReadOnlyList<bool>> TryMarkSendingAsync(string tenant, IReadOnlyList<SendClaim> claims, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        if (expected is not (SendStatus.Queued or SendStatus.Deferred))
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        SendLogBatch.CheckClaims(claims);
+        if (claims.Count == 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(expected), expected, "only a queued or deferred record can be claimed for sending.");
+            return [];
+        }
+
+        var ids = new byte[claims.Count][];
+        var expected = new short[claims.Count];
+        var messageIds = new string?[claims.Count];
+        for (var i = 0; i < claims.Count; i++)
+        {
+            ids[i] = Bytes(claims[i].SendId);
+            expected[i] = (short)claims[i].Expected;
+            messageIds[i] = claims[i].MessageId;
         }
 
         // Not repeated on a broken connection: a claim that committed would read as lost; the store reports the unknown outcome.
-        return await ExecuteAsync($"claiming send record {sendId}", repeatable: false,
-            $"UPDATE {_records} SET status = 1, attempts = attempts + 1, message_id = COALESCE(@m, message_id), updated_at = @now WHERE send_id = @s AND tenant = @t AND status = @e",
-            c =>
-            {
-                Record(c, tenant, sendId, now);
-                c.Parameters.Add(new NpgsqlParameter("m", NpgsqlDbType.Text) { Value = (object?)messageId ?? DBNull.Value });
-                c.Parameters.Add(new NpgsqlParameter<short>("e", (short)expected));
-            }, cancellationToken).ConfigureAwait(false) == 1;
+        var claimed = await RunAsync($"claiming {claims.Count} send records", repeatable: false, async (connection, ct) =>
+        {
+            await using var command = new NpgsqlCommand($"""
+                UPDATE {_records} AS r SET status = 1, attempts = r.attempts + 1, message_id = COALESCE(u.message_id, r.message_id), updated_at = @now
+                FROM unnest(@ids, @expected, @message_ids) AS u (send_id, expected, message_id)
+                WHERE r.send_id = u.send_id AND r.tenant = @t AND r.status = u.expected
+                RETURNING r.send_id
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter<string>("t", tenant));
+            command.Parameters.Add(new NpgsqlParameter<long>("now", now.ToUnixTimeMilliseconds()));
+            command.Parameters.Add(new NpgsqlParameter<byte[][]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = ids });
+            command.Parameters.Add(new NpgsqlParameter<short[]>("expected", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { TypedValue = expected });
+            command.Parameters.Add(new NpgsqlParameter<string?[]>("message_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = messageIds });
+            return await ReadIdsAsync(command, ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. claims.Select(c => claimed.Contains(c.SendId))];
     }
 
     /// <inheritdoc />
@@ -85,22 +111,58 @@ public sealed partial class PostgreSqlSendLog
             throw new ArgumentException("a deferred record needs the time of its next attempt.", nameof(nextAttemptAt));
         }
 
-        var changed = await ExecuteAsync($"recording the outcome of send record {sendId}", repeatable: false,
-            $"UPDATE {_records} SET status = @st, last_code = @code, last_reply = @r, not_before = COALESCE(@nb, not_before), updated_at = @now, "
-            + "first_deferred_at = CASE WHEN @st = 3 THEN COALESCE(first_deferred_at, @now) ELSE first_deferred_at END "
-            + "WHERE send_id = @s AND tenant = @t AND status = 1",
-            c =>
-            {
-                Record(c, tenant, sendId, now);
-                c.Parameters.Add(new NpgsqlParameter<short>("st", (short)status));
-                c.Parameters.Add(new NpgsqlParameter<int>("code", code));
-                c.Parameters.Add(new NpgsqlParameter("r", NpgsqlDbType.Text) { Value = (object?)Trim(reply) ?? DBNull.Value });
-                c.Parameters.Add(new NpgsqlParameter("nb", NpgsqlDbType.Bigint) { Value = nextAttemptAt is { } next ? next.ToUnixTimeMilliseconds() : DBNull.Value });
-            }, cancellationToken).ConfigureAwait(false);
-        if (changed != 1)
+        var missed = await CompleteAsync(tenant, [new SendCompletion(sendId, status, code, reply, nextAttemptAt)], now, cancellationToken).ConfigureAwait(false);
+        if (missed.Count != 0)
         {
             throw new InvalidOperationException($"send record {sendId} of tenant '{tenant}' is not being sent; its outcome ({status}) was not recorded.");
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One statement for the batch, over arrays as <see cref="TryMarkSendingAsync(string, IReadOnlyList{SendClaim},
+    /// DateTimeOffset, CancellationToken)"/>.</remarks>
+    public async Task<IReadOnlyList<SendId>> CompleteAsync(string tenant, IReadOnlyList<SendCompletion> outcomes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        SendLogBatch.CheckCompletions(outcomes);
+        if (outcomes.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = new byte[outcomes.Count][];
+        var statuses = new short[outcomes.Count];
+        var codes = new int[outcomes.Count];
+        var replies = new string?[outcomes.Count];
+        var notBefore = new long?[outcomes.Count];
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            ids[i] = Bytes(outcomes[i].SendId);
+            statuses[i] = (short)outcomes[i].Status;
+            codes[i] = outcomes[i].Code;
+            replies[i] = Trim(outcomes[i].Reply);
+            notBefore[i] = outcomes[i].NextAttemptAt?.ToUnixTimeMilliseconds();
+        }
+
+        var recorded = await RunAsync($"recording the outcomes of {outcomes.Count} send records", repeatable: false, async (connection, ct) =>
+        {
+            await using var command = new NpgsqlCommand($"""
+                UPDATE {_records} AS r SET status = u.status, last_code = u.code, last_reply = u.reply, not_before = COALESCE(u.not_before, r.not_before),
+                    updated_at = @now, first_deferred_at = CASE WHEN u.status = 3 THEN COALESCE(r.first_deferred_at, @now) ELSE r.first_deferred_at END
+                FROM unnest(@ids, @statuses, @codes, @replies, @not_before) AS u (send_id, status, code, reply, not_before)
+                WHERE r.send_id = u.send_id AND r.tenant = @t AND r.status = 1
+                RETURNING r.send_id
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter<string>("t", tenant));
+            command.Parameters.Add(new NpgsqlParameter<long>("now", now.ToUnixTimeMilliseconds()));
+            command.Parameters.Add(new NpgsqlParameter<byte[][]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = ids });
+            command.Parameters.Add(new NpgsqlParameter<short[]>("statuses", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { TypedValue = statuses });
+            command.Parameters.Add(new NpgsqlParameter<int[]>("codes", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = codes });
+            command.Parameters.Add(new NpgsqlParameter<string?[]>("replies", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = replies });
+            command.Parameters.Add(new NpgsqlParameter<long?[]>("not_before", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = notBefore });
+            return await ReadIdsAsync(command, ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return [.. outcomes.Select(o => o.SendId).Where(id => !recorded.Contains(id))];
     }
 
     /// <inheritdoc />
@@ -185,6 +247,18 @@ public sealed partial class PostgreSqlSendLog
         command.Parameters.Add(new NpgsqlParameter<string>("t", tenant));
         command.Parameters.Add(new NpgsqlParameter<byte[]>("s", Bytes(sendId)));
         command.Parameters.Add(new NpgsqlParameter<long>("now", now.ToUnixTimeMilliseconds()));
+    }
+
+    private static async Task<HashSet<SendId>> ReadIdsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var ids = new HashSet<SendId>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(SendId.FromBytes(reader.GetFieldValue<byte[]>(0)));
+        }
+
+        return ids;
     }
 
     private static string? Trim(string? text) => text is { Length: > MaxReplyLength } ? text[..MaxReplyLength] : text;

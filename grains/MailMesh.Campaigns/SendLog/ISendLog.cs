@@ -16,7 +16,7 @@ public interface ISendLog : ISendLogReader
     Task<int> EnqueueAsync(string tenant, string campaignId, IReadOnlyList<PlannedSend> sends, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Up to <paramref name="limit"/> records of <paramref name="shard"/> that are queued or deferred and due at
-    /// <paramref name="now"/>, earliest first. Reading claims nothing: <see cref="TryMarkSendingAsync"/> does.</summary>
+    /// <paramref name="now"/>, earliest first. Reading claims nothing: TryMarkSendingAsync does.</summary>
     Task<IReadOnlyList<SendRecord>> ListDueAsync(string tenant, string campaignId, int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>When the next queued or deferred record of <paramref name="shard"/> falls due, or null when none is left.</summary>
@@ -28,9 +28,25 @@ public interface ISendLog : ISendLogReader
     /// <returns>False when the record is no longer in <paramref name="expected"/> (cancelled, claimed by someone else).</returns>
     Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default);
 
+    /// <summary>Claims several records for sending in one transaction, each as <see cref="TryMarkSendingAsync(string, SendId,
+    /// SendStatus, string?, DateTimeOffset, CancellationToken)"/> claims one (conditional on the status it was read in),
+    /// and commits before returning: a worker claims a batch, then sends it (docs/adr/campaigns-05-batched-send-log.md).</summary>
+    /// <returns>For each claim, in order, whether it was claimed.</returns>
+    /// <exception cref="ArgumentException">A claim expects another status than queued or deferred, or a record is
+    /// claimed twice in the batch.</exception>
+    Task<IReadOnlyList<bool>> TryMarkSendingAsync(string tenant, IReadOnlyList<SendClaim> claims, DateTimeOffset now, CancellationToken cancellationToken = default);
+
     /// <summary>Records the outcome of a send (from <see cref="SendStatus.Sending"/>): <see cref="SendStatus.Sent"/>,
     /// <see cref="SendStatus.Deferred"/> (with <paramref name="nextAttemptAt"/>) or <see cref="SendStatus.Failed"/>.</summary>
     Task CompleteAsync(string tenant, SendId sendId, SendStatus status, int code, string? reply, DateTimeOffset? nextAttemptAt, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the outcomes of several sends in one transaction, each as <see cref="CompleteAsync(string, SendId,
+    /// SendStatus, int, string?, DateTimeOffset?, DateTimeOffset, CancellationToken)"/> records one; an outcome whose
+    /// record is not being sent (any more) changes nothing and does not stop the others.</summary>
+    /// <returns>The records whose outcome was not recorded because they were not in <see cref="SendStatus.Sending"/>.</returns>
+    /// <exception cref="ArgumentException">An outcome is not sent, deferred (with its next attempt) or failed, or a record
+    /// appears twice in the batch.</exception>
+    Task<IReadOnlyList<SendId>> CompleteAsync(string tenant, IReadOnlyList<SendCompletion> outcomes, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>When the record was first deferred (the start of its maximum deferral), or null when never.</summary>
     Task<DateTimeOffset?> FirstDeferredAtAsync(string tenant, SendId sendId, CancellationToken cancellationToken = default);
@@ -63,3 +79,17 @@ public interface ISendLog : ISendLogReader
 /// <param name="Shard">The worker shard that sends it.</param>
 /// <param name="NotBefore">Not sent before this time (the send-time spread).</param>
 public sealed record PlannedSend(string ContactAddress, SendId SendId, int Shard, DateTimeOffset NotBefore);
+
+/// <summary>One record to claim for sending.</summary>
+/// <param name="SendId">The record.</param>
+/// <param name="Expected">The status it was read in (queued or deferred).</param>
+/// <param name="MessageId">The Message-ID of the message about to be sent.</param>
+public sealed record SendClaim(SendId SendId, SendStatus Expected, string? MessageId);
+
+/// <summary>The outcome of one send.</summary>
+/// <param name="SendId">The record.</param>
+/// <param name="Status"><see cref="SendStatus.Sent"/>, <see cref="SendStatus.Deferred"/> or <see cref="SendStatus.Failed"/>.</param>
+/// <param name="Code">The relay's reply code (0 when there was none).</param>
+/// <param name="Reply">The relay's reply text.</param>
+/// <param name="NextAttemptAt">When a deferred record is due again (required for <see cref="SendStatus.Deferred"/>).</param>
+public sealed record SendCompletion(SendId SendId, SendStatus Status, int Code, string? Reply, DateTimeOffset? NextAttemptAt);

@@ -46,21 +46,38 @@ public sealed partial class SqliteSendLog
     }
 
     /// <inheritdoc />
-    public async Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        if (expected is not (SendStatus.Queued or SendStatus.Deferred))
-        {
-            throw new ArgumentOutOfRangeException(nameof(expected), expected, "only a queued or deferred record can be claimed for sending.");
-        }
+    public async Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        (await TryMarkSendingAsync(tenant, [new SendClaim(sendId, expected, messageId)], now, cancellationToken).ConfigureAwait(false))[0];
 
-        return await ExecuteAsync(
-            "UPDATE send_records SET status = 1, attempts = attempts + 1, message_id = COALESCE($m, message_id), updated_at = $now WHERE send_id = $s AND tenant = $t AND status = $e",
-            c =>
+    /// <inheritdoc />
+    public Task<IReadOnlyList<bool>> TryMarkSendingAsync(string tenant, IReadOnlyList<SendClaim> claims, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        SendLogBatch.CheckClaims(claims);
+        return WriteAsync<IReadOnlyList<bool>>(async (connection, transaction) =>
+        {
+            // One prepared statement run per record inside one transaction: one commit (one WAL sync) for the batch.
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText =
+                "UPDATE send_records SET status = 1, attempts = attempts + 1, message_id = COALESCE($m, message_id), updated_at = $now WHERE send_id = $s AND tenant = $t AND status = $e";
+            command.Parameters.AddWithValue("$t", tenant);
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            var id = command.Parameters.Add("$s", SqliteType.Blob);
+            var messageId = command.Parameters.Add("$m", SqliteType.Text);
+            var expected = command.Parameters.Add("$e", SqliteType.Integer);
+            command.Prepare();
+            var claimed = new bool[claims.Count];
+            for (var i = 0; i < claims.Count; i++)
             {
-                Bind(c, tenant, sendId, now);
-                c.Parameters.AddWithValue("$m", (object?)messageId ?? DBNull.Value);
-                c.Parameters.AddWithValue("$e", (int)expected);
-            }, cancellationToken).ConfigureAwait(false) == 1;
+                id.Value = Bytes(claims[i].SendId);
+                messageId.Value = (object?)claims[i].MessageId ?? DBNull.Value;
+                expected.Value = (int)claims[i].Expected;
+                claimed[i] = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            }
+
+            return claimed;
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -76,22 +93,50 @@ public sealed partial class SqliteSendLog
             throw new ArgumentException("a deferred record needs the time of its next attempt.", nameof(nextAttemptAt));
         }
 
-        var changed = await ExecuteAsync(
-            "UPDATE send_records SET status = $st, last_code = $code, last_reply = $r, not_before = COALESCE($nb, not_before), updated_at = $now, "
-            + "first_deferred_at = CASE WHEN $st = 3 THEN COALESCE(first_deferred_at, $now) ELSE first_deferred_at END "
-            + "WHERE send_id = $s AND tenant = $t AND status = 1",
-            c =>
-            {
-                Bind(c, tenant, sendId, now);
-                c.Parameters.AddWithValue("$st", (int)status);
-                c.Parameters.AddWithValue("$code", code);
-                c.Parameters.AddWithValue("$r", (object?)Trim(reply) ?? DBNull.Value);
-                c.Parameters.AddWithValue("$nb", nextAttemptAt is { } next ? next.ToUnixTimeMilliseconds() : DBNull.Value);
-            }, cancellationToken).ConfigureAwait(false);
-        if (changed != 1)
+        var missed = await CompleteAsync(tenant, [new SendCompletion(sendId, status, code, reply, nextAttemptAt)], now, cancellationToken).ConfigureAwait(false);
+        if (missed.Count != 0)
         {
             throw new InvalidOperationException($"send record {sendId} of tenant '{tenant}' is not being sent; its outcome ({status}) was not recorded.");
         }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SendId>> CompleteAsync(string tenant, IReadOnlyList<SendCompletion> outcomes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        SendLogBatch.CheckCompletions(outcomes);
+        return WriteAsync<IReadOnlyList<SendId>>(async (connection, transaction) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText =
+                "UPDATE send_records SET status = $st, last_code = $code, last_reply = $r, not_before = COALESCE($nb, not_before), updated_at = $now, "
+                + "first_deferred_at = CASE WHEN $st = 3 THEN COALESCE(first_deferred_at, $now) ELSE first_deferred_at END "
+                + "WHERE send_id = $s AND tenant = $t AND status = 1";
+            command.Parameters.AddWithValue("$t", tenant);
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            var id = command.Parameters.Add("$s", SqliteType.Blob);
+            var status = command.Parameters.Add("$st", SqliteType.Integer);
+            var code = command.Parameters.Add("$code", SqliteType.Integer);
+            var reply = command.Parameters.Add("$r", SqliteType.Text);
+            var notBefore = command.Parameters.Add("$nb", SqliteType.Integer);
+            command.Prepare();
+            var missed = new List<SendId>();
+            foreach (var outcome in outcomes)
+            {
+                id.Value = Bytes(outcome.SendId);
+                status.Value = (int)outcome.Status;
+                code.Value = outcome.Code;
+                reply.Value = (object?)Trim(outcome.Reply) ?? DBNull.Value;
+                notBefore.Value = outcome.NextAttemptAt is { } next ? next.ToUnixTimeMilliseconds() : DBNull.Value;
+                if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+                {
+                    missed.Add(outcome.SendId);
+                }
+            }
+
+            return missed;
+        }, cancellationToken);
     }
 
     /// <inheritdoc />

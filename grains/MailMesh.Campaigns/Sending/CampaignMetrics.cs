@@ -20,6 +20,9 @@ namespace MailMesh.Campaigns.Sending;
 /// <item><c>mailmesh.campaign.recipients.postponed</c> {recipient}: recipients moved to their next send window.</item>
 /// <item><c>mailmesh.campaign.throttle.wait</c> s: how long a worker paused because a throttle (overall, per domain or
 /// slow start) had no room; its count is the number of waits.</item>
+/// <item><c>mailmesh.campaign.batch.stage.duration</c> s [stage = contacts | compose | claim | submit | record]: time a
+/// worker batch spent in each stage: re-reading its contacts, composing, claiming its records, waiting for the relay's
+/// replies (beyond the time spent recording them), recording the outcomes.</item>
 /// <item><c>mailmesh.campaign.transitions</c> {transition} [to = draft | scheduled | sending | paused | completed |
 /// cancelled]: committed status changes.</item>
 /// <item><c>mailmesh.campaign.recipients</c> {recipient} [state = queued | deferred | in_flight]: recipients still to
@@ -55,6 +58,10 @@ public static class CampaignMetrics
     private static readonly Histogram<double> ThrottleWait = Meter.CreateHistogram<double>(
         "mailmesh.campaign.throttle.wait", "s", "Pauses of a sending worker because a throttle (overall, per domain, slow start) had no room.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600] });
+
+    private static readonly Histogram<double> StageDuration = Meter.CreateHistogram<double>(
+        "mailmesh.campaign.batch.stage.duration", "s", "Time a worker batch spent in each stage (contacts, compose, claim, submit, record).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
 
     private static readonly Counter<long> Transitions = Meter.CreateCounter<long>(
         "mailmesh.campaign.transitions", "{transition}", "Committed campaign status changes, by the new status.");
@@ -113,6 +120,19 @@ public static class CampaignMetrics
         {
             ThrottleWait.Record(wait.TotalSeconds);
         }
+    }
+
+    /// <summary>Records the time since <paramref name="started"/> (a <see cref="Stopwatch"/> timestamp) as spent in
+    /// <paramref name="stage"/> of a worker batch; returns the current timestamp, the start of the next stage.</summary>
+    public static long Stage(string stage, long started)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (StageDuration.Enabled)
+        {
+            StageDuration.Record(Stopwatch.GetElapsedTime(started, now).TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
+        }
+
+        return now;
     }
 
     /// <summary>Counts a committed status when it differs from <paramref name="reported"/> (the last one counted by this

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using MailMesh.Campaigns.Composition;
+using MailMesh.Campaigns.SendLog;
 using MailMesh.Grains.Campaigns;
 using MailMesh.Grains.Contacts;
 using MailMesh.Protocols.Smtp;
@@ -7,12 +9,54 @@ namespace MailMesh.Campaigns.Sending;
 
 public sealed partial class CampaignWorkerGrain
 {
-    /// <summary>Handles one due record; returns how long to wait when a throttle stops the batch.</summary>
-    private async Task<TimeSpan?> SendOneAsync(CampaignWork work, SendRecord record)
+    /// <summary>Sends the due records of one batch: re-reads their contacts together, prepares each in order (skip,
+    /// postpone, throttle, compose) until a throttle says wait, claims the prepared ones in one commit, submits them all at
+    /// once and records their outcomes as they come in (docs/adr/campaigns-05-batched-send-log.md). Returns how long to
+    /// wait when a throttle or the turn limit stopped the batch.</summary>
+    private async Task<TimeSpan?> SendRecordsAsync(CampaignWork work, IReadOnlyList<SendRecord> due, long started)
+    {
+        var stage = Stopwatch.GetTimestamp();
+        var contacts = await Task.WhenAll(due.Select(r => GrainFactory.GetGrain<IContactGrain>(ContactAddress.KeyFor(work.Tenant, r.ContactAddress)).Get()));
+        stage = CampaignMetrics.Stage("contacts", stage);
+
+        var ready = new List<Prepared>(due.Count);
+        TimeSpan? wake = null;
+        for (var i = 0; i < due.Count && _running && _problem is null; i++)
+        {
+            if (TimeProvider.GetElapsedTime(started) > _options.MaxTurn)
+            {
+                wake = TimeSpan.Zero;
+                break;
+            }
+
+            var (message, wait) = await PrepareAsync(work, due[i], contacts[i]);
+            if (wait is not null)
+            {
+                wake = wait;
+                break;
+            }
+
+            if (message is not null)
+            {
+                ready.Add(new Prepared(due[i], message));
+            }
+        }
+
+        stage = CampaignMetrics.Stage("compose", stage);
+        if (ready.Count > 0)
+        {
+            await SendPreparedAsync(work, ready, stage);
+        }
+
+        return wake;
+    }
+
+    /// <summary>Re-checks one record against its contact, its send window and the throttles, then composes its message.
+    /// Returns the message, or nothing (skipped, postponed, failed), or how long a throttle says to wait.</summary>
+    private async Task<(ComposedMessage? Message, TimeSpan? Wait)> PrepareAsync(CampaignWork work, SendRecord record, ContactInfo? contact)
     {
         var definition = work.Definition;
         var now = TimeProvider.GetUtcNow();
-        var contact = await GrainFactory.GetGrain<IContactGrain>(ContactAddress.KeyFor(work.Tenant, record.ContactAddress)).Get();
         if (SuppressionReason(contact, definition.List) is { } reason)
         {
             if (await sendLog.SkipAsync(work.Tenant, record.SendId, SendStatus.Suppressed, reason, now))
@@ -22,7 +66,7 @@ public sealed partial class CampaignWorkerGrain
                 CampaignMetrics.Skip(contact, definition.List);
             }
 
-            return null;
+            return (null, null);
         }
 
         var zone = contact!.Attributes.TryGetValue("time_zone", out var tz) ? SendWindowCalendar.FindZone(tz.String) ?? _zone! : _zone!;
@@ -31,28 +75,27 @@ public sealed partial class CampaignWorkerGrain
         {
             await sendLog.PostponeAsync(work.Tenant, record.SendId, allowed, now);
             CampaignMetrics.Postpone();
-            return null;
+            return (null, null);
         }
 
         var wait = _throttle!.TryTake(SendSpread.Domain(contact.Address), now);
         if (wait > TimeSpan.Zero)
         {
             CampaignMetrics.Throttled(wait);
-            return wait;
+            return (null, wait);
         }
 
-        ComposedMessage message;
         try
         {
-            message = await composer.ComposeAsync(new ComposeRequest(
+            return (await composer.ComposeAsync(new ComposeRequest(
                 work.Tenant, work.CampaignId, work.Template, definition.Sender, contact, contact.DisplayAddress, definition.List, record.SendId,
-                definition.TimeZone, now, definition.Track));
+                definition.TimeZone, now, definition.Track)), null);
         }
         catch (TemplateException e)
         {
             // The template cannot make any message: stop this shard; the campaign pauses with the reason.
             _problem = $"template '{work.Template.Name}' does not compile: {e.Message}";
-            return null;
+            return (null, null);
         }
         catch (ArgumentException e)
         {
@@ -61,19 +104,60 @@ public sealed partial class CampaignWorkerGrain
                 Outcome(work, record, "message.failed", null, 0, null, "cannot compose the message: " + e.Message, record.Attempts, null);
             }
 
-            return null;
+            return (null, null);
         }
+    }
 
-        // Record, then send: once this commits, the record is never claimed again, whatever happens to the submission.
-        if (!await sendLog.TryMarkSendingAsync(work.Tenant, record.SendId, record.Status, message.MessageId, now))
+    /// <summary>Record, then send: the claim of the whole batch commits before any of its messages leaves, and a claimed
+    /// record is never claimed again, whatever happens to its submission. Outcomes are recorded in one commit per group
+    /// of replies that came in while the previous group was being written.</summary>
+    private async Task SendPreparedAsync(CampaignWork work, List<Prepared> ready, long stage)
+    {
+        var claims = new SendClaim[ready.Count];
+        for (var i = 0; i < ready.Count; i++)
         {
-            return null;
+            claims[i] = new SendClaim(ready[i].Record.SendId, ready[i].Record.Status, ready[i].Message.MessageId);
         }
 
-        var attempts = record.Attempts + 1;
+        var claimed = await sendLog.TryMarkSendingAsync(work.Tenant, claims, TimeProvider.GetUtcNow());
+        stage = CampaignMetrics.Stage("claim", stage);
+        var pending = new List<Task<Submitted>>(ready.Count);
+        for (var i = 0; i < ready.Count; i++)
+        {
+            if (claimed[i])
+            {
+                pending.Add(SubmitAsync(ready[i]));
+            }
+        }
+
+        var replies = new List<Submitted>(pending.Count);
+        while (pending.Count > 0)
+        {
+            await Task.WhenAny(pending);
+            stage = CampaignMetrics.Stage("submit", stage);
+            replies.Clear();
+            pending.RemoveAll(task =>
+            {
+                if (!task.IsCompleted)
+                {
+                    return false;
+                }
+
+                replies.Add(task.Result);
+                return true;
+            });
+            await RecordAsync(work, replies);
+            stage = CampaignMetrics.Stage("record", stage);
+        }
+    }
+
+    /// <summary>Hands one claimed message to the relay; never throws but for cancellation.</summary>
+    private async Task<Submitted> SubmitAsync(Prepared prepared)
+    {
+        var (record, message) = prepared;
+        using var submission = CampaignMetrics.StartSubmission();
         RecipientOutcome outcome;
         string relay;
-        using var submission = CampaignMetrics.StartSubmission();
         try
         {
             var result = await submitter.SubmitAsync(new MailSubmission(message.EnvelopeFrom, [message.Recipient], message.Content)
@@ -96,54 +180,80 @@ public sealed partial class CampaignWorkerGrain
         }
 
         submission.End(outcome.Status);
-
-        await RecordAsync(work, record, message.MessageId, attempts, outcome, relay);
-        return null;
+        return new Submitted(record, message.MessageId, outcome, relay);
     }
 
-    private async Task RecordAsync(CampaignWork work, SendRecord record, string messageId, int attempts, RecipientOutcome outcome, string relay)
+    /// <summary>Records a group of replies in one commit, then counts them and raises their events.</summary>
+    private async Task RecordAsync(CampaignWork work, List<Submitted> replies)
     {
         var now = TimeProvider.GetUtcNow();
-        switch (outcome.Status)
+        var decided = new List<(Submitted Reply, SendCompletion Completion, string Type)>(replies.Count);
+        foreach (var reply in replies)
         {
-            case SubmissionStatus.Accepted:
-                await sendLog.CompleteAsync(work.Tenant, record.SendId, SendStatus.Sent, outcome.Code, outcome.Reply, null, now);
-                state.State.Sent++;
-                _refusals = 0;
-                Outcome(work, record, "message.sent", messageId, outcome.Code, outcome.EnhancedCode, outcome.Reply, attempts, relay);
-                return;
-            case SubmissionStatus.Deferred:
-                // Every earlier attempt of a record that is still open was a deferral, so the attempts count the deferrals.
-                var first = record.Status == SendStatus.Deferred ? await sendLog.FirstDeferredAtAsync(work.Tenant, record.SendId) ?? now : now;
-                var decision = _deferral!.Decide(first, attempts, $"{outcome.Code} {outcome.Reply}");
-                if (!decision.GiveUp)
-                {
-                    await sendLog.CompleteAsync(work.Tenant, record.SendId, SendStatus.Deferred, outcome.Code, outcome.Reply, decision.RetryAt, now);
-                    state.State.Deferred++;
-                    Outcome(work, record, "message.deferred", messageId, outcome.Code, outcome.EnhancedCode, outcome.Reply, attempts, relay, decision.RetryAt);
+            var (record, _, outcome, _) = reply;
+            var attempts = record.Attempts + 1;
+            switch (outcome.Status)
+            {
+                case SubmissionStatus.Accepted:
+                    decided.Add((reply, new SendCompletion(record.SendId, SendStatus.Sent, outcome.Code, outcome.Reply, null), "message.sent"));
                     break;
-                }
-
-                await FailAsync(work, record, messageId, attempts, outcome, relay, decision.Reason, now);
-                break;
-            default:
-                await FailAsync(work, record, messageId, attempts, outcome, relay, outcome.Reply, now);
-                break;
+                case SubmissionStatus.Deferred:
+                    // Every earlier attempt of a record that is still open was a deferral, so the attempts count the deferrals.
+                    var first = record.Status == SendStatus.Deferred ? await sendLog.FirstDeferredAtAsync(work.Tenant, record.SendId) ?? now : now;
+                    var decision = _deferral!.Decide(first, attempts, $"{outcome.Code} {outcome.Reply}");
+                    decided.Add(decision.GiveUp
+                        ? (reply, new SendCompletion(record.SendId, SendStatus.Failed, outcome.Code, decision.Reason, null), "message.failed")
+                        : (reply, new SendCompletion(record.SendId, SendStatus.Deferred, outcome.Code, outcome.Reply, decision.RetryAt), "message.deferred"));
+                    break;
+                default:
+                    decided.Add((reply, new SendCompletion(record.SendId, SendStatus.Failed, outcome.Code, outcome.Reply, null), "message.failed"));
+                    break;
+            }
         }
 
-        _refusals++;
-        if (_options.PauseAfterConsecutiveRefusals > 0 && _refusals >= _options.PauseAfterConsecutiveRefusals)
+        var missed = await sendLog.CompleteAsync(work.Tenant, decided.ConvertAll(d => d.Completion), now);
+        foreach (var sendId in missed)
         {
-            _problem = $"the relay refused or deferred the last {_refusals} messages and accepted none (last reply: {outcome.Code} {outcome.Reply})";
+            CampaignLog.OutcomeNotRecorded(logger, sendId.ToString());
+        }
+
+        foreach (var (reply, completion, type) in decided)
+        {
+            var (record, messageId, outcome, relay) = reply;
+            if (!missed.Contains(completion.SendId))
+            {
+                Count(completion.Status);
+                Outcome(work, record, type, messageId, outcome.Code, outcome.EnhancedCode, completion.Reply, record.Attempts + 1, relay, completion.NextAttemptAt);
+            }
+
+            if (outcome.Status == SubmissionStatus.Accepted)
+            {
+                _refusals = 0;
+                continue;
+            }
+
+            _refusals++;
+            if (_options.PauseAfterConsecutiveRefusals > 0 && _refusals >= _options.PauseAfterConsecutiveRefusals)
+            {
+                _problem = $"the relay refused or deferred the last {_refusals} messages and accepted none (last reply: {outcome.Code} {outcome.Reply})";
+            }
         }
     }
 
-    private async Task FailAsync(
-        CampaignWork work, SendRecord record, string messageId, int attempts, RecipientOutcome outcome, string relay, string reply, DateTimeOffset now)
+    private void Count(SendStatus status)
     {
-        await sendLog.CompleteAsync(work.Tenant, record.SendId, SendStatus.Failed, outcome.Code, reply, null, now);
-        state.State.Failed++;
-        Outcome(work, record, "message.failed", messageId, outcome.Code, outcome.EnhancedCode, reply, attempts, relay);
+        switch (status)
+        {
+            case SendStatus.Sent:
+                state.State.Sent++;
+                break;
+            case SendStatus.Deferred:
+                state.State.Deferred++;
+                break;
+            default:
+                state.State.Failed++;
+                break;
+        }
     }
 
     private void Outcome(
@@ -181,4 +291,10 @@ public sealed partial class CampaignWorkerGrain
 
         return list is not null && !contact.MailableFor(list) ? $"not a member of list '{list}'" : null;
     }
+
+    /// <summary>A record whose message is composed and may be claimed.</summary>
+    private sealed record Prepared(SendRecord Record, ComposedMessage Message);
+
+    /// <summary>A claimed record and the relay's answer to its message.</summary>
+    private sealed record Submitted(SendRecord Record, string MessageId, RecipientOutcome Outcome, string Relay);
 }

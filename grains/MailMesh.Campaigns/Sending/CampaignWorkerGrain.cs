@@ -10,10 +10,10 @@ using NodaTime;
 namespace MailMesh.Campaigns.Sending;
 
 /// <summary>One sending shard of a campaign. Each timer turn sends at most one batch (bounded in count and time, so a
-/// pause or cancel gets in within seconds): per record it re-reads the contact (suppressed or not on the list →
-/// suppressed record), waits for the recipient's send window, takes the throttles, composes, commits the record as
-/// <see cref="SendStatus.Sending"/> and only then submits it, then records the reply. Its events are written with its
-/// state at the end of each turn.</summary>
+/// pause or cancel gets in within seconds): it re-reads the batch's contacts (suppressed or not on the list → suppressed
+/// record), and per record waits for the recipient's send window, takes the throttles and composes; then it commits the
+/// composed records as <see cref="SendStatus.Sending"/> in one transaction and only then submits them, together, and
+/// records the replies in groups as they come in. Its events are written with its state at the end of each turn.</summary>
 public sealed partial class CampaignWorkerGrain(
     [PersistentState("campaign-worker")] IPersistentState<CampaignWorkerState> state,
     ISendLog sendLog,
@@ -119,31 +119,10 @@ public sealed partial class CampaignWorkerGrain(
         var started = TimeProvider.GetTimestamp();
         var now = TimeProvider.GetUtcNow();
         var due = await sendLog.ListDueAsync(work.Tenant, work.CampaignId, work.Shard, now, Math.Clamp(_options.BatchSize, 1, 10_000), cancellationToken);
-        TimeSpan? wake = null;
-        foreach (var record in due)
+        var wake = due.Count > 0 ? await SendRecordsAsync(work, due, started) : null;
+        if (_problem is not null)
         {
-            if (!_running)
-            {
-                break;
-            }
-
-            if (TimeProvider.GetElapsedTime(started) > _options.MaxTurn)
-            {
-                wake = TimeSpan.Zero;
-                break;
-            }
-
-            if (await SendOneAsync(work, record) is { } wait)
-            {
-                wake = wait;
-                break;
-            }
-
-            if (_problem is not null)
-            {
-                _running = false;
-                break;
-            }
+            _running = false;
         }
 
         await FlushAsync();

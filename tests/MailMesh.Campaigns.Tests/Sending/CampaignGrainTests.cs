@@ -120,7 +120,8 @@ public sealed class CampaignGrainTests : IAsyncLifetime
     [Fact]
     public async Task Send_ContactSuppressedAfterPlanning_IsNeverMailed()
     {
-        var silo = await StartAsync(new() { ["Campaigns:Shards"] = "1" });
+        // Batches of one: the contact is suppressed while the first recipient's batch is in flight, before its own batch.
+        var silo = await StartAsync(new() { ["Campaigns:Shards"] = "1", ["Campaigns:BatchSize"] = "1" });
         var addresses = Addresses(6);
         await silo.SeedAsync(addresses);
         await silo.Campaign("c1").Create(CampaignSilo.Definition());
@@ -143,9 +144,9 @@ public sealed class CampaignGrainTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Pause_WhileSending_StopsAfterTheMessageInFlightAndResumeFinishes()
+    public async Task Pause_WhileSending_StopsAfterTheBatchInFlightAndResumeFinishes()
     {
-        var silo = await StartAsync(new() { ["Campaigns:Shards"] = "1" });
+        var silo = await StartAsync(new() { ["Campaigns:Shards"] = "1", ["Campaigns:BatchSize"] = "5" });
         var addresses = Addresses(40);
         await silo.SeedAsync(addresses);
         await silo.Campaign("c1").Create(CampaignSilo.Definition());
@@ -157,8 +158,8 @@ public sealed class CampaignGrainTests : IAsyncLifetime
         silo.Submitter.Release.SetResult();
         var paused = await pausing;
 
-        // The pause reaches the worker while the held (3rd) message or, when the release wins the race, a later one is
-        // in flight; the batch stops after that message, and nothing is sent while paused.
+        // The pause reaches the worker while the batch of the held (3rd) message or, when the release wins the race, a
+        // later batch is in flight; the worker stops after that batch, and nothing is sent while paused.
         var sent = silo.Submitter.Submissions.Count;
         Assert.Equal((CampaignStatus.Paused, "checking the template"), (paused.Status, paused.StatusReason));
         Assert.InRange(sent, 3, 39);
@@ -178,7 +179,7 @@ public sealed class CampaignGrainTests : IAsyncLifetime
     [Fact]
     public async Task Cancel_WhileSending_CancelsEveryUnsentRecipient()
     {
-        var silo = await StartAsync(new() { ["Campaigns:Shards"] = "1" });
+        var silo = await StartAsync(new() { ["Campaigns:Shards"] = "1", ["Campaigns:BatchSize"] = "5" });
         await silo.SeedAsync(Addresses(40));
         await silo.Campaign("c1").Create(CampaignSilo.Definition());
         silo.Submitter.HoldAt = 2;
@@ -189,7 +190,7 @@ public sealed class CampaignGrainTests : IAsyncLifetime
         silo.Submitter.Release.SetResult();
         var cancelled = await cancelling;
 
-        // As with pause: the message in flight when the cancel reaches the worker (the held 2nd, or a later one) finishes.
+        // As with pause: the batch in flight when the cancel reaches the worker (the held 2nd message's, or a later one) finishes.
         var sent = silo.Submitter.Submissions.Count;
         Assert.InRange(sent, 2, 39);
         Assert.Equal(CampaignStatus.Cancelled, cancelled.Status);
@@ -234,7 +235,8 @@ public sealed class CampaignGrainTests : IAsyncLifetime
     [Fact]
     public async Task Send_RelayRefusesEverything_CampaignPausesItselfWithReason()
     {
-        var silo = await StartAsync(new() { ["Campaigns:Shards"] = "1", ["Campaigns:PauseAfterConsecutiveRefusals"] = "3" });
+        // Batches of three: the first batch's three refusals stop the shard before the next batch is claimed.
+        var silo = await StartAsync(new() { ["Campaigns:Shards"] = "1", ["Campaigns:BatchSize"] = "3", ["Campaigns:PauseAfterConsecutiveRefusals"] = "3" });
         await silo.SeedAsync(Addresses(8));
         silo.Submitter.Answer = r => new RecipientOutcome(r, SubmissionStatus.Failed, 554, "5.7.1", "5.7.1 relay access denied");
         await silo.Campaign("c1").Create(CampaignSilo.Definition());

@@ -13,12 +13,18 @@ internal static class CrashHost
     public const string DirectoryVariable = "MAILMESH_CAMPAIGN_CRASH_DIR";
     public const string Campaign = "crash";
     public const int Recipients = 200;
+    public const int Shards = 2;
+    public const int BatchSize = 20;
 
     public static string SinkPath(string directory) => Path.Combine(directory, "sink.txt");
 
     public static async Task<int> RunAsync(string directory)
     {
-        var silo = await CampaignSilo.StartAsync(new Dictionary<string, string?> { ["Campaigns:Shards"] = "2", ["Campaigns:BatchSize"] = "20" }, directory,
+        var silo = await CampaignSilo.StartAsync(new Dictionary<string, string?>
+        {
+            ["Campaigns:Shards"] = Shards.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Campaigns:BatchSize"] = BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, directory,
             new FileSink(SinkPath(directory)));
         if (await silo.Campaign(Campaign).Get() is null)
         {

@@ -33,6 +33,12 @@ public sealed class ObservedSendLog(ISendLog inner) : ISendLog
     public Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         inner.TryMarkSendingAsync(tenant, sendId, expected, messageId, now, cancellationToken);
 
+    public Task<IReadOnlyList<bool>> TryMarkSendingAsync(string tenant, IReadOnlyList<SendClaim> claims, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        inner.TryMarkSendingAsync(tenant, claims, now, cancellationToken);
+
+    public Task<IReadOnlyList<SendId>> CompleteAsync(string tenant, IReadOnlyList<SendCompletion> outcomes, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        inner.CompleteAsync(tenant, outcomes, now, cancellationToken);
+
     public Task CompleteAsync(string tenant, SendId sendId, SendStatus status, int code, string? reply, DateTimeOffset? nextAttemptAt, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         inner.CompleteAsync(tenant, sendId, status, code, reply, nextAttemptAt, now, cancellationToken);
 
