@@ -27,10 +27,15 @@ public static class EngagementServiceCollectionExtensions
             {
                 o.HitStorePath ??= Path.Combine(dataDirectory, "engagement.db");
                 o.KeyPath ??= Path.Combine(dataDirectory, "tracking.key");
+                o.SpillDirectory ??= Path.Combine(dataDirectory, "tracking-spill");
             })
             .Validate(o => Uri.TryCreate(o.Listen, UriKind.Absolute, out var u) && u.Scheme is "http" or "https",
                 "Tracking:Listen must be an http(s) URL such as http://127.0.0.1:5082 (MAILMESH__TRACKING__LISTEN).")
             .Validate(o => o.QueueCapacity is >= 16 and <= 10_000_000, "Tracking:QueueCapacity must be 16-10000000.")
+            .Validate(o => o.SpillLimitBytes >= 0 && o.SpillSegmentBytes is >= 4096 and <= 1L << 30,
+                "Tracking:SpillLimitBytes must be 0 or more and Tracking:SpillSegmentBytes 4096-1073741824.")
+            .Validate(o => o.SpillSyncInterval >= TimeSpan.Zero && o.SpillRetryAfter >= TimeSpan.FromSeconds(1),
+                "Tracking:SpillSyncInterval must be 00:00:00 or more and Tracking:SpillRetryAfter at least 00:00:01.")
             .Validate(o => o.BatchSize is >= 1 and <= 100_000, "Tracking:BatchSize must be 1-100000.")
             .Validate(o => o.GrainConcurrency is >= 1 and <= 1024, "Tracking:GrainConcurrency must be 1-1024.")
             .Validate(o => o.MaxFormBytes is >= 1024 and <= 1_048_576 && o.MaxFormFields is >= 4 and <= 1000,
@@ -50,6 +55,7 @@ public static class EngagementServiceCollectionExtensions
             sp.GetRequiredService<TrackingKeyRing>(), sp.GetRequiredService<IOptions<TrackingOptions>>().Value.TokenLifetime, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new HitStore(sp.GetRequiredService<IOptions<TrackingListenerOptions>>().Value.HitStorePath!));
         services.TryAddSingleton<HitClassifier>();
+        services.TryAddSingleton<TrackingSpill>();
         services.TryAddSingleton<TrackingHitQueue>();
         services.TryAddSingleton<TrackingWriter>();
         services.TryAddSingleton<TrackingEndpoints>();

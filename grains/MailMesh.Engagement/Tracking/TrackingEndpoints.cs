@@ -27,6 +27,7 @@ public sealed partial class TrackingEndpoints
     private static readonly StringValues Expires = "0";
     private static readonly StringValues NoSniff = "nosniff";
     private static readonly StringValues NoReferrer = "no-referrer";
+    private static readonly StringValues HtmlType = "text/html; charset=utf-8";
 
     private readonly TrackingTokenCodec _codec;
     private readonly HitClassifier _classifier;
@@ -38,6 +39,8 @@ public sealed partial class TrackingEndpoints
     private readonly FormNonce _nonce;
     private readonly IpNetwork[] _proxies;
     private readonly ILogger _logger;
+    private readonly StringValues _retryAfter;
+    private readonly string _retryPage;
 
     /// <summary>The endpoints over the silo's services.</summary>
     public TrackingEndpoints(
@@ -55,6 +58,9 @@ public sealed partial class TrackingEndpoints
         _nonce = new FormNonce(keys);
         _proxies = [.. _options.TrustedProxies.Select(IpNetwork.Parse)];
         _logger = logger;
+        var seconds = ((int)Math.Ceiling(_options.SpillRetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _retryAfter = seconds;
+        _retryPage = $"<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"{seconds}\"><title>One moment</title><p>One moment, this link opens in a few seconds.</p>\n";
     }
 
     /// <summary>GET/HEAD <c>/o/{token}.gif</c>: the 1x1 GIF, never cached.</summary>
@@ -82,7 +88,7 @@ public sealed partial class TrackingEndpoints
         }
 
         var queued = EnqueueAsync(context, claims, Grains.Engagement.HitKind.Open, null);
-        return queued.IsCompletedSuccessfully ? WritePixel(context) : WritePixelAfterAsync(queued, context);
+        return queued.IsCompletedSuccessfully ? WritePixel(context, queued.Result) : WritePixelAfterAsync(queued, context);
     }
 
     /// <summary>The click redirect for <paramref name="token"/> (the path segment after <c>/c/</c>).</summary>
@@ -99,16 +105,24 @@ public sealed partial class TrackingEndpoints
         }
 
         var queued = EnqueueAsync(context, claims, Grains.Engagement.HitKind.Click, claims.TargetUrl);
-        return queued.IsCompletedSuccessfully ? WriteRedirect(context, target) : WriteRedirectAfterAsync(queued, context, target);
+        return queued.IsCompletedSuccessfully ? WriteRedirect(context, target, queued.Result) : WriteRedirectAfterAsync(queued, context, target);
     }
 
-    private static Task WritePixel(HttpContext context)
+    /// <summary>The pixel; when the hit was refused (<paramref name="accepted"/> false) the same GIF with 503 and
+    /// Retry-After, so a mail client shows no broken image and an image proxy, which caches nothing but a 200, fetches it
+    /// again later, when the hit can be counted.</summary>
+    private Task WritePixel(HttpContext context, bool accepted)
     {
         var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
+        response.StatusCode = accepted ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         response.ContentType = GifType;
         response.ContentLength = Gif.Length;
         NoCache(response);
+        if (!accepted)
+        {
+            response.Headers.RetryAfter = _retryAfter;
+        }
+
         if (!HttpMethods.IsHead(context.Request.Method))
         {
             // Into the response pipe: Kestrel sends it with the headers when the request completes.
@@ -118,15 +132,27 @@ public sealed partial class TrackingEndpoints
         return Task.CompletedTask;
     }
 
-    private static async Task WritePixelAfterAsync(ValueTask<bool> queued, HttpContext context)
+    private async Task WritePixelAfterAsync(ValueTask<bool> queued, HttpContext context)
     {
-        await queued.ConfigureAwait(false);
-        await WritePixel(context).ConfigureAwait(false);
+        var accepted = await queued.ConfigureAwait(false);
+        await WritePixel(context, accepted).ConfigureAwait(false);
     }
 
-    private static Task WriteRedirect(HttpContext context, Uri target)
+    /// <summary>The redirect; when the hit was refused a 503 with Retry-After and a page that reloads the same link after
+    /// that time, so the person still reaches the target and the click is counted then.</summary>
+    private Task WriteRedirect(HttpContext context, Uri target, bool accepted)
     {
         var response = context.Response;
+        if (!accepted)
+        {
+            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            response.ContentType = HtmlType;
+            response.Headers.RetryAfter = _retryAfter;
+            response.Headers["Referrer-Policy"] = NoReferrer;
+            NoCache(response);
+            return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.WriteAsync(_retryPage, context.RequestAborted);
+        }
+
         response.StatusCode = StatusCodes.Status302Found;
         response.Headers.Location = target.AbsoluteUri;
         response.Headers["Referrer-Policy"] = NoReferrer;
@@ -134,10 +160,10 @@ public sealed partial class TrackingEndpoints
         return Task.CompletedTask;
     }
 
-    private static async Task WriteRedirectAfterAsync(ValueTask<bool> queued, HttpContext context, Uri target)
+    private async Task WriteRedirectAfterAsync(ValueTask<bool> queued, HttpContext context, Uri target)
     {
-        await queued.ConfigureAwait(false);
-        await WriteRedirect(context, target).ConfigureAwait(false);
+        var accepted = await queued.ConfigureAwait(false);
+        await WriteRedirect(context, target, accepted).ConfigureAwait(false);
     }
 
     /// <summary>Checks the <c>{token}</c> route value of the request (see the span overload).</summary>
@@ -180,8 +206,7 @@ public sealed partial class TrackingEndpoints
         var (machine, reason) = _classifier.Classify(kind, ip, agent, HttpMethods.IsHead(context.Request.Method), now - claims.IssuedAt);
         var hit = new HitRecord(Guid.CreateVersion7(now), kind, claims.Tenant, claims.CampaignId, claims.ContactAddress, claims.LinkIndex, target, now,
             claims.IssuedAt, ip?.ToString(), agent.Length == 0 ? null : agent, machine, reason);
-        // RequestAborted makes a token source per request on first read: only a full queue needs it.
-        return _queue.TryEnqueue(hit) ? ValueTask.FromResult(true) : _queue.EnqueueAsync(hit, context.RequestAborted);
+        return _queue.EnqueueAsync(hit);
     }
 
     /// <summary>The client's address: the socket's, or the nearest untrusted entry of X-Forwarded-For behind a trusted proxy.</summary>

@@ -24,8 +24,24 @@ public sealed class TrackingListenerOptions
     /// <summary>Hits held in memory between the endpoints and the writer.</summary>
     public int QueueCapacity { get; set; } = 65_536;
 
-    /// <summary>How long a request waits for room when the queue is full before the hit is dropped (and counted).</summary>
-    public TimeSpan EnqueueTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>The spill journal's directory (default <c>&lt;data&gt;/tracking-spill</c>): hits that find the memory queue
+    /// full are appended there and read by the writer after the memory queue, also after a restart.</summary>
+    public string? SpillDirectory { get; set; }
+
+    /// <summary>Most bytes of unread hits the spill journal holds (a hit is about 200-700 bytes); past it, and while its
+    /// disk fails, an open or click that finds the memory queue full is refused with 503 and Retry-After. 0 turns the
+    /// journal off.</summary>
+    public long SpillLimitBytes { get; set; } = 1L << 30;
+
+    /// <summary>Size at which the journal starts a new segment file (read segments are deleted whole).</summary>
+    public long SpillSegmentBytes { get; set; } = 16L << 20;
+
+    /// <summary>Longest time a spilled hit stays written but not fsync'd (a power loss may lose that much; a crash of the
+    /// process loses none). 0 fsyncs every grouped write.</summary>
+    public TimeSpan SpillSyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The Retry-After of a refused hit, and how long appends are refused after the journal's disk failed.</summary>
+    public TimeSpan SpillRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Most hits written to SQL and handed to the grains at once.</summary>
     public int BatchSize { get; set; } = 2_000;

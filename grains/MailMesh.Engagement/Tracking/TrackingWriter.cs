@@ -5,11 +5,12 @@ using Microsoft.Extensions.Options;
 
 namespace MailMesh.Engagement.Tracking;
 
-/// <summary>Takes hits off the queue in batches: stores them in the hit store with an open hand-over (one transaction),
-/// then hands each contact's opens and clicks to its engagement grain (several grains at once) and closes the hand-over
-/// with what the grains changed (one transaction). On a graceful stop it drains the queue first. A crash loses the hits
-/// still in memory (at most the queue and one batch); hits stored but not yet handed over are handed over at the next
-/// start.</summary>
+/// <summary>Takes hits off the queue in batches, from memory first and then from the spill journal: stores them in the hit
+/// store with an open hand-over (one transaction), then hands each contact's opens and clicks to its engagement grain
+/// (several grains at once) and closes the hand-over with what the grains changed (one transaction). On a graceful stop
+/// it drains the memory queue; the spill journal stays on disk and is read after the next start. A crash loses the hits
+/// still in memory (at most the queue and one batch), none of the spilled ones; hits stored but not yet handed over are
+/// handed over at the next start.</summary>
 public sealed class TrackingWriter(
     TrackingHitQueue queue, HitStore store, IGrainFactory grains, IOptions<TrackingListenerOptions> options, ILogger<TrackingWriter> logger, TimeProvider time)
 {
@@ -32,23 +33,36 @@ public sealed class TrackingWriter(
     {
         await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await RedriveAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            queue.Spill.Open();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Tried again by the first hit that finds the memory queue full; until it opens such hits are refused (503).
+            TrackingLog.SpillFailed(logger, e, _options.SpillDirectory ?? "", _options.SpillRetryAfter);
+        }
+
         _loop = Task.Run(RunAsync, CancellationToken.None);
     }
 
-    /// <summary>Takes no more hits, drains the queue and stops; when <paramref name="cancellationToken"/> fires first the
-    /// hits still queued are lost (logged with their count).</summary>
+    /// <summary>Takes no more hits, drains the memory queue, closes the spill journal (what is left in it is read after the
+    /// next start) and stops; when <paramref name="cancellationToken"/> fires first the hits still in memory are lost
+    /// (logged with their count).</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         queue.Complete();
         if (_loop is null)
         {
+            await queue.Spill.DisposeAsync().ConfigureAwait(false);
             return;
         }
 
         try
         {
             await _loop.WaitAsync(cancellationToken).ConfigureAwait(false);
-            TrackingLog.Drained(logger, Written, queue.Dropped);
+            await queue.Spill.DisposeAsync().ConfigureAwait(false);
+            TrackingLog.Drained(logger, Written, queue.Spilled, queue.Refused, queue.Spill.Hits);
         }
         catch (OperationCanceledException)
         {
@@ -56,7 +70,8 @@ public sealed class TrackingWriter(
         }
     }
 
-    /// <summary>Completes once the queue is empty and no batch is being processed (tests, benchmarks).</summary>
+    /// <summary>Completes once the memory queue and the spill journal are empty and no batch is being processed (tests,
+    /// benchmarks).</summary>
     public async Task WaitIdleAsync(CancellationToken cancellationToken = default)
     {
         while (true)
@@ -64,7 +79,7 @@ public sealed class TrackingWriter(
             Task next;
             lock (_gate)
             {
-                if (queue.Depth == 0 && Volatile.Read(ref _busy) == 0)
+                if (queue.Depth == 0 && Volatile.Read(ref _busy) == 0 && queue.Spill.Hits == 0)
                 {
                     return;
                 }
@@ -130,9 +145,12 @@ public sealed class TrackingWriter(
     private async Task RunAsync()
     {
         var reader = queue.Reader;
+        var spill = queue.Spill;
         var batch = new List<HitRecord>(_options.BatchSize);
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
+            // Taken before reading: a spill write that lands after the read below still wakes the wait.
+            var spillWritten = spill.NextWrite;
             lock (_gate)
             {
                 _busy = 1;
@@ -143,18 +161,29 @@ public sealed class TrackingWriter(
                 batch.Add(hit);
             }
 
-            try
+            // After a stop the spill is left for the next start: only the memory queue is drained.
+            if (batch.Count < _options.BatchSize && !reader.Completion.IsCompleted)
             {
-                await ProcessAsync(batch).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // ProcessAsync handles store and grain failures itself; this is a bug, logged, and the loop keeps serving.
-                TrackingLog.WriterFailed(logger, e);
+                spill.Read(batch, _options.BatchSize - batch.Count);
             }
 
-            Interlocked.Add(ref _written, batch.Count);
-            batch.Clear();
+            var taken = batch.Count;
+            if (taken > 0)
+            {
+                try
+                {
+                    await ProcessAsync(batch).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // ProcessAsync handles store and grain failures itself; this is a bug, logged, and the loop keeps serving.
+                    TrackingLog.WriterFailed(logger, e);
+                }
+
+                Interlocked.Add(ref _written, batch.Count);
+                batch.Clear();
+            }
+
             TaskCompletionSource done;
             lock (_gate)
             {
@@ -164,6 +193,20 @@ public sealed class TrackingWriter(
             }
 
             done.TrySetResult();
+            if (taken > 0)
+            {
+                continue;
+            }
+
+            var memory = reader.WaitToReadAsync();
+            if (!memory.IsCompleted)
+            {
+                await Task.WhenAny(memory.AsTask(), spillWritten).ConfigureAwait(false);
+            }
+            else if (!memory.Result)
+            {
+                return;
+            }
         }
     }
 
@@ -179,6 +222,8 @@ public sealed class TrackingWriter(
             {
                 handOver = await store.StoreForHandOverAsync(batch, time.GetUtcNow()).ConfigureAwait(false);
                 TrackingMetrics.Written(batch, started, ok: true);
+                // Stored: the spilled hits of the batch are the hand-over's now, not the journal's.
+                queue.Spill.Commit();
                 break;
             }
             catch (Exception e) when (attempt < 4 && e is Microsoft.Data.Sqlite.SqliteException or IOException)
@@ -190,6 +235,8 @@ public sealed class TrackingWriter(
             {
                 TrackingLog.StoreFailed(logger, e, batch.Count);
                 TrackingMetrics.Written(batch, started, ok: false);
+                // Handed to the grains below without a raw copy, as the hits from memory are.
+                queue.Spill.Commit();
                 break;
             }
         }

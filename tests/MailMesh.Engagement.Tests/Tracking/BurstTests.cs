@@ -22,7 +22,7 @@ public sealed class BurstTests
         await silo.DrainAsync();
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
-        Assert.Equal(0, silo.Queue.Dropped);
+        Assert.Equal(0, silo.Queue.Refused);
         Assert.Equal(hits, (await silo.Store.CountAsync("acme", "spring", HitKind.Open)).Raw);
         Assert.Equal(hits, (await silo.EventsAsync("acme", "message.opened")).Count);
         Assert.Equal(hits, (await silo.ContactAsync())!.Engagement.Opens);

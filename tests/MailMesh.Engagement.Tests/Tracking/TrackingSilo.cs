@@ -51,7 +51,8 @@ public sealed class TrackingSilo : IAsyncDisposable
 
     public TimeProvider Time => Silo.Services.GetRequiredService<TimeProvider>();
 
-    public static async Task<TrackingSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    /// <summary>Starts the silo and, unless <paramref name="listen"/> is false, the tracking listener and its writer.</summary>
+    public static async Task<TrackingSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null, bool listen = true)
     {
         var directory = Path.Combine(Path.GetTempPath(), "mailmesh-engagement-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -77,7 +78,11 @@ public sealed class TrackingSilo : IAsyncDisposable
             services.AddEngagementTracking(configuration, directory);
         }).StartAsync();
         var listener = silo.Services.GetRequiredService<TrackingListener>();
-        await listener.StartAsync();
+        if (listen)
+        {
+            await listener.StartAsync();
+        }
+
         return new TrackingSilo(directory, silo, listener);
     }
 
