@@ -38,10 +38,7 @@ public sealed class SideEffectRedeliveryTests : IAsyncLifetime
 
         if (TestServers.IsReachable(Server.Postgres))
         {
-            await using var connection = new NpgsqlConnection(TestServers.PostgresConnectionString);
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
-            await drop.ExecuteNonQueryAsync();
+            await ClusterLeftovers.DropSchemaAsync(_schema);
         }
 
         if (Directory.Exists(_dataDirectory))
@@ -64,13 +61,13 @@ public sealed class SideEffectRedeliveryTests : IAsyncLifetime
             await dovecot.AppendAsync(source, Message(messageId, "to be moved"));
         }
 
-        await using var imap = new SeveringProxy(TestServers.Dovecot.Host, TestServers.Dovecot.ImapPort);
+        await using var imap = new TcpProxy(TestServers.Dovecot.Host, TestServers.Dovecot.ImapPort);
         var first = await EffectSilo.StartAsync(_schema, _dataDirectory, TestServers.SmtpCapture.Address.Port);
         await CreateSyncedMailboxAsync(first, imap.Port, source, destination);
         var row = await first.Grains.GetGrain<IMailboxGrain>(Mailbox).GetMessage(source, 1);
         Assert.Equal(messageId, row.MessageId);
 
-        imap.Arm("UID MOVE");
+        imap.SeverOn("UID MOVE");
         var interrupted = await Record.ExceptionAsync(() => first.DeliverAsync<IMailboxGrain, MovedMessage>(Mailbox, nameof(IMailboxGrain.Move), "m-move", source, 1u, destination));
         await imap.Severed;
         Assert.NotNull(interrupted);
@@ -97,12 +94,12 @@ public sealed class SideEffectRedeliveryTests : IAsyncLifetime
     public async Task Send_RedeliveredAfterTheRelayTookItButTheSiloNeverHeard_IsNotSentAgain()
     {
         var subject = $"effects send {_tag}";
-        await using var smtp = new SeveringProxy(TestServers.SmtpCapture.Address.Host, TestServers.SmtpCapture.Address.Port);
+        await using var smtp = new TcpProxy(TestServers.SmtpCapture.Address.Host, TestServers.SmtpCapture.Address.Port);
         var first = await EffectSilo.StartAsync(_schema, _dataDirectory, smtp.Port);
         await first.Grains.GetGrain<IMailboxGrain>(Mailbox).Create(new CreateMailbox("Effects", "effects@example.test"));
         var request = new SendMailRequest(["someone@example.test"], [], [], subject, "Sent once.");
 
-        smtp.Arm("\r\n.\r\n");
+        smtp.SeverOn("\r\n.\r\n");
         var interrupted = await Record.ExceptionAsync(() => first.DeliverAsync<IMailboxSharingGrain, SentMail>(Mailbox, nameof(IMailboxSharingGrain.Send), "m-send", "alice", request));
         await smtp.Severed;
         Assert.NotNull(interrupted);

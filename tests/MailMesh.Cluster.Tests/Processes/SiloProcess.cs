@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using MailMesh.Testing;
 
 namespace MailMesh.Cluster.Tests.Processes;
 
@@ -8,31 +7,30 @@ namespace MailMesh.Cluster.Tests.Processes;
 /// process id.</summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly Lock _gate = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<(string Line, TaskCompletionSource Seen)> _awaitedLines = [];
+    private ChildProcess? _process;
     private ShardMapReport? _shardMap;
     private TaskCompletionSource _shardMapChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SiloProcess(string id, Process process)
+    private SiloProcess(string id)
     {
         Id = id;
-        _process = process;
     }
 
     public string Id { get; }
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => Process.Id;
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => Process.HasExited;
 
     /// <summary>The shard map the silo last reported (<see cref="ShardMapReporter"/>); null before the first.</summary>
     public ShardMapReport? ShardMap
     {
         get
         {
-            lock (_output)
+            lock (_gate)
             {
                 return _shardMap;
             }
@@ -44,7 +42,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         get
         {
-            lock (_output)
+            lock (_gate)
             {
                 return _shardMapChanged.Task;
             }
@@ -52,54 +50,29 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>What the silo printed (warnings and errors), for failure messages.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => Process.Output;
+
+    private ChildProcess Process => _process ?? throw new InvalidOperationException($"The silo process {Id} was not started.");
 
     /// <param name="arguments">The program's arguments (<see cref="Program"/>); <c>silo</c> when not given.</param>
     public static async Task<SiloProcess> StartAsync(string id, IReadOnlyDictionary<string, string> environment, TimeSpan patience, IReadOnlyList<string>? arguments = null)
     {
-        var assembly = typeof(SiloProcess).Assembly.Location;
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var silo = new SiloProcess(id);
+        var start = new ChildProcessStart($"the silo process {id}", typeof(SiloProcess).Assembly.Location)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            Arguments = arguments ?? ["silo"],
+            Environment = new Dictionary<string, string>(environment)
+            {
+                ["CHAOS_SILO_ID"] = id,
+                ["DOTNET_TieredPGO"] = "0",
+            },
         };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(assembly);
-        foreach (var argument in arguments ?? ["silo"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        start.Environment["CHAOS_SILO_ID"] = id;
-        start.Environment["DOTNET_TieredPGO"] = "0";
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start the silo process {id}.");
-        var silo = new SiloProcess(id, process);
-        process.OutputDataReceived += (_, e) => silo.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data);
-        process.EnableRaisingEvents = true;
-        process.Exited += (_, _) =>
+        silo._process = ChildProcess.Start(start, silo.OnLine, (process, exitCode) =>
         {
             silo._ready.TrySetException(new InvalidOperationException(
-                $"The silo process {id} exited with code {process.ExitCode} before it was ready:\n{silo.Output}"));
+                $"The silo process {id} exited with code {exitCode} before it was ready:\n{process.Output}"));
             silo.SignalShardMapChanged();
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        });
         try
         {
             await silo._ready.Task.WaitAsync(patience);
@@ -114,67 +87,60 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: the process dies at once, nothing is handed over or flushed.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill();
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => Process.KillAsync();
 
     /// <summary>SIGSTOP: the process stops running (its sockets stay open) until <see cref="ResumeAsync"/>.</summary>
-    public Task PauseAsync() => SignalAsync("STOP");
+    public Task PauseAsync() => Process.SignalAsync("STOP");
 
     /// <summary>SIGCONT.</summary>
-    public Task ResumeAsync() => SignalAsync("CONT");
+    public Task ResumeAsync() => Process.SignalAsync("CONT");
 
     /// <summary>SIGTERM, then waits for the graceful shutdown to end.</summary>
     public async Task StopAsync(TimeSpan patience)
     {
-        await SignalAsync("TERM");
+        await Process.SignalAsync("TERM");
+        await Process.WaitForExitAsync(patience, $"silo {Id} to shut down after SIGTERM");
+    }
+
+    /// <summary>Waits for the process to end by itself.</summary>
+    public Task WaitForExitAsync(TimeSpan patience, string why) => Process.WaitForExitAsync(patience, $"silo {Id} to exit ({why})");
+
+    /// <summary>Completes when the process prints a line containing <paramref name="text"/> (from now on).</summary>
+    public async Task WaitForLineAsync(string text, TimeSpan patience)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _awaitedLines.Add((text, seen));
+        }
+
         try
         {
-            await _process.WaitForExitAsync().WaitAsync(patience);
+            await seen.Task.WaitAsync(patience);
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"Waited {patience.TotalSeconds} s for silo {Id} to shut down after SIGTERM:\n{Output}");
+            throw new TimeoutException($"Waited {patience.TotalSeconds} s for silo {Id} to print '{text}':\n{Output}");
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+
+    /// <summary>Takes READY and the shard map reports; keeps every other line in the output.</summary>
+    private bool OnLine(string line)
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            await _process.WaitForExitAsync();
-        }
-
-        _process.Dispose();
-    }
-
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
         if (line == "READY")
         {
             _ready.TrySetResult();
-            return;
+            return false;
         }
 
         var shardMap = ShardMapReporter.Parse(line);
-        lock (_output)
+        lock (_gate)
         {
             if (shardMap is not null)
             {
                 _shardMap = shardMap;
-            }
-
-            if (_output.Length < 200_000)
-            {
-                _output.AppendLine(line);
             }
 
             foreach (var (awaited, seen) in _awaitedLines)
@@ -190,60 +156,19 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             SignalShardMapChanged();
         }
+
+        return true;
     }
 
     private void SignalShardMapChanged()
     {
         TaskCompletionSource changed;
-        lock (_output)
+        lock (_gate)
         {
             changed = _shardMapChanged;
             _shardMapChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         changed.TrySetResult();
-    }
-
-    /// <summary>Completes when the process prints a line containing <paramref name="text"/> (from now on).</summary>
-    public async Task WaitForLineAsync(string text, TimeSpan patience)
-    {
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_output)
-        {
-            _awaitedLines.Add((text, seen));
-        }
-
-        try
-        {
-            await seen.Task.WaitAsync(patience);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"Waited {patience.TotalSeconds} s for silo {Id} to print '{text}':\n{Output}");
-        }
-    }
-
-    /// <summary>Waits for the process to end by itself.</summary>
-    public async Task WaitForExitAsync(TimeSpan patience, string why)
-    {
-        try
-        {
-            await _process.WaitForExitAsync().WaitAsync(patience);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"Waited {patience.TotalSeconds} s for silo {Id} to exit ({why}):\n{Output}");
-        }
-    }
-
-    private async Task SignalAsync(string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })
-            ?? throw new InvalidOperationException($"Could not run kill -{signal} {_process.Id}.");
-        await kill.WaitForExitAsync();
-        if (kill.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kill -{signal} {_process.Id} (silo {Id}) exited with {kill.ExitCode}.");
-        }
     }
 }
