@@ -1,6 +1,5 @@
 using MailMesh.Runtime.PostgreSql;
 using MailMesh.Testing;
-using Npgsql;
 
 namespace MailMesh.Cluster.Tests;
 
@@ -48,10 +47,7 @@ public sealed class ClusterDatabase : IAsyncDisposable
             await store.DisposeAsync();
         }
 
-        await using var connection = new NpgsqlConnection(TestServers.PostgresConnectionString);
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", connection);
-        await drop.ExecuteNonQueryAsync();
+        await ClusterLeftovers.DropSchemaAsync(Schema);
     }
 
     /// <summary>Awaits <paramref name="task"/>, failing with what it waited for after <see cref="Patience"/>.</summary>

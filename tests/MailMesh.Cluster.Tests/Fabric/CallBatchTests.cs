@@ -15,22 +15,9 @@ namespace MailMesh.Cluster.Tests.Fabric;
 /// <summary>Calls coalesced into batches: many calls in few messages, each run once in order; a batch redelivered
 /// after its silo died mid-batch re-runs only the calls that did not commit; a poison call inside a batch is
 /// dead-lettered alone while the others run.</summary>
-public sealed class CallBatchTests : IAsyncLifetime
+public sealed class CallBatchTests : TestClusterPerTest
 {
     private static readonly string CounterType = typeof(IClusterCounterGrain).FullName!;
-    private TestCluster? _cluster;
-
-    private TestCluster Cluster => _cluster ??= new TestCluster();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
 
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Call_ThousandConcurrentCallsToAnotherSilo_TravelInBatchesOfAtMost64AndEachRunsOnce()

@@ -11,22 +11,8 @@ namespace MailMesh.Cluster.Tests.Fabric;
 
 /// <summary>Silos in one process on the real broker and database: calls reach the silo consuming the grain's shard,
 /// answers and errors come back, shards move on leave and crash without losing state.</summary>
-public sealed class RabbitMqFabricTests : IAsyncLifetime
+public sealed class RabbitMqFabricTests : TestClusterPerTest
 {
-    private TestCluster? _cluster;
-
-    private TestCluster Cluster => _cluster ??= new TestCluster();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
-
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Call_TwoSilos_EachGrainRunsOnItsShardOwnerAndAnswers()
     {

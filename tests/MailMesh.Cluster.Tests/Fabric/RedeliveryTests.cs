@@ -14,22 +14,8 @@ namespace MailMesh.Cluster.Tests.Fabric;
 
 /// <summary>Messages the broker delivers again after the silo that had them went away: one whose state write committed
 /// is not run again, one that committed nothing runs.</summary>
-public sealed class RedeliveryTests : IAsyncLifetime
+public sealed class RedeliveryTests : TestClusterPerTest
 {
-    private TestCluster? _cluster;
-
-    private TestCluster Cluster => _cluster ??= new TestCluster();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
-
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Redelivery_CallAlreadyAppliedAndCallNotApplied_FirstAnsweredAlreadyAppliedSecondRunsOnce()
     {

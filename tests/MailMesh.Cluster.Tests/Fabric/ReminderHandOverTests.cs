@@ -6,22 +6,8 @@ namespace MailMesh.Cluster.Tests.Fabric;
 
 /// <summary>Reminders registered while the cluster runs follow their grain's shard: each silo knows the reminders it
 /// read at start and those its own grains registered, so a silo taking over a shard must read the table again.</summary>
-public sealed class ReminderHandOverTests : IAsyncLifetime
+public sealed class ReminderHandOverTests : TestClusterPerTest
 {
-    private TestCluster? _cluster;
-
-    private TestCluster Cluster => _cluster ??= new TestCluster();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
-
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Reminder_RegisteredAfterStartOnASiloThatThenDies_FiresOnTheNewShardOwner()
     {

@@ -5,7 +5,6 @@ using MailMesh.Runtime.PostgreSql.Hosting;
 using MailMesh.Runtime.RabbitMq;
 using MailMesh.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using RabbitMQ.Client;
 
 namespace MailMesh.Cluster.Tests.Fabric;
 
@@ -92,15 +91,7 @@ public sealed class TestCluster : IAsyncDisposable
         }
 
         await Database.DisposeAsync();
-        var factory = new ConnectionFactory { Uri = TestServers.RabbitMqUri };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        for (var shard = 0; shard < Shards; shard++)
-        {
-            await channel.QueueDeleteAsync(RabbitMqFabric.QueueName(QueuePrefix, shard));
-        }
-
-        await channel.QueueDeleteAsync(QueuePrefix + ".dead");
+        await ClusterLeftovers.DeleteQueuesAsync(TestServers.RabbitMqUri, QueuePrefix, Shards);
     }
 }
 

@@ -9,22 +9,8 @@ namespace MailMesh.Cluster.Tests.Fabric;
 
 /// <summary>The W3C trace context of a call travels through the broker: the callee silo's span continues the caller's
 /// trace, as a child of the caller's send span, with its tracestate intact.</summary>
-public sealed class TraceContextTests : IAsyncLifetime
+public sealed class TraceContextTests : TestClusterPerTest
 {
-    private TestCluster? _cluster;
-
-    private TestCluster Cluster => _cluster ??= new TestCluster();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
-
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Call_ToAGrainOnAnotherSilo_CalleeSpanContinuesTheTraceWithTracestate()
     {

@@ -1,11 +1,10 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using MailMesh.Blobs.Azure;
 using MailMesh.Client;
-using MailMesh.Runtime.RabbitMq;
 using MailMesh.Testing;
 using Npgsql;
-using RabbitMQ.Client;
 
 namespace MailMesh.Cluster.Tests.Processes;
 
@@ -15,7 +14,8 @@ namespace MailMesh.Cluster.Tests.Processes;
 /// dispose (the processes are killed by their ids).</summary>
 public sealed class HostCluster : IAsyncDisposable
 {
-    private readonly List<(SiloProcess Process, string GrpcUrl)> _silos = [];
+    private readonly SiloProcesses _silos = new(ProcessCluster.Shards);
+    private readonly ConcurrentDictionary<SiloProcess, string> _grpcUrls = new();
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mailmesh-host-cluster-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly string _credentialKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     private readonly IReadOnlyDictionary<string, string> _settings;
@@ -44,11 +44,11 @@ public sealed class HostCluster : IAsyncDisposable
     /// <summary>The silos' blob store, read by the test.</summary>
     public AzureBlobStore Blobs { get; }
 
-    public IReadOnlyList<SiloProcess> Silos => _silos.Select(s => s.Process).ToList();
+    public IReadOnlyList<SiloProcess> Silos => _silos.All;
 
     public async Task<SiloProcess> StartSiloAsync(string id)
     {
-        if (_silos.Count == 0)
+        if (_silos.All.Count == 0)
         {
             await Blobs.EnsureContainerAsync();
         }
@@ -91,11 +91,8 @@ public sealed class HostCluster : IAsyncDisposable
 
         var silo = await SiloProcess.StartAsync(id, new Dictionary<string, string>(), ProcessCluster.StartPatience,
             ["host", .. settings.SelectMany(s => new[] { "--" + s.Key, s.Value })]);
-        lock (_silos)
-        {
-            _silos.Add((silo, grpcUrl));
-        }
-
+        _grpcUrls[silo] = grpcUrl;
+        _silos.Add(silo);
         return silo;
     }
 
@@ -103,36 +100,13 @@ public sealed class HostCluster : IAsyncDisposable
     public async Task<MailMeshClient> ClientOfAsync(SiloProcess silo)
     {
         var key = (await File.ReadAllTextAsync(Path.Combine(_root, "admin.key"))).Trim();
-        return new MailMeshClient(new Uri(_silos.Single(s => s.Process == silo).GrpcUrl), new GrpcChannelOptions { ApiKey = key });
+        return new MailMeshClient(new Uri(_grpcUrls[silo]), new GrpcChannelOptions { ApiKey = key });
     }
 
-    /// <summary>Waits until the running <paramref name="silos"/> report one shard map with exactly them active and
-    /// every shard owned once (<see cref="ProcessCluster.IsStable"/>); returns each silo's map.</summary>
-    public async Task<IReadOnlyDictionary<string, ShardMapReport>> WaitForStableShardMapAsync(IReadOnlyCollection<string> silos, TimeSpan patience)
-    {
-        var deadline = DateTime.UtcNow + patience;
-        while (true)
-        {
-            var members = silos.Select(id => Silos.LastOrDefault(s => s.Id == id && !s.HasExited)
-                ?? throw new InvalidOperationException($"No running silo {id} to wait for.\n{Diagnostics()}")).ToArray();
-            var changed = Task.WhenAny(members.Select(s => s.ShardMapChanged));
-            var maps = members.Select(s => s.ShardMap).ToArray();
-            if (ProcessCluster.IsStable(maps, silos))
-            {
-                return members.ToDictionary(s => s.Id, s => s.ShardMap!);
-            }
-
-            try
-            {
-                await changed.WaitAsync(TimeSpan.FromTicks(Math.Max(0, (deadline - DateTime.UtcNow).Ticks)));
-            }
-            catch (TimeoutException)
-            {
-                throw new TimeoutException($"Waited {patience.TotalSeconds} s for {string.Join(", ", silos)} to report one shard map with them active " +
-                    $"and every shard owned once; they report:\n{string.Join("\n", members.Select(s => $"  {s.Id}: {s.ShardMap?.ToString() ?? "nothing yet"}"))}\n{Diagnostics()}");
-            }
-        }
-    }
+    /// <summary>Waits until the running <paramref name="silos"/> work from one shard map
+    /// (<see cref="SiloProcesses.WaitForStableShardMapAsync"/>); returns each silo's map.</summary>
+    public Task<IReadOnlyDictionary<string, ShardMapReport>> WaitForStableShardMapAsync(IReadOnlyCollection<string> silos, TimeSpan patience) =>
+        _silos.WaitForStableShardMapAsync(silos, patience);
 
     public NpgsqlConnection OpenDatabase()
     {
@@ -142,32 +116,13 @@ public sealed class HostCluster : IAsyncDisposable
     }
 
     /// <summary>The silos' output, for failure messages.</summary>
-    public string Diagnostics() => string.Join("\n", Silos.Select(s => $"--- {s.Id} (pid {s.ProcessId}{(s.HasExited ? ", exited" : "")}):\n{Tail(s.Output)}"));
+    public string Diagnostics() => _silos.Diagnostics();
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (silo, _) in _silos)
-        {
-            await silo.DisposeAsync();
-        }
-
-        await using (var connection = new NpgsqlConnection(TestServers.PostgresConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
-
-        await using (var broker = await new ConnectionFactory { Uri = TestServers.RabbitMqUri }.CreateConnectionAsync())
-        {
-            await using var channel = await broker.CreateChannelAsync();
-            for (var shard = 0; shard < ProcessCluster.Shards; shard++)
-            {
-                await channel.QueueDeleteAsync(RabbitMqFabric.QueueName(QueuePrefix, shard));
-            }
-
-            await channel.QueueDeleteAsync(QueuePrefix + ".dead");
-        }
+        await _silos.DisposeAsync();
+        await ClusterLeftovers.DropSchemaAsync(Schema);
+        await ClusterLeftovers.DeleteQueuesAsync(TestServers.RabbitMqUri, QueuePrefix, ProcessCluster.Shards);
 
         // The store has no container delete: its blobs go one by one (Azurite keeps the empty container).
         await foreach (var blob in Blobs.ListAsync(""))
@@ -180,6 +135,4 @@ public sealed class HostCluster : IAsyncDisposable
             Directory.Delete(_root, recursive: true);
         }
     }
-
-    private static string Tail(string text) => text.Length <= 4000 ? text : "…" + text[^4000..];
 }

@@ -1,8 +1,6 @@
 using System.Globalization;
-using MailMesh.Runtime.RabbitMq;
 using MailMesh.Testing;
 using Npgsql;
-using RabbitMQ.Client;
 
 namespace MailMesh.Cluster.Tests.Processes;
 
@@ -15,7 +13,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     public static readonly TimeSpan DeathTimeout = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(90);
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private readonly List<SiloProcess> _silos = [];
+    private readonly SiloProcesses _silos = new(Shards);
     private readonly string _postgres;
     private readonly Uri _rabbitMq;
     private ClusterClient? _client;
@@ -37,7 +35,7 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public string QueuePrefix { get; } = "p" + Guid.NewGuid().ToString("N")[..12];
 
-    public IReadOnlyList<SiloProcess> Silos => _silos;
+    public IReadOnlyList<SiloProcess> Silos => _silos.All;
 
     public ClusterClient Client => _client ?? throw new InvalidOperationException("Start the client first (StartClientAsync).");
 
@@ -52,11 +50,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             ["CHAOS_SHARDS"] = Shards.ToString(CultureInfo.InvariantCulture),
             ["CHAOS_DEATH_TIMEOUT_MS"] = ((int)DeathTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         }, StartPatience);
-        lock (_silos)
-        {
-            _silos.Add(silo);
-        }
-
+        _silos.Add(silo);
         return silo;
     }
 
@@ -69,45 +63,12 @@ public sealed class ProcessCluster : IAsyncDisposable
         return _client;
     }
 
-    /// <summary>Waits until each of <paramref name="silos"/> reported the same membership version with exactly these
-    /// silos active, after applying it (hand-overs done), and their owned shards cover every shard once: no rebalance
-    /// is pending anywhere while the membership stays as it is. Returns that shard map's version.</summary>
+    /// <summary>Waits until the running <paramref name="silos"/> work from one shard map
+    /// (<see cref="SiloProcesses.WaitForStableShardMapAsync"/>); returns its version.</summary>
     public async Task<long> WaitForStableShardMapAsync(IReadOnlyCollection<string> silos)
     {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            var members = silos.Select(id => _silos.LastOrDefault(s => s.Id == id && !s.HasExited)
-                ?? throw new InvalidOperationException($"No running silo {id} to wait for.\n{Diagnostics()}")).ToArray();
-            var changed = Task.WhenAny(members.Select(s => s.ShardMapChanged));
-            var maps = members.Select(s => s.ShardMap).ToArray();
-            if (IsStable(maps, silos))
-            {
-                return maps[0]!.Version;
-            }
-
-            try
-            {
-                await changed.WaitAsync(TimeSpan.FromTicks(Math.Max(0, (deadline - DateTime.UtcNow).Ticks)));
-            }
-            catch (TimeoutException)
-            {
-                throw new TimeoutException($"Waited {Patience.TotalSeconds} s for {string.Join(", ", silos)} to report one shard map with them active " +
-                    $"and every shard owned once; they report:\n{string.Join("\n", members.Select(s => $"  {s.Id}: {s.ShardMap?.ToString() ?? "nothing yet"}"))}\n{Diagnostics()}");
-            }
-        }
-    }
-
-    internal static bool IsStable(ShardMapReport?[] maps, IReadOnlyCollection<string> silos)
-    {
-        if (maps.Any(m => m is null) || maps.Select(m => m!.Version).Distinct().Count() != 1)
-        {
-            return false;
-        }
-
-        var owned = maps.SelectMany(m => m!.Owned).ToArray();
-        return maps.All(m => m!.Active.ToHashSet(StringComparer.Ordinal).SetEquals(silos))
-            && owned.Length == Shards && owned.Distinct().Count() == Shards;
+        var maps = await _silos.WaitForStableShardMapAsync(silos, Patience);
+        return maps.Values.First().Version;
     }
 
     /// <summary>Waits for a stable shard map over <paramref name="silos"/> (<see cref="WaitForStableShardMapAsync"/>),
@@ -194,43 +155,24 @@ public sealed class ProcessCluster : IAsyncDisposable
     }
 
     /// <summary>The silos' output, for failure messages.</summary>
-    public string Diagnostics() => string.Join("\n", _silos.Select(s => $"--- {s.Id} (pid {s.ProcessId}{(s.HasExited ? ", exited" : "")}):\n{Tail(s.Output)}"));
+    public string Diagnostics() => _silos.Diagnostics();
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var silo in _silos)
-        {
-            await silo.DisposeAsync();
-        }
-
+        await _silos.DisposeAsync();
         if (_client is not null)
         {
             await _client.DisposeAsync();
         }
 
-        await using (var connection = new NpgsqlConnection(TestServers.PostgresConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
-
+        await ClusterLeftovers.DropSchemaAsync(Schema);
         try
         {
-            await using var broker = await new ConnectionFactory { Uri = ClientRabbitMq }.CreateConnectionAsync();
-            await using var channel = await broker.CreateChannelAsync();
-            for (var shard = 0; shard < Shards; shard++)
-            {
-                await channel.QueueDeleteAsync(RabbitMqFabric.QueueName(QueuePrefix, shard));
-            }
-
-            await channel.QueueDeleteAsync(QueuePrefix + ".dead");
+            await ClusterLeftovers.DeleteQueuesAsync(ClientRabbitMq, QueuePrefix, Shards);
         }
         catch (RabbitMQ.Client.Exceptions.BrokerUnreachableException)
         {
             // A private broker that the test already stopped took its queues with it.
         }
     }
-
-    private static string Tail(string text) => text.Length <= 4000 ? text : "…" + text[^4000..];
 }
