@@ -113,7 +113,7 @@ public sealed partial class SmtpClient
             throw new ArgumentException("DSN NOTIFY=NEVER cannot be combined with SUCCESS, FAILURE or DELAY (RFC 3461 4.1).", nameof(envelope));
         }
 
-        using var scope = Enter("MAIL", SmtpSessionState.Ready);
+        using var scope = Enter("MAIL", ReadyOnly);
         var content = SmtpContent.Inspect(message.Span);
         var useBdat = Capabilities.Chunking && _options.UseChunking;
         var commands = new StringBuilder(64 + (envelope.Recipients.Count * 48));
@@ -137,7 +137,7 @@ public sealed partial class SmtpClient
     private async Task<SmtpTransactionResult> PipelinedAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, SmtpContentInfo content,
         StringBuilder commands, bool useBdat, ReadOnlyMemory<byte> wire, CancellationTokenSource timeout, CancellationToken token)
     {
-        var buffer = new ArrayBufferWriter<byte>(commands.Length + 32 + (useBdat ? wire.Length : 0));
+        var buffer = Output(commands.Length + 32 + (useBdat ? wire.Length : 0));
         if (useBdat)
         {
             commands.Append("BDAT ").Append(wire.Length).Append(" LAST\r\n");
@@ -264,7 +264,7 @@ public sealed partial class SmtpClient
 
     private async Task<SmtpResponse> SendDataAsync(ReadOnlyMemory<byte> message, SmtpContentInfo content, CancellationTokenSource timeout, CancellationToken token)
     {
-        var buffer = new ArrayBufferWriter<byte>((int)content.WireLength + 3 + (content.HasLeadingDot ? 64 : 0));
+        var buffer = Output((int)content.WireLength + 3 + (content.HasLeadingDot ? 64 : 0));
         SmtpContent.WriteData(message.Span, content, buffer);
         Arm(timeout, _options.DataTimeout, "the reply to the end of the message data");
         await WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
@@ -279,7 +279,7 @@ public sealed partial class SmtpClient
         await ReadAsync(token).ConfigureAwait(false);
     }
 
-    private async Task<SmtpResponse> ReadAsync(CancellationToken token)
+    private async ValueTask<SmtpResponse> ReadAsync(CancellationToken token)
     {
         var reply = await _reader!.ReadReplyAsync(token).ConfigureAwait(false);
         TransactionRepliesRead++;
@@ -289,6 +289,23 @@ public sealed partial class SmtpClient
         }
 
         return SmtpResponse.From(reply);
+    }
+
+    /// <summary>The session's write buffer, empty, holding at least <paramref name="sizeHint"/> bytes. One buffer serves every
+    /// transaction of the session (each write completes before the next fills it), so sending a message does not
+    /// allocate its bytes again; one grown past <see cref="MaxRetainedOutput"/> for a large message is not kept.</summary>
+    private ArrayBufferWriter<byte> Output(int sizeHint)
+    {
+        if (_output is null || _output.Capacity < sizeHint || _output.Capacity > Math.Max(sizeHint, MaxRetainedOutput))
+        {
+            _output = new ArrayBufferWriter<byte>(Math.Max(sizeHint, 4096));
+        }
+        else
+        {
+            _output.ResetWrittenCount();
+        }
+
+        return _output;
     }
 
     private void AppendMailCommand(StringBuilder builder, SmtpEnvelope envelope, SmtpContentInfo content)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -33,7 +34,10 @@ public sealed partial class SmtpClient : IAsyncDisposable
 {
     private readonly SmtpClientOptions _options;
     private readonly ILogger _logger;
+    private const int MaxRetainedOutput = 256 * 1024;
+    private static readonly SmtpSessionState[] ReadyOnly = [SmtpSessionState.Ready];
     private readonly CommandGate _gate = new();
+    private ArrayBufferWriter<byte>? _output;
     private Socket? _socket;
     private Stream? _stream;
     private SmtpReader? _reader;

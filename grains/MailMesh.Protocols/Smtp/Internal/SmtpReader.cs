@@ -5,7 +5,7 @@ namespace MailMesh.Protocols.Smtp.Internal;
 /// <summary>One SMTP reply: its code and the text of each line (without the code and separator).</summary>
 internal sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
 {
-    public string Text => string.Join(' ', Lines);
+    public string Text => Lines.Count == 1 ? Lines[0] : string.Join(' ', Lines);
 
     private string? _enhancedCode;
     private bool _enhancedCodeParsed;
@@ -58,36 +58,36 @@ internal sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
     public override string ToString() => $"{Code} {Text}";
 }
 
-/// <summary>Reads CRLF-terminated reply lines from a buffered block that compacts unread bytes.</summary>
+/// <summary>Reads CRLF-terminated reply lines from a buffered block that compacts unread bytes. A reply already
+/// buffered (the replies to a pipelined group usually arrive in one segment) is read without suspending, and each line
+/// costs one string: its text, decoded after the code is checked on the bytes.</summary>
 internal sealed class SmtpReader(Stream stream, int maxLineLength)
 {
     private readonly byte[] _buffer = new byte[Math.Max(4096, maxLineLength + 2)];
     private int _start;
     private int _end;
 
-    public async Task<SmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
+    public async ValueTask<SmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
     {
-        var lines = new List<string>();
-        var code = -1;
+        var first = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
+        if (first.IsLast)
+        {
+            return new SmtpReply(first.Code, [first.Text]);
+        }
+
+        var lines = new List<string> { first.Text };
         while (true)
         {
             var line = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
-            if (line.Length < 3 || !char.IsAsciiDigit(line[0]) || !char.IsAsciiDigit(line[1]) || !char.IsAsciiDigit(line[2]) || (line.Length > 3 && line[3] is not (' ' or '-')))
+            if (line.Code != first.Code)
             {
-                throw SmtpProtocolException.Malformed($"'{Shorten(line)}' does not start with a three-digit code (is this an SMTP server?)");
+                throw SmtpProtocolException.Malformed($"a multi-line reply changed its code from {first.Code} to {line.Code}");
             }
 
-            var lineCode = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-            if (code >= 0 && lineCode != code)
+            lines.Add(line.Text);
+            if (line.IsLast)
             {
-                throw SmtpProtocolException.Malformed($"a multi-line reply changed its code from {code} to {lineCode}");
-            }
-
-            code = lineCode;
-            lines.Add(line.Length > 4 ? line[4..] : string.Empty);
-            if (line.Length == 3 || line[3] == ' ')
-            {
-                return new SmtpReply(code, lines);
+                return new SmtpReply(first.Code, lines);
             }
 
             if (lines.Count > 1000)
@@ -97,7 +97,7 @@ internal sealed class SmtpReader(Stream stream, int maxLineLength)
         }
     }
 
-    private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
+    private async ValueTask<ReplyLine> ReadLineAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -105,8 +105,7 @@ internal sealed class SmtpReader(Stream stream, int maxLineLength)
             var lf = span.IndexOf((byte)'\n');
             if (lf >= 0)
             {
-                var length = lf > 0 && span[lf - 1] == '\r' ? lf - 1 : lf;
-                var line = Encoding.UTF8.GetString(span[..length]);
+                var line = Parse(span[..(lf > 0 && span[lf - 1] == '\r' ? lf - 1 : lf)]);
                 _start += lf + 1;
                 return line;
             }
@@ -133,8 +132,22 @@ internal sealed class SmtpReader(Stream stream, int maxLineLength)
         }
     }
 
+    private static ReplyLine Parse(ReadOnlySpan<byte> line)
+    {
+        if (line.Length < 3 || !char.IsAsciiDigit((char)line[0]) || !char.IsAsciiDigit((char)line[1]) || !char.IsAsciiDigit((char)line[2])
+            || (line.Length > 3 && line[3] is not ((byte)' ' or (byte)'-')))
+        {
+            var text = Encoding.UTF8.GetString(line);
+            throw SmtpProtocolException.Malformed($"'{(text.Length > 60 ? text[..60] + "..." : text)}' does not start with a three-digit code (is this an SMTP server?)");
+        }
+
+        var code = ((line[0] - '0') * 100) + ((line[1] - '0') * 10) + (line[2] - '0');
+        return new ReplyLine(code, line.Length == 3 || line[3] == ' ', line.Length > 4 ? Encoding.UTF8.GetString(line[4..]) : string.Empty);
+    }
+
     /// <summary>True when bytes the server sent are waiting unread (a reply nobody asked for yet).</summary>
     public bool HasBufferedData => _end > _start;
 
-    private static string Shorten(string line) => line.Length > 60 ? line[..60] + "..." : line;
+    /// <summary>One reply line: its code, whether it ends the reply (a space or nothing after the code), and its text.</summary>
+    private readonly record struct ReplyLine(int Code, bool IsLast, string Text);
 }
