@@ -48,7 +48,7 @@ internal sealed class DeploySilo : IAsyncDisposable
         var sink = TestServers.SmtpCapture.Address;
         var app = SiloHost.Build([
             "--Tracking:Listen", tracking, "--Tracking:PublicBaseUrl", tracking,
-            "--Tracking:QueueCapacity", "16", "--Tracking:EnqueueTimeout", "00:00:00", "--Tracking:BatchSize", "4",
+            "--Tracking:QueueCapacity", "16", "--Tracking:SpillLimitBytes", "600", "--Tracking:BatchSize", "4",
             "--Campaigns:Relay:Host", sink.Host, "--Campaigns:Relay:Port", sink.Port.ToString(CultureInfo.InvariantCulture),
             "--Campaigns:Relay:Tls", "None", "--Campaigns:Composition:ReturnPathDomain", "bounces.deploy.test", "--Campaigns:Shards", "1",
             "--Campaigns:DriveInterval", "00:00:00.200", "--Campaigns:ReminderPeriod", "00:00:01",
