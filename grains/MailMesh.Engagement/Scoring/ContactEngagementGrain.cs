@@ -24,7 +24,7 @@ public sealed partial class ContactEngagementGrain(
     private IContactGrain Contact => GrainFactory.GetGrain<IContactGrain>(Tenant + "/" + Address);
 
     /// <inheritdoc />
-    public async Task<RecordResult> Record(IReadOnlyList<TrackedHit> hits)
+    public async Task<RecordResult> Record(TrackedHits hits)
     {
         ArgumentNullException.ThrowIfNull(hits);
         if (!GrainKey.AsSpan(GrainId.Tenant.Length).StartsWith(KeyInfix, StringComparison.Ordinal))

@@ -9,7 +9,7 @@ namespace MailMesh.Grains.Engagement;
 public interface IContactEngagementGrain : IGrainWithStringKey
 {
     /// <summary>Records hits (opens and clicks) in order; hits whose id is already recorded are skipped.</summary>
-    Task<RecordResult> Record(IReadOnlyList<TrackedHit> hits);
+    Task<RecordResult> Record(TrackedHits hits);
 
     /// <summary>Records a form submission (after the contact was updated): emits <c>form.submitted</c>.</summary>
     Task FormSubmitted(string formId, string campaignId, IReadOnlyList<string> fields, string? ip);
