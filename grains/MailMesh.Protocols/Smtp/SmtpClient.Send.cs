@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using MailMesh.Protocols.Internal;
 using MailMesh.Protocols.Smtp.Internal;
@@ -279,6 +280,7 @@ public sealed partial class SmtpClient
         await ReadAsync(token).ConfigureAwait(false);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<SmtpResponse> ReadAsync(CancellationToken token)
     {
         var reply = await _reader!.ReadReplyAsync(token).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace MailMesh.Protocols.Smtp.Internal;
@@ -67,6 +68,8 @@ internal sealed class SmtpReader(Stream stream, int maxLineLength)
     private int _start;
     private int _end;
 
+    // Pooled builders: a session suspends here once or twice per message, waiting for the server.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<SmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
     {
         var first = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
@@ -97,6 +100,7 @@ internal sealed class SmtpReader(Stream stream, int maxLineLength)
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReplyLine> ReadLineAsync(CancellationToken cancellationToken)
     {
         while (true)
