@@ -22,12 +22,8 @@ public sealed class CallBatchTests : TestClusterPerTest
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Call_ThousandConcurrentCallsToAnotherSilo_TravelInBatchesOfAtMost64AndEachRunsOnce()
     {
-        var a = await Cluster.StartSiloAsync("silo-a");
-        var b = await Cluster.StartSiloAsync("silo-b");
-        await Cluster.ConvergeAsync();
-        var owners = GrainShards.Assign(["silo-a", "silo-b"], TestCluster.Shards);
-        var keys = Enumerable.Range(0, 1000).Select(i => $"acme/batched{i}")
-            .Where(k => owners[GrainShards.ShardOf(new GrainId(CounterType, k), TestCluster.Shards)] == "silo-b").Take(20).ToArray();
+        var (a, b) = await Cluster.StartTwoSilosAsync();
+        var keys = TestCluster.KeysOwnedBy<IClusterCounterGrain>("silo-b", Enumerable.Range(0, 1000).Select(i => $"acme/batched{i}")).Take(20).ToArray();
         const int PerGrain = 50;
 
         var calls = keys.Select(k => Enumerable.Range(0, PerGrain).Select(_ => a.Grains.GetGrain<IClusterCounterGrain>(k).Add(1)).ToArray()).ToArray();
@@ -125,13 +121,9 @@ public sealed class CallBatchTests : TestClusterPerTest
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Delivery_CallCarriedByAShardOfAnotherSilo_ForwardedToItsOwnShardAndRunByItsOwner()
     {
-        var a = await Cluster.StartSiloAsync("silo-a");
-        await Cluster.StartSiloAsync("silo-b");
-        await Cluster.ConvergeAsync();
-        var owners = GrainShards.Assign(["silo-a", "silo-b"], TestCluster.Shards);
-        var carrier = Array.IndexOf(owners, "silo-a");
-        var grain = Enumerable.Range(0, 1000).Select(i => new GrainId(CounterType, $"acme/carried{i}"))
-            .First(g => owners[GrainShards.ShardOf(g, TestCluster.Shards)] == "silo-b");
+        var (a, _) = await Cluster.StartTwoSilosAsync();
+        var carrier = TestCluster.TwoSiloShardOwners.ToList().IndexOf("silo-a");
+        var grain = new GrainId(CounterType, TestCluster.KeysOwnedBy<IClusterCounterGrain>("silo-b", Enumerable.Range(0, 1000).Select(i => $"acme/carried{i}")).First());
         await using var broker = await new ConnectionFactory { Uri = TestServers.RabbitMqUri }.CreateConnectionAsync();
         await using var client = await BatchClient.StartAsync(broker);
 

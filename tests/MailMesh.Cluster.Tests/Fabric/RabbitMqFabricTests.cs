@@ -16,9 +16,7 @@ public sealed class RabbitMqFabricTests : TestClusterPerTest
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Call_TwoSilos_EachGrainRunsOnItsShardOwnerAndAnswers()
     {
-        var a = await Cluster.StartSiloAsync("silo-a");
-        var b = await Cluster.StartSiloAsync("silo-b");
-        await Cluster.ConvergeAsync();
+        var (a, b) = await Cluster.StartTwoSilosAsync();
         var owners = GrainShards.Assign(["silo-a", "silo-b"], TestCluster.Shards);
 
         var where = new Dictionary<string, string>();
@@ -44,9 +42,7 @@ public sealed class RabbitMqFabricTests : TestClusterPerTest
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Call_GrainThrowsOnAnotherSilo_CallerGetsTheSameExceptionTypeAndProperties()
     {
-        var a = await Cluster.StartSiloAsync("silo-a");
-        await Cluster.StartSiloAsync("silo-b");
-        await Cluster.ConvergeAsync();
+        var (a, _) = await Cluster.StartTwoSilosAsync();
         var key = KeyOwnedBy("silo-b");
 
         var error = await Assert.ThrowsAsync<QuotaExceededException>(() => a.Grains.GetGrain<IClusterCounterGrain>(key).Fail("full"));
@@ -59,9 +55,7 @@ public sealed class RabbitMqFabricTests : TestClusterPerTest
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Call_GrainReferenceAsArgument_CalleeCallsThroughIt()
     {
-        var a = await Cluster.StartSiloAsync("silo-a");
-        await Cluster.StartSiloAsync("silo-b");
-        await Cluster.ConvergeAsync();
+        var (a, _) = await Cluster.StartTwoSilosAsync();
         var onB = a.Grains.GetGrain<IClusterCounterGrain>(KeyOwnedBy("silo-b"));
         var onA = a.Grains.GetGrain<IClusterCounterGrain>(KeyOwnedBy("silo-a"));
 
@@ -72,9 +66,7 @@ public sealed class RabbitMqFabricTests : TestClusterPerTest
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Leave_SiloShutsDownGracefully_ItsShardsMoveAndEveryCounterIsExact()
     {
-        var a = await Cluster.StartSiloAsync("silo-a");
-        var b = await Cluster.StartSiloAsync("silo-b");
-        await Cluster.ConvergeAsync();
+        var (a, b) = await Cluster.StartTwoSilosAsync();
         var keys = Enumerable.Range(0, 16).Select(i => $"acme/leave{i}").ToArray();
         await AddToAllAsync(a, keys, rounds: 3);
 
@@ -94,9 +86,7 @@ public sealed class RabbitMqFabricTests : TestClusterPerTest
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Crash_SiloDiesWithoutLeaving_PeersTakeItsShardsAfterTheDeathTimeoutAndStateSurvives()
     {
-        var a = await Cluster.StartSiloAsync("silo-a");
-        var b = await Cluster.StartSiloAsync("silo-b");
-        await Cluster.ConvergeAsync();
+        var (a, b) = await Cluster.StartTwoSilosAsync();
         var keys = Enumerable.Range(0, 16).Select(i => $"acme/crash{i}").ToArray();
         await AddToAllAsync(a, keys, rounds: 2);
         Assert.NotEmpty(b.Fabric.ConsumedShards);
@@ -150,16 +140,12 @@ public sealed class RabbitMqFabricTests : TestClusterPerTest
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Reminder_InEverySilosTable_FiresOnlyOnTheSiloConsumingItsShard()
     {
-        var owners = GrainShards.Assign(["silo-a", "silo-b"], TestCluster.Shards);
         var type = typeof(IReminderProbeGrain).FullName!;
-        var key = Enumerable.Range(0, 1000).Select(i => $"acme/r{Guid.NewGuid():N}")
-            .First(k => owners[GrainShards.ShardOf(new GrainId(type, k), TestCluster.Shards)] == "silo-b");
+        var key = TestCluster.KeysOwnedBy<IReminderProbeGrain>("silo-b", Enumerable.Range(0, 1000).Select(_ => $"acme/r{Guid.NewGuid():N}")).First();
         var first = ReminderProbeGrain.FirstTick.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         var table = new MailMesh.Runtime.PostgreSql.PostgreSqlReminderTable(await Cluster.Database.OpenStoreAsync());
         await table.UpsertAsync(new GrainId(type, key), "tick", Cluster.Clock.GetUtcNow().AddSeconds(5), TimeSpan.FromMinutes(1));
-        var a = await Cluster.StartSiloAsync("silo-a");
-        var b = await Cluster.StartSiloAsync("silo-b");
-        await Cluster.ConvergeAsync();
+        var (a, b) = await Cluster.StartTwoSilosAsync();
 
         Cluster.Clock.Advance(TimeSpan.FromSeconds(6));
 
@@ -179,9 +165,7 @@ public sealed class RabbitMqFabricTests : TestClusterPerTest
 
     private static string KeyOwnedBy(string silo)
     {
-        var owners = GrainShards.Assign(["silo-a", "silo-b"], TestCluster.Shards);
-        return Enumerable.Range(0, 1000).Select(i => $"acme/k{i}")
-            .First(k => owners[GrainShards.ShardOf(new GrainId(typeof(IClusterCounterGrain).FullName!, k), TestCluster.Shards)] == silo);
+        return TestCluster.KeysOwnedBy<IClusterCounterGrain>(silo, Enumerable.Range(0, 1000).Select(i => $"acme/k{i}")).First();
     }
 
     private sealed record DeadLetter(long Attempts, string Error, string OriginalQueue);

@@ -11,10 +11,8 @@ public sealed class ReminderHandOverTests : TestClusterPerTest
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Reminder_RegisteredAfterStartOnASiloThatThenDies_FiresOnTheNewShardOwner()
     {
-        var a = await Cluster.StartSiloAsync("silo-a");
-        var b = await Cluster.StartSiloAsync("silo-b");
-        await Cluster.ConvergeAsync();
-        var key = KeyOwnedBy("silo-b", ["silo-a", "silo-b"]);
+        var (a, b) = await Cluster.StartTwoSilosAsync();
+        var key = KeyOwnedBy("silo-b");
         var first = ReminderProbeGrain.FirstTick.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         // Registered by the grain on silo-b after both silos started: silo-a never read it at its start.
         await a.Grains.GetGrain<IReminderProbeGrain>(key).Remind("tick", TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1));
@@ -32,10 +30,8 @@ public sealed class ReminderHandOverTests : TestClusterPerTest
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Reminder_RegisteredAfterStartOnASiloThatLeaves_FiresOnTheSiloTakingTheShard()
     {
-        var a = await Cluster.StartSiloAsync("silo-a");
-        var b = await Cluster.StartSiloAsync("silo-b");
-        await Cluster.ConvergeAsync();
-        var key = KeyOwnedBy("silo-b", ["silo-a", "silo-b"]);
+        var (a, b) = await Cluster.StartTwoSilosAsync();
+        var key = KeyOwnedBy("silo-b");
         var first = ReminderProbeGrain.FirstTick.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         await b.Grains.GetGrain<IReminderProbeGrain>(key).Remind("tick", TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1));
 
@@ -50,10 +46,6 @@ public sealed class ReminderHandOverTests : TestClusterPerTest
 
     private static GrainId Grain(string key) => new(typeof(IReminderProbeGrain).FullName!, key);
 
-    private static string KeyOwnedBy(string silo, string[] silos)
-    {
-        var owners = GrainShards.Assign(silos, TestCluster.Shards);
-        return Enumerable.Range(0, 1000).Select(_ => $"acme/r{Guid.NewGuid():N}")
-            .First(k => owners[GrainShards.ShardOf(Grain(k), TestCluster.Shards)] == silo);
-    }
+    private static string KeyOwnedBy(string silo) =>
+        TestCluster.KeysOwnedBy<IReminderProbeGrain>(silo, Enumerable.Range(0, 1000).Select(_ => $"acme/r{Guid.NewGuid():N}")).First();
 }

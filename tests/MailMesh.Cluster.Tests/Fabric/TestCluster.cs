@@ -13,6 +13,9 @@ namespace MailMesh.Cluster.Tests.Fabric;
 public sealed class TestCluster : IAsyncDisposable
 {
     public const int Shards = 8;
+
+    /// <summary>Which of silo-a and silo-b owns each shard once both run (<see cref="StartTwoSilosAsync"/>).</summary>
+    public static readonly IReadOnlyList<string?> TwoSiloShardOwners = GrainShards.Assign(["silo-a", "silo-b"], Shards);
     private readonly List<TestSilo> _silos = [];
 
     public TestCluster()
@@ -67,6 +70,23 @@ public sealed class TestCluster : IAsyncDisposable
         await silo.Membership.StartAsync(CancellationToken.None);
         await silo.Fabric.StartAsync(CancellationToken.None);
         return silo;
+    }
+
+    /// <summary>Starts silo-a and silo-b and lets them agree on the shard map (<see cref="TwoSiloShardOwners"/>).</summary>
+    public async Task<(TestSilo A, TestSilo B)> StartTwoSilosAsync()
+    {
+        var a = await StartSiloAsync("silo-a");
+        var b = await StartSiloAsync("silo-b");
+        await ConvergeAsync();
+        return (a, b);
+    }
+
+    /// <summary>The keys of <paramref name="candidates"/> whose <typeparamref name="TGrain"/> lives on a shard that
+    /// <paramref name="silo"/> owns in the cluster of <see cref="StartTwoSilosAsync"/>.</summary>
+    public static IEnumerable<string> KeysOwnedBy<TGrain>(string silo, IEnumerable<string> candidates)
+    {
+        var type = typeof(TGrain).FullName!;
+        return candidates.Where(k => TwoSiloShardOwners[GrainShards.ShardOf(new GrainId(type, k), Shards)] == silo);
     }
 
     /// <summary>Every running silo reads the membership table and rebalances its shards.</summary>

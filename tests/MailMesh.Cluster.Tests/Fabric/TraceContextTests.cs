@@ -14,12 +14,8 @@ public sealed class TraceContextTests : TestClusterPerTest
     [ServerFact(Server.Postgres, Server.RabbitMq)]
     public async Task Call_ToAGrainOnAnotherSilo_CalleeSpanContinuesTheTraceWithTracestate()
     {
-        var a = await Cluster.StartSiloAsync("silo-a");
-        await Cluster.StartSiloAsync("silo-b");
-        await Cluster.ConvergeAsync();
-        var owners = GrainShards.Assign(["silo-a", "silo-b"], TestCluster.Shards);
-        var key = Enumerable.Range(0, 1000).Select(i => $"acme/t{i}")
-            .First(k => owners[GrainShards.ShardOf(new GrainId(typeof(IClusterCounterGrain).FullName!, k), TestCluster.Shards)] == "silo-b");
+        var (a, _) = await Cluster.StartTwoSilosAsync();
+        var key = TestCluster.KeysOwnedBy<IClusterCounterGrain>("silo-b", Enumerable.Range(0, 1000).Select(i => $"acme/t{i}")).First();
         var spans = new ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {

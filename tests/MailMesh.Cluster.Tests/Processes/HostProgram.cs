@@ -1,9 +1,4 @@
-using MailMesh.Runtime.Cluster;
-using MailMesh.Runtime.RabbitMq;
 using MailMesh.Silo.Hosting;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace MailMesh.Cluster.Tests.Processes;
 
@@ -15,11 +10,7 @@ public static class HostProgram
     public static async Task<int> RunAsync(string[] settings)
     {
         await using var app = SiloHost.Build(settings);
-        await app.StartAsync();
-        using var shardMap = new ShardMapReporter(app.Services.GetRequiredService<IClusterMembership>(), app.Services.GetRequiredService<RabbitMqFabric>());
-        await shardMap.ReportAsync();
-        Console.WriteLine("READY");
-        await app.WaitForShutdownAsync();
+        await ShardMapReporter.RunUntilShutdownAsync(app);
         return 0;
     }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using MailMesh.Runtime.Cluster;
 using MailMesh.Runtime.RabbitMq;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace MailMesh.Cluster.Tests.Processes;
 
@@ -47,6 +49,17 @@ public sealed class ShardMapReporter : IDisposable
         {
             _serial.Release();
         }
+    }
+
+    /// <summary>The end of a silo program: starts <paramref name="host"/>, reports its shard map, prints <c>READY</c>
+    /// and runs until the host shuts down (SIGTERM), reporting every membership change.</summary>
+    public static async Task RunUntilShutdownAsync(IHost host)
+    {
+        await host.StartAsync();
+        using var shardMap = new ShardMapReporter(host.Services.GetRequiredService<IClusterMembership>(), host.Services.GetRequiredService<RabbitMqFabric>());
+        await shardMap.ReportAsync();
+        Console.WriteLine("READY");
+        await host.WaitForShutdownAsync();
     }
 
     public static string Format(long version, IEnumerable<string> active, IEnumerable<int> owned) =>

@@ -51,11 +51,7 @@ public static class SiloProgram
             o.DeclareDeadGracePeriod = TimeSpan.FromSeconds(2);
         });
         using var host = builder.Build();
-        await host.StartAsync();
-        using var shardMap = new ShardMapReporter(host.Services.GetRequiredService<IClusterMembership>(), host.Services.GetRequiredService<RabbitMqFabric>());
-        await shardMap.ReportAsync();
-        Console.WriteLine("READY");
-        await host.WaitForShutdownAsync();
+        await ShardMapReporter.RunUntilShutdownAsync(host);
         return 0;
     }
 }
