@@ -12,7 +12,7 @@ namespace MailMesh.Engagement.Bounces;
 /// processed once: its key (<c>mailbox/folder/uidvalidity/uid</c>) is remembered with the cursor in one transaction, and
 /// the contact ledgers ignore a notice id they have seen (so a crash between the two repeats nothing).</summary>
 public sealed partial class BounceMailboxReader(
-    IEventLog events, IBlobStore blobs, BounceProcessor processor, BounceStore store, IOptions<BounceOptions> options, TimeProvider time,
+    IEventLog events, IBlobStore blobs, BounceProcessor processor, IBounceStore store, IOptions<BounceOptions> options, TimeProvider time,
     ILogger<BounceMailboxReader> logger) : BackgroundService
 {
     /// <summary>The cursor's name in the bounce store.</summary>

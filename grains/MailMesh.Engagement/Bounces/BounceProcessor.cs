@@ -18,7 +18,7 @@ public sealed record BounceProcessingResult(BounceClassification Classification,
 /// <summary>Processes returned messages: classifies them, matches them to the campaign send through the send log, and
 /// records hard and soft bounces and complaints on the contacts' bounce ledgers (which apply the suppression policy).
 /// What cannot be classified or matched is kept on the review list, never dropped. Thread-safe.</summary>
-public sealed partial class BounceProcessor(IGrainFactory grains, ISendLogReader sendLog, BounceStore store, TimeProvider time, ILogger<BounceProcessor> logger)
+public sealed partial class BounceProcessor(IGrainFactory grains, ISendLogReader sendLog, IBounceStore store, TimeProvider time, ILogger<BounceProcessor> logger)
 {
     /// <summary>Processes one returned message that arrived through <paramref name="source"/> (e.g. <c>mailbox:acme/bounces</c>)
     /// under <paramref name="sourceKey"/> (its unique id there; notice ids derive from it, so processing the same

@@ -21,9 +21,9 @@ public sealed record BounceReviewItem(
     long Id, string Tenant, string Source, string SourceKey, string Problem, string Kind, string Reason, string? Recipient, string? Status,
     string? Diagnostic, string? Subject, string? Blob, DateTimeOffset ReceivedAt);
 
-/// <summary>The bounce processing tables in one SQLite file: the review list (never dropped: a bounce that cannot be
+/// <summary>The embedded silo's <see cref="IBounceStore"/>: the bounce processing tables in one SQLite file: the review list (never dropped: a bounce that cannot be
 /// classified or matched stays here), the processed mailbox message keys, and the event-log cursor.</summary>
-public sealed class BounceStore
+public sealed class BounceStore : IBounceStore
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _init = new(1, 1);

@@ -32,10 +32,12 @@ public static class BounceServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new BounceStore(sp.GetRequiredService<IOptions<BounceOptions>>().Value.DatabasePath!));
+        // A cluster registers its shared store before this (AddPostgreSqlEngagementStores); the SQLite file serves otherwise.
+        services.TryAddSingleton<IBounceStore>(sp => sp.GetRequiredService<BounceStore>());
         services.TryAddSingleton(sp => new BounceProcessor(
             sp.GetRequiredService<IGrainFactory>(),
             sp.GetService<ISendLogReader>() ?? throw new InvalidOperationException("Bounce processing needs the campaign send log (ISendLogReader): register the campaigns module (AddCampaigns) too."),
-            sp.GetRequiredService<BounceStore>(),
+            sp.GetRequiredService<IBounceStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<BounceProcessor>>()));
         services.TryAddSingleton<BounceMailboxReader>();

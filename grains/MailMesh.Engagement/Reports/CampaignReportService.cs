@@ -18,8 +18,8 @@ public sealed partial class CampaignReportService : ICampaignReports
 {
     private readonly IGrainFactory _grains;
     private readonly ISendLogReports _sendLog;
-    private readonly HitStore _hits;
-    private readonly ReportNoticeStore _notices;
+    private readonly IHitStore _hits;
+    private readonly IReportNoticeStore _notices;
     private readonly ReportsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<CampaignReportService> _logger;
@@ -28,7 +28,7 @@ public sealed partial class CampaignReportService : ICampaignReports
     /// <summary>A service over these stores.</summary>
     /// <exception cref="InvalidOperationException">The send log has no report queries.</exception>
     public CampaignReportService(
-        IGrainFactory grains, ISendLog sendLog, HitStore hits, ReportNoticeStore notices, IOptions<ReportsOptions> options, TimeProvider time,
+        IGrainFactory grains, ISendLog sendLog, IHitStore hits, IReportNoticeStore notices, IOptions<ReportsOptions> options, TimeProvider time,
         ILogger<CampaignReportService> logger)
     {
         ArgumentNullException.ThrowIfNull(sendLog);
@@ -80,7 +80,9 @@ public sealed partial class CampaignReportService : ICampaignReports
         return report;
     }
 
-    private string ScratchDirectory => _options.ScratchDirectory ?? Path.Combine(Path.GetDirectoryName(_notices.Path)!, "reports-scratch");
+    // The notice store may live in PostgreSQL, so no store's file says where the silo keeps its data: without the
+    // setting, the members database goes to the temporary directory.
+    private string ScratchDirectory => _options.ScratchDirectory ?? Path.Combine(Path.GetTempPath(), "mailmesh-reports-scratch");
 
     private async Task<CampaignInfo> FindCampaignAsync(string tenant, string campaignId)
     {

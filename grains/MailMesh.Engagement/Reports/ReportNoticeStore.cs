@@ -1,5 +1,5 @@
-using System.Text.Json;
 using MailMesh.Campaigns.SendLog;
+using MailMesh.Engagement.Internal;
 using MailMesh.Runtime.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -15,42 +15,29 @@ public sealed record NoticeReportCounts(long HardBounced, long SoftBounced, long
     public long Bounced => HardBounced + SoftBounced;
 }
 
-/// <summary>The bounce and complaint notices of campaigns, in SQLite (<c>reports.db</c>): a projection of the
-/// <c>message.bounced</c> and <c>message.complained</c> events (the bounce ledgers keep their notices per contact, not
-/// per campaign), brought up to date before each report. Each event is stored once, by its id.</summary>
-public sealed class ReportNoticeStore
+/// <summary>The bounce and complaint notices of campaigns in SQLite (<c>reports.db</c>), the embedded silo's
+/// <see cref="IReportNoticeStore"/>: a projection of the notice events (the bounce ledgers keep their notices per contact,
+/// not per campaign), brought up to date before each report. Each event is stored once, by its id.</summary>
+public sealed class ReportNoticeStore : IReportNoticeStore
 {
-    /// <summary>Event types projected, and the kind stored for each (1 bounce, 3 complaint).</summary>
-    private static readonly string[] EventTypes = ["message.bounced", "message.complained"];
-
-    private readonly string _connectionString;
-    private readonly IEventLog _events;
+    private readonly SqliteStoreFile _file;
+    private readonly ReportNoticeFeed _feed;
     private readonly SemaphoreSlim _catchUp = new(1, 1);
-    private readonly int _batchSize;
 
     /// <summary>A store in the SQLite file <paramref name="path"/> following <paramref name="events"/>.</summary>
     public ReportNoticeStore(string path, IEventLog events, int batchSize = 1000)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        ArgumentNullException.ThrowIfNull(events);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        Path = System.IO.Path.GetFullPath(path);
-        _events = events;
-        _batchSize = batchSize;
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _file = new SqliteStoreFile(path);
+        _feed = new ReportNoticeFeed(events, batchSize);
     }
 
     /// <summary>The database file.</summary>
-    public string Path { get; }
+    public string Path => _file.Path;
 
-    /// <summary>Creates the tables (idempotent).</summary>
+    /// <inheritdoc />
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA journal_mode = WAL;
+        await using var connection = await _file.CreateAsync("""
             CREATE TABLE IF NOT EXISTS report_notices (
                 event_id BLOB NOT NULL PRIMARY KEY,
                 tenant TEXT NOT NULL,
@@ -62,25 +49,16 @@ public sealed class ReportNoticeStore
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS report_notices_campaign ON report_notices (tenant, campaign, kind, contact, at);
             CREATE TABLE IF NOT EXISTS report_cursors (name TEXT NOT NULL PRIMARY KEY, sequence INTEGER NOT NULL) WITHOUT ROWID;
-            """;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            """, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stores the notice events written since the last call (all of them when none is written while it runs).</summary>
-    /// <returns>How many notices were stored.</returns>
+    /// <inheritdoc />
     public async Task<int> CatchUpAsync(CancellationToken cancellationToken = default)
     {
         await _catchUp.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var last = await _events.GetLastSequenceAsync(cancellationToken).ConfigureAwait(false);
-            var stored = 0;
-            foreach (var type in EventTypes)
-            {
-                stored += await CatchUpAsync(type, last, cancellationToken).ConfigureAwait(false);
-            }
-
-            return stored;
+            return await _feed.CatchUpAsync(GetCursorAsync, StoreAsync, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -133,24 +111,7 @@ public sealed class ReportNoticeStore
         return hours;
     }
 
-    private async Task<int> CatchUpAsync(string type, long last, CancellationToken cancellationToken)
-    {
-        var cursor = await GetCursorAsync(type, cancellationToken).ConfigureAwait(false);
-        var stored = 0;
-        while (cursor < last)
-        {
-            var batch = await _events.ReadAsync(cursor + 1, _batchSize, new EventFilter(TypePrefix: type), cancellationToken).ConfigureAwait(false);
-            var relevant = batch.Where(e => e.Sequence <= last && e.Type == type).ToList();
-            // Every event of the type up to the last sequence read before the loop has been seen once a batch comes back short.
-            var through = batch.Count < _batchSize || batch[^1].Sequence >= last ? last : batch[^1].Sequence;
-            stored += await StoreAsync(relevant, type, through, cancellationToken).ConfigureAwait(false);
-            cursor = through;
-        }
-
-        return stored;
-    }
-
-    private async Task<int> StoreAsync(IReadOnlyList<EventRecord> events, string cursorName, long through, CancellationToken cancellationToken)
+    private async Task<int> StoreAsync(IReadOnlyList<ReportNotice> notices, string cursorName, long through, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -169,20 +130,15 @@ public sealed class ReportNoticeStore
             var kind = insert.Parameters.Add("$k", SqliteType.Integer);
             var reason = insert.Parameters.Add("$r", SqliteType.Text);
             var at = insert.Parameters.Add("$at", SqliteType.Integer);
-            foreach (var e in events)
+            foreach (var notice in notices)
             {
-                if (Parse(e) is not { } notice)
-                {
-                    continue;
-                }
-
-                id.Value = e.EventId.ToByteArray();
-                tenant.Value = e.Tenant;
+                id.Value = notice.EventId.ToByteArray();
+                tenant.Value = notice.Tenant;
                 campaign.Value = notice.Campaign;
                 contact.Value = notice.Contact;
                 kind.Value = notice.Kind;
                 reason.Value = (object?)notice.Reason ?? DBNull.Value;
-                at.Value = e.Time.ToUnixTimeMilliseconds();
+                at.Value = notice.At.ToUnixTimeMilliseconds();
                 stored += await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -199,26 +155,6 @@ public sealed class ReportNoticeStore
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return stored;
     }
-
-    /// <summary>The campaign, contact, kind (1 hard, 2 soft, 3 complaint) and reason of a notice event, or null when it names
-    /// no campaign (a provider notice that could not be tied to a send) or no address.</summary>
-    internal static (string Campaign, string Contact, int Kind, string? Reason)? Parse(EventRecord e)
-    {
-        using var document = JsonDocument.Parse(e.PayloadJson);
-        var root = document.RootElement;
-        var campaign = Text(root, "campaignId");
-        var address = Text(root, "address");
-        if (string.IsNullOrEmpty(campaign) || string.IsNullOrEmpty(address))
-        {
-            return null;
-        }
-
-        var kind = e.Type == "message.complained" ? 3 : Text(root, "type") == "hard" ? 1 : 2;
-        return (campaign, address.Trim().ToLowerInvariant(), kind, kind == 3 ? Text(root, "feedbackType") : Text(root, "reason"));
-    }
-
-    private static string? Text(JsonElement root, string name) =>
-        root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private async Task<long> GetCursorAsync(string name, CancellationToken cancellationToken)
     {
@@ -241,13 +177,5 @@ public sealed class ReportNoticeStore
         }
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return connection;
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _file.OpenAsync(cancellationToken);
 }

@@ -37,11 +37,13 @@ public static class ReportsServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<ReportsOptions>>().Value;
             return new ReportNoticeStore(options.DatabasePath!, sp.GetRequiredService<IEventLog>(), options.EventBatchSize);
         });
+        // A cluster registers its shared store before this (AddPostgreSqlEngagementStores); the SQLite file serves otherwise.
+        services.TryAddSingleton<IReportNoticeStore>(sp => sp.GetRequiredService<ReportNoticeStore>());
         services.TryAddSingleton(sp => new CampaignReportService(
             sp.GetRequiredService<IGrainFactory>(),
             sp.GetService<ISendLog>() ?? throw new InvalidOperationException("Reports need the campaign send log: register the campaigns module (AddCampaigns) too."),
-            sp.GetService<HitStore>() ?? throw new InvalidOperationException("Reports need the hit store: register engagement tracking (AddEngagementTracking) too."),
-            sp.GetRequiredService<ReportNoticeStore>(),
+            sp.GetService<IHitStore>() ?? throw new InvalidOperationException("Reports need the hit store: register engagement tracking (AddEngagementTracking) too."),
+            sp.GetRequiredService<IReportNoticeStore>(),
             sp.GetRequiredService<IOptions<ReportsOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<CampaignReportService>>()));

@@ -10,7 +10,7 @@ namespace MailMesh.Engagement.Scoring;
 /// contacts whose status changes with time alone (active → inactive → dormant, new → inactive), applying the dormant
 /// policy (<see cref="EngagementOptions.DormantAction"/>) to contacts that became dormant.</summary>
 public sealed class EngagementPass(
-    HitStore store, TrackingWriter writer, IGrainFactory grains, IOptions<EngagementOptions> options, TimeProvider time, ILogger<EngagementPass> logger)
+    IHitStore store, TrackingWriter writer, IGrainFactory grains, IOptions<EngagementOptions> options, TimeProvider time, ILogger<EngagementPass> logger)
 {
     private const int Page = 500;
 

@@ -54,6 +54,8 @@ public static class EngagementServiceCollectionExtensions
         services.TryAddSingleton(sp => new TrackingTokenCodec(
             sp.GetRequiredService<TrackingKeyRing>(), sp.GetRequiredService<IOptions<TrackingOptions>>().Value.TokenLifetime, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new HitStore(sp.GetRequiredService<IOptions<TrackingListenerOptions>>().Value.HitStorePath!));
+        // A cluster registers its shared store before this (AddPostgreSqlEngagementStores); the SQLite file serves otherwise.
+        services.TryAddSingleton<IHitStore>(sp => sp.GetRequiredService<HitStore>());
         services.TryAddSingleton<HitClassifier>();
         services.TryAddSingleton<TrackingSpill>();
         services.TryAddSingleton<TrackingHitQueue>();

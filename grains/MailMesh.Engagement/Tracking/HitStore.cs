@@ -1,3 +1,4 @@
+using MailMesh.Engagement.Internal;
 using MailMesh.Grains.Engagement;
 using Microsoft.Data.Sqlite;
 
@@ -23,33 +24,24 @@ public enum HitState
 /// <param name="UniqueHumanContacts">Contacts with at least one human hit.</param>
 public sealed record HitCounts(long Raw, long Human, long UniqueContacts, long UniqueHumanContacts);
 
-/// <summary>The engagement event store: every raw hit with its classification, in SQLite (<c>tracking_hits</c>), written
+/// <summary>The engagement event store of the embedded silo (<see cref="IHitStore"/>): every raw hit with its classification, in SQLite (<c>tracking_hits</c>), written
 /// in batches by the tracking writer before the grains are called, so hits that reached it survive a crash and are
 /// handed over again at start: a batch is stored with an open hand-over (<c>tracking_handovers</c>) that lists its ids
 /// and is closed once the grains counted them; hits whose grain call failed are <see cref="HitState.Pending"/>.</summary>
-public sealed partial class HitStore
+public sealed partial class HitStore : IHitStore
 {
-    private readonly string _connectionString;
+    private readonly SqliteStoreFile _file;
 
     /// <summary>A store in the SQLite file <paramref name="path"/>.</summary>
-    public HitStore(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        Path = System.IO.Path.GetFullPath(path);
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Pooling = true, DefaultTimeout = 30 }.ToString();
-    }
+    public HitStore(string path) => _file = new SqliteStoreFile(path);
 
     /// <summary>The database file.</summary>
-    public string Path { get; }
+    public string Path => _file.Path;
 
-    /// <summary>Creates the tables (idempotent).</summary>
+    /// <inheritdoc />
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            PRAGMA journal_mode = WAL;
+        await using var connection = await _file.CreateAsync("""
             CREATE TABLE IF NOT EXISTS tracking_hits (
                 id BLOB NOT NULL PRIMARY KEY,
                 tenant TEXT NOT NULL,
@@ -80,8 +72,7 @@ public sealed partial class HitStore
                 first_seen INTEGER NOT NULL,
                 PRIMARY KEY (tenant, contact)
             ) WITHOUT ROWID;
-            """;
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            """, cancellationToken).ConfigureAwait(false);
         await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
     }
 
@@ -221,13 +212,5 @@ public sealed partial class HitStore
         return new HitCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return connection;
-    }
+    private Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _file.OpenAsync(cancellationToken);
 }

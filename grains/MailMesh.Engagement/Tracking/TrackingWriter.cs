@@ -12,7 +12,7 @@ namespace MailMesh.Engagement.Tracking;
 /// still in memory (at most the queue and one batch), none of the spilled ones; hits stored but not yet handed over are
 /// handed over at the next start.</summary>
 public sealed class TrackingWriter(
-    TrackingHitQueue queue, HitStore store, IGrainFactory grains, IOptions<TrackingListenerOptions> options, ILogger<TrackingWriter> logger, TimeProvider time)
+    TrackingHitQueue queue, IHitStore store, IGrainFactory grains, IOptions<TrackingListenerOptions> options, ILogger<TrackingWriter> logger, TimeProvider time)
 {
     private readonly TrackingListenerOptions _options = options.Value;
     private readonly object _gate = new();

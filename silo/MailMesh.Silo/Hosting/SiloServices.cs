@@ -53,6 +53,7 @@ public static class SiloServices
             services.AddPostgreSqlMessageIndex();
             services.AddPostgreSqlContactReadModel();
             services.AddPostgreSqlSendLog();
+            services.AddPostgreSqlEngagementStores();
         }
         else
         {
