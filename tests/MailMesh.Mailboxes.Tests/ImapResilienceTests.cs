@@ -16,13 +16,14 @@ public sealed class ImapResilienceTests
         var folder = DovecotAccount.NewFolderName();
         await account.CreateFolderAsync(folder);
         var ids = await account.AppendAsync(folder, 1, 20, "cut", bodyBytes: 3000);
-        await using var proxy = new CuttingProxy(DovecotAccount.Server.Host, DovecotAccount.Server.ImapPort, cutAfterBytes: 30_000);
+        await using var proxy = new TcpProxy(DovecotAccount.Server.Host, DovecotAccount.Server.ImapPort);
+        proxy.ResetNextAfter(30_000);
         await using var silo = await SyncSilo.StartAsync(batchSize: 4);
         var source = DovecotAccount.SourceFor(account.User, account.User.Password, proxy.Port, [folder]);
 
         var mailbox = await silo.CreateMailboxAsync("acme/cut", source);
         var failed = await silo.Observer.WaitForRunsAsync("acme/cut", 1);
-        await proxy.Cut.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await proxy.ResetMidAnswer.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(SyncErrorKind.Network, failed.LastErrorKind);
         Assert.InRange(failed.MessageCount, 1, 19);

@@ -84,7 +84,8 @@ public sealed class PipelinedSyncTests
         var folder = DovecotAccount.NewFolderName();
         await account.CreateFolderAsync(folder);
         var ids = await account.AppendAsync(folder, 1, 12, "drop", bodyBytes: 3000);
-        await using var proxy = new CuttingProxy(DovecotAccount.Server.Host, DovecotAccount.Server.ImapPort, cutAfterBytes: 20_000);
+        await using var proxy = new TcpProxy(DovecotAccount.Server.Host, DovecotAccount.Server.ImapPort);
+        proxy.ResetNextAfter(20_000);
         await using var client = new ImapClient(new ImapClientOptions
         {
             Host = DovecotAccount.Server.Host, Port = proxy.Port, Tls = TlsMode.None, CommandTimeout = TimeSpan.FromSeconds(20),

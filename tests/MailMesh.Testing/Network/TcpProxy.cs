@@ -7,7 +7,9 @@ namespace MailMesh.Testing;
 /// <summary>A loopback TCP proxy in front of a real server, which the test controls to fake what the server will not
 /// do on demand: <see cref="Cut"/> makes the server look down (every connection reset, new ones refused) until
 /// <see cref="Restore"/>; <see cref="SeverOn"/> lets one command through to the server and then drops the client, so
-/// the server carries the command out and answers into the void, as if the client died right after sending it.</summary>
+/// the server carries the command out and answers into the void, as if the client died right after sending it;
+/// <see cref="ResetNextAfter"/> resets one connection part-way through what the server sends, as a server dying
+/// mid-answer.</summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
@@ -17,6 +19,8 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly List<TcpClient> _open = [];
     private readonly Task _accepting;
     private readonly TaskCompletionSource _severed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _resetMidAnswer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _resetAfterBytes = long.MaxValue;
     private volatile bool _cut;
     private byte[]? _trigger;
     private int _matched;
@@ -34,6 +38,9 @@ public sealed class TcpProxy : IAsyncDisposable
 
     /// <summary>Completes when a connection was dropped after the trigger of <see cref="SeverOn"/>.</summary>
     public Task Severed => _severed.Task;
+
+    /// <summary>Completes when a connection was reset by <see cref="ResetNextAfter"/>.</summary>
+    public Task ResetMidAnswer => _resetMidAnswer.Task;
 
     /// <summary>Closes every connection and refuses new ones until <see cref="Restore"/>.</summary>
     public void Cut()
@@ -65,6 +72,10 @@ public sealed class TcpProxy : IAsyncDisposable
         _lineEnd = false;
         Volatile.Write(ref _trigger, Encoding.ASCII.GetBytes(trigger));
     }
+
+    /// <summary>The next connection is reset (both directions) once the server has sent <paramref name="bytes"/> bytes
+    /// through it; later connections pass untouched.</summary>
+    public void ResetNextAfter(long bytes) => Interlocked.Exchange(ref _resetAfterBytes, bytes);
 
     public async ValueTask DisposeAsync()
     {
@@ -111,12 +122,20 @@ public sealed class TcpProxy : IAsyncDisposable
                 _open.Add(outbound);
             }
 
-            var down = PumpAsync(outbound.GetStream(), inbound.GetStream(), watch: false);
-            var up = PumpAsync(inbound.GetStream(), outbound.GetStream(), watch: true);
-            await Task.WhenAny(up, down);
-            if (up.IsCompletedSuccessfully && up.Result)
+            var limit = Interlocked.Exchange(ref _resetAfterBytes, long.MaxValue);
+            var down = PumpAsync(outbound.GetStream(), inbound.GetStream(), watch: false, limit);
+            var up = PumpAsync(inbound.GetStream(), outbound.GetStream(), watch: true, long.MaxValue);
+            var first = await Task.WhenAny(up, down);
+            if (first == up && up.Result == PumpEnd.Triggered)
             {
                 await SeverAsync(inbound, outbound);
+            }
+            else if (first == down && down.Result == PumpEnd.LimitReached)
+            {
+                inbound.Client.LingerState = new LingerOption(true, 0);
+                inbound.Dispose();
+                outbound.Dispose();
+                _resetMidAnswer.TrySetResult();
             }
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
@@ -159,31 +178,37 @@ public sealed class TcpProxy : IAsyncDisposable
         _severed.TrySetResult();
     }
 
-    /// <summary>Copies until either side closes; true when it stopped because the trigger went through.</summary>
-    private async Task<bool> PumpAsync(NetworkStream from, NetworkStream to, bool watch)
+    /// <summary>Copies until either side closes, the armed trigger went through (when <paramref name="watch"/>) or
+    /// <paramref name="limit"/> bytes were copied.</summary>
+    private async Task<PumpEnd> PumpAsync(NetworkStream from, NetworkStream to, bool watch, long limit)
     {
         var buffer = new byte[16 * 1024];
+        long copied = 0;
         try
         {
-            while (true)
+            while (copied < limit)
             {
-                var read = await from.ReadAsync(buffer, _stop.Token);
+                var read = await from.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, limit - copied)), _stop.Token);
                 if (read == 0)
                 {
-                    return false;
+                    return PumpEnd.Closed;
                 }
 
                 var end = watch ? FindTriggerEnd(buffer.AsSpan(0, read)) : -1;
                 await to.WriteAsync(buffer.AsMemory(0, end < 0 ? read : end), _stop.Token);
                 if (end >= 0)
                 {
-                    return true;
+                    return PumpEnd.Triggered;
                 }
+
+                copied += read;
             }
+
+            return PumpEnd.LimitReached;
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            return false;
+            return PumpEnd.Closed;
         }
     }
 
@@ -217,5 +242,12 @@ public sealed class TcpProxy : IAsyncDisposable
         }
 
         return -1;
+    }
+
+    private enum PumpEnd
+    {
+        Closed,
+        Triggered,
+        LimitReached,
     }
 }
