@@ -47,6 +47,10 @@ public sealed class TrackingServer : IAsyncDisposable
         builder.Services.Replace(ServiceDescriptor.Singleton(silo.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddRouting();
         builder.WebHost.UseUrls(url);
+        // Requests run on the socket's I/O thread instead of a hop through the thread pool: opens and clicks answer from
+        // memory without blocking, and every other route awaits its I/O, so nothing holds the I/O thread. Saves a queue
+        // hand-off and a thread wake-up per request.
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
