@@ -28,7 +28,9 @@ internal static class CampaignBench
         </body></html>
         """;
 
-    private static readonly TemplateDefinition Template = new("bench", "{{default first_name \"there\"}}, your {{tier}} offers", Html, null);
+    /// <summary>The personalized template: a merged subject, a loop over the contact's products with tracked links, a
+    /// condition on the tier.</summary>
+    internal static readonly TemplateDefinition Template = new("bench", "{{default first_name \"there\"}}, your {{tier}} offers", Html, null);
 
     private static readonly string[] FirstNames = ["Jane", "Amélie", "Bo", "Carlos", "Dana", "Erik", "Fatima", "Gus"];
     private static readonly string[] Tiers = ["gold", "silver", "bronze"];
@@ -112,7 +114,7 @@ internal static class CampaignBench
         return 0;
     }
 
-    private static ServiceProvider ComposerServices(string dkim)
+    internal static ServiceProvider ComposerServices(string dkim)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -122,21 +124,29 @@ internal static class CampaignBench
             ["Campaigns:Composition:ReturnPathDomain"] = "bounces.example.com",
             ["Campaigns:Composition:ListIdDomain"] = "lists.example.com",
         };
-        if (dkim != "none")
+        foreach (var (key, value) in DkimSettings(dkim))
         {
-            settings["Campaigns:Dkim:Keys:0:Domain"] = "example.com";
-            settings["Campaigns:Dkim:Keys:0:Selector"] = "bench";
-            settings["Campaigns:Dkim:Keys:0:PrivateKey"] = dkim switch
-            {
-                "rsa" => RSA.Create(2048).ExportPkcs8PrivateKeyPem(),
-                "ed25519" => OpenSslEd25519Pem(),
-                _ => throw new ArgumentException($"--dkim {dkim}: use rsa, ed25519 or none."),
-            };
+            settings[key] = value;
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         return new ServiceCollection().AddLogging().AddCampaignComposition(configuration).BuildServiceProvider(validateScopes: true);
     }
+
+    /// <summary>The DKIM key settings for <c>--dkim</c> rsa (2048 bits), ed25519 or none: a new key each run.</summary>
+    internal static Dictionary<string, string> DkimSettings(string dkim) => dkim == "none"
+        ? []
+        : new Dictionary<string, string>
+        {
+            ["Campaigns:Dkim:Keys:0:Domain"] = "example.com",
+            ["Campaigns:Dkim:Keys:0:Selector"] = "bench",
+            ["Campaigns:Dkim:Keys:0:PrivateKey"] = dkim switch
+            {
+                "rsa" => RSA.Create(2048).ExportPkcs8PrivateKeyPem(),
+                "ed25519" => OpenSslEd25519Pem(),
+                _ => throw new ArgumentException($"--dkim {dkim}: use rsa, ed25519 or none."),
+            },
+        };
 
     private static string OpenSslEd25519Pem()
     {
@@ -151,16 +161,22 @@ internal static class CampaignBench
     internal static ContactInfo Contact(int i)
     {
         var address = $"contact{i.ToString(CultureInfo.InvariantCulture)}@example.net";
+        var attributes = Attributes(i);
+        return new ContactInfo("acme", address, address, attributes, ["newsletter"], [], [], new ContactEngagement(), false,
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, 1);
+    }
+
+    /// <summary>The attributes of recipient <paramref name="i"/>: a first name, a tier, a customer code and 2-5 products.</summary>
+    internal static Dictionary<string, AttributeValue> Attributes(int i)
+    {
         var products = Enumerable.Range(0, 2 + (i % 4)).Select(k => Products[(i + (k * 3)) % Products.Length]).ToList();
-        var attributes = new Dictionary<string, AttributeValue>
+        return new Dictionary<string, AttributeValue>
         {
             ["first_name"] = AttributeValue.Of(FirstNames[i % FirstNames.Length]),
             ["tier"] = AttributeValue.Of(Tiers[i % Tiers.Length]),
             ["customer_code"] = AttributeValue.Of("C" + (100_000 + i).ToString(CultureInfo.InvariantCulture)),
             ["products"] = AttributeValue.Of(products),
         };
-        return new ContactInfo("acme", address, address, attributes, ["newsletter"], [], [], new ContactEngagement(), false,
-            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, 1);
     }
 
     /// <summary>Composes the message of recipient <paramref name="i"/>.</summary>
@@ -223,7 +239,7 @@ internal static class CampaignBench
     }
 
     /// <summary>Runs smtp-source with the same number of sessions and messages, each the sample message, under /usr/bin/time.</summary>
-    private static (double Wall, double Cpu) RunSmtpSource(BenchOptions o, ReadOnlyMemory<byte> sample)
+    internal static (double Wall, double Cpu) RunSmtpSource(BenchOptions o, ReadOnlyMemory<byte> sample)
     {
         var work = Directory.CreateTempSubdirectory("mailmesh-bench-campaigns-");
         try
@@ -262,7 +278,7 @@ internal static class CampaignBench
         }
     }
 
-    private static async Task<bool> IsOpenAsync(string host, int port)
+    internal static async Task<bool> IsOpenAsync(string host, int port)
     {
         try
         {

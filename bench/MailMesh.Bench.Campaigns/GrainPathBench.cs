@@ -1,0 +1,232 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using MailMesh.Campaigns.Composition;
+using MailMesh.Campaigns.Sending;
+using MailMesh.Grains.Campaigns;
+using MailMesh.Grains.Contacts;
+using MailMesh.Runtime;
+using MailMesh.Runtime.Storage;
+using MailMesh.Silo.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailMesh.Bench.Campaigns;
+
+/// <summary>The campaign through the product's path: an embedded silo built by the silo host (SQLite grain store, event
+/// log and send log), contacts, a segment, a template, a campaign with no throttle and an always-open window, scheduled
+/// and timed from the schedule call to <c>campaign.completed</c>. The silo is restarted after seeding, so the campaign
+/// reads its contacts from storage as it would after an import. A warm-up campaign to other contacts runs first.</summary>
+internal static class GrainPathBench
+{
+    private const string Tenant = "acme";
+
+    public static async Task<int> RunAsync(BenchOptions o, int shards, int batchSize)
+    {
+        foreach (var tool in new[] { "/usr/sbin/smtp-source", "/usr/sbin/smtp-sink", "/usr/bin/time" })
+        {
+            if (!File.Exists(tool))
+            {
+                Console.Error.WriteLine($"{tool} is missing (Debian packages postfix and time).");
+                return 2;
+            }
+        }
+
+        using var sink = await DumpingSink.StartAsync();
+        var directory = Directory.CreateTempSubdirectory("mailmesh-bench-campaign-silo-");
+        try
+        {
+            var settings = Settings(o, sink.Port, directory.FullName, shards, batchSize);
+            Console.WriteLine($"Campaign through the grain path: {o.Messages} contacts, warm-up campaign {o.Warmup}, {shards} shards, batch {batchSize}, " +
+                $"{o.Connections} connections, DKIM {o.Dkim}, own smtp-sink 127.0.0.1:{sink.Port} (dumping)");
+
+            var seeding = Stopwatch.StartNew();
+            await using (var seeder = await StartSiloAsync(settings))
+            {
+                await SeedAsync(seeder.Services.GetRequiredService<IGrainFactory>(), o.Messages, o.Warmup);
+            }
+
+            Console.WriteLine($"seeded {o.Messages + o.Warmup} contacts, a segment per list and the template in {seeding.Elapsed.TotalSeconds:F1} s; silo restarted");
+
+            await using var silo = await StartSiloAsync(settings);
+            var grains = silo.Services.GetRequiredService<IGrainFactory>();
+            var events = silo.Services.GetRequiredService<IEventLog>();
+            if (o.Warmup > 0)
+            {
+                var (warmWall, warmCpu, _) = await RunCampaignAsync(grains, events, "warmup", "warmup");
+                Console.WriteLine($"warm-up: {o.Warmup} messages in {warmWall:F2} s, CPU {warmCpu:F2} s");
+            }
+
+            using var stages = new StageListener();
+            var offset = sink.DumpLength;
+            GC.Collect();
+            var (wall, cpu, progress) = await RunCampaignAsync(grains, events, "bench", "everyone");
+            var received = sink.RecipientsFrom(offset);
+            var twice = received.Count(r => r.Value > 1);
+            var messages = received.Values.Sum();
+            Console.WriteLine($"MailMesh:    {o.Messages} recipients scheduled → completed in {wall:F2} s = {o.Messages / wall:F0} msg/s, " +
+                $"CPU {cpu:F2} s ({cpu * 1e6 / o.Messages:F0} µs/msg, whole process); send log: {progress.Sent} sent, {progress.Failed} failed, " +
+                $"{progress.Sending} sending, {progress.Queued} queued");
+            Console.WriteLine($"             sink received {messages} messages for {received.Count} recipients, {twice} recipients more than once");
+            Console.WriteLine($"             batch stages (wall, summed over shards): {stages.Summary()}");
+            if (messages != o.Messages || received.Count != o.Messages || twice != 0 || progress.Sent != o.Messages)
+            {
+                Console.Error.WriteLine($"The sink did not receive exactly one message for each of the {o.Messages} recipients.");
+                return 1;
+            }
+
+            using var composition = CampaignBench.ComposerServices(o.Dkim);
+            var sample = await CampaignBench.ComposeAsync(composition.GetRequiredService<ICampaignMessageComposer>(), CampaignBench.Template, 0);
+            var (peerWall, peerCpu) = CampaignBench.RunSmtpSource(o with { Host = "127.0.0.1", Port = sink.Port }, sample.Content);
+            Console.WriteLine($"smtp-source: {o.Messages} messages in {peerWall:F2} s = {o.Messages / peerWall:F0} msg/s, CPU {peerCpu:F2} s ({peerCpu * 1e6 / o.Messages:F0} µs/msg)");
+            Console.WriteLine($"rate ratio MailMesh/smtp-source: {peerWall / wall:F2}x (target >= 0.5x); CPU per message MailMesh/smtp-source: {cpu / peerCpu:F2}x; " +
+                $"load {File.ReadAllText("/proc/loadavg").Trim()}");
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static string[] Settings(BenchOptions o, int sinkPort, string directory, int shards, int batchSize)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Silo:DataDirectory"] = directory,
+            ["Kestrel:Endpoints:Http:Url"] = FreeUrl(),
+            ["Kestrel:Endpoints:Grpc:Url"] = FreeUrl(),
+            ["Tracking:Listen"] = FreeUrl(),
+            ["Tracking:PublicBaseUrl"] = "https://t.example.com",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Campaigns:Relay:Host"] = "127.0.0.1",
+            ["Campaigns:Relay:Port"] = sinkPort.ToString(CultureInfo.InvariantCulture),
+            ["Campaigns:Relay:Tls"] = "None",
+            ["Campaigns:Relay:LocalDomain"] = "bench.mailmesh.test",
+            ["Campaigns:Relay:MaxConnections"] = o.Connections.ToString(CultureInfo.InvariantCulture),
+            ["Campaigns:Relay:MaxMessagesPerConnection"] = "1000000",
+            ["Campaigns:Composition:ReturnPathDomain"] = "bounces.example.com",
+            ["Campaigns:Composition:ListIdDomain"] = "lists.example.com",
+            ["Campaigns:Shards"] = shards.ToString(CultureInfo.InvariantCulture),
+            ["Campaigns:BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in CampaignBench.DkimSettings(o.Dkim))
+        {
+            settings[key] = value;
+        }
+
+        return [.. settings.SelectMany(s => new[] { "--" + s.Key, s.Value })];
+    }
+
+    private static async Task<WebApplication> StartSiloAsync(string[] settings)
+    {
+        var app = SiloHost.Build(settings);
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>Contacts <c>contact{i}@example.net</c> on list newsletter (segment everyone) and <c>warm{i}@example.org</c>
+    /// on list warmup (segment warmup), the attributes the template uses, and the template.</summary>
+    private static async Task SeedAsync(IGrainFactory grains, int contacts, int warmup)
+    {
+        var schema = grains.GetGrain<IContactSchemaGrain>(Tenant + "/contact-schema");
+        await schema.Define(new AttributeDefinition("tier", AttributeType.String));
+        await schema.Define(new AttributeDefinition("customer_code", AttributeType.String));
+        await schema.Define(new AttributeDefinition("products", AttributeType.List));
+        var work = Enumerable.Range(0, contacts).Select(i => ($"contact{i.ToString(CultureInfo.InvariantCulture)}@example.net", i, "newsletter"))
+            .Concat(Enumerable.Range(0, warmup).Select(i => ($"warm{i.ToString(CultureInfo.InvariantCulture)}@example.org", i, "warmup")));
+        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (contact, _) =>
+        {
+            var (address, i, list) = contact;
+            var attributes = CampaignBench.Attributes(i).ToDictionary(a => a.Key, a => (AttributeValue?)a.Value);
+            await grains.GetGrain<IContactGrain>(ContactAddress.KeyFor(Tenant, address)).Upsert(new ContactChange(attributes, AddLists: [list]));
+        });
+
+        var segments = grains.GetGrain<ISegmentDirectoryGrain>(Tenant + "/segments");
+        await segments.Save(new SegmentDefinition("everyone", "in list \"newsletter\""), replace: true);
+        await segments.Save(new SegmentDefinition("warmup", "in list \"warmup\""), replace: true);
+        await grains.GetGrain<ITemplateDirectoryGrain>(Tenant + "/templates").Save(CampaignBench.Template, replace: true);
+    }
+
+    /// <summary>Creates and schedules a campaign to <paramref name="segment"/> (no throttle, no slow start, a window open
+    /// all week) and waits for <c>campaign.completed</c>; returns the wall and process CPU seconds from the schedule call.</summary>
+    private static async Task<(double Wall, double Cpu, CampaignProgress Progress)> RunCampaignAsync(
+        IGrainFactory grains, IEventLog events, string id, string segment)
+    {
+        var campaign = grains.GetGrain<ICampaignGrain>(CampaignGrain.KeyFor(Tenant, id));
+        var list = segment == "warmup" ? "warmup" : "newsletter";
+        IReadOnlyList<SendWindow> open = [new SendWindow(Enum.GetValues<DayOfWeek>(), TimeOnly.MinValue, TimeOnly.MaxValue)];
+        await campaign.Create(new CampaignDefinition("Bench " + id, CampaignBench.Template.Name, segment, list, new CampaignSender("news@example.com", "Example Shop"),
+            "Europe/Paris", open, 0, new CampaignThrottle(SlowStart: false), TimeSpan.FromHours(1)));
+        var after = await events.GetLastSequenceAsync();
+        using var self = Process.GetCurrentProcess();
+        var cpuBefore = self.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        await campaign.Schedule(null);
+        var filter = new EventFilter(Tenant, "campaign.completed", CampaignGrain.KeyFor(Tenant, id));
+        while ((await events.ReadAsync(after + 1, 1, filter)).Count == 0)
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(30))
+            {
+                throw new TimeoutException($"campaign '{id}' did not complete within 30 minutes: {(await campaign.Get())?.Progress}");
+            }
+
+            await Task.Delay(100);
+        }
+
+        var wall = clock.Elapsed.TotalSeconds;
+        self.Refresh();
+        var cpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
+        return (wall, cpu, (await campaign.Get())!.Progress);
+    }
+
+    private static string FreeUrl()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    /// <summary>Sums the worker batch stage timings (<c>mailmesh.campaign.batch.stage.duration</c>) while it lives.</summary>
+    private sealed class StageListener : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly Dictionary<string, (double Seconds, long Count)> _stages = new(StringComparer.Ordinal);
+
+        public StageListener()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == CampaignMetrics.Name && instrument.Name == "mailmesh.campaign.batch.stage.duration")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+            {
+                var stage = tags.Length > 0 ? tags[0].Value as string ?? "?" : "?";
+                lock (_stages)
+                {
+                    var (seconds, count) = _stages.GetValueOrDefault(stage);
+                    _stages[stage] = (seconds + value, count + 1);
+                }
+            });
+            _listener.Start();
+        }
+
+        public string Summary()
+        {
+            lock (_stages)
+            {
+                return string.Join(", ", _stages.Select(s => $"{s.Key} {s.Value.Seconds:F2} s/{s.Value.Count}"));
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
