@@ -15,8 +15,7 @@ public sealed class GroupedBlobStoreSyncTests
     public async Task InitialSync_SmallLargeAndStreamedMessagesMixed_RowsAndBlobsMatchAFullParseInUidOrder()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         // 150 messages: mostly small (groups close at 64 messages), every 7th ~60 KB (groups close at 512 KB), every
         // 50th ~100 KB (streamed: the group gathered before it is stored first).
         var sent = new List<(string Id, byte[] Raw)>();

@@ -13,8 +13,7 @@ public sealed class ImapChangeSyncTests
     public async Task SyncNow_FlagSetOnServer_UpdatesIndexAndRaisesFlagsChanged()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 3, "flags");
         await using var silo = await SyncSilo.StartAsync();
         var mailbox = await silo.CreateMailboxAsync("acme/flags", account.Source(folder));
@@ -38,8 +37,7 @@ public sealed class ImapChangeSyncTests
     public async Task SetFlags_OnMailbox_StoresOnServerAndInIndexWithoutEchoOnNextSync()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 2, "setflags");
         await using var silo = await SyncSilo.StartAsync();
         var mailbox = await silo.CreateMailboxAsync("acme/setflags", account.Source(folder));
@@ -68,8 +66,7 @@ public sealed class ImapChangeSyncTests
     public async Task SetFlags_UnknownUid_ThrowsArgumentExceptionNamingIt()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await using var silo = await SyncSilo.StartAsync();
         var mailbox = await silo.CreateMailboxAsync("acme/baduid", account.Source(folder));
         await silo.Observer.WaitForRunsAsync("acme/baduid", 1);
@@ -83,8 +80,7 @@ public sealed class ImapChangeSyncTests
     public async Task SyncNow_MessageExpungedOnServer_RemovesRowAndRaisesExpunged()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 3, "expunge");
         await using var silo = await SyncSilo.StartAsync();
         var mailbox = await silo.CreateMailboxAsync("acme/expunge", account.Source(folder));
@@ -107,8 +103,7 @@ public sealed class ImapChangeSyncTests
     public async Task SyncNow_FolderRenamedOnServer_KeepsRowsUnderNewNameWithoutRefetching()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 3, "rename");
         await using var silo = await SyncSilo.StartAsync();
         var mailbox = await silo.CreateMailboxAsync("acme/rename", account.Source(folder + "*"));
@@ -131,8 +126,7 @@ public sealed class ImapChangeSyncTests
     public async Task SyncNow_FolderDeletedAndRecreated_ResyncsNewUidValidityWithoutDuplicateRows()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 3, "uidv-old");
         await using var silo = await SyncSilo.StartAsync();
         var mailbox = await silo.CreateMailboxAsync("acme/uidv", account.Source(folder));

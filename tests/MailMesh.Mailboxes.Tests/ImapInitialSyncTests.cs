@@ -13,8 +13,7 @@ public sealed class ImapInitialSyncTests
     public async Task ConfigureSource_FolderWithMessages_IndexesEveryMessageStoresRawMimeAndRaisesEvents()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         var ids = await account.AppendAsync(folder, 1, 7, "initial");
         await using var silo = await SyncSilo.StartAsync(batchSize: 3);
 
@@ -51,8 +50,7 @@ public sealed class ImapInitialSyncTests
     public async Task SyncNow_AfterNewMessagesArrive_FetchesOnlyTheNewOnes()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 3, "incr");
         await using var silo = await SyncSilo.StartAsync();
         var mailbox = await silo.CreateMailboxAsync("acme/incr", account.Source(folder));
@@ -75,8 +73,7 @@ public sealed class ImapInitialSyncTests
     public async Task ConfigureSource_Password_NeverAppearsInDatabasesOrEvents()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 2, "secret");
         await using var silo = await SyncSilo.StartAsync();
         var mailbox = await silo.CreateMailboxAsync("acme/secret", account.Source(folder));
@@ -120,8 +117,7 @@ public sealed class ImapInitialSyncTests
     public async Task Sync_OneMailboxFailsAuth_OtherMailboxOfTheSiloSyncsUnaffected()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 3, "neighbour");
         await using var silo = await SyncSilo.StartAsync();
         var bad = DovecotAccount.SourceFor(DovecotAccount.Server.Bob, "not-the-password", DovecotAccount.Server.ImapPort, [folder]);

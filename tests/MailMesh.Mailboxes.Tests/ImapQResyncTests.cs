@@ -15,8 +15,7 @@ public sealed class ImapQResyncTests
     public async Task SyncNow_ExpungeAndFlagChangeOnServer_SeenThroughQResync()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 5, "qresync");
         await using var silo = await SyncSilo.StartAsync();
         var mailbox = await silo.CreateMailboxAsync("acme/qresync", account.Source(folder));
@@ -47,8 +46,7 @@ public sealed class ImapQResyncTests
     public async Task SyncNow_NothingChanged_QResyncRunRaisesNoChangeEvents()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 3, "qresync-quiet");
         await using var silo = await SyncSilo.StartAsync();
         var mailbox = await silo.CreateMailboxAsync("acme/qquiet", account.Source(folder));

@@ -13,8 +13,7 @@ public sealed class ImapResilienceTests
     public async Task Sync_ConnectionCutMidFetch_NextSyncResumesWithoutLossOrDuplicates()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         var ids = await account.AppendAsync(folder, 1, 20, "cut", bodyBytes: 3000);
         await using var proxy = new TcpProxy(DovecotAccount.Server.Host, DovecotAccount.Server.ImapPort);
         proxy.ResetNextAfter(30_000);
@@ -41,8 +40,7 @@ public sealed class ImapResilienceTests
     public async Task Sync_SiloRestartedMidSync_ResumesWithoutLossOrDuplicates()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         var ids = await account.AppendAsync(folder, 1, 12, "restart");
         var firstBatch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stopping = new ManualResetEventSlim();

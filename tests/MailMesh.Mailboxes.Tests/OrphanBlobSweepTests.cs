@@ -18,8 +18,7 @@ public sealed class OrphanBlobSweepTests
     public async Task SyncNow_MessageExpungedOnServer_DeletesItsBlob()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 2, "expunge-blob");
         await using var silo = await SyncSilo.StartAsync();
         var mailbox = await silo.CreateMailboxAsync("acme/expblob", account.Source(folder));
@@ -57,8 +56,7 @@ public sealed class OrphanBlobSweepTests
     public async Task SyncNow_OrphanYoungerThanGrace_IsKept()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 1, "grace");
         await using var silo = await SyncSilo.StartAsync(settings: new Dictionary<string, string?>(SweepEveryRun) { ["Mailboxes:OrphanBlobGrace"] = "01:00:00" });
         var mailbox = await silo.CreateMailboxAsync("acme/grace", account.Source(folder));
@@ -76,8 +74,7 @@ public sealed class OrphanBlobSweepTests
     private static async Task SweepAsync(string key, IReadOnlyDictionary<string, string?> settings)
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 3, "sweep");
         await using var silo = await SyncSilo.StartAsync(settings: settings);
         var mailbox = await silo.CreateMailboxAsync(key, account.Source(folder));

@@ -23,8 +23,7 @@ public sealed class PipelinedSyncTests
     public async Task Pipeline_GrainTakesNoBatch_FetchWaitsOneBatchAheadThenDeliversEveryBatchInOrder()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         var ids = await account.AppendAsync(folder, 1, 10, "pipe");
         using var temp = new TempDirectory();
         using var local = new LocalDirectoryBlobStore(temp.Path);
@@ -60,8 +59,7 @@ public sealed class PipelinedSyncTests
     public async Task Pipeline_DisposedWhileWaitingForRoom_StopsWithoutFetchingMore()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 8, "stop");
         using var temp = new TempDirectory();
         using var local = new LocalDirectoryBlobStore(temp.Path);
@@ -81,8 +79,7 @@ public sealed class PipelinedSyncTests
     public async Task Pipeline_ServerDropsMidFetch_HandsOverCompleteBatchesThenThrows()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         var ids = await account.AppendAsync(folder, 1, 12, "drop", bodyBytes: 3000);
         await using var proxy = new TcpProxy(DovecotAccount.Server.Host, DovecotAccount.Server.ImapPort);
         proxy.ResetNextAfter(20_000);
@@ -117,8 +114,7 @@ public sealed class PipelinedSyncTests
     public async Task Sync_StoppedWhileNextBatchFetchedAhead_ResumesWithoutLossOrDuplicates()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         var ids = await account.AppendAsync(folder, 1, 10, "ahead");
         CountingBlobStore? blobs = null;
         GatedMessageIndex? index = null;

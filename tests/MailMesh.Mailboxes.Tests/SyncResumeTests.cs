@@ -14,8 +14,7 @@ public sealed class SyncResumeTests
     public async Task Restart_SiloStoppedMidSync_ResumesByItselfWithoutLossOrDuplicates()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         var ids = await account.AppendAsync(folder, 1, 12, "resume");
         var firstBatch = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var stopping = new ManualResetEventSlim();
@@ -49,8 +48,7 @@ public sealed class SyncResumeTests
     public async Task PollReminder_IntervalPasses_RunsASyncThatPicksUpNewMail()
     {
         await using var account = await DovecotAccount.OpenAsync();
-        var folder = DovecotAccount.NewFolderName();
-        await account.CreateFolderAsync(folder);
+        var folder = await account.CreateNewFolderAsync();
         await account.AppendAsync(folder, 1, 1, "poll");
         await using var silo = await SyncSilo.StartAsync();
         var source = account.Source(folder) with { PollInterval = MailboxGrain.MinPollInterval };

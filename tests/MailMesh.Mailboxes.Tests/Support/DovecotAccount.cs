@@ -51,6 +51,14 @@ public sealed class DovecotAccount : IAsyncDisposable
 
     public Task CreateFolderAsync(string folder) => _client.CreateMailboxAsync(folder);
 
+    /// <summary>Creates a folder under a fresh name (<see cref="NewFolderName"/>); returns the name.</summary>
+    public async Task<string> CreateNewFolderAsync()
+    {
+        var folder = NewFolderName();
+        await CreateFolderAsync(folder);
+        return folder;
+    }
+
     /// <summary>Appends <paramref name="count"/> messages numbered from <paramref name="first"/>; returns their Message-IDs.</summary>
     public async Task<IReadOnlyList<string>> AppendAsync(string folder, int first, int count, string tag, int bodyBytes = 200)
     {
