@@ -110,7 +110,7 @@ public sealed partial class CampaignWorkerGrain
 
     /// <summary>Record, then send: the claim of the whole batch commits before any of its messages leaves, and a claimed
     /// record is never claimed again, whatever happens to its submission. Outcomes are recorded in one commit per group
-    /// of replies that came in while the previous group was being written.</summary>
+    /// of replies (those in within <see cref="OutcomeFlushInterval"/> of the first reply still open).</summary>
     private async Task SendPreparedAsync(CampaignWork work, List<Prepared> ready, long stage)
     {
         var claims = new SendClaim[ready.Count];
@@ -133,7 +133,15 @@ public sealed partial class CampaignWorkerGrain
         var replies = new List<Submitted>(pending.Count);
         while (pending.Count > 0)
         {
+            // Wait for the first reply, then for the rest up to the flush interval: one commit for the whole batch when the
+            // relay answers quickly, and a slow reply never holds the others' outcomes back longer than the interval.
             await Task.WhenAny(pending);
+            using (var flush = new CancellationTokenSource())
+            {
+                await Task.WhenAny(Task.WhenAll(pending), Task.Delay(OutcomeFlushInterval, TimeProvider, flush.Token));
+                await flush.CancelAsync();
+            }
+
             stage = CampaignMetrics.Stage("submit", stage);
             replies.Clear();
             pending.RemoveAll(task =>
@@ -291,6 +299,9 @@ public sealed partial class CampaignWorkerGrain
 
         return list is not null && !contact.MailableFor(list) ? $"not a member of list '{list}'" : null;
     }
+
+    /// <summary>Longest the outcomes of replies already in wait for the rest of their batch before they are recorded.</summary>
+    private static readonly TimeSpan OutcomeFlushInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>A record whose message is composed and may be claimed.</summary>
     private sealed record Prepared(SendRecord Record, ComposedMessage Message);
