@@ -37,6 +37,10 @@ public sealed partial class TrackingSpill
                 else if (_readSequence == _activeSequence)
                 {
                     (limit, closed) = (_activeLength, false);
+                    if (_readOffset >= limit)
+                    {
+                        Reconcile();
+                    }
                 }
                 else if (_closed.Keys.FirstOrDefault(s => s > _readSequence, -1) is var later && later >= 0)
                 {
@@ -49,6 +53,7 @@ public sealed partial class TrackingSpill
                 }
                 else
                 {
+                    Reconcile();
                     break;
                 }
             }
@@ -130,6 +135,15 @@ public sealed partial class TrackingSpill
                 TrackingLog.SpillFailed(_logger, e, _directory, _retryAfter);
             }
         }
+    }
+
+    /// <summary>Called under the lock when every whole record written so far was read: what is unread is then exactly what
+    /// was read but not committed and what is still on its way to the file. Setting the counts to that keeps bytes skipped
+    /// as corrupt from leaving hits counted (and <see cref="Hits"/> above 0) for ever.</summary>
+    private void Reconcile()
+    {
+        _hits = _uncommittedHits + _pendingHits + _writingHits;
+        _bytes = _uncommittedBytes + _pending.WrittenCount + _writingBytes;
     }
 
     private void NextSegment()

@@ -48,6 +48,8 @@ public sealed partial class TrackingSpill : IAsyncDisposable
     private ArrayBufferWriter<byte> _spare = new(64 * 1024);
     private TaskCompletionSource<SpillOutcome>? _pendingWritten;
     private int _pendingHits;
+    private int _writingHits;
+    private long _writingBytes;
     private TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _open;
     private bool _closing;
@@ -285,19 +287,22 @@ public sealed partial class TrackingSpill : IAsyncDisposable
                 hits = _pendingHits;
                 _pendingWritten = null;
                 _pendingHits = 0;
+                (_writingHits, _writingBytes) = (hits, batch.WrittenCount);
                 closing = _closing;
             }
 
             if (done is not null)
             {
                 var ok = Write(batch.WrittenSpan);
-                if (!ok)
+                lock (_gate)
                 {
-                    lock (_gate)
+                    if (!ok)
                     {
                         _bytes -= batch.WrittenCount;
                         _hits -= hits;
                     }
+
+                    (_writingHits, _writingBytes) = (0, 0);
                 }
 
                 batch.Clear();

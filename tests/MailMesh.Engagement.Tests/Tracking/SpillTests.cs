@@ -135,6 +135,42 @@ public sealed class SpillTests : IDisposable
     }
 
     [Fact]
+    public async Task Read_SegmentDamagedAfterItWasOpened_SkipsTheRestAndCountsNothingLeft()
+    {
+        var options = Options.Create(new TrackingListenerOptions { SpillDirectory = _spillDirectory });
+        var now = DateTimeOffset.UtcNow;
+        var hits = Enumerable.Range(0, 10).Select(i => Hit(now, i)).ToList();
+        await using (var spill = new TrackingSpill(options, NullLogger<TrackingSpill>.Instance))
+        {
+            foreach (var hit in hits)
+            {
+                Assert.Equal(SpillOutcome.Written, await spill.AppendAsync(hit));
+            }
+        }
+
+        await using var reopened = new TrackingSpill(options, NullLogger<TrackingSpill>.Instance);
+        reopened.Open();
+        Assert.Equal(10, reopened.Hits);
+        // The disk changes the fifth record after the opening scan checked it.
+        var segment = Assert.Single(Directory.GetFiles(_spillDirectory, "*.spill"));
+        var fifth = 8 + hits.Take(4).Sum(SpillRecord.SizeOf) + 20;
+        await using (var file = new FileStream(segment, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            file.Position = fifth;
+            var b = file.ReadByte();
+            file.Position = fifth;
+            file.WriteByte((byte)(b ^ 0x40));
+        }
+
+        var read = new List<HitRecord>();
+        reopened.Read(read, 100);
+        reopened.Commit();
+
+        Assert.Equal(hits[..4], read);
+        Assert.Equal((0, 0), (reopened.Hits, reopened.Bytes));
+    }
+
+    [Fact]
     public async Task Open_OverTheSpillLimit_AnswersServiceUnavailableWithRetryAfterAndCountsEveryAcceptedHit()
     {
         // Room for the 16 hits in memory and a few spilled ones.
