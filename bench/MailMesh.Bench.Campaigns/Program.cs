@@ -15,6 +15,8 @@ using MailMesh.Bench.Campaigns;
 // campaign grain, its worker shards, the SQLite send log), into a smtp-sink of its own that dumps what it receives, so the
 // run checks that each recipient got exactly one message; smtp-source then sends the same number into that sink.
 // [--shards 4] [--batch 100] set Campaigns:Shards and Campaigns:BatchSize there; --warmup is a first campaign's size.
+// --counting-sink sends into the test servers' counting sink below instead (its full ceiling; only the send log's counts
+// are checked then).
 // The sink: 127.0.0.1:MAILMESH_TEST_SMTPSINK_PORT (scripts/test-servers.sh up smtpsink). smtp-source: /usr/sbin/smtp-source
 // (Debian package postfix), run under /usr/bin/time for its CPU time.
 var options = new BenchOptions(
@@ -27,7 +29,7 @@ var options = new BenchOptions(
     Port: int.Parse(Environment.GetEnvironmentVariable("MAILMESH_TEST_SMTPSINK_PORT") ?? "22526", CultureInfo.InvariantCulture),
     Profile: args.Contains("--profile"));
 return args.Contains("--grain")
-    ? await GrainPathBench.RunAsync(options, IntArg("--shards", 4), IntArg("--batch", 100))
+    ? await GrainPathBench.RunAsync(options, IntArg("--shards", 4), IntArg("--batch", 100), args.Contains("--counting-sink"))
     : await CampaignBench.RunAsync(options);
 
 int IntArg(string name, int fallback)
