@@ -72,7 +72,7 @@ public sealed partial class CampaignWorkerGrain(
         _timer = null;
         if (_tick is { } tick)
         {
-            // The batch sees the flag after the message in flight and flushes its events itself.
+            // The batch sees the flag once its claimed messages are sent and recorded, and flushes its events itself.
             await tick.Task;
             return;
         }

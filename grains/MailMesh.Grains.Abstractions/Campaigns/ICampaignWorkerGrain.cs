@@ -13,8 +13,8 @@ public interface ICampaignWorkerGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<CampaignWorkerReport> Run(CampaignWork work);
 
-    /// <summary>Stops sending after the message in flight (it interleaves with a running batch, which ends after that
-    /// message); returns once stopped.</summary>
+    /// <summary>Stops sending after the batch in flight (it interleaves with a running batch: the records that batch
+    /// claimed are sent and recorded, no new batch is claimed); returns once stopped.</summary>
     [AlwaysInterleave]
     Task Stop();
 }
@@ -36,6 +36,6 @@ public sealed record CampaignWork(
 /// <summary>A worker's answer to <see cref="ICampaignWorkerGrain.Run"/>.</summary>
 /// <param name="Running">Whether it is sending (or waiting for due records).</param>
 /// <param name="Problem">Why it stopped by itself (the campaign pauses with this reason), or null.</param>
-/// <param name="Busy">Whether a batch is running (a message may be in flight).</param>
+/// <param name="Busy">Whether a batch is running (its claimed messages may be in flight).</param>
 [Immutable]
 public sealed record CampaignWorkerReport(bool Running, string? Problem, bool Busy);
