@@ -89,6 +89,7 @@ public sealed partial class RabbitMqFabric
         var consumer = new AsyncEventingBasicConsumer(_consumeChannel!);
         consumer.ReceivedAsync += (_, delivery) => OnDeliveryAsync(shard, delivery);
         shard.ConsumerTag = await _consumeChannel!.BasicConsumeAsync(shard.Queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+        ShardsAcquired?.Invoke();
     }
 
     /// <summary>Lets the running turns of the shard finish (new deliveries are held back), deactivates the shard's

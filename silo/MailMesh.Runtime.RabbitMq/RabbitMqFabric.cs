@@ -102,6 +102,9 @@ public sealed partial class RabbitMqFabric : IGrainCallRouter, IShardOwnership, 
     public bool IsLocal(GrainId grain) => _started && _shards[GrainShards.ShardOf(grain, ShardCount)].ActiveHere;
 
     /// <inheritdoc />
+    public event Action? ShardsAcquired;
+
+    /// <inheritdoc />
     public bool OwnsShardOf(GrainId grain)
     {
         var shard = _shards[GrainShards.ShardOf(grain, ShardCount)];

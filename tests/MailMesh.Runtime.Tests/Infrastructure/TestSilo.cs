@@ -13,11 +13,13 @@ public static class TestSilo
         ManualTimeProvider? time = null,
         InMemoryGrainStorage? storage = null,
         InMemoryReminderTable? reminders = null,
-        Action<GrainRuntimeOptions>? options = null) =>
-        StartAsync(probe, time, services =>
+        Action<GrainRuntimeOptions>? options = null,
+        Action<IServiceCollection>? services = null) =>
+        StartAsync(probe, time, collection =>
         {
-            services.AddSingleton<IGrainStorage>(storage ?? new InMemoryGrainStorage());
-            services.AddSingleton<IReminderTable>(reminders ?? new InMemoryReminderTable());
+            collection.AddSingleton<IGrainStorage>(storage ?? new InMemoryGrainStorage());
+            collection.AddSingleton<IReminderTable>(reminders ?? new InMemoryReminderTable());
+            services?.Invoke(collection);
         }, options);
 
     /// <summary>A silo over the real SQLite provider with its file at <paramref name="databasePath"/>.</summary>

@@ -7,10 +7,17 @@ namespace MailMesh.Runtime.Internal.Reminders;
 /// with their next due time, fired by one timer (activating the grain when needed). A tick that fell due while
 /// the silo was down is delivered once at start (at-least-once). In cluster mode the table is read again after every
 /// membership change, so reminders registered on another silo after this one started reach it when their grains'
-/// shards move here (a silo died or left).</summary>
+/// shards move here (a silo died or left). A tick skipped because the grain's shard was not consumed here (the reload
+/// runs before the shard's hand-over ends) fires once the shard is acquired, when it is less than
+/// <see cref="MissedTickGrace"/> old.</summary>
 internal sealed class ReminderService : IAsyncDisposable
 {
     private static readonly TimeSpan MinimumPeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>How old a tick skipped by a silo that did not consume the grain's shard may be and still fire when the
+    /// shard moves here: it covers the death timeout and the hand-over. A tick its previous owner delivered in that
+    /// window fires once more (reminders are at-least-once).</summary>
+    internal static readonly TimeSpan MissedTickGrace = TimeSpan.FromMinutes(1);
 
     private readonly SiloRuntime _runtime;
     private readonly IReminderTable? _table;
@@ -63,6 +70,11 @@ internal sealed class ReminderService : IAsyncDisposable
         if (_runtime.Services.GetService(typeof(Cluster.IClusterMembership)) is Cluster.IClusterMembership membership)
         {
             _membershipSubscription = membership.Subscribe(change => _ = ReloadAfterMembershipChangeAsync());
+        }
+
+        if (_ownership.Value is { } ownership)
+        {
+            ownership.ShardsAcquired += OnShardsAcquired;
         }
     }
 
@@ -122,6 +134,11 @@ internal sealed class ReminderService : IAsyncDisposable
     public void Stop()
     {
         _membershipSubscription?.Dispose();
+        if (_ownership.IsValueCreated && _ownership.Value is { } ownership)
+        {
+            ownership.ShardsAcquired -= OnShardsAcquired;
+        }
+
         lock (_lock)
         {
             _running = false;
@@ -181,7 +198,7 @@ internal sealed class ReminderService : IAsyncDisposable
     private void OnTimer()
     {
         var now = _runtime.TimeProvider.GetUtcNow();
-        var due = new List<(ReminderEntry Row, DateTimeOffset Tick)>();
+        var due = new List<(Entry Entry, DateTimeOffset Tick)>();
         lock (_lock)
         {
             if (!_running)
@@ -193,12 +210,62 @@ internal sealed class ReminderService : IAsyncDisposable
             {
                 if (entry.NextDue <= now)
                 {
-                    due.Add((entry.Row, entry.NextDue));
+                    due.Add((entry, entry.NextDue));
                     entry.NextDue = NextAfter(entry.Row, now);
                 }
             }
 
             ArmLocked(now);
+        }
+
+        foreach (var (entry, tick) in due)
+        {
+            // Cluster mode: every silo reads the reminder table; only the silo consuming the grain's shard fires. The
+            // others remember the tick, for the shard may be on its way here (OnShardsAcquired).
+            if (_ownership.Value is { } ownership && !ownership.OwnsShardOf(entry.Row.Grain))
+            {
+                lock (_lock)
+                {
+                    entry.MissedTick = tick;
+                }
+
+                continue;
+            }
+
+            Fire(entry.Row, tick);
+        }
+    }
+
+    /// <summary>Fires the ticks skipped here for grains whose shards this silo consumes now, when they are recent (a
+    /// silo that died or left had them); older ones are forgotten.</summary>
+    private void OnShardsAcquired()
+    {
+        var ownership = _ownership.Value;
+        if (ownership is null)
+        {
+            return;
+        }
+
+        var now = _runtime.TimeProvider.GetUtcNow();
+        var due = new List<(ReminderEntry Row, DateTimeOffset Tick)>();
+        lock (_lock)
+        {
+            if (!_running)
+            {
+                return;
+            }
+
+            foreach (var entry in _entries.Values)
+            {
+                if (entry.MissedTick is { } tick && ownership.OwnsShardOf(entry.Row.Grain))
+                {
+                    entry.MissedTick = null;
+                    if (now - tick < MissedTickGrace)
+                    {
+                        due.Add((entry.Row, tick));
+                    }
+                }
+            }
         }
 
         foreach (var (row, tick) in due)
@@ -209,11 +276,6 @@ internal sealed class ReminderService : IAsyncDisposable
 
     private void Fire(ReminderEntry row, DateTimeOffset tick)
     {
-        // Cluster mode: every silo reads the reminder table; only the silo consuming the grain's shard fires.
-        if (_ownership.Value is { } ownership && !ownership.OwnsShardOf(row.Grain))
-        {
-            return;
-        }
 
         var status = new TickStatus(row.FirstDue, row.Period, tick);
         var name = row.Name;
@@ -285,5 +347,8 @@ internal sealed class ReminderService : IAsyncDisposable
         public ReminderEntry Row { get; } = row;
 
         public DateTimeOffset NextDue { get; set; } = nextDue;
+
+        /// <summary>The last tick skipped because another silo consumed the grain's shard; null once fired or forgotten.</summary>
+        public DateTimeOffset? MissedTick { get; set; }
     }
 }
