@@ -1,7 +1,5 @@
 using MailMesh.Campaigns.SendLog;
-using Microsoft.Data.Sqlite;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace MailMesh.Campaigns.PostgreSql;
 
@@ -11,8 +9,6 @@ namespace MailMesh.Campaigns.PostgreSql;
 /// at commit) and joined there; the members never sit in memory.</summary>
 public sealed partial class PostgreSqlSendLog : ISendLogReports
 {
-    private const string MembersTable = "report_members";
-
     /// <inheritdoc />
     public async Task PrepareReportsAsync(CancellationToken cancellationToken = default)
     {
@@ -83,8 +79,7 @@ public sealed partial class PostgreSqlSendLog : ISendLogReports
     private static string Scope(string tenant, string? campaign) =>
         campaign is null ? $"tenant '{tenant}'" : $"campaign '{campaign}' of tenant '{tenant}'";
 
-    private static string MembersJoin(string? membersDatabase) =>
-        membersDatabase is null ? "" : $"JOIN pg_temp.{MembersTable} m ON m.contact = s.contact";
+    private static string MembersJoin(string? membersDatabase) => PostgreSqlReportMembers.Join(membersDatabase, "s");
 
     private static void BindReportScope(NpgsqlCommand command, string tenant, string? campaign)
     {
@@ -96,7 +91,7 @@ public sealed partial class PostgreSqlSendLog : ISendLogReports
     }
 
     /// <summary>Runs a report query in one transaction, with the members (when given) loaded into a temporary table
-    /// that the commit drops, so the pooled connection goes back clean.</summary>
+    /// that the commit drops, so the pooled connection goes back clean (<see cref="PostgreSqlReportMembers"/>).</summary>
     private Task<T> ReportAsync<T>(string operation, string? membersDatabase, Func<NpgsqlConnection, CancellationToken, Task<T>> query, CancellationToken cancellationToken)
     {
         if (membersDatabase is not null)
@@ -104,46 +99,6 @@ public sealed partial class PostgreSqlSendLog : ISendLogReports
             ReportMembers.RequireExists(membersDatabase);
         }
 
-        return RunAsync(operation, repeatable: true, async (connection, ct) =>
-        {
-            await using var transaction = await connection.BeginTransactionAsync(ct).ConfigureAwait(false);
-            if (membersDatabase is not null)
-            {
-                await LoadMembersAsync(connection, membersDatabase, ct).ConfigureAwait(false);
-            }
-
-            var result = await query(connection, ct).ConfigureAwait(false);
-            await transaction.CommitAsync(ct).ConfigureAwait(false);
-            return result;
-        }, cancellationToken);
-    }
-
-    private static async Task LoadMembersAsync(NpgsqlConnection connection, string membersDatabase, CancellationToken cancellationToken)
-    {
-        await using (var create = new NpgsqlCommand(
-            $"CREATE TEMPORARY TABLE {MembersTable} (contact text COLLATE \"C\" NOT NULL PRIMARY KEY) ON COMMIT DROP", connection))
-        {
-            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var source = new SqliteConnectionStringBuilder { DataSource = membersDatabase, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
-        await using var members = new SqliteConnection(source.ToString());
-        await members.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var select = members.CreateCommand();
-        select.CommandText = "SELECT contact FROM members";
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (var copy = await connection.BeginBinaryImportAsync($"COPY {MembersTable} (contact) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(reader.GetString(0), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            }
-
-            await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await using var analyze = new NpgsqlCommand($"ANALYZE {MembersTable}", connection);
-        await analyze.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return RunAsync(operation, repeatable: true, (connection, ct) => PostgreSqlReportMembers.QueryAsync(connection, membersDatabase, query, ct), cancellationToken);
     }
 }

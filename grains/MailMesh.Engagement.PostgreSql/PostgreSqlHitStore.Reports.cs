@@ -1,3 +1,4 @@
+using MailMesh.Campaigns.PostgreSql;
 using MailMesh.Engagement.Tracking;
 using MailMesh.Grains.Engagement;
 using Npgsql;

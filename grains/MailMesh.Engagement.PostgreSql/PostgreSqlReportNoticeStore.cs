@@ -1,3 +1,4 @@
+using MailMesh.Campaigns.PostgreSql;
 using MailMesh.Engagement.Reports;
 using MailMesh.Runtime.PostgreSql;
 using MailMesh.Runtime.Storage;

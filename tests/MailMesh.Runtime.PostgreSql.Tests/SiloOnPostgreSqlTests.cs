@@ -1,4 +1,9 @@
 using System.Net;
+using MailMesh.Engagement.Bounces;
+using MailMesh.Engagement.PostgreSql;
+using MailMesh.Engagement.Reports;
+using MailMesh.Engagement.Tracking;
+using MailMesh.Grains.Engagement;
 using MailMesh.Grains.Mailboxes;
 using MailMesh.Runtime.Storage;
 using MailMesh.Silo.Hosting;
@@ -6,11 +11,12 @@ using MailMesh.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using static MailMesh.Runtime.PostgreSql.Tests.Engagement.HitStoreContractTests;
 
 namespace MailMesh.Runtime.PostgreSql.Tests;
 
-/// <summary>The silo host with <c>Storage:Provider=PostgreSql</c>: grain state, events and readiness come from
-/// PostgreSQL, and a restarted silo finds what the first one wrote.</summary>
+/// <summary>The silo host with <c>Storage:Provider=PostgreSql</c>: grain state, events, readiness and the engagement
+/// stores come from PostgreSQL, and a restarted silo finds what the first one wrote.</summary>
 public sealed class SiloOnPostgreSqlTests : IAsyncLifetime
 {
     private readonly string _schema = PostgreSqlBackend.NewSchema();
@@ -59,6 +65,26 @@ public sealed class SiloOnPostgreSqlTests : IAsyncLifetime
         await second.StopAsync();
     }
 
+    [ServerFact(Server.Postgres)]
+    public async Task Start_PostgreSqlProvider_EngagementStoresLiveInTheClusterSchema()
+    {
+        await using var silo = await StartAsync();
+
+        var hits = Assert.IsType<PostgreSqlHitStore>(silo.Services.GetRequiredService<IHitStore>());
+        Assert.IsType<PostgreSqlBounceStore>(silo.Services.GetRequiredService<IBounceStore>());
+        Assert.IsType<PostgreSqlReportNoticeStore>(silo.Services.GetRequiredService<IReportNoticeStore>());
+        var hit = Hit(HitKind.Open, "a@x.org", new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        await hits.InsertAsync([hit]);
+        await silo.StopAsync();
+
+        await using var store = await PostgreSqlStore.OpenAsync(PostgreSqlBackend.Options(_schema));
+        Assert.Equal([hit], await new PostgreSqlHitStore(store).PendingAsync(10));
+        foreach (var file in (string[])["engagement.db", "bounces.db", "reports.db"])
+        {
+            Assert.False(File.Exists(Path.Combine(_dataDirectory, file)), $"with PostgreSQL the silo must not create {file}");
+        }
+    }
+
     [Fact]
     public async Task Start_PostgreSqlProviderWithoutConnectionString_FailsNamingTheVariable()
     {
@@ -79,7 +105,7 @@ public sealed class SiloOnPostgreSqlTests : IAsyncLifetime
     {
         var app = SiloHost.Build([
             "--Kestrel:Endpoints:Http:Url", _httpUrl, "--Kestrel:Endpoints:Grpc:Url", "http://127.0.0.1:0",
-            "--Logging:LogLevel:Default", "Warning", "--Silo:DataDirectory", _dataDirectory,
+            "--Tracking:Listen", Loopback.FreeHttpUrl(), "--Logging:LogLevel:Default", "Warning", "--Silo:DataDirectory", _dataDirectory,
             "--Storage:Provider", provider,
             "--Storage:PostgreSql:ConnectionString", connectionString ?? TestServers.PostgresConnectionString,
             "--Storage:PostgreSql:Schema", _schema]);
@@ -94,5 +120,4 @@ public sealed class SiloOnPostgreSqlTests : IAsyncLifetime
             throw;
         }
     }
-
 }

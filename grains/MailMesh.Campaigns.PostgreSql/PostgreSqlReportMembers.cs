@@ -3,14 +3,15 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace MailMesh.Engagement.PostgreSql;
+namespace MailMesh.Campaigns.PostgreSql;
 
 /// <summary>A report's members database (<see cref="ReportMembers"/>, a SQLite file the report service writes on this
 /// silo) cannot be attached to PostgreSQL: its contacts are streamed with binary COPY into a temporary table of the query's
-/// own connection, dropped at commit, and the report queries join on that. The members never sit in memory.</summary>
-internal static class PostgreSqlReportMembers
+/// own connection, dropped at commit, and the report queries join on that. The members never sit in memory. Used by the
+/// PostgreSQL send log and the PostgreSQL engagement stores.</summary>
+public static class PostgreSqlReportMembers
 {
-    private const string Name = "engagement_report_members";
+    private const string Name = "report_members";
 
     /// <summary>The temporary table.</summary>
     public const string Table = "pg_temp." + Name;
