@@ -37,6 +37,12 @@ public sealed partial class RabbitMqFabric
                 }
             }
 
+            // Once per rebalance, not per shard: the listeners scan their work for every shard they now own.
+            if (taken > 0)
+            {
+                ShardsAcquired?.Invoke();
+            }
+
             await Task.WhenAll(handOvers).ConfigureAwait(false);
             FabricLog.Rebalanced(_logger, _shards.Count(s => s.ConsumerTag is not null), ShardCount, taken, handOvers.Count);
         }
@@ -89,7 +95,6 @@ public sealed partial class RabbitMqFabric
         var consumer = new AsyncEventingBasicConsumer(_consumeChannel!);
         consumer.ReceivedAsync += (_, delivery) => OnDeliveryAsync(shard, delivery);
         shard.ConsumerTag = await _consumeChannel!.BasicConsumeAsync(shard.Queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
-        ShardsAcquired?.Invoke();
     }
 
     /// <summary>Lets the running turns of the shard finish (new deliveries are held back), deactivates the shard's

@@ -198,7 +198,8 @@ internal sealed class ReminderService : IAsyncDisposable
     private void OnTimer()
     {
         var now = _runtime.TimeProvider.GetUtcNow();
-        var due = new List<(Entry Entry, DateTimeOffset Tick)>();
+        var ownership = _ownership.Value;
+        var due = new List<(ReminderEntry Row, DateTimeOffset Tick)>();
         lock (_lock)
         {
             if (!_running)
@@ -208,31 +209,31 @@ internal sealed class ReminderService : IAsyncDisposable
 
             foreach (var entry in _entries.Values)
             {
-                if (entry.NextDue <= now)
+                if (entry.NextDue > now)
                 {
-                    due.Add((entry, entry.NextDue));
-                    entry.NextDue = NextAfter(entry.Row, now);
+                    continue;
                 }
+
+                // Cluster mode: every silo reads the reminder table; only the silo consuming the grain's shard fires. The
+                // others remember the tick, for the shard may be on its way here (OnShardsAcquired).
+                if (ownership is not null && !ownership.OwnsShardOf(entry.Row.Grain))
+                {
+                    entry.MissedTick = entry.NextDue;
+                }
+                else
+                {
+                    due.Add((entry.Row, entry.NextDue));
+                }
+
+                entry.NextDue = NextAfter(entry.Row, now);
             }
 
             ArmLocked(now);
         }
 
-        foreach (var (entry, tick) in due)
+        foreach (var (row, tick) in due)
         {
-            // Cluster mode: every silo reads the reminder table; only the silo consuming the grain's shard fires. The
-            // others remember the tick, for the shard may be on its way here (OnShardsAcquired).
-            if (_ownership.Value is { } ownership && !ownership.OwnsShardOf(entry.Row.Grain))
-            {
-                lock (_lock)
-                {
-                    entry.MissedTick = tick;
-                }
-
-                continue;
-            }
-
-            Fire(entry.Row, tick);
+            Fire(row, tick);
         }
     }
 
@@ -276,7 +277,6 @@ internal sealed class ReminderService : IAsyncDisposable
 
     private void Fire(ReminderEntry row, DateTimeOffset tick)
     {
-
         var status = new TickStatus(row.FirstDue, row.Period, tick);
         var name = row.Name;
         var turn = new SystemTurn(row.Grain, $"reminder '{name}'", activation =>
