@@ -55,7 +55,7 @@ public sealed class ProtocolTelemetryTests
     {
         using var recorder = new ActivityRecorder();
         using var metrics = new MeasurementRecorder("MailMesh.Protocols");
-        var port = FreePort();
+        var port = Loopback.FreePort();
         using var parent = ActivityRecorder.TestSource.StartActivity("test")!;
         await using var client = new SmtpClient(new SmtpClientOptions { Host = "127.0.0.1", Port = port, Tls = TlsMode.None, ConnectTimeout = TimeSpan.FromSeconds(10) });
 
@@ -98,14 +98,5 @@ public sealed class ProtocolTelemetryTests
         Assert.Equal(["ok", "no"], examines.Select(e => e.GetTagItem("mailmesh.mail.outcome")));
         Assert.Equal(ActivityStatusCode.Unset, session.Status);
         Assert.True(metrics.Count("mailmesh.mail.client.command.duration", ("protocol", "IMAP"), ("command", "EXAMINE"), ("outcome", "no")) >= 1);
-    }
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

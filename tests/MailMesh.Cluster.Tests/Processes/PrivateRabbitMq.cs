@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using MailMesh.Testing;
 
 namespace MailMesh.Cluster.Tests.Processes;
 
@@ -31,7 +30,7 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
     {
         var name = "t" + Guid.NewGuid().ToString("N")[..10];
         var directory = Path.Combine(Path.GetTempPath(), "mailmesh-rabbitmq-" + name);
-        var ports = FreePorts(3);
+        var ports = new[] { Loopback.FreePort(), Loopback.FreePort(), Loopback.FreePort() };
         var environment = new Dictionary<string, string>
         {
             ["MAILMESH_RABBITMQ_DIR"] = directory,
@@ -99,28 +98,6 @@ public sealed class PrivateRabbitMq : IAsyncDisposable
         }
 
         return await stdout;
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
-        try
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Start();
-            }
-
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (var listener in listeners)
-            {
-                listener.Stop();
-                listener.Dispose();
-            }
-        }
     }
 
     private static string RepositoryRoot()
