@@ -58,6 +58,25 @@ public sealed class BounceProcessingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProcessMessage_SameHardBounceEightTimesAtOnce_RecordsAndSuppressesOnce()
+    {
+        var send = _silo.SendLog.Add(Tenant, "spring", "jane@example.org");
+        var bytes = BounceSamples.Bytes(BounceSamples.PostfixDsn("jane@example.org", Verp(send)));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            Task.Run(() => _silo.Processor.ProcessMessageAsync(Tenant, "mailbox:acme/bounces", "m1", bytes))));
+
+        Assert.Equal(7, results.Sum(r => r.Duplicates));
+        Assert.Equal(1, results.Sum(r => r.Suppressed));
+        var ledger = await _silo.Grains.GetGrain<IBounceLedgerGrain>(BounceKeys.Contact(Tenant, "jane@example.org")).Get();
+        Assert.Equal(1, ledger!.HardBounces);
+        Assert.Single((await Contact("jane@example.org").Get())!.Suppressions);
+        var events = await _silo.EventsAsync(Tenant);
+        Assert.Single(events, e => e.Type == "message.bounced");
+        Assert.Single(events, e => e.Type == "contact.suppressed");
+    }
+
+    [Fact]
     public async Task ProcessMessage_SoftBouncesReachLimit_SuppressOnlyAtTheLimit()
     {
         var send = _silo.SendLog.Add(Tenant, "spring", "jane@example.org");
