@@ -11,8 +11,14 @@ internal static partial class TrackingLog
     [LoggerMessage(EventId = 9002, Level = LogLevel.Warning, Message = "Storing {Count} tracking hits failed (attempt {Attempt}); retrying")]
     public static partial void StoreRetry(ILogger logger, Exception exception, int count, int attempt);
 
-    [LoggerMessage(EventId = 9003, Level = LogLevel.Error, Message = "Storing {Count} tracking hits failed for good; they are handed to the grains without a raw copy")]
+    [LoggerMessage(EventId = 9003, Level = LogLevel.Error, Message = "Recording what the grains made of {Count} tracking hits failed; they are handed over again by a later pass")]
     public static partial void StoreFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 9018, Level = LogLevel.Error, Message = "Storing {Count} tracking hits failed {Attempts} times; they go back to the spill journal and are stored from there")]
+    public static partial void StoreFailedRespilled(ILogger logger, Exception exception, int count, int attempts);
+
+    [LoggerMessage(EventId = 9019, Level = LogLevel.Critical, Message = "Storing {Count} tracking hits failed and the spill journal refused them; the writer keeps them and tries the store again in {RetryAfter}")]
+    public static partial void StoreAndSpillFailed(ILogger logger, int count, TimeSpan retryAfter);
 
     [LoggerMessage(EventId = 9004, Level = LogLevel.Warning, Message = "Handing {Count} hits to engagement grain {Key} failed; they stay pending and are handed over again by the next pass")]
     public static partial void GrainFailed(ILogger logger, Exception exception, int count, string key);

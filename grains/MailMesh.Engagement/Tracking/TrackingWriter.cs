@@ -8,12 +8,16 @@ namespace MailMesh.Engagement.Tracking;
 /// <summary>Takes hits off the queue in batches, from memory first and then from the spill journal: stores them in the hit
 /// store with an open hand-over (one transaction), then hands each contact's opens and clicks to its engagement grain
 /// (several grains at once) and closes the hand-over with what the grains changed (one transaction). On a graceful stop
-/// it drains the memory queue; the spill journal stays on disk and is read after the next start. A crash loses the hits
+/// it drains the memory queue; the spill journal stays on disk and is read after the next start. A batch the store refuses
+/// for good goes back to the journal, not to the grains: no hit is counted without its stored row. A crash loses the hits
 /// still in memory (at most the queue and one batch), none of the spilled ones; hits stored but not yet handed over are
 /// handed over at the next start.</summary>
 public sealed class TrackingWriter(
     TrackingHitQueue queue, IHitStore store, IGrainFactory grains, IOptions<TrackingListenerOptions> options, ILogger<TrackingWriter> logger, TimeProvider time)
 {
+    /// <summary>How many times a batch is offered to the store before it goes back to the spill journal.</summary>
+    internal const int StoreAttempts = 4;
+
     private readonly TrackingListenerOptions _options = options.Value;
     private readonly object _gate = new();
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -211,45 +215,36 @@ public sealed class TrackingWriter(
     }
 
     /// <summary>Stores a batch with an open hand-over, hands it to the grains and closes the hand-over with what differs from
-    /// the stored rows: three statements per hit fewer than storing hits pending and marking each afterwards.</summary>
+    /// the stored rows: three statements per hit fewer than storing hits pending and marking each afterwards. A batch the
+    /// store refuses <see cref="StoreAttempts"/> times goes back to the spill journal, unhanded: a hit reaches the grains
+    /// only with its raw row, so the reports count every hit the grains do.</summary>
     private async Task ProcessAsync(List<HitRecord> batch)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        long? handOver = null;
-        for (var attempt = 1; ; attempt++)
+        long handOver;
+        while (true)
         {
-            try
+            if (await StoreAsync(batch).ConfigureAwait(false) is { } stored)
             {
-                handOver = await store.StoreForHandOverAsync(batch, time.GetUtcNow()).ConfigureAwait(false);
-                TrackingMetrics.Written(batch, started, ok: true);
-                // Stored: the spilled hits of the batch are the hand-over's now, not the journal's.
-                queue.Spill.Commit();
+                handOver = stored;
                 break;
             }
-            catch (Exception e) when (attempt < 4 && e is Microsoft.Data.Sqlite.SqliteException or IOException)
+
+            if (await ReturnToSpillAsync(batch).ConfigureAwait(false))
             {
-                TrackingLog.StoreRetry(logger, e, batch.Count, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt * attempt), time).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
-            {
-                TrackingLog.StoreFailed(logger, e, batch.Count);
-                TrackingMetrics.Written(batch, started, ok: false);
-                // Handed to the grains below without a raw copy, as the hits from memory are.
+                // The spilled hits of the batch are in the journal again, at its end: their first records are done with.
                 queue.Spill.Commit();
-                break;
+                return;
             }
+
+            // Neither the store nor the journal takes them: they stay here, and so does every hit behind them.
+            TrackingLog.StoreAndSpillFailed(logger, batch.Count, _options.SpillRetryAfter);
+            await Task.Delay(_options.SpillRetryAfter, time).ConfigureAwait(false);
         }
 
         var (changes, contacts, _) = await HandOverAsync(batch, HitState.Applied, CancellationToken.None).ConfigureAwait(false);
-        if (handOver is not { } id)
-        {
-            return;
-        }
-
         try
         {
-            await store.CloseHandOverAsync(id, changes, contacts, CancellationToken.None).ConfigureAwait(false);
+            await store.CloseHandOverAsync(handOver, changes, contacts, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
         {
@@ -257,6 +252,50 @@ public sealed class TrackingWriter(
             // they already counted.
             TrackingLog.StoreFailed(logger, e, changes.Count);
         }
+    }
+
+    /// <summary>Stores <paramref name="batch"/> with an open hand-over, trying up to <see cref="StoreAttempts"/> times;
+    /// the hand-over's id, or null when every attempt failed.</summary>
+    private async Task<long?> StoreAsync(List<HitRecord> batch)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var handOver = await store.StoreForHandOverAsync(batch, time.GetUtcNow()).ConfigureAwait(false);
+                TrackingMetrics.Written(batch, started, ok: true);
+                // Stored: the spilled hits of the batch are the hand-over's now, not the journal's.
+                queue.Spill.Commit();
+                return handOver;
+            }
+            catch (Exception e) when (attempt < StoreAttempts && e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                TrackingLog.StoreRetry(logger, e, batch.Count, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt * attempt), time).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                TrackingLog.StoreFailedRespilled(logger, e, batch.Count, attempt);
+                TrackingMetrics.Written(batch, started, ok: false);
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Appends every hit of <paramref name="batch"/> to the spill journal (the writer reads them again after the
+    /// memory queue); false when the journal refused any of them. A hit appended twice (once here, once by an earlier
+    /// refusal of the batch) is stored once: the store skips ids it has.</summary>
+    private async Task<bool> ReturnToSpillAsync(List<HitRecord> batch)
+    {
+        var appends = new List<Task<SpillOutcome>>(batch.Count);
+        foreach (var hit in batch)
+        {
+            appends.Add(queue.Spill.AppendAsync(hit).AsTask());
+        }
+
+        var outcomes = await Task.WhenAll(appends).ConfigureAwait(false);
+        return outcomes.All(o => o == SpillOutcome.Written);
     }
 
     /// <summary>Hands opens and clicks to the engagement grains. Returns what differs from <paramref name="stored"/> with the

@@ -51,8 +51,10 @@ public sealed class TrackingSilo : IAsyncDisposable
 
     public TimeProvider Time => Silo.Services.GetRequiredService<TimeProvider>();
 
-    /// <summary>Starts the silo and, unless <paramref name="listen"/> is false, the tracking listener and its writer.</summary>
-    public static async Task<TrackingSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null, bool listen = true)
+    /// <summary>Starts the silo and, unless <paramref name="listen"/> is false, the tracking listener and its writer;
+    /// <paramref name="services"/> adds to (or replaces) the silo's services before the engagement ones are added.</summary>
+    public static async Task<TrackingSilo> StartAsync(
+        IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? time = null, bool listen = true, Action<IServiceCollection>? services = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "mailmesh-engagement-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
@@ -63,19 +65,20 @@ public sealed class TrackingSilo : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(all).Build();
-        var silo = await new SiloBuilder().ConfigureServices(services =>
+        var silo = await new SiloBuilder().ConfigureServices(collection =>
         {
-            services.AddSingleton<IConfiguration>(configuration);
-            services.AddLogging();
+            services?.Invoke(collection);
+            collection.AddSingleton<IConfiguration>(configuration);
+            collection.AddLogging();
             if (time is not null)
             {
-                services.AddSingleton(time);
+                collection.AddSingleton(time);
             }
 
-            services.AddMailMeshSqliteStorage(o => o.DatabasePath = Path.Combine(directory, "silo.db"));
-            services.AddMailMeshBlobStore(configuration, Path.Combine(directory, "blobs"));
-            services.AddAudience(configuration, directory);
-            services.AddEngagementTracking(configuration, directory);
+            collection.AddMailMeshSqliteStorage(o => o.DatabasePath = Path.Combine(directory, "silo.db"));
+            collection.AddMailMeshBlobStore(configuration, Path.Combine(directory, "blobs"));
+            collection.AddAudience(configuration, directory);
+            collection.AddEngagementTracking(configuration, directory);
         }).StartAsync();
         var listener = silo.Services.GetRequiredService<TrackingListener>();
         if (listen)
