@@ -1,8 +1,10 @@
+using MailMesh.Audience.Contacts;
 using MailMesh.Campaigns.Composition;
 using MailMesh.Campaigns.SendLog;
 using MailMesh.Grains.Campaigns;
 using MailMesh.Protocols.Smtp;
 using MailMesh.Runtime;
+using MailMesh.Runtime.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NodaTime;
@@ -21,9 +23,15 @@ public sealed partial class CampaignWorkerGrain(
     IMailSubmitter submitter,
     DeferralPolicy deferralPolicy,
     IOptions<CampaignsOptions> options,
-    ILogger<CampaignWorkerGrain> logger) : Grain, ICampaignWorkerGrain
+    IOptions<GrainRuntimeOptions> runtimeOptions,
+    ILogger<CampaignWorkerGrain> logger,
+    IGrainStorageBatch? storageBatch = null) : Grain, ICampaignWorkerGrain
 {
     private readonly CampaignsOptions _options = options.Value;
+
+    // Where the grain store reads many states at once, a batch reads its contacts there instead of activating each
+    // contact grain (docs/adr/campaigns-06-grain-path-cpu.md).
+    private readonly StoredContacts? _storedContacts = storageBatch is null ? null : new StoredContacts(storageBatch, runtimeOptions.Value.JsonOptions);
     private CampaignWork? _work;
     private SendWindowCalendar? _calendar;
     private DateTimeZone? _zone;

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using MailMesh.Grains.Contacts;
+using MailMesh.Runtime;
+using MailMesh.Runtime.Storage;
+
+namespace MailMesh.Audience.Contacts;
+
+/// <summary>Reads contacts as their grains stored them, many in one storage query and without activating the grains
+/// (a campaign batch re-reads its recipients right before it claims them). The stored state is what a contact grain
+/// answers: it writes every change before it returns, and reads the store again when an import created the contact
+/// behind its back (docs/adr/campaigns-06-grain-path-cpu.md).</summary>
+public sealed class StoredContacts
+{
+    private readonly IGrainStorageBatch _storage;
+    private readonly JsonTypeInfo<ContactState> _state;
+
+    /// <summary>Reads through <paramref name="storage"/> states written with <paramref name="json"/> (the runtime's
+    /// options).</summary>
+    public StoredContacts(IGrainStorageBatch storage, JsonSerializerOptions json)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        ArgumentNullException.ThrowIfNull(json);
+        _storage = storage;
+        _state = ContactStateJson.IsGeneralDefault(json)
+            ? ContactStateJsonContext.Default.ContactState
+            : (JsonTypeInfo<ContactState>)json.GetTypeInfo(typeof(ContactState));
+    }
+
+    /// <summary>The contacts of <paramref name="tenant"/> at the normalized <paramref name="addresses"/>, in order; null
+    /// where none is stored.</summary>
+    public async Task<ContactInfo?[]> GetManyAsync(string tenant, IReadOnlyList<string> addresses, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        ArgumentNullException.ThrowIfNull(addresses);
+        var contacts = new ContactInfo?[addresses.Count];
+        if (addresses.Count == 0)
+        {
+            return contacts;
+        }
+
+        var ids = new GrainId[addresses.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = new GrainId(ContactGrain.GrainType, ContactAddress.KeyFor(tenant, addresses[i]));
+        }
+
+        var stored = await _storage.ReadManyAsync(ContactGrain.StateName, ids, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < contacts.Length; i++)
+        {
+            if (stored[i] is { } row && JsonSerializer.Deserialize(row.Payload, _state) is { } state)
+            {
+                // The state is this call's own copy: the answer may share its collections.
+                contacts[i] = ContactEditor.InfoOfFinal(tenant, addresses[i], state);
+            }
+        }
+
+        return contacts;
+    }
+}
