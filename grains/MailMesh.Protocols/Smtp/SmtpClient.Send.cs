@@ -33,9 +33,7 @@ public sealed partial class SmtpClient
         try
         {
             var result = await TransactionAsync(envelope, message, cancellationToken).ConfigureAwait(false);
-            var code = result.Data?.Code ?? result.Recipients.FirstOrDefault(r => r is { IsPositive: false })?.Code ?? result.Mail.Code;
-            telemetry.Complete(result.Delivered ? "ok" : "no");
-            ProtocolDiagnostics.CountSmtpMessage(result.Delivered ? "sent" : ProtocolDiagnostics.SmtpOutcome(code));
+            CountTransaction(result, telemetry);
             return result;
         }
         catch (Exception e) when (e is not ArgumentException && CountFailure(e, telemetry))
@@ -97,6 +95,70 @@ public sealed partial class SmtpClient
 
     private async Task<SmtpTransactionResult> TransactionAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
+        CheckEnvelope(envelope);
+        using var scope = Enter("MAIL", ReadyOnly);
+        return await RunTransactionAsync(Build(envelope, message), next: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Checks <paramref name="envelope"/> and <paramref name="message"/> against this session's extensions and
+    /// builds the commands, for <see cref="SendPreparedAsync"/>. Nothing is sent.</summary>
+    /// <exception cref="SmtpMessageException">The message cannot go through this server.</exception>
+    /// <exception cref="ArgumentException">An address is malformed or the DSN parameters are invalid.</exception>
+    /// <exception cref="InvalidOperationException">The session is not ready.</exception>
+    internal SmtpPreparedTransaction Prepare(SmtpEnvelope envelope, ReadOnlyMemory<byte> message)
+    {
+        CheckEnvelope(envelope);
+        if (State != SmtpSessionState.Ready)
+        {
+            throw new InvalidOperationException($"SMTP MAIL is not allowed in state {State} (allowed: {SmtpSessionState.Ready}).");
+        }
+
+        return Build(envelope, message);
+    }
+
+    /// <summary>
+    /// Sends a transaction of <see cref="Prepare"/>, as <see cref="SendTransactionAsync"/> does. With PIPELINING and DATA,
+    /// once the server has answered DATA with 354, <paramref name="next"/> may give the following transaction: its MAIL,
+    /// RCPT and DATA commands then go out in the same write as this message's data and final dot (RFC 2920 section 3.1:
+    /// the message content may be the first "command" of a group, MAIL and RCPT may follow it, DATA ends it), so a
+    /// session without CHUNKING needs one round trip per message instead of two. The following transaction must be the
+    /// next one sent on this session; its replies are read when it is sent. A transaction announced this way on a session
+    /// that breaks before it is sent got no reply, so it can go again on another session.
+    /// </summary>
+    internal async Task<SmtpTransactionResult> SendPreparedAsync(SmtpPreparedTransaction transaction, Func<SmtpPreparedTransaction?>? next, CancellationToken cancellationToken)
+    {
+        if (!ReferenceEquals(transaction.Session, this))
+        {
+            throw new ArgumentException("The transaction was prepared by another session.", nameof(transaction));
+        }
+
+        var telemetry = _telemetry.StartCommand("SEND", _options.Host, _options.EffectivePort);
+        try
+        {
+            SmtpTransactionResult result;
+            using (Enter("MAIL", ReadyOnly))
+            {
+                result = await RunTransactionAsync(transaction, next, cancellationToken).ConfigureAwait(false);
+            }
+
+            CountTransaction(result, telemetry);
+            return result;
+        }
+        catch (Exception e) when (e is not ArgumentException && CountFailure(e, telemetry))
+        {
+            throw;
+        }
+    }
+
+    private static void CountTransaction(SmtpTransactionResult result, ProtocolDiagnostics.Command telemetry)
+    {
+        var code = result.Data?.Code ?? result.Recipients.FirstOrDefault(r => r is { IsPositive: false })?.Code ?? result.Mail.Code;
+        telemetry.Complete(result.Delivered ? "ok" : "no");
+        ProtocolDiagnostics.CountSmtpMessage(result.Delivered ? "sent" : ProtocolDiagnostics.SmtpOutcome(code));
+    }
+
+    private static void CheckEnvelope(SmtpEnvelope envelope)
+    {
         ArgumentNullException.ThrowIfNull(envelope);
         if (envelope.Recipients.Count == 0)
         {
@@ -113,10 +175,11 @@ public sealed partial class SmtpClient
         {
             throw new ArgumentException("DSN NOTIFY=NEVER cannot be combined with SUCCESS, FAILURE or DELAY (RFC 3461 4.1).", nameof(envelope));
         }
+    }
 
-        using var scope = Enter("MAIL", ReadyOnly);
+    private SmtpPreparedTransaction Build(SmtpEnvelope envelope, ReadOnlyMemory<byte> message)
+    {
         var content = SmtpContent.Inspect(message.Span);
-        var useBdat = Capabilities.Chunking && _options.UseChunking;
         var commands = new StringBuilder(64 + (envelope.Recipients.Count * 48));
         AppendMailCommand(commands, envelope, content);
         var mailLength = commands.Length;
@@ -125,40 +188,54 @@ public sealed partial class SmtpClient
             AppendRcptCommand(commands, recipient, envelope.Notify);
         }
 
-        var wire = useBdat ? SmtpContent.Normalize(message, content) : ReadOnlyMemory<byte>.Empty;
-        TransactionRepliesRead = 0;
-        TransactionDataSent = false;
-        return await RunStepsAsync((timeout, token) => Capabilities.Pipelining
-                ? PipelinedAsync(envelope, message, content, commands, useBdat, wire, timeout, token)
-                : LockstepAsync(envelope, message, content, commands.ToString(), mailLength, useBdat, wire, timeout, token),
-            cancellationToken).ConfigureAwait(false);
+        return new SmtpPreparedTransaction(this, envelope, message, content, commands.ToString(), mailLength);
     }
 
-    /// <summary>RFC 2920: MAIL, the RCPTs and DATA (or BDAT LAST with the data, RFC 3030 section 4.2) in one write.</summary>
-    private async Task<SmtpTransactionResult> PipelinedAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, SmtpContentInfo content,
-        StringBuilder commands, bool useBdat, ReadOnlyMemory<byte> wire, CancellationTokenSource timeout, CancellationToken token)
+    private Task<SmtpTransactionResult> RunTransactionAsync(SmtpPreparedTransaction transaction, Func<SmtpPreparedTransaction?>? next, CancellationToken cancellationToken)
     {
-        var buffer = Output(commands.Length + 32 + (useBdat ? wire.Length : 0));
-        if (useBdat)
+        var announced = _announced is not null;
+        if (announced && !ReferenceEquals(_announced, transaction))
         {
-            commands.Append("BDAT ").Append(wire.Length).Append(" LAST\r\n");
-        }
-        else
-        {
-            commands.Append("DATA\r\n");
+            throw new InvalidOperationException("The commands of another transaction were already sent behind the last message; that transaction must be sent next.");
         }
 
-        Encoding.UTF8.GetBytes(commands.ToString(), buffer);
-        if (useBdat)
-        {
-            buffer.Write(wire.Span);
-        }
+        _announced = null;
+        var useBdat = Capabilities.Chunking && _options.UseChunking;
+        TransactionRepliesRead = 0;
+        TransactionDataSent = false;
+        return RunStepsAsync((timeout, token) => Capabilities.Pipelining
+                ? PipelinedAsync(transaction, useBdat, announced, next, timeout, token)
+                : LockstepAsync(transaction, useBdat, timeout, token),
+            cancellationToken);
+    }
 
+    /// <summary>RFC 2920: MAIL, the RCPTs and DATA (or BDAT LAST with the data, RFC 3030 section 4.2) in one write, unless
+    /// they went out behind the previous message's data (<paramref name="announced"/>).</summary>
+    private async Task<SmtpTransactionResult> PipelinedAsync(SmtpPreparedTransaction transaction, bool useBdat, bool announced,
+        Func<SmtpPreparedTransaction?>? next, CancellationTokenSource timeout, CancellationToken token)
+    {
+        var envelope = transaction.Envelope;
         Step("the reply to MAIL FROM");
-        await WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
-        if (useBdat)
+        if (!announced)
         {
-            TransactionDataSent = true;
+            var wire = useBdat ? SmtpContent.Normalize(transaction.Message, transaction.Content) : ReadOnlyMemory<byte>.Empty;
+            var buffer = Output(transaction.Commands.Length + 32 + (useBdat ? wire.Length : 0));
+            Encoding.UTF8.GetBytes(transaction.Commands, buffer);
+            if (useBdat)
+            {
+                Encoding.ASCII.GetBytes($"BDAT {wire.Length} LAST\r\n", buffer);
+                buffer.Write(wire.Span);
+            }
+            else
+            {
+                buffer.Write("DATA\r\n"u8);
+            }
+
+            await WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
+            if (useBdat)
+            {
+                TransactionDataSent = true;
+            }
         }
 
         var mail = await ReadAsync(token).ConfigureAwait(false);
@@ -198,7 +275,7 @@ public sealed partial class SmtpClient
                 return new SmtpTransactionResult(mail, recipients, null);
             }
 
-            return new SmtpTransactionResult(mail, recipients, await SendDataAsync(message, content, timeout, token).ConfigureAwait(false));
+            return new SmtpTransactionResult(mail, recipients, await SendDataAsync(transaction, next?.Invoke(), timeout, token).ConfigureAwait(false));
         }
 
         await ResetAsync(timeout, token).ConfigureAwait(false);
@@ -206,11 +283,12 @@ public sealed partial class SmtpClient
     }
 
     /// <summary>One command at a time (no PIPELINING).</summary>
-    private async Task<SmtpTransactionResult> LockstepAsync(SmtpEnvelope envelope, ReadOnlyMemory<byte> message, SmtpContentInfo content,
-        string commands, int mailLength, bool useBdat, ReadOnlyMemory<byte> wire, CancellationTokenSource timeout, CancellationToken token)
+    private async Task<SmtpTransactionResult> LockstepAsync(SmtpPreparedTransaction transaction, bool useBdat, CancellationTokenSource timeout, CancellationToken token)
     {
+        var envelope = transaction.Envelope;
+        var commands = transaction.Commands;
         Step("the reply to MAIL FROM");
-        await WriteAsync(Encoding.UTF8.GetBytes(commands[..mailLength]), token).ConfigureAwait(false);
+        await WriteAsync(Encoding.UTF8.GetBytes(commands[..transaction.MailLength]), token).ConfigureAwait(false);
         var mail = await ReadAsync(token).ConfigureAwait(false);
         var recipients = new SmtpResponse?[envelope.Recipients.Count];
         if (!mail.IsPositive)
@@ -219,7 +297,7 @@ public sealed partial class SmtpClient
         }
 
         var anyAccepted = false;
-        var lines = commands[mailLength..].Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var lines = commands[transaction.MailLength..].Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         for (var i = 0; i < recipients.Length; i++)
         {
             Arm(timeout, _options.CommandTimeout, "the reply to RCPT TO", i + 1, recipients.Length);
@@ -236,6 +314,7 @@ public sealed partial class SmtpClient
 
         if (useBdat)
         {
+            var wire = SmtpContent.Normalize(transaction.Message, transaction.Content);
             var buffer = new ArrayBufferWriter<byte>(wire.Length + 32);
             Encoding.ASCII.GetBytes($"BDAT {wire.Length} LAST\r\n", buffer);
             buffer.Write(wire.Span);
@@ -260,13 +339,28 @@ public sealed partial class SmtpClient
             return new SmtpTransactionResult(mail, recipients, data);
         }
 
-        return new SmtpTransactionResult(mail, recipients, await SendDataAsync(message, content, timeout, token).ConfigureAwait(false));
+        return new SmtpTransactionResult(mail, recipients, await SendDataAsync(transaction, following: null, timeout, token).ConfigureAwait(false));
     }
 
-    private async Task<SmtpResponse> SendDataAsync(ReadOnlyMemory<byte> message, SmtpContentInfo content, CancellationTokenSource timeout, CancellationToken token)
+    /// <summary>Writes the message data and its final dot, followed by the commands of <paramref name="following"/> when
+    /// there is one (see <see cref="SendPreparedAsync"/>), and reads the reply to the data.</summary>
+    private async Task<SmtpResponse> SendDataAsync(SmtpPreparedTransaction transaction, SmtpPreparedTransaction? following, CancellationTokenSource timeout, CancellationToken token)
     {
-        var buffer = Output((int)content.WireLength + 3 + (content.HasLeadingDot ? 64 : 0));
-        SmtpContent.WriteData(message.Span, content, buffer);
+        var content = transaction.Content;
+        var buffer = Output((int)content.WireLength + 3 + (content.HasLeadingDot ? 64 : 0) + (following is null ? 0 : following.Commands.Length + 8));
+        SmtpContent.WriteData(transaction.Message.Span, content, buffer);
+        if (following is not null)
+        {
+            if (!ReferenceEquals(following.Session, this))
+            {
+                throw new ArgumentException("The following transaction was prepared by another session.", nameof(following));
+            }
+
+            Encoding.UTF8.GetBytes(following.Commands, buffer);
+            buffer.Write("DATA\r\n"u8);
+            _announced = following;
+        }
+
         Arm(timeout, _options.DataTimeout, "the reply to the end of the message data");
         await WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
         TransactionDataSent = true;

@@ -42,6 +42,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
     private Stream? _stream;
     private SmtpReader? _reader;
     private string? _waitingFor;
+    private SmtpPreparedTransaction? _announced;
     private int _waitRecipient;
     private int _waitRecipients;
     private TimeSpan _waitLimit;
@@ -141,6 +142,11 @@ public sealed partial class SmtpClient : IAsyncDisposable
     public async Task QuitAsync(CancellationToken cancellationToken = default)
     {
         using var scope = Enter("QUIT", SmtpSessionState.Ready);
+        if (_announced is not null)
+        {
+            throw new InvalidOperationException("The commands of a transaction were sent behind the last message; send that transaction before QUIT.");
+        }
+
         await RunAsync(async token =>
         {
             await CommandAsync("QUIT", token).ConfigureAwait(false);
@@ -282,6 +288,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
         _stream = null;
         _socket = null;
         _reader = null;
+        _announced = null;
     }
 }
 

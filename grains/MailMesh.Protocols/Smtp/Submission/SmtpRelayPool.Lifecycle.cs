@@ -149,6 +149,9 @@ internal static partial class PoolLog
     [LoggerMessage(EventId = 3104, Level = LogLevel.Debug, Message = "SMTP relay {Relay}: QUIT failed: {Reason}")]
     public static partial void QuitFailed(ILogger logger, string relay, string reason);
 
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Critical, Message = "SMTP relay {Relay}: a session runner failed; its submissions fail, the others go on")]
+    public static partial void RunnerFailed(ILogger logger, string relay, Exception error);
+
     [LoggerMessage(EventId = 3105, Level = LogLevel.Debug, Message = "SMTP relay {Relay}: idle session closed after {Messages} message(s)")]
     public static partial void IdleClosed(ILogger logger, string relay, int messages);
 }

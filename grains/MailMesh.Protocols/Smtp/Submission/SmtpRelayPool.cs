@@ -7,7 +7,9 @@ namespace MailMesh.Protocols.Smtp;
 /// <summary>
 /// The pooled <see cref="IMailSubmitter"/> for one relay: at most <see cref="SmtpRelayOptions.MaxConnections"/> sessions,
 /// each reused for up to <see cref="SmtpRelayOptions.MaxMessagesPerConnection"/> messages (most recently used first) and
-/// closed after <see cref="SmtpRelayOptions.IdleTimeout"/> unused. A session is reset (RSET) after any incomplete
+/// closed after <see cref="SmtpRelayOptions.IdleTimeout"/> unused. Submissions wait in one queue; a session takes the
+/// next one as soon as it has sent the data of the last, and with PIPELINING (and DATA) writes its commands behind that
+/// data, so a busy session needs one round trip per message (docs/adr/campaigns-07-pipelined-submissions.md). A session is reset (RSET) after any incomplete
 /// transaction before it goes back to the pool. A pooled session the relay closed meanwhile is replaced and the message
 /// sent again on a new one, once, when nothing of it had been answered. Every relay answer and failure becomes a
 /// per-recipient outcome: 2xx accepted, 4xx and connection failures (refused, dropped, stalled, garbage) deferred with the
@@ -20,10 +22,11 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _slots;
+    private readonly Queue<Submission> _queue = new();
     private readonly Lock _lock = new();
     private readonly Stack<PooledSession> _idle = new();
     private readonly ITimer _sweeper;
+    private int _runners;
     private int _open;
     private long _opened;
     private bool _disposed;
@@ -44,7 +47,6 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
         _clientOptions = options.ClientOptions(_time);
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger<SmtpRelayPool>();
-        _slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         var sweep = options.IdleTimeout / 2 < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : options.IdleTimeout / 2;
         _sweeper = _time.CreateTimer(static state => ((SmtpRelayPool)state!).SweepIdle(), this, sweep, sweep);
     }
@@ -83,82 +85,27 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
             return Result(outcomes);
         }
 
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        var submission = new Submission(mail, envelope, outcomes, cancellationToken);
+        bool start;
+        lock (_lock)
         {
-            await SendAsync(mail, envelope, outcomes, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _slots.Release();
-        }
-
-        return Result(outcomes);
-    }
-
-    private async Task SendAsync(MailSubmission mail, SmtpEnvelope envelope, RecipientOutcome?[] outcomes, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var session = TakeIdle();
-            var reused = session is not null;
-            if (session is null)
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _queue.Enqueue(submission);
+            start = _runners < _options.MaxConnections;
+            if (start)
             {
-                try
-                {
-                    session = await OpenAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is SmtpProtocolException or SmtpCommandException or InvalidOperationException)
-                {
-                    var code = (e as SmtpCommandException)?.Code ?? 0;
-                    Fill(mail, outcomes, SubmissionStatus.Deferred, code, (e as SmtpCommandException)?.ResponseCode,
-                        $"Could not open a session with the relay {Relay}: {e.Message}");
-                    return;
-                }
-            }
-
-            try
-            {
-                var result = await session.Client.SendTransactionAsync(envelope, mail.Content, cancellationToken).ConfigureAwait(false);
-                session.Messages++;
-                Map(mail, result, outcomes);
-                await ReturnAsync(session).ConfigureAwait(false);
-                return;
-            }
-            catch (SmtpMessageException e)
-            {
-                await ReturnAsync(session).ConfigureAwait(false);
-                Fill(mail, outcomes, SubmissionStatus.Failed, 0, null, e.Message);
-                return;
-            }
-            catch (ArgumentException e)
-            {
-                await ReturnAsync(session).ConfigureAwait(false);
-                Fill(mail, outcomes, SubmissionStatus.Failed, 0, null, "The submission is invalid: " + e.Message);
-                return;
-            }
-            catch (SmtpProtocolException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                Discard(session);
-                if (reused && attempt == 0 && session.Client.TransactionRepliesRead == 0 && e.Kind is ProtocolFailureKind.Network or ProtocolFailureKind.ServerClosed)
-                {
-                    // The relay closed the pooled session while it sat idle: nothing of this message was answered.
-                    PoolLog.StaleSession(_logger, Relay, e.Message);
-                    continue;
-                }
-
-                var reason = session.Client.TransactionDataSent
-                    ? $"The session with the relay {Relay} failed after the message data was sent, so it may have been delivered: {e.Message}"
-                    : $"The session with the relay {Relay} failed: {e.Message}";
-                Fill(mail, outcomes, SubmissionStatus.Deferred, 0, null, reason);
-                return;
-            }
-            catch (Exception)
-            {
-                Discard(session);
-                throw;
+                _runners++;
             }
         }
+
+        if (start)
+        {
+            StartRunner();
+        }
+
+        using var registration = cancellationToken.UnsafeRegister(static state => ((Submission)state!).CancelWhileQueued(), submission);
+        return await submission.Task.ConfigureAwait(false);
     }
 
     /// <summary>Checks the addresses: a malformed recipient fails alone; a malformed reverse path fails them all.
@@ -282,5 +229,9 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
         public DateTimeOffset LastUsed { get; set; }
 
         public bool Closed { get; set; }
+
+        /// <summary>True once a transaction was tried on the session: a failure before any reply then means the relay
+        /// closed it meanwhile.</summary>
+        public bool Used { get; set; }
     }
 }
