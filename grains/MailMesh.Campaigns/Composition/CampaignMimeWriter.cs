@@ -40,10 +40,16 @@ internal sealed class CampaignMimeWriter
     /// <summary>Writes a header field, folded (<paramref name="value"/> already encoded for the header).</summary>
     public void Header(string name, string value)
     {
-        var folded = name.Length + value.Length + 2 <= 78 && value.AsSpan().IndexOfAny('\r', '\n') < 0
-            ? string.Concat(name, ": ", value, "\r\n")
-            : HeaderEncoder.Fold(name, value);
-        Utf8(folded);
+        if (name.Length + value.Length + 2 <= 78 && value.AsSpan().IndexOfAny('\r', '\n') < 0)
+        {
+            Utf8(name);
+            Write(": "u8);
+            Utf8(value);
+            Write("\r\n"u8);
+            return;
+        }
+
+        Utf8(HeaderEncoder.Fold(name, value));
     }
 
     /// <summary>Writes the bodies after the header fields: one text part, or multipart/alternative of the text and

@@ -13,6 +13,11 @@ internal sealed class LinkSink
     private readonly string? _pixelUrl;
     private readonly string _trackingBase;
     private readonly StringBuilder _output;
+
+    // One output builder per thread, reused by the next message once the HTML is taken out of it (Finish).
+    [ThreadStatic]
+    private static StringBuilder? t_output;
+    private const int MaxRetainedCapacity = 256 * 1024;
     private int _copied;
     private bool _pixelDone;
 
@@ -23,7 +28,8 @@ internal sealed class LinkSink
         _clickUrl = clickUrl;
         _pixelUrl = pixelUrl;
         _trackingBase = trackingBase;
-        _output = new StringBuilder(html.Length + 1024);
+        _output = t_output ?? new StringBuilder(html.Length + 1024);
+        t_output = null;
     }
 
     /// <summary>Tracked targets by link index.</summary>
@@ -58,7 +64,9 @@ internal sealed class LinkSink
             Links[href] = index;
         }
 
-        Edit(start, end, "href=\"" + Escape(_clickUrl(index, href)) + "\"");
+        Edit(start, end, "href=\"");
+        AppendEscaped(_clickUrl(index, href));
+        _output.Append('"');
     }
 
     /// <summary>Inserts the open pixel at <paramref name="at"/> (the end of the body), once.</summary>
@@ -70,24 +78,42 @@ internal sealed class LinkSink
         }
 
         _pixelDone = true;
-        Edit(at, at, "<img src=\"" + Escape(_pixelUrl!) + "\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0;width:1px;height:1px\">");
+        Edit(at, at, "<img src=\"");
+        AppendEscaped(_pixelUrl!);
+        _output.Append("\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0;width:1px;height:1px\">");
     }
 
     /// <summary>The edited HTML.</summary>
     public string Finish()
     {
-        if (_copied == 0 && _output.Length == 0)
+        var html = _html;
+        if (_copied != 0 || _output.Length != 0)
         {
-            return _html;
+            _output.Append(_html, _copied, _html.Length - _copied);
+            _copied = _html.Length;
+            html = _output.ToString();
         }
 
-        _output.Append(_html, _copied, _html.Length - _copied);
-        _copied = _html.Length;
-        return _output.ToString();
+        if (_output.Capacity <= MaxRetainedCapacity)
+        {
+            _output.Clear();
+            t_output = _output;
+        }
+
+        return html;
     }
 
-    private static string Escape(string value) =>
-        value.AsSpan().IndexOfAny('&', '"') < 0 ? value : WebUtility.HtmlEncode(value);
+    private void AppendEscaped(string value)
+    {
+        if (value.AsSpan().IndexOfAny('&', '"') < 0)
+        {
+            _output.Append(value);
+        }
+        else
+        {
+            _output.Append(WebUtility.HtmlEncode(value));
+        }
+    }
 
     private void Edit(int start, int end, string? replacement)
     {

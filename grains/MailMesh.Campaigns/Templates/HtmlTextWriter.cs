@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace MailMesh.Campaigns.Templates;
@@ -16,7 +17,7 @@ internal sealed class HtmlTextWriter
         "main", "nav", "aside", "form", "pre", "address", "center", "dl", "dt", "dd", "figure", "figcaption", "hr", "li",
     };
 
-    private static readonly char[] Whitespace = [' ', '\t', '\r', '\n', '\f', '\u00a0'];
+    private static readonly SearchValues<char> Whitespace = SearchValues.Create(" \t\r\n\f\u00a0");
 
     private readonly StringBuilder _text = new();
     private readonly List<int> _links = [];
@@ -118,22 +119,62 @@ internal sealed class HtmlTextWriter
             return;
         }
 
-        var pieces = data.Split(Whitespace, StringSplitOptions.None);
-        for (var i = 0; i < pieces.Length; i++)
+        // The words between whitespace characters, each run of whitespace one pending space (no string per word).
+        var rest = data.AsSpan();
+        var first = true;
+        while (true)
         {
-            _pendingSpace |= i > 0;
-            if (pieces[i].Length > 0)
+            var cut = rest.IndexOfAny(Whitespace);
+            var word = cut < 0 ? rest : rest[..cut];
+            _pendingSpace |= !first;
+            if (!word.IsEmpty)
             {
-                Word(pieces[i]);
+                Flush();
+                _text.Append(word);
             }
+
+            if (cut < 0)
+            {
+                return;
+            }
+
+            rest = rest[(cut + 1)..];
+            first = false;
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>The text: each line without trailing whitespace, no empty lines at the start or the end, ending with LF.</summary>
     public override string ToString()
     {
-        var lines = _text.ToString().Split('\n').Select(l => l.TrimEnd());
-        return string.Join('\n', lines).Trim('\n') + "\n";
+        var length = _text.Length;
+        var buffer = ArrayPool<char>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            _text.CopyTo(0, buffer, length);
+            // Lines are trimmed in place: what is kept never runs ahead of what is read.
+            var written = 0;
+            var start = 0;
+            while (true)
+            {
+                var lf = buffer.AsSpan(start, length - start).IndexOf('\n');
+                var line = buffer.AsSpan(start, lf < 0 ? length - start : lf).TrimEnd();
+                line.CopyTo(buffer.AsSpan(written));
+                written += line.Length;
+                if (lf < 0)
+                {
+                    break;
+                }
+
+                buffer[written++] = '\n';
+                start += lf + 1;
+            }
+
+            return string.Concat(buffer.AsSpan(0, written).Trim('\n'), "\n");
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
     }
 
     private static bool IsParagraph(string name) => name is not ("li" or "tr" or "dt" or "dd");
