@@ -72,11 +72,13 @@ internal static class GrainPathBench
             using var stages = new StageListener();
             var offset = sink?.DumpLength ?? 0;
             GC.Collect();
+            var sinkBefore = SinkCpu.Seconds(host, port);
             var (wall, cpu, progress) = await RunCampaignAsync(grains, events, "bench", "everyone");
+            var sinkCpu = SinkCpu.Seconds(host, port) - sinkBefore;
             var received = sink?.RecipientsFrom(offset);
             Console.WriteLine($"MailMesh:    {o.Messages} recipients scheduled → completed in {wall:F2} s = {o.Messages / wall:F0} msg/s, " +
-                $"CPU {cpu:F2} s ({cpu * 1e6 / o.Messages:F0} µs/msg, whole process); send log: {progress.Sent} sent, {progress.Failed} failed, " +
-                $"{progress.Sending} sending, {progress.Queued} queued");
+                $"CPU {cpu:F2} s ({cpu * 1e6 / o.Messages:F0} µs/msg, whole process); sink CPU {sinkCpu * 1e6 / o.Messages:F0} µs/msg; " +
+                $"send log: {progress.Sent} sent, {progress.Failed} failed, {progress.Sending} sending, {progress.Queued} queued");
             Console.WriteLine($"             batch stages (wall, summed over shards): {stages.Summary()}");
             if (progress.Sent != o.Messages)
             {
@@ -98,8 +100,17 @@ internal static class GrainPathBench
 
             using var composition = CampaignBench.ComposerServices(o.Dkim);
             var sample = await CampaignBench.ComposeAsync(composition.GetRequiredService<ICampaignMessageComposer>(), CampaignBench.Template, 0);
+            var peerSinkBefore = SinkCpu.Seconds(host, port);
             var (peerWall, peerCpu) = CampaignBench.RunSmtpSource(o with { Host = host, Port = port }, sample.Content);
-            Console.WriteLine($"smtp-source: {o.Messages} messages in {peerWall:F2} s = {o.Messages / peerWall:F0} msg/s, CPU {peerCpu:F2} s ({peerCpu * 1e6 / o.Messages:F0} µs/msg)");
+            var peerSink = (SinkCpu.Seconds(host, port) - peerSinkBefore) * 1e6 / o.Messages;
+            Console.WriteLine($"smtp-source: {o.Messages} messages in {peerWall:F2} s = {o.Messages / peerWall:F0} msg/s, CPU {peerCpu:F2} s ({peerCpu * 1e6 / o.Messages:F0} µs/msg); " +
+                $"sink CPU {peerSink:F0} µs/msg");
+
+            // On a machine with nothing else running, MailMesh and the sink share its cores: at half smtp-source's rate
+            // the two together may spend (cores / half that rate) of CPU per message.
+            var budget = Environment.ProcessorCount * 1e6 / (0.5 * o.Messages / peerWall) - sinkCpu * 1e6 / o.Messages;
+            Console.WriteLine($"CPU budget for 0.5x on {Environment.ProcessorCount} idle cores: {budget:F0} µs/msg for MailMesh " +
+                $"({Environment.ProcessorCount} cores / {0.5 * o.Messages / peerWall:F0} msg/s, less the sink's {sinkCpu * 1e6 / o.Messages:F0} µs/msg)");
             Console.WriteLine($"rate ratio MailMesh/smtp-source: {peerWall / wall:F2}x (target >= 0.5x); CPU per message MailMesh/smtp-source: {cpu / peerCpu:F2}x; " +
                 $"load {File.ReadAllText("/proc/loadavg").Trim()}");
             return 0;
@@ -209,6 +220,42 @@ internal static class GrainPathBench
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    /// <summary>CPU seconds (user + system) of the <c>smtp-sink</c> processes listening on host:port, read from /proc; 0
+    /// where there is none to read.</summary>
+    private static class SinkCpu
+    {
+        public static double Seconds(string host, int port)
+        {
+            var endpoint = $"{host}:{port.ToString(CultureInfo.InvariantCulture)}";
+            var ticks = 0L;
+            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            {
+                try
+                {
+                    var command = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+                    if (!command[0].EndsWith("smtp-sink", StringComparison.Ordinal) || !command.Contains(endpoint))
+                    {
+                        continue;
+                    }
+
+                    // Fields after the parenthesized command name: state is field 3, utime 14, stime 15.
+                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                }
+                catch (IOException)
+                {
+                    // The process ended or is not ours to read.
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+
+            return ticks / 100.0; // USER_HZ
+        }
     }
 
     /// <summary>Sums the worker batch stage timings (<c>mailmesh.campaign.batch.stage.duration</c>) while it lives.</summary>
