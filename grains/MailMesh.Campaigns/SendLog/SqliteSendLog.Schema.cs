@@ -35,6 +35,9 @@ public sealed partial class SqliteSendLog
         ) WITHOUT ROWID;
         """,
         "ALTER TABLE send_records ADD COLUMN first_deferred_at INTEGER NULL;",
+        // Every claim and every outcome moved the row's entry in this index too; the due index, which starts with the
+        // same two columns and holds the status, answers the counts alone (docs/adr/campaigns-06-grain-path-cpu.md).
+        "DROP INDEX IF EXISTS send_records_status;",
     ];
 
     private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
