@@ -144,13 +144,27 @@ public sealed partial class ContactEngagementGrain(
         return _scorer.Score(s.Days, s.LastOpenAt, s.LastClickAt, s.RawOpens, s.RawClicks, s.HumanOpens, s.HumanClicks, s.FirstSeenAt, TimeProvider.GetUtcNow());
     }
 
+    /// <summary>Writes the state, then the contact's engagement unless the contact already holds exactly that (a turn of
+    /// machine hits changes no human count, and the score moves by the day): one grain call and one contact write fewer
+    /// per such turn.</summary>
     private async Task WriteAsync(EngagementSummary summary)
     {
-        state.State.Status = summary.Status;
+        var s = state.State;
+        var engagement = new ContactEngagement(summary.LastOpenAt, summary.LastClickAt, summary.HumanOpens, summary.HumanClicks, summary.Score, summary.Status);
+        s.Status = summary.Status;
+        if (engagement == s.Written)
+        {
+            await state.WriteStateAsync();
+            return;
+        }
+
+        // Forgotten before the write: if the contact's write fails, the next turn writes it again.
+        s.Written = null;
         await state.WriteStateAsync();
         try
         {
-            await Contact.SetEngagement(new ContactEngagement(summary.LastOpenAt, summary.LastClickAt, summary.HumanOpens, summary.HumanClicks, summary.Score, summary.Status));
+            await Contact.SetEngagement(engagement);
+            s.Written = engagement;
         }
         catch (ContactNotFoundException)
         {

@@ -1,4 +1,5 @@
 using MailMesh.Engagement.Classification;
+using MailMesh.Grains.Contacts;
 
 namespace MailMesh.Engagement.Scoring;
 
@@ -46,6 +47,10 @@ public sealed class ContactEngagementState
 
     /// <summary>The status last written to the contact.</summary>
     public string? Status { get; set; }
+
+    /// <summary>What was last written to the contact grain (null before the first write): a turn whose hits leave it as
+    /// it is (machine hits only) makes no call to the contact.</summary>
+    public ContactEngagement? Written { get; set; }
 
     /// <summary>Whether the dormant action was applied in the current dormant spell.</summary>
     public bool DormantActionApplied { get; set; }
