@@ -5,7 +5,8 @@ using System.Net.Sockets;
 namespace MailMesh.Bench.Engagement;
 
 /// <summary>An nginx of the bench's own (no root): a temp prefix and config serving a static 1x1 GIF with the same
-/// no-cache headers as the pixel endpoint, and a fixed 302, on a free loopback port.</summary>
+/// no-cache headers as the pixel endpoint at every <c>/o/*.gif</c>, and a fixed 302 at every <c>/c/*</c> (so a wrk script
+/// sends it the same token paths as MailMesh), on a free loopback port.</summary>
 public sealed class Nginx : IAsyncDisposable
 {
     private static readonly byte[] Gif = Convert.FromBase64String("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
@@ -21,6 +22,9 @@ public sealed class Nginx : IAsyncDisposable
     public string PixelUrl { get; }
 
     public string RedirectUrl { get; }
+
+    /// <summary>The server's base URL (no trailing slash).</summary>
+    public string BaseUrl => PixelUrl[..PixelUrl.IndexOf("/o/", StringComparison.Ordinal)];
 
     public static async Task<Nginx> StartAsync(string nginx, string directory)
     {
@@ -49,12 +53,13 @@ public sealed class Nginx : IAsyncDisposable
                     root {{prefix}}/www;
                     location /o/ {
                         default_type image/gif;
+                        try_files /o/pixel.gif =404;
                         add_header Cache-Control "no-store, no-cache, must-revalidate, private, max-age=0";
                         add_header Pragma no-cache;
                         etag off;
                         if_modified_since off;
                     }
-                    location = /c/redirect {
+                    location /c/ {
                         add_header Cache-Control "no-store, no-cache, must-revalidate, private, max-age=0";
                         return 302 https://shop.example.com/spring?utm_source=mail;
                     }

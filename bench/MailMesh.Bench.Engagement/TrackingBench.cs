@@ -15,8 +15,11 @@ namespace MailMesh.Bench.Engagement;
 
 /// <summary>Open-pixel and click-redirect requests/s of the tracking listener under wrk (100 connections over loopback),
 /// against nginx serving a static 1x1 GIF and a fixed 302 in the same run; then counts the events to show none was lost.
-/// Usage: <c>MailMesh.Bench.Engagement [--duration 10] [--warmup 10] [--connections 100] [--threads 2] [--writer-only N]</c>
-/// (<c>--writer-only</c>: no HTTP, N hits queued straight to the writer twice, the CPU per hit of the second round). The warm-up (per
+/// Usage: <c>MailMesh.Bench.Engagement [--duration 10] [--warmup 10] [--connections 100] [--threads 2] [--writer-only N]
+/// [--contacts N [--campaigns M]]</c>
+/// (<c>--writer-only</c>: no HTTP, N hits queued straight to the writer twice, the CPU per hit of the second round;
+/// <c>--contacts</c>: the hits of N contacts over M campaigns, with a browser's User-Agent, instead of one contact's
+/// machine hits, see <see cref="Spread"/>; nginx gets the same paths and header). The warm-up (per
 /// endpoint) lets tiered compilation finish: with 3 s on a loaded machine, a third of the measured CPU was the JIT
 /// recompiling hot methods (tier 0, instrumented, tier 1), a cost a long-running silo pays once; 5 s rounds of both
 /// endpoints follow until a round compiles fewer than 50 methods (at most 6).</summary>
@@ -29,6 +32,8 @@ public static class TrackingBench
         var threads = Option(args, "--threads", 2);
         var warmup = Option(args, "--warmup", 10);
         var writerOnly = Option(args, "--writer-only", 0);
+        var contacts = Option(args, "--contacts", 1);
+        var campaigns = Option(args, "--campaigns", 1);
         var wrk = Tools.Find("wrk");
         var nginxPath = Tools.Find("nginx", "/usr/sbin/nginx");
         if (wrk is null || nginxPath is null)
@@ -39,7 +44,8 @@ public static class TrackingBench
 
         var directory = Path.Combine(Path.GetTempPath(), "mailmesh-bench-engagement", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}; wrk -t{threads} -c{connections} -d{duration}s; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"load: {File.ReadAllText("/proc/loadavg").Trim()}; wrk -t{threads} -c{connections} -d{duration}s; {Environment.ProcessorCount} cores; " +
+            (contacts > 1 ? $"{contacts} contacts over {campaigns} campaigns, browser User-Agent" : "one contact, no User-Agent"));
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Tracking:Listen"] = "http://127.0.0.1:0" }).Build();
         var silo = await new SiloBuilder().ConfigureServices(services =>
         {
@@ -61,24 +67,27 @@ public static class TrackingBench
             var urls = new TrackingUrls(listener.Address!.ToString(), codec);
             var pixel = urls.Open(claims);
             var click = urls.Click(claims, 0, "https://shop.example.com/spring?utm_source=mail");
+            var spread = contacts > 1
+                ? await Spread.CreateAsync(silo.GrainFactory, urls, "bench", contacts, campaigns, claims.IssuedAt, directory).ConfigureAwait(false)
+                : null;
             if (writerOnly > 0)
             {
-                return await WriterOnlyAsync(silo, writerOnly).ConfigureAwait(false);
+                return await WriterOnlyAsync(silo, writerOnly, spread is null ? 1 : contacts, campaigns).ConfigureAwait(false);
             }
 
-            var runner = new WrkRunner(wrk, threads, connections);
+            var runner = new WrkRunner(wrk, threads, connections, spread is null ? null : Browser);
 
             Console.WriteLine($"warm-up ({warmup} s each, not counted in the comparison)");
             Func<TimeSpan> ourCpu = () => Process.GetCurrentProcess().TotalProcessorTime;
-            await runner.RunAsync(pixel, warmup, ourCpu).ConfigureAwait(false);
-            await runner.RunAsync(click, warmup, ourCpu).ConfigureAwait(false);
+            await runner.RunAsync(pixel, warmup, ourCpu, spread?.PixelScript).ConfigureAwait(false);
+            await runner.RunAsync(click, warmup, ourCpu, spread?.ClickScript).ConfigureAwait(false);
             // On a loaded machine tiered compilation is still promoting hot methods after the warm-up: more rounds until a
             // round of both endpoints compiles few methods, so the measured CPU is the steady state a running silo has.
             for (var extra = 0; extra < 6; extra++)
             {
                 var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
-                await runner.RunAsync(pixel, 5, ourCpu).ConfigureAwait(false);
-                await runner.RunAsync(click, 5, ourCpu).ConfigureAwait(false);
+                await runner.RunAsync(pixel, 5, ourCpu, spread?.PixelScript).ConfigureAwait(false);
+                await runner.RunAsync(click, 5, ourCpu, spread?.ClickScript).ConfigureAwait(false);
                 var more = System.Runtime.JitInfo.GetCompiledMethodCount() - compiled;
                 Console.WriteLine($"  {more} methods compiled in that warm-up round");
                 if (more < 50)
@@ -90,10 +99,13 @@ public static class TrackingBench
 
             var writer = silo.Services.GetRequiredService<TrackingWriter>();
             var results = new List<(string Name, WrkResult Peer, WrkResult Ours, double WithDrain)>();
-            foreach (var (name, ours, peer) in new[] { ("open pixel", pixel, nginx.PixelUrl), ("click redirect", click, nginx.RedirectUrl) })
+            foreach (var (name, ours, peer, script) in new[]
             {
-                var peerResult = await runner.RunAsync(peer, duration, nginx.CpuTime).ConfigureAwait(false);
-                var ourResult = await runner.RunAsync(ours, duration, ourCpu).ConfigureAwait(false);
+                ("open pixel", pixel, nginx.PixelUrl, spread?.PixelScript), ("click redirect", click, nginx.RedirectUrl, spread?.ClickScript),
+            })
+            {
+                var peerResult = await runner.RunAsync(peer, duration, nginx.CpuTime, script).ConfigureAwait(false);
+                var ourResult = await runner.RunAsync(ours, duration, ourCpu, script).ConfigureAwait(false);
                 // The writer may still hold hits of this run: its CPU to finish them belongs to these requests too.
                 var queue = silo.Services.GetRequiredService<TrackingHitQueue>();
                 var (backlog, spilled) = (queue.Depth, queue.Spill.Hits);
@@ -131,9 +143,10 @@ public static class TrackingBench
         }
     }
 
-    /// <summary>The writer alone: <paramref name="count"/> hits of the bench contact (opens and clicks in turn) queued as fast
-    /// as the queue takes them, then the CPU per hit until the writer is idle: store, grain turn, events.</summary>
-    private static async Task<int> WriterOnlyAsync(Silo silo, int count)
+    /// <summary>The writer alone: <paramref name="count"/> hits (opens and clicks in turn) of the bench contact, or of
+    /// <paramref name="contacts"/> spread contacts in turn (human hits then), queued as fast as the queue takes them, then
+    /// the CPU per hit until the writer is idle: store, grain turn, events.</summary>
+    private static async Task<int> WriterOnlyAsync(Silo silo, int count, int contacts, int campaigns)
     {
         var queue = silo.Services.GetRequiredService<TrackingHitQueue>();
         var writer = silo.Services.GetRequiredService<TrackingWriter>();
@@ -142,6 +155,13 @@ public static class TrackingBench
         {
             var now = DateTimeOffset.UtcNow;
             var click = i % 2 == 1;
+            if (contacts > 1)
+            {
+                var campaign = Spread.Campaign(i % contacts % campaigns);
+                return new HitRecord(Guid.CreateVersion7(now), click ? HitKind.Click : HitKind.Open, "bench", campaign, Spread.Contact(i % contacts), 0,
+                    click ? $"https://shop.example.com/{campaign}/item-0?utm_source=mail" : null, now, issued, "127.0.0.1", Browser, false, null);
+            }
+
             return new HitRecord(Guid.CreateVersion7(now), click ? HitKind.Click : HitKind.Open, "bench", "launch", "reader@example.com", 0,
                 click ? "https://shop.example.com/spring?utm_source=mail" : null, now, issued, "127.0.0.1", null, true, "no-agent");
         }
@@ -169,8 +189,8 @@ public static class TrackingBench
         var queue = silo.Services.GetRequiredService<TrackingHitQueue>();
         var store = silo.Services.GetRequiredService<HitStore>();
         var events = silo.Services.GetRequiredService<IEventLog>();
-        var opens = await store.CountAsync("bench", "launch", HitKind.Open).ConfigureAwait(false);
-        var clicks = await store.CountAsync("bench", "launch", HitKind.Click).ConfigureAwait(false);
+        var opens = await store.CountAsync("bench", null, HitKind.Open).ConfigureAwait(false);
+        var clicks = await store.CountAsync("bench", null, HitKind.Click).ConfigureAwait(false);
         long logged = 0;
         for (var from = 1L; ; )
         {
@@ -187,7 +207,7 @@ public static class TrackingBench
         var stored = opens.Raw + clicks.Raw;
         Console.WriteLine();
         Console.WriteLine($"hits accepted {queue.Enqueued} (of which {queue.Spilled} through the spill journal), refused with 503 {queue.Refused}; " +
-            $"stored {stored} (opens {opens.Raw}, clicks {clicks.Raw}); message.opened/clicked events {logged}; " +
+            $"stored {stored} (opens {opens.Raw}, clicks {clicks.Raw}; human {opens.Human} and {clicks.Human}); message.opened/clicked events {logged}; " +
             $"wrk counted {measuredRequests} responses in the measured runs (warm-up hits come on top)");
         var (unstored, unlogged) = (queue.Enqueued - stored, queue.Enqueued - logged);
         Console.WriteLine(unstored == 0 && unlogged == 0 ? "lost 0: every accepted hit stored and logged as an event" : $"LOST: {unstored} not stored, {unlogged} without event");
@@ -198,6 +218,9 @@ public static class TrackingBench
 
         return unstored == 0 && unlogged == 0 && queue.Refused == 0 ? 0 : 1;
     }
+
+    /// <summary>The User-Agent of the spread's requests: a person's mail client, so the hits count as human.</summary>
+    private const string Browser = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Thunderbird/128.0";
 
     private static int Option(string[] args, string name, int fallback)
     {

@@ -7,14 +7,29 @@ namespace MailMesh.Bench.Engagement;
 /// <summary>One wrk run: requests, requests/s, responses that were not 2xx/3xx, and the server's CPU time per request.</summary>
 public sealed record WrkResult(long Requests, double RequestsPerSecond, long Errors, double CpuMicrosPerRequest);
 
-/// <summary>Runs wrk and reads its summary.</summary>
-public sealed partial class WrkRunner(string wrk, int threads, int connections)
+/// <summary>Runs wrk and reads its summary. With a <paramref name="userAgent"/> every request sends it (a person's
+/// browser); without, wrk sends none.</summary>
+public sealed partial class WrkRunner(string wrk, int threads, int connections, string? userAgent = null)
 {
-    public async Task<WrkResult> RunAsync(string url, int seconds, Func<TimeSpan>? serverCpu = null)
+    /// <summary>Runs wrk against <paramref name="url"/>, or with <paramref name="script"/> (a Lua file choosing each
+    /// request's path) against the server of <paramref name="url"/>.</summary>
+    public async Task<WrkResult> RunAsync(string url, int seconds, Func<TimeSpan>? serverCpu = null, string? script = null)
     {
         var cpuBefore = serverCpu?.Invoke() ?? TimeSpan.Zero;
         var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
-        var start = new ProcessStartInfo(wrk, ["-t" + threads, "-c" + connections, "-d" + seconds + "s", url])
+        List<string> arguments = ["-t" + threads, "-c" + connections, "-d" + seconds + "s"];
+        if (userAgent is not null)
+        {
+            arguments.AddRange(["-H", "User-Agent: " + userAgent]);
+        }
+
+        if (script is not null)
+        {
+            arguments.AddRange(["-s", script]);
+        }
+
+        arguments.Add(url);
+        var start = new ProcessStartInfo(wrk, arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
