@@ -1,0 +1,82 @@
+using MailMesh.Campaigns.SendLog;
+using MailMesh.Grains.Campaigns;
+using Microsoft.Data.Sqlite;
+
+namespace MailMesh.Campaigns.Tests.SendLog;
+
+/// <summary>The SQLite send log's schema upgrades and the counts that read the due index.</summary>
+public sealed class SqliteSendLogSchemaTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 10, 9, 0, 0, TimeSpan.Zero);
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "mailmesh-sendlog-schema-tests", Guid.NewGuid().ToString("N"));
+
+    private string DatabasePath => Path.Combine(_directory, "campaigns.db");
+
+    [Fact]
+    public async Task InitializeAsync_FileOfSchemaVersion2_DropsTheStatusIndexAndKeepsItsRecords()
+    {
+        var send = new PlannedSend("a@example.com", SendId.For("acme", "c1", "a@example.com"), 0, T0);
+        using (var log = new SqliteSendLog(DatabasePath))
+        {
+            await log.InitializeAsync();
+            await log.EnqueueAsync("acme", "c1", [send], T0);
+        }
+
+        // The file as version 2 left it: the status index in place.
+        await ExecuteAsync("CREATE INDEX send_records_status ON send_records (tenant, campaign, status); PRAGMA user_version = 2;");
+
+        using (var log = new SqliteSendLog(DatabasePath))
+        {
+            await log.InitializeAsync();
+            Assert.Equal(SendStatus.Queued, (await log.FindAsync("acme", send.SendId))?.Status);
+            Assert.Equal(1, (await log.CountAsync("acme", "c1")).Queued);
+        }
+
+        Assert.Equal(3L, await ScalarAsync("PRAGMA user_version"));
+        Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'send_records_status'"));
+    }
+
+    [Fact]
+    public async Task CountAsync_RecordsOfOneStatusInSeveralShards_SumsThemPerStatus()
+    {
+        using var log = new SqliteSendLog(DatabasePath);
+        await log.InitializeAsync();
+        var sends = Enumerable.Range(0, 9).Select(i => $"r{i}@example.com").Select((a, i) => new PlannedSend(a, SendId.For("acme", "c1", a), i % 3, T0)).ToArray();
+        await log.EnqueueAsync("acme", "c1", sends, T0);
+        await log.EnqueueAsync("acme", "c2", [new PlannedSend("x@example.com", SendId.For("acme", "c2", "x@example.com"), 0, T0)], T0);
+        var claimed = await log.TryMarkSendingAsync("acme", sends.Take(4).Select(s => new SendClaim(s.SendId, SendStatus.Queued, null)).ToArray(), T0);
+        Assert.All(claimed, Assert.True);
+        Assert.Empty(await log.CompleteAsync("acme", sends.Take(3).Select(s => new SendCompletion(s.SendId, SendStatus.Sent, 250, "ok", null)).ToArray(), T0));
+
+        var progress = await log.CountAsync("acme", "c1");
+
+        Assert.Equal((9L, 5L, 1L, 3L), (progress.Planned, progress.Queued, progress.Sending, progress.Sent));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
