@@ -10,13 +10,20 @@ namespace MailMesh.Engagement.Bounces;
 /// <summary>Reads the event log for <c>message.received</c> events of the mailboxes configured as bounce mailboxes
 /// (<see cref="BounceOptions.Mailboxes"/>), loads each message from the blob store and processes it. Each message is
 /// processed once: its key (<c>mailbox/folder/uidvalidity/uid</c>) is remembered with the cursor in one transaction, and
-/// the contact ledgers ignore a notice id they have seen (so a crash between the two repeats nothing).</summary>
+/// the contact ledgers ignore a notice id they have seen (so a crash between the two repeats nothing). Past other
+/// events the cursor is stored at most once per <see cref="CursorSaveInterval"/>, and when the log goes quiet.</summary>
 public sealed partial class BounceMailboxReader(
     IEventLog events, IBlobStore blobs, BounceProcessor processor, IBounceStore store, IOptions<BounceOptions> options, TimeProvider time,
     ILogger<BounceMailboxReader> logger) : BackgroundService
 {
     /// <summary>The cursor's name in the bounce store.</summary>
     public const string CursorName = "mailbox-events";
+
+    /// <summary>How long the cursor may run ahead of its stored value while it only moves past events that are not new
+    /// messages of a bounce mailbox (a campaign's <c>message.sent</c>, other mailboxes' messages). Storing it costs a
+    /// commit and a disk sync; one per event was the largest cost of a campaign's send path after composition. A restart
+    /// reads those events again and passes them again.</summary>
+    private static readonly TimeSpan CursorSaveInterval = TimeSpan.FromSeconds(1);
 
     private readonly Lock _lock = new();
     private readonly List<(long Sequence, TaskCompletionSource Done)> _waiters = [];
@@ -44,38 +51,43 @@ public sealed partial class BounceMailboxReader(
     {
         var mailboxes = new HashSet<string>(options.Value.Mailboxes, StringComparer.Ordinal);
         var cursor = await store.GetCursorAsync(CursorName, stoppingToken).ConfigureAwait(false);
+        var saved = (Sequence: cursor, At: time.GetUtcNow());
         Advance(cursor);
         while (!stoppingToken.IsCancellationRequested)
         {
-            IReadOnlyList<EventRecord> batch;
             try
             {
-                batch = await events.ReadAsync(cursor + 1, options.Value.BatchSize, new EventFilter(TypePrefix: "message"), stoppingToken).ConfigureAwait(false);
+                var batch = await events.ReadAsync(cursor + 1, options.Value.BatchSize, new EventFilter(TypePrefix: "message.received"), stoppingToken)
+                    .ConfigureAwait(false);
                 if (batch.Count == 0)
                 {
                     var last = await events.GetLastSequenceAsync(stoppingToken).ConfigureAwait(false);
                     if (last > cursor)
                     {
-                        // Events after the cursor exist but none is a message event: move past them.
-                        await store.MarkProcessedAsync(null, CursorName, last, time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                        // Events after the cursor exist but none is a new message: move past them.
                         cursor = last;
                         Advance(cursor);
                         continue;
                     }
 
-                    await events.WaitForEventsAsync(cursor, stoppingToken).ConfigureAwait(false);
+                    var sinceSaved = time.GetUtcNow() - saved.At;
+                    if (cursor > saved.Sequence && sinceSaved >= CursorSaveInterval)
+                    {
+                        saved = await SaveCursorAsync(null, cursor, stoppingToken).ConfigureAwait(false);
+                    }
+
+                    await WaitForEventsAsync(cursor, cursor > saved.Sequence ? CursorSaveInterval - sinceSaved : null, stoppingToken).ConfigureAwait(false);
                     continue;
                 }
 
                 foreach (var e in batch)
                 {
-                    string? key = null;
-                    if (e.Type == "message.received" && mailboxes.Contains(e.Subject))
+                    if (mailboxes.Contains(e.Subject))
                     {
-                        key = await ProcessEventAsync(e, stoppingToken).ConfigureAwait(false);
+                        var key = await ProcessEventAsync(e, stoppingToken).ConfigureAwait(false);
+                        saved = await SaveCursorAsync(key, e.Sequence, stoppingToken).ConfigureAwait(false);
                     }
 
-                    await store.MarkProcessedAsync(key, CursorName, e.Sequence, time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
                     cursor = e.Sequence;
                     Advance(cursor);
                 }
@@ -91,6 +103,36 @@ public sealed partial class BounceMailboxReader(
                 LogRetry(logger, cursor + 1, ex);
                 await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>Stores the cursor, with the key of the message processed at <paramref name="sequence"/> when there is
+    /// one, in one transaction.</summary>
+    private async Task<(long Sequence, DateTimeOffset At)> SaveCursorAsync(string? key, long sequence, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await store.MarkProcessedAsync(key, CursorName, sequence, now, cancellationToken).ConfigureAwait(false);
+        return (sequence, now);
+    }
+
+    /// <summary>Waits for an event after <paramref name="cursor"/>, or at most <paramref name="timeout"/> when the cursor
+    /// has moved past events that are not stored yet (so it is stored once the log is quiet).</summary>
+    private async Task WaitForEventsAsync(long cursor, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var next = events.WaitForEventsAsync(cursor, cancellationToken);
+        if (timeout is not { } limit)
+        {
+            await next.ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await next.WaitAsync(limit > TimeSpan.Zero ? limit : TimeSpan.Zero, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The log stayed quiet: the next pass stores the cursor.
         }
     }
 
