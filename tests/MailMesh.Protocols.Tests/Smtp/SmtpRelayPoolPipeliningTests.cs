@@ -24,6 +24,16 @@ public sealed class SmtpRelayPoolPipeliningTests
         return lines;
     }
 
+    /// <summary>Greets with PIPELINING, accepts the session's first transaction and reads its data up to the final dot,
+    /// leaving that message without its reply.</summary>
+    private static async Task ServeFirstMessageToItsDotAsync(FakeConnection c)
+    {
+        await ScriptedRelay.GreetAsync(c, "250 PIPELINING\r\n");
+        await ReadUntilAsync(c, "DATA", "the session's first transaction");
+        await c.SendAsync("250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
+        await ReadUntilAsync(c, ".", "the first message's data");
+    }
+
     [Fact]
     public async Task SubmitAsync_QueuedSubmissions_NextCommandsFollowTheFinalDotBeforeItsReply()
     {
@@ -32,10 +42,7 @@ public sealed class SmtpRelayPoolPipeliningTests
         await using var relay = new ScriptedRelay(async (c, index) =>
         {
             await submitted.Task;
-            await ScriptedRelay.GreetAsync(c, "250 PIPELINING\r\n");
-            await ReadUntilAsync(c, "DATA", "the first transaction");
-            await c.SendAsync("250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
-            await ReadUntilAsync(c, ".", "the first message's data");
+            await ServeFirstMessageToItsDotAsync(c);
             // No reply to the first message yet: what follows was sent without waiting for it.
             afterFirstDot.AddRange(await ReadUntilAsync(c, "DATA", "the second transaction behind the first final dot"));
             await c.SendAsync("250 2.0.0 first queued\r\n250 2.1.0 ok\r\n550 5.1.1 unknown\r\n554 5.5.1 no valid recipients\r\n");
@@ -75,10 +82,7 @@ public sealed class SmtpRelayPoolPipeliningTests
         await using var relay = new ScriptedRelay(async (c, index) =>
         {
             await submitted.Task;
-            await ScriptedRelay.GreetAsync(c, "250 PIPELINING\r\n");
-            await ReadUntilAsync(c, "DATA", "a transaction");
-            await c.SendAsync("250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
-            await ReadUntilAsync(c, ".", "the message data");
+            await ServeFirstMessageToItsDotAsync(c);
             if (index == 0)
             {
                 await ReadUntilAsync(c, "DATA", "the announced transaction");
@@ -114,10 +118,7 @@ public sealed class SmtpRelayPoolPipeliningTests
         await using var relay = new ScriptedRelay(async (c, index) =>
         {
             await submitted.Task;
-            await ScriptedRelay.GreetAsync(c, "250 PIPELINING\r\n");
-            await ReadUntilAsync(c, "DATA", "the first transaction");
-            await c.SendAsync("250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
-            await ReadUntilAsync(c, ".", "the first message's data");
+            await ServeFirstMessageToItsDotAsync(c);
             afterFirstDot.AddRange(await ReadUntilAsync(c, "DATA", "the third transaction behind the first final dot"));
             await c.SendAsync("250 2.0.0 first\r\n250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
             await ReadUntilAsync(c, ".", "the third message's data");
