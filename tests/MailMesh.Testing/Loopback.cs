@@ -11,7 +11,9 @@ namespace MailMesh.Testing;
 /// binding it, and handed out once.</remarks>
 public static class Loopback
 {
-    private const int Lowest = 20000;
+    // Above the fixed ports of scripts/test-servers.sh (20000-25673), so a server started after a test host cannot
+    // find its port taken.
+    private const int Lowest = 26000;
 
     private static readonly int Highest = EphemeralRangeStart() - 1;
 
@@ -64,7 +66,7 @@ public static class Loopback
         try
         {
             var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
-            return int.TryParse(range[0], out var start) && start > Lowest + 1000 ? start : linuxDefault;
+            return int.TryParse(range[0], out var start) && start > Lowest + 2000 ? start : linuxDefault;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException)
         {
