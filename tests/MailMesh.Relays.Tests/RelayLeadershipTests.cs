@@ -142,26 +142,11 @@ public sealed class RelayLeadershipTests : IAsyncLifetime
     /// silo lost its database connection).</summary>
     private sealed class CountingLeases(ILeaseTable inner) : ILeaseTable
     {
-        private readonly Lock _lock = new();
-        private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = [];
-        private int _refused;
+        private readonly Milestones _refused = new();
 
         public volatile bool CutOff;
 
-        public Task Refused(int count)
-        {
-            lock (_lock)
-            {
-                if (_refused >= count)
-                {
-                    return Task.CompletedTask;
-                }
-
-                var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters.Add((count, reached));
-                return reached.Task;
-            }
-        }
+        public Task Refused(int count) => _refused.WhenAtLeast(count);
 
         public async Task<bool> TryAcquireAsync(string name, string holder, TimeSpan duration, CancellationToken cancellationToken = default)
         {
@@ -169,14 +154,7 @@ public sealed class RelayLeadershipTests : IAsyncLifetime
             var held = await inner.TryAcquireAsync(name, holder, duration, cancellationToken);
             if (!held)
             {
-                lock (_lock)
-                {
-                    _refused++;
-                    foreach (var waiter in _waiters.Where(w => w.Count <= _refused))
-                    {
-                        waiter.Reached.TrySetResult();
-                    }
-                }
+                _refused.Increment();
             }
 
             return held;

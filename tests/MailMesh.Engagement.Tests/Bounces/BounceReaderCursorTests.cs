@@ -1,5 +1,6 @@
 using MailMesh.Engagement.Bounces;
 using MailMesh.Grains.Engagement;
+using MailMesh.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailMesh.Engagement.Tests.Bounces;
@@ -38,9 +39,7 @@ public sealed class BounceReaderCursorTests : IAsyncLifetime
     /// sequence.</summary>
     private sealed class CursorCountingStore : IBounceStore
     {
-        private readonly Lock _lock = new();
-        private readonly List<(long Sequence, TaskCompletionSource Done)> _waiters = [];
-        private long _stored;
+        private readonly Milestones _stored = new();
         private int _writes;
 
         public BounceStore Inner { get; private set; } = null!;
@@ -53,35 +52,13 @@ public sealed class BounceReaderCursorTests : IAsyncLifetime
             return this;
         }
 
-        public Task StoredThrough(long sequence)
-        {
-            lock (_lock)
-            {
-                if (_stored >= sequence)
-                {
-                    return Task.CompletedTask;
-                }
-
-                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters.Add((sequence, done));
-                return done.Task;
-            }
-        }
+        public Task StoredThrough(long sequence) => _stored.WhenAtLeast(sequence);
 
         public async Task MarkProcessedAsync(string? key, string cursor, long sequence, DateTimeOffset at, CancellationToken cancellationToken = default)
         {
             await Inner.MarkProcessedAsync(key, cursor, sequence, at, cancellationToken);
             Interlocked.Increment(ref _writes);
-            lock (_lock)
-            {
-                _stored = Math.Max(_stored, sequence);
-                foreach (var waiter in _waiters.Where(w => w.Sequence <= _stored))
-                {
-                    waiter.Done.TrySetResult();
-                }
-
-                _waiters.RemoveAll(w => w.Sequence <= _stored);
-            }
+            _stored.RaiseTo(sequence);
         }
 
         public Task<long> AddReviewAsync(BounceReviewItem item, CancellationToken cancellationToken = default) => Inner.AddReviewAsync(item, cancellationToken);

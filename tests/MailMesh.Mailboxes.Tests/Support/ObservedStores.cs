@@ -1,32 +1,18 @@
 using MailMesh.Blobs;
 using MailMesh.Grains.Mailboxes.Sync;
+using MailMesh.Testing;
 
 namespace MailMesh.Mailboxes.Tests.Support;
 
 /// <summary>A blob store that counts completed puts and lets a test wait for the n-th.</summary>
 public sealed class CountingBlobStore(IBlobStore inner) : IBlobStore
 {
-    private readonly Lock _lock = new();
-    private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
-    private int _puts;
+    private readonly Milestones _puts = new();
 
-    public int Puts => Volatile.Read(ref _puts);
+    public int Puts => (int)_puts.Value;
 
     /// <summary>Completes once at least <paramref name="count"/> puts have completed.</summary>
-    public Task WhenPutsAsync(int count)
-    {
-        lock (_lock)
-        {
-            if (_puts >= count)
-            {
-                return Task.CompletedTask;
-            }
-
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((count, done));
-            return done.Task;
-        }
-    }
+    public Task WhenPutsAsync(int count) => _puts.WhenAtLeast(count);
 
     public async Task<BlobProperties> PutAsync(string name, Stream content, string? contentType = null, CancellationToken cancellationToken = default) =>
         Counted(await inner.PutAsync(name, content, contentType, cancellationToken));
@@ -47,16 +33,7 @@ public sealed class CountingBlobStore(IBlobStore inner) : IBlobStore
 
     private BlobProperties Counted(BlobProperties stored)
     {
-        lock (_lock)
-        {
-            _puts++;
-            foreach (var waiter in _waiters.Where(w => _puts >= w.Count).ToList())
-            {
-                _waiters.Remove(waiter);
-                waiter.Done.TrySetResult();
-            }
-        }
-
+        _puts.Increment();
         return stored;
     }
 }
