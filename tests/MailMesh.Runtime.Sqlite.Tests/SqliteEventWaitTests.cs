@@ -58,4 +58,43 @@ public sealed class SqliteEventWaitTests : IDisposable
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Patience));
     }
+
+    [Fact]
+    public async Task TimedWait_TheLogStaysQuiet_ReturnsFalseWhenTheTimeRunsOut()
+    {
+        var time = new FakeTimeProvider();
+        await using var store = await SqliteStore.OpenAsync(SqliteBackend.Options(DatabasePath), timeProvider: time);
+        var waiting = new SqliteEventLog(store).WaitForEventsAsync(0, TimeSpan.FromSeconds(5), time);
+        time.Advance(TimeSpan.FromSeconds(4));
+        Assert.False(waiting.IsCompleted, "the wait ended before its limit");
+
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.False(await waiting.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task TimedWait_AnEventIsCommittedInTime_ReturnsTrue()
+    {
+        var time = new FakeTimeProvider();
+        await using var store = await SqliteStore.OpenAsync(SqliteBackend.Options(DatabasePath), timeProvider: time);
+        var waiting = new SqliteEventLog(store).WaitForEventsAsync(0, TimeSpan.FromSeconds(5), time);
+
+        await new SqliteGrainStorage(store).ClearAsync("s", GrainId.Create("T", "acme/box"), null, [Event()]);
+
+        Assert.True(await waiting.WaitAsync(Patience));
+    }
+
+    [Fact]
+    public async Task TimedWait_TheCallerCancels_ThrowsRatherThanReportingATimeout()
+    {
+        var time = new FakeTimeProvider();
+        await using var store = await SqliteStore.OpenAsync(SqliteBackend.Options(DatabasePath), timeProvider: time);
+        using var cancellation = new CancellationTokenSource();
+        var waiting = new SqliteEventLog(store).WaitForEventsAsync(0, TimeSpan.FromSeconds(5), time, cancellation.Token);
+
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Patience));
+    }
 }

@@ -119,20 +119,14 @@ public sealed partial class BounceMailboxReader(
     /// has moved past events that are not stored yet (so it is stored once the log is quiet).</summary>
     private async Task WaitForEventsAsync(long cursor, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var next = events.WaitForEventsAsync(cursor, cancellationToken);
-        if (timeout is not { } limit)
+        if (timeout is { } limit)
         {
-            await next.ConfigureAwait(false);
-            return;
+            // False when the log stayed quiet: the next pass stores the cursor.
+            await events.WaitForEventsAsync(cursor, limit, time, cancellationToken).ConfigureAwait(false);
         }
-
-        try
+        else
         {
-            await next.WaitAsync(limit > TimeSpan.Zero ? limit : TimeSpan.Zero, time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // The log stayed quiet: the next pass stores the cursor.
+            await events.WaitForEventsAsync(cursor, cancellationToken).ConfigureAwait(false);
         }
     }
 

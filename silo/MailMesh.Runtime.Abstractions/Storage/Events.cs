@@ -35,3 +35,28 @@ public interface IEventLog
     /// one does already).</summary>
     Task WaitForEventsAsync(long afterSequence, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Waits on the event log with a time limit.</summary>
+public static class EventLogWaits
+{
+    /// <summary>Waits for an event after <paramref name="afterSequence"/>, at most <paramref name="timeout"/> as
+    /// <paramref name="time"/> counts it: true once one exists, false when the time ran out first. A wait that times out
+    /// is cancelled in the log, not left pending.</summary>
+    public static async Task<bool> WaitForEventsAsync(
+        this IEventLog log, long afterSequence, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(time);
+        using var limit = new CancellationTokenSource(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
+        try
+        {
+            await log.WaitForEventsAsync(afterSequence, linked.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}
