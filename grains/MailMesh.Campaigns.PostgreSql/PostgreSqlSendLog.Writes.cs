@@ -55,7 +55,9 @@ public sealed partial class PostgreSqlSendLog
 
     /// <inheritdoc />
     public async Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        (await TryMarkSendingAsync(tenant, [new SendClaim(sendId, expected, messageId)], now, cancellationToken).ConfigureAwait(false))[0];
+        await FindAsync(tenant, sendId, cancellationToken).ConfigureAwait(false) is { } record
+        && (await TryMarkSendingAsync(tenant, [new SendClaim(record.CampaignId, record.ContactAddress, sendId, expected, messageId)], now, cancellationToken)
+            .ConfigureAwait(false))[0];
 
     /// <inheritdoc />
     /// <remarks>One statement for the batch: the claims travel as arrays that <c>unnest</c> turns back into rows, and the
@@ -69,11 +71,15 @@ public sealed partial class PostgreSqlSendLog
             return [];
         }
 
+        var campaigns = new string[claims.Count];
+        var contacts = new string[claims.Count];
         var ids = new byte[claims.Count][];
         var expected = new short[claims.Count];
         var messageIds = new string?[claims.Count];
         for (var i = 0; i < claims.Count; i++)
         {
+            campaigns[i] = claims[i].CampaignId;
+            contacts[i] = claims[i].ContactAddress;
             ids[i] = Bytes(claims[i].SendId);
             expected[i] = (short)claims[i].Expected;
             messageIds[i] = claims[i].MessageId;
@@ -84,12 +90,13 @@ public sealed partial class PostgreSqlSendLog
         {
             await using var command = new NpgsqlCommand($"""
                 UPDATE {_records} AS r SET status = 1, attempts = r.attempts + 1, message_id = COALESCE(u.message_id, r.message_id), updated_at = @now
-                FROM unnest(@ids, @expected, @message_ids) AS u (send_id, expected, message_id)
-                WHERE r.send_id = u.send_id AND r.tenant = @t AND r.status = u.expected
+                FROM unnest(@campaigns, @contacts, @ids, @expected, @message_ids) AS u (campaign, contact, send_id, expected, message_id)
+                WHERE r.tenant = @t AND r.campaign = u.campaign AND r.contact = u.contact AND r.send_id = u.send_id AND r.status = u.expected
                 RETURNING r.send_id
                 """, connection);
             command.Parameters.Add(new NpgsqlParameter<string>("t", tenant));
             command.Parameters.Add(new NpgsqlParameter<long>("now", now.ToUnixTimeMilliseconds()));
+            Keys(command, campaigns, contacts);
             command.Parameters.Add(new NpgsqlParameter<byte[][]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = ids });
             command.Parameters.Add(new NpgsqlParameter<short[]>("expected", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { TypedValue = expected });
             command.Parameters.Add(new NpgsqlParameter<string?[]>("message_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = messageIds });
@@ -111,7 +118,10 @@ public sealed partial class PostgreSqlSendLog
             throw new ArgumentException("a deferred record needs the time of its next attempt.", nameof(nextAttemptAt));
         }
 
-        var missed = await CompleteAsync(tenant, [new SendCompletion(sendId, status, code, reply, nextAttemptAt)], now, cancellationToken).ConfigureAwait(false);
+        var record = await FindAsync(tenant, sendId, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<SendId> missed = record is null
+            ? [sendId]
+            : await CompleteAsync(tenant, [SendCompletion.Of(record, status, code, reply, nextAttemptAt)], now, cancellationToken).ConfigureAwait(false);
         if (missed.Count != 0)
         {
             throw new InvalidOperationException($"send record {sendId} of tenant '{tenant}' is not being sent; its outcome ({status}) was not recorded.");
@@ -130,6 +140,8 @@ public sealed partial class PostgreSqlSendLog
             return [];
         }
 
+        var campaigns = new string[outcomes.Count];
+        var contacts = new string[outcomes.Count];
         var ids = new byte[outcomes.Count][];
         var statuses = new short[outcomes.Count];
         var codes = new int[outcomes.Count];
@@ -137,6 +149,8 @@ public sealed partial class PostgreSqlSendLog
         var notBefore = new long?[outcomes.Count];
         for (var i = 0; i < outcomes.Count; i++)
         {
+            campaigns[i] = outcomes[i].CampaignId;
+            contacts[i] = outcomes[i].ContactAddress;
             ids[i] = Bytes(outcomes[i].SendId);
             statuses[i] = (short)outcomes[i].Status;
             codes[i] = outcomes[i].Code;
@@ -149,12 +163,13 @@ public sealed partial class PostgreSqlSendLog
             await using var command = new NpgsqlCommand($"""
                 UPDATE {_records} AS r SET status = u.status, last_code = u.code, last_reply = u.reply, not_before = COALESCE(u.not_before, r.not_before),
                     updated_at = @now, first_deferred_at = CASE WHEN u.status = 3 THEN COALESCE(r.first_deferred_at, @now) ELSE r.first_deferred_at END
-                FROM unnest(@ids, @statuses, @codes, @replies, @not_before) AS u (send_id, status, code, reply, not_before)
-                WHERE r.send_id = u.send_id AND r.tenant = @t AND r.status = 1
+                FROM unnest(@campaigns, @contacts, @ids, @statuses, @codes, @replies, @not_before) AS u (campaign, contact, send_id, status, code, reply, not_before)
+                WHERE r.tenant = @t AND r.campaign = u.campaign AND r.contact = u.contact AND r.send_id = u.send_id AND r.status = 1
                 RETURNING r.send_id
                 """, connection);
             command.Parameters.Add(new NpgsqlParameter<string>("t", tenant));
             command.Parameters.Add(new NpgsqlParameter<long>("now", now.ToUnixTimeMilliseconds()));
+            Keys(command, campaigns, contacts);
             command.Parameters.Add(new NpgsqlParameter<byte[][]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { TypedValue = ids });
             command.Parameters.Add(new NpgsqlParameter<short[]>("statuses", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { TypedValue = statuses });
             command.Parameters.Add(new NpgsqlParameter<int[]>("codes", NpgsqlDbType.Array | NpgsqlDbType.Integer) { TypedValue = codes });
@@ -247,6 +262,13 @@ public sealed partial class PostgreSqlSendLog
         command.Parameters.Add(new NpgsqlParameter<string>("t", tenant));
         command.Parameters.Add(new NpgsqlParameter<byte[]>("s", Bytes(sendId)));
         command.Parameters.Add(new NpgsqlParameter<long>("now", now.ToUnixTimeMilliseconds()));
+    }
+
+    /// <summary>Binds the records' keys, which the batch statements find their rows by (the primary key).</summary>
+    private static void Keys(NpgsqlCommand command, string[] campaigns, string[] contacts)
+    {
+        command.Parameters.Add(new NpgsqlParameter<string[]>("campaigns", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = campaigns });
+        command.Parameters.Add(new NpgsqlParameter<string[]>("contacts", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = contacts });
     }
 
     private static async Task<HashSet<SendId>> ReadIdsAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -80,16 +80,38 @@ public interface ISendLog : ISendLogReader
 /// <param name="NotBefore">Not sent before this time (the send-time spread).</param>
 public sealed record PlannedSend(string ContactAddress, SendId SendId, int Shard, DateTimeOffset NotBefore);
 
-/// <summary>One record to claim for sending.</summary>
-/// <param name="SendId">The record.</param>
+/// <summary>One record to claim for sending, named by its key (campaign, contact) as well as its id: the store updates
+/// it through its primary key, with no lookup of the id first (docs/adr/campaigns-08-keyed-send-log-writes.md).</summary>
+/// <param name="CampaignId">The record's campaign.</param>
+/// <param name="ContactAddress">The record's contact (normalized address).</param>
+/// <param name="SendId">The record's id; a record with this key and another id is not claimed.</param>
 /// <param name="Expected">The status it was read in (queued or deferred).</param>
 /// <param name="MessageId">The Message-ID of the message about to be sent.</param>
-public sealed record SendClaim(SendId SendId, SendStatus Expected, string? MessageId);
+public sealed record SendClaim(string CampaignId, string ContactAddress, SendId SendId, SendStatus Expected, string? MessageId)
+{
+    /// <summary>The claim of <paramref name="record"/> in the status it was read in.</summary>
+    public static SendClaim Of(SendRecord record, string? messageId)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new SendClaim(record.CampaignId, record.ContactAddress, record.SendId, record.Status, messageId);
+    }
+}
 
-/// <summary>The outcome of one send.</summary>
-/// <param name="SendId">The record.</param>
+/// <summary>The outcome of one send, for the record named by its key and id as in <see cref="SendClaim"/>.</summary>
+/// <param name="CampaignId">The record's campaign.</param>
+/// <param name="ContactAddress">The record's contact (normalized address).</param>
+/// <param name="SendId">The record's id.</param>
 /// <param name="Status"><see cref="SendStatus.Sent"/>, <see cref="SendStatus.Deferred"/> or <see cref="SendStatus.Failed"/>.</param>
 /// <param name="Code">The relay's reply code (0 when there was none).</param>
 /// <param name="Reply">The relay's reply text.</param>
 /// <param name="NextAttemptAt">When a deferred record is due again (required for <see cref="SendStatus.Deferred"/>).</param>
-public sealed record SendCompletion(SendId SendId, SendStatus Status, int Code, string? Reply, DateTimeOffset? NextAttemptAt);
+public sealed record SendCompletion(
+    string CampaignId, string ContactAddress, SendId SendId, SendStatus Status, int Code, string? Reply, DateTimeOffset? NextAttemptAt)
+{
+    /// <summary>The outcome of <paramref name="record"/> (claimed, now being sent).</summary>
+    public static SendCompletion Of(SendRecord record, SendStatus status, int code, string? reply, DateTimeOffset? nextAttemptAt)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return new SendCompletion(record.CampaignId, record.ContactAddress, record.SendId, status, code, reply, nextAttemptAt);
+    }
+}

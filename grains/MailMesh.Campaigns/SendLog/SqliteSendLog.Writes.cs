@@ -47,7 +47,9 @@ public sealed partial class SqliteSendLog
 
     /// <inheritdoc />
     public async Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        (await TryMarkSendingAsync(tenant, [new SendClaim(sendId, expected, messageId)], now, cancellationToken).ConfigureAwait(false))[0];
+        await FindAsync(tenant, sendId, cancellationToken).ConfigureAwait(false) is { } record
+        && (await TryMarkSendingAsync(tenant, [new SendClaim(record.CampaignId, record.ContactAddress, sendId, expected, messageId)], now, cancellationToken)
+            .ConfigureAwait(false))[0];
 
     /// <inheritdoc />
     public Task<IReadOnlyList<bool>> TryMarkSendingAsync(string tenant, IReadOnlyList<SendClaim> claims, DateTimeOffset now, CancellationToken cancellationToken = default)
@@ -56,13 +58,17 @@ public sealed partial class SqliteSendLog
         SendLogBatch.CheckClaims(claims);
         return WriteAsync<IReadOnlyList<bool>>(async (connection, transaction) =>
         {
-            // One prepared statement run per record inside one transaction: one commit (one WAL sync) for the batch.
+            // One prepared statement run per record inside one transaction: one commit (one WAL sync) for the batch. Each
+            // finds its row through the primary key (docs/adr/campaigns-08-keyed-send-log-writes.md).
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText =
-                "UPDATE send_records SET status = 1, attempts = attempts + 1, message_id = COALESCE($m, message_id), updated_at = $now WHERE send_id = $s AND tenant = $t AND status = $e";
+                "UPDATE send_records SET status = 1, attempts = attempts + 1, message_id = COALESCE($m, message_id), updated_at = $now "
+                + "WHERE tenant = $t AND campaign = $c AND contact = $contact AND send_id = $s AND status = $e";
             command.Parameters.AddWithValue("$t", tenant);
             command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            var campaign = command.Parameters.Add("$c", SqliteType.Text);
+            var contact = command.Parameters.Add("$contact", SqliteType.Text);
             var id = command.Parameters.Add("$s", SqliteType.Blob);
             var messageId = command.Parameters.Add("$m", SqliteType.Text);
             var expected = command.Parameters.Add("$e", SqliteType.Integer);
@@ -70,6 +76,8 @@ public sealed partial class SqliteSendLog
             var claimed = new bool[claims.Count];
             for (var i = 0; i < claims.Count; i++)
             {
+                campaign.Value = claims[i].CampaignId;
+                contact.Value = claims[i].ContactAddress;
                 id.Value = Bytes(claims[i].SendId);
                 messageId.Value = (object?)claims[i].MessageId ?? DBNull.Value;
                 expected.Value = (int)claims[i].Expected;
@@ -93,7 +101,10 @@ public sealed partial class SqliteSendLog
             throw new ArgumentException("a deferred record needs the time of its next attempt.", nameof(nextAttemptAt));
         }
 
-        var missed = await CompleteAsync(tenant, [new SendCompletion(sendId, status, code, reply, nextAttemptAt)], now, cancellationToken).ConfigureAwait(false);
+        var record = await FindAsync(tenant, sendId, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<SendId> missed = record is null
+            ? [sendId]
+            : await CompleteAsync(tenant, [SendCompletion.Of(record, status, code, reply, nextAttemptAt)], now, cancellationToken).ConfigureAwait(false);
         if (missed.Count != 0)
         {
             throw new InvalidOperationException($"send record {sendId} of tenant '{tenant}' is not being sent; its outcome ({status}) was not recorded.");
@@ -112,9 +123,11 @@ public sealed partial class SqliteSendLog
             command.CommandText =
                 "UPDATE send_records SET status = $st, last_code = $code, last_reply = $r, not_before = COALESCE($nb, not_before), updated_at = $now, "
                 + "first_deferred_at = CASE WHEN $st = 3 THEN COALESCE(first_deferred_at, $now) ELSE first_deferred_at END "
-                + "WHERE send_id = $s AND tenant = $t AND status = 1";
+                + "WHERE tenant = $t AND campaign = $c AND contact = $contact AND send_id = $s AND status = 1";
             command.Parameters.AddWithValue("$t", tenant);
             command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            var campaign = command.Parameters.Add("$c", SqliteType.Text);
+            var contact = command.Parameters.Add("$contact", SqliteType.Text);
             var id = command.Parameters.Add("$s", SqliteType.Blob);
             var status = command.Parameters.Add("$st", SqliteType.Integer);
             var code = command.Parameters.Add("$code", SqliteType.Integer);
@@ -124,6 +137,8 @@ public sealed partial class SqliteSendLog
             var missed = new List<SendId>();
             foreach (var outcome in outcomes)
             {
+                campaign.Value = outcome.CampaignId;
+                contact.Value = outcome.ContactAddress;
                 id.Value = Bytes(outcome.SendId);
                 status.Value = (int)outcome.Status;
                 code.Value = outcome.Code;

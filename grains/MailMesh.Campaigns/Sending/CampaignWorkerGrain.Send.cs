@@ -134,7 +134,7 @@ public sealed partial class CampaignWorkerGrain
         var claims = new SendClaim[ready.Count];
         for (var i = 0; i < ready.Count; i++)
         {
-            claims[i] = new SendClaim(ready[i].Record.SendId, ready[i].Record.Status, ready[i].Message.MessageId);
+            claims[i] = SendClaim.Of(ready[i].Record, ready[i].Message.MessageId);
         }
 
         var claimed = await sendLog.TryMarkSendingAsync(work.Tenant, claims, TimeProvider.GetUtcNow());
@@ -221,18 +221,18 @@ public sealed partial class CampaignWorkerGrain
             switch (outcome.Status)
             {
                 case SubmissionStatus.Accepted:
-                    decided.Add((reply, new SendCompletion(record.SendId, SendStatus.Sent, outcome.Code, outcome.Reply, null), "message.sent"));
+                    decided.Add((reply, SendCompletion.Of(record, SendStatus.Sent, outcome.Code, outcome.Reply, null), "message.sent"));
                     break;
                 case SubmissionStatus.Deferred:
                     // Every earlier attempt of a record that is still open was a deferral, so the attempts count the deferrals.
                     var first = record.Status == SendStatus.Deferred ? await sendLog.FirstDeferredAtAsync(work.Tenant, record.SendId) ?? now : now;
                     var decision = _deferral!.Decide(first, attempts, $"{outcome.Code} {outcome.Reply}");
                     decided.Add(decision.GiveUp
-                        ? (reply, new SendCompletion(record.SendId, SendStatus.Failed, outcome.Code, decision.Reason, null), "message.failed")
-                        : (reply, new SendCompletion(record.SendId, SendStatus.Deferred, outcome.Code, outcome.Reply, decision.RetryAt), "message.deferred"));
+                        ? (reply, SendCompletion.Of(record, SendStatus.Failed, outcome.Code, decision.Reason, null), "message.failed")
+                        : (reply, SendCompletion.Of(record, SendStatus.Deferred, outcome.Code, outcome.Reply, decision.RetryAt), "message.deferred"));
                     break;
                 default:
-                    decided.Add((reply, new SendCompletion(record.SendId, SendStatus.Failed, outcome.Code, outcome.Reply, null), "message.failed"));
+                    decided.Add((reply, SendCompletion.Of(record, SendStatus.Failed, outcome.Code, outcome.Reply, null), "message.failed"));
                     break;
             }
         }

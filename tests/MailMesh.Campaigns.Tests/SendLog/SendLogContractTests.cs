@@ -5,7 +5,7 @@ using MailMesh.Testing;
 namespace MailMesh.Campaigns.Tests.SendLog;
 
 /// <summary>What every send log must do; one subclass per backend.</summary>
-public abstract class SendLogContractTests : IAsyncLifetime
+public abstract partial class SendLogContractTests : IAsyncLifetime
 {
     protected static readonly DateTimeOffset T0 = new(2026, 3, 10, 9, 0, 0, TimeSpan.Zero);
 
@@ -93,15 +93,15 @@ public abstract class SendLogContractTests : IAsyncLifetime
         Assert.True(await Log.TryMarkSendingAsync("acme", sends[0].SendId, SendStatus.Queued, null, T0));
 
         var claimed = await Log.TryMarkSendingAsync("acme",
-            [new SendClaim(sends[0].SendId, SendStatus.Queued, "m0@shop.example"), new SendClaim(sends[1].SendId, SendStatus.Queued, "m1@shop.example"),
-             new SendClaim(sends[2].SendId, SendStatus.Deferred, "m2@shop.example")], T0.AddSeconds(1));
+            [new SendClaim("c1", sends[0].ContactAddress, sends[0].SendId, SendStatus.Queued, "m0@shop.example"), new SendClaim("c1", sends[1].ContactAddress, sends[1].SendId, SendStatus.Queued, "m1@shop.example"),
+             new SendClaim("c1", sends[2].ContactAddress, sends[2].SendId, SendStatus.Deferred, "m2@shop.example")], T0.AddSeconds(1));
 
         Assert.Equal([false, true, false], claimed);
         var records = await Log.ListAsync("acme", "c1", null, 10);
         Assert.Equal(
             [("a@example.com", SendStatus.Sending, 1, (string?)null), ("b@example.com", SendStatus.Sending, 1, "m1@shop.example"), ("c@example.com", SendStatus.Queued, 0, null)],
             records.Select(r => (r.ContactAddress, r.Status, r.Attempts, r.MessageId)));
-        Assert.Equal([false], await Log.TryMarkSendingAsync("acme", [new SendClaim(sends[1].SendId, SendStatus.Queued, null)], T0.AddSeconds(2)));
+        Assert.Equal([false], await Log.TryMarkSendingAsync("acme", [new SendClaim("c1", sends[1].ContactAddress, sends[1].SendId, SendStatus.Queued, null)], T0.AddSeconds(2)));
     }
 
     [SkippableFact]
@@ -111,7 +111,7 @@ public abstract class SendLogContractTests : IAsyncLifetime
         await Log.EnqueueAsync("acme", "c1", [send], T0);
 
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            Log.TryMarkSendingAsync("acme", [new SendClaim(send.SendId, SendStatus.Queued, null), new SendClaim(send.SendId, SendStatus.Queued, null)], T0));
+            Log.TryMarkSendingAsync("acme", [new SendClaim("c1", send.ContactAddress, send.SendId, SendStatus.Queued, null), new SendClaim("c1", send.ContactAddress, send.SendId, SendStatus.Queued, null)], T0));
 
         Assert.Equal(SendStatus.Queued, (await Log.FindAsync("acme", send.SendId))!.Status);
     }
@@ -121,13 +121,13 @@ public abstract class SendLogContractTests : IAsyncLifetime
     {
         PlannedSend[] sends = [Plan("a@example.com"), Plan("b@example.com"), Plan("c@example.com"), Plan("d@example.com")];
         await Log.EnqueueAsync("acme", "c1", sends, T0);
-        await Log.TryMarkSendingAsync("acme", [.. sends[..3].Select(s => new SendClaim(s.SendId, SendStatus.Queued, null))], T0);
+        await Log.TryMarkSendingAsync("acme", [.. sends[..3].Select(s => new SendClaim("c1", s.ContactAddress, s.SendId, SendStatus.Queued, null))], T0);
 
         var missed = await Log.CompleteAsync("acme",
-            [new SendCompletion(sends[0].SendId, SendStatus.Sent, 250, "2.0.0 ok", null),
-             new SendCompletion(sends[1].SendId, SendStatus.Deferred, 451, "4.7.1 later", T0.AddMinutes(5)),
-             new SendCompletion(sends[2].SendId, SendStatus.Failed, 550, "5.1.1 unknown user", null),
-             new SendCompletion(sends[3].SendId, SendStatus.Sent, 250, "2.0.0 ok", null)], T0.AddSeconds(1));
+            [new SendCompletion("c1", sends[0].ContactAddress, sends[0].SendId, SendStatus.Sent, 250, "2.0.0 ok", null),
+             new SendCompletion("c1", sends[1].ContactAddress, sends[1].SendId, SendStatus.Deferred, 451, "4.7.1 later", T0.AddMinutes(5)),
+             new SendCompletion("c1", sends[2].ContactAddress, sends[2].SendId, SendStatus.Failed, 550, "5.1.1 unknown user", null),
+             new SendCompletion("c1", sends[3].ContactAddress, sends[3].SendId, SendStatus.Sent, 250, "2.0.0 ok", null)], T0.AddSeconds(1));
 
         Assert.Equal([sends[3].SendId], missed);
         var records = await Log.ListAsync("acme", "c1", null, 10);
@@ -146,7 +146,7 @@ public abstract class SendLogContractTests : IAsyncLifetime
         await Log.TryMarkSendingAsync("acme", send.SendId, SendStatus.Queued, null, T0);
 
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            Log.CompleteAsync("acme", [new SendCompletion(send.SendId, SendStatus.Deferred, 451, "later", null)], T0));
+            Log.CompleteAsync("acme", [new SendCompletion("c1", send.ContactAddress, send.SendId, SendStatus.Deferred, 451, "later", null)], T0));
 
         Assert.Equal(SendStatus.Sending, (await Log.FindAsync("acme", send.SendId))!.Status);
     }

@@ -44,9 +44,9 @@ public sealed class SqliteSendLogSchemaTests : IDisposable
         var sends = Enumerable.Range(0, 9).Select(i => $"r{i}@example.com").Select((a, i) => new PlannedSend(a, SendId.For("acme", "c1", a), i % 3, T0)).ToArray();
         await log.EnqueueAsync("acme", "c1", sends, T0);
         await log.EnqueueAsync("acme", "c2", [new PlannedSend("x@example.com", SendId.For("acme", "c2", "x@example.com"), 0, T0)], T0);
-        var claimed = await log.TryMarkSendingAsync("acme", sends.Take(4).Select(s => new SendClaim(s.SendId, SendStatus.Queued, null)).ToArray(), T0);
+        var claimed = await log.TryMarkSendingAsync("acme", sends.Take(4).Select(s => new SendClaim("c1", s.ContactAddress, s.SendId, SendStatus.Queued, null)).ToArray(), T0);
         Assert.All(claimed, Assert.True);
-        Assert.Empty(await log.CompleteAsync("acme", sends.Take(3).Select(s => new SendCompletion(s.SendId, SendStatus.Sent, 250, "ok", null)).ToArray(), T0));
+        Assert.Empty(await log.CompleteAsync("acme", sends.Take(3).Select(s => new SendCompletion("c1", s.ContactAddress, s.SendId, SendStatus.Sent, 250, "ok", null)).ToArray(), T0));
 
         var progress = await log.CountAsync("acme", "c1");
 
