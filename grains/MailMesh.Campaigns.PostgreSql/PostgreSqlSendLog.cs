@@ -110,6 +110,30 @@ public sealed partial class PostgreSqlSendLog : ISendLog
         }, cancellationToken);
 
     /// <inheritdoc />
+    public Task<PendingSends> CountPendingAsync(string tenant, string campaignId, CancellationToken cancellationToken = default) =>
+        RunAsync($"counting the pending records of campaign '{campaignId}'", repeatable: true, async (connection, ct) =>
+        {
+            await using var command = new NpgsqlCommand(
+                $"SELECT status, COUNT(*) FROM {_records} WHERE tenant = @t AND campaign = @c AND status IN (0, 3) GROUP BY status", connection);
+            Campaign(command, tenant, campaignId);
+            long queued = 0, deferred = 0;
+            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                if (reader.GetInt16(0) == (short)SendStatus.Queued)
+                {
+                    queued = reader.GetInt64(1);
+                }
+                else
+                {
+                    deferred = reader.GetInt64(1);
+                }
+            }
+
+            return new PendingSends(queued, deferred);
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<SendRecord>> ListAsync(string tenant, string campaignId, string? after, int limit, CancellationToken cancellationToken = default) =>
         QueryAsync($"listing the records of campaign '{campaignId}'",
             $"SELECT {Columns} FROM {_records} WHERE tenant = @t AND campaign = @c AND contact > @after ORDER BY contact LIMIT @limit", c =>

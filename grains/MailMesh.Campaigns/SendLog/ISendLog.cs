@@ -65,6 +65,10 @@ public interface ISendLog : ISendLogReader
     /// <summary>The campaign's records counted by status.</summary>
     Task<CampaignProgress> CountAsync(string tenant, string campaignId, CancellationToken cancellationToken = default);
 
+    /// <summary>The campaign's records still to send (queued, deferred). It reads only what is left to send, so it costs in
+    /// proportion to that and not to the campaign's size: the campaign grain reads it on every drive tick.</summary>
+    Task<PendingSends> CountPendingAsync(string tenant, string campaignId, CancellationToken cancellationToken = default);
+
     /// <summary>Up to <paramref name="limit"/> of the campaign's records in contact order after <paramref name="after"/>.</summary>
     Task<IReadOnlyList<SendRecord>> ListAsync(string tenant, string campaignId, string? after, int limit, CancellationToken cancellationToken = default);
 
@@ -72,6 +76,11 @@ public interface ISendLog : ISendLogReader
     /// the slow start of new sending domains ramps up with.</summary>
     Task<DateTimeOffset> SendingDomainFirstUseAsync(string tenant, string domain, DateTimeOffset now, CancellationToken cancellationToken = default);
 }
+
+/// <summary>How many of a campaign's records are still to send.</summary>
+/// <param name="Queued">Queued (planned, not yet claimed).</param>
+/// <param name="Deferred">Deferred (due again later).</param>
+public readonly record struct PendingSends(long Queued, long Deferred);
 
 /// <summary>One recipient to plan.</summary>
 /// <param name="ContactAddress">The contact's normalized address.</param>

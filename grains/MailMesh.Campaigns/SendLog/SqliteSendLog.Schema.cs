@@ -38,6 +38,13 @@ public sealed partial class SqliteSendLog
         // Every claim and every outcome moved the row's entry in this index too; the due index, which starts with the
         // same two columns and holds the status, answers the counts alone (docs/adr/campaigns-06-grain-path-cpu.md).
         "DROP INDEX IF EXISTS send_records_status;",
+        // Only records still to send are in the due index: a claim takes its record out and an outcome other than a
+        // deferral leaves the index alone, where both used to move an entry (docs/adr/campaigns-08-keyed-send-log-writes.md).
+        // Queries name "status IN (0, 3)" for SQLite to use it.
+        """
+        DROP INDEX send_records_due;
+        CREATE INDEX send_records_due ON send_records (tenant, campaign, shard, status, not_before) WHERE status IN (0, 3);
+        """,
     ];
 
     private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -63,14 +63,15 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
     /// <inheritdoc />
     public Task<IReadOnlyList<SendRecord>> ListDueAsync(string tenant, string campaignId, int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
         // One index range per status (queued, deferred), each read in due order and cut at the limit, then merged: a
-        // single "status IN (0, 3)" range would make SQLite sort every due record of the shard for each batch.
+        // single "status IN (0, 3)" range would make SQLite sort every due record of the shard for each batch. Each range
+        // also names the due index's condition, which SQLite needs to see before it uses a partial index.
         QueryAsync($"""
             SELECT {Columns} FROM (
                 SELECT * FROM (SELECT {Columns} FROM send_records
-                    WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 0 AND not_before <= $now ORDER BY not_before LIMIT $limit)
+                    WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 0 AND status IN (0, 3) AND not_before <= $now ORDER BY not_before LIMIT $limit)
                 UNION ALL
                 SELECT * FROM (SELECT {Columns} FROM send_records
-                    WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 3 AND not_before <= $now ORDER BY not_before LIMIT $limit))
+                    WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 3 AND status IN (0, 3) AND not_before <= $now ORDER BY not_before LIMIT $limit))
             ORDER BY not_before, contact LIMIT $limit
             """, c =>
         {
@@ -109,8 +110,8 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        // Grouped in the due index's order (shard, then status): one pass over the index without a sort.
-        command.CommandText = "SELECT status, COUNT(*) FROM send_records WHERE tenant = $t AND campaign = $c GROUP BY shard, status";
+        // One pass over the campaign's rows: the due index holds only the records still to send (CountPendingAsync).
+        command.CommandText = "SELECT status, COUNT(*) FROM send_records WHERE tenant = $t AND campaign = $c GROUP BY status";
         command.Parameters.AddWithValue("$t", tenant);
         command.Parameters.AddWithValue("$c", campaignId);
         var counts = new long[7];
@@ -125,6 +126,32 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
         }
 
         return new CampaignProgress(counts.Sum(), counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6]);
+    }
+
+    /// <inheritdoc />
+    public async Task<PendingSends> CountPendingAsync(string tenant, string campaignId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        // Grouped in the due index's order (shard, then status): one pass over its entries, all of them still to send.
+        command.CommandText = "SELECT status, COUNT(*) FROM send_records WHERE tenant = $t AND campaign = $c AND status IN (0, 3) GROUP BY shard, status";
+        command.Parameters.AddWithValue("$t", tenant);
+        command.Parameters.AddWithValue("$c", campaignId);
+        long queued = 0, deferred = 0;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (reader.GetInt32(0) == (int)SendStatus.Queued)
+            {
+                queued += reader.GetInt64(1);
+            }
+            else
+            {
+                deferred += reader.GetInt64(1);
+            }
+        }
+
+        return new PendingSends(queued, deferred);
     }
 
     /// <inheritdoc />

@@ -78,7 +78,7 @@ public sealed partial class CampaignGrain
             await PlanPageAsync();
         }
 
-        var before = S.Planned ? await sendLog.CountAsync(GrainId.Tenant, Id, cancellationToken) : null;
+        PendingSends? before = S.Planned ? await sendLog.CountPendingAsync(GrainId.Tenant, Id, cancellationToken) : null;
         CampaignMetrics.Progress(GrainKey, before);
         string? problem = null;
         var busy = false;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using MailMesh.Campaigns.SendLog;
 using MailMesh.Grains.Campaigns;
 using MailMesh.Grains.Contacts;
 using MailMesh.Protocols.Smtp;
@@ -66,7 +67,7 @@ public static class CampaignMetrics
     private static readonly Counter<long> Transitions = Meter.CreateCounter<long>(
         "mailmesh.campaign.transitions", "{transition}", "Committed campaign status changes, by the new status.");
 
-    private static readonly ConcurrentDictionary<string, (CampaignProgress Progress, long At)> Driven = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, (PendingSends Progress, long At)> Driven = new(StringComparer.Ordinal);
     private static long s_inFlight;
 
     static CampaignMetrics()
@@ -153,7 +154,7 @@ public static class CampaignMetrics
 
     /// <summary>The progress of campaign <paramref name="key"/> (any unique string; never exported) at its last drive tick;
     /// null when it stops being driven.</summary>
-    public static void Progress(string key, CampaignProgress? progress)
+    public static void Progress(string key, PendingSends? progress)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (progress is null)
@@ -162,7 +163,7 @@ public static class CampaignMetrics
         }
         else
         {
-            Driven[key] = (progress, Stopwatch.GetTimestamp());
+            Driven[key] = (progress.Value, Stopwatch.GetTimestamp());
         }
     }
 

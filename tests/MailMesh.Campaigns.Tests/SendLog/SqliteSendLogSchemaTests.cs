@@ -32,8 +32,41 @@ public sealed class SqliteSendLogSchemaTests : IDisposable
             Assert.Equal(1, (await log.CountAsync("acme", "c1")).Queued);
         }
 
-        Assert.Equal(3L, await ScalarAsync("PRAGMA user_version"));
+        Assert.Equal(4L, await ScalarAsync("PRAGMA user_version"));
         Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'send_records_status'"));
+    }
+
+    [Fact]
+    public async Task InitializeAsync_FileOfSchemaVersion3_KeepsOnlyRecordsToSendInTheDueIndex()
+    {
+        PlannedSend queued = new("a@example.com", SendId.For("acme", "c1", "a@example.com"), 0, T0),
+            sent = new("b@example.com", SendId.For("acme", "c1", "b@example.com"), 0, T0);
+        using (var log = new SqliteSendLog(DatabasePath))
+        {
+            await log.InitializeAsync();
+            await log.EnqueueAsync("acme", "c1", [queued, sent], T0);
+            await log.TryMarkSendingAsync("acme", sent.SendId, SendStatus.Queued, null, T0);
+            await log.CompleteAsync("acme", sent.SendId, SendStatus.Sent, 250, "ok", null, T0);
+        }
+
+        // The file as version 3 left it: every record in the due index.
+        await ExecuteAsync("""
+            DROP INDEX send_records_due;
+            CREATE INDEX send_records_due ON send_records (tenant, campaign, shard, status, not_before);
+            PRAGMA user_version = 3;
+            """);
+
+        using (var log = new SqliteSendLog(DatabasePath))
+        {
+            await log.InitializeAsync();
+            Assert.Equal([queued.SendId], (await log.ListDueAsync("acme", "c1", 0, T0, 10)).Select(r => r.SendId));
+            Assert.Equal(new PendingSends(1, 0), await log.CountPendingAsync("acme", "c1"));
+            var progress = await log.CountAsync("acme", "c1");
+            Assert.Equal((2L, 1L, 1L), (progress.Planned, progress.Queued, progress.Sent));
+        }
+
+        Assert.Equal(4L, await ScalarAsync("PRAGMA user_version"));
+        Assert.Equal(1L, await ScalarAsync("SELECT COUNT(*) FROM send_records INDEXED BY send_records_due WHERE status IN (0, 3)"));
     }
 
     [Fact]

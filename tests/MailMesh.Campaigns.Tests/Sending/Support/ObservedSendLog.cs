@@ -54,6 +54,9 @@ public sealed class ObservedSendLog(ISendLog inner) : ISendLog
     public Task<CampaignProgress> CountAsync(string tenant, string campaignId, CancellationToken cancellationToken = default) =>
         inner.CountAsync(tenant, campaignId, cancellationToken);
 
+    public Task<PendingSends> CountPendingAsync(string tenant, string campaignId, CancellationToken cancellationToken = default) =>
+        inner.CountPendingAsync(tenant, campaignId, cancellationToken);
+
     public Task<IReadOnlyList<SendRecord>> ListAsync(string tenant, string campaignId, string? after, int limit, CancellationToken cancellationToken = default) =>
         inner.ListAsync(tenant, campaignId, after, limit, cancellationToken);
 
