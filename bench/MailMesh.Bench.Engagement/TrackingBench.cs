@@ -16,11 +16,11 @@ namespace MailMesh.Bench.Engagement;
 /// <summary>Open-pixel and click-redirect requests/s of the tracking listener under wrk (100 connections over loopback),
 /// against nginx serving a static 1x1 GIF and a fixed 302 in the same run; then counts the events to show none was lost.
 /// Usage: <c>MailMesh.Bench.Engagement [--duration 10] [--warmup 10] [--connections 100] [--threads 2] [--writer-only N]
-/// [--contacts N [--campaigns M]] [--grain-concurrency N]</c>
+/// [--contacts N [--campaigns M]] [--grain-concurrency N] [--batch-size N]</c>
 /// (<c>--writer-only</c>: no HTTP, N hits queued straight to the writer twice, the CPU per hit of the second round;
 /// <c>--contacts</c>: the hits of N contacts over M campaigns, with a browser's User-Agent, instead of one contact's
 /// machine hits, see <see cref="Spread"/>; nginx gets the same paths and header; <c>--grain-concurrency</c>: the writer's
-/// <c>Tracking:GrainConcurrency</c> instead of its default). The warm-up (per
+/// <c>Tracking:GrainConcurrency</c> instead of its default; <c>--batch-size</c>: its <c>Tracking:BatchSize</c>). The warm-up (per
 /// endpoint) lets tiered compilation finish: with 3 s on a loaded machine, a third of the measured CPU was the JIT
 /// recompiling hot methods (tier 0, instrumented, tier 1), a cost a long-running silo pays once; 5 s rounds of both
 /// endpoints follow until a round compiles fewer than 50 methods (at most 6).</summary>
@@ -36,6 +36,7 @@ public static class TrackingBench
         var contacts = Option(args, "--contacts", 1);
         var campaigns = Option(args, "--campaigns", 1);
         var grainConcurrency = Option(args, "--grain-concurrency", 0);
+        var batchSize = Option(args, "--batch-size", 0);
         var wrk = Tools.Find("wrk");
         var nginxPath = Tools.Find("nginx", "/usr/sbin/nginx");
         if (wrk is null || nginxPath is null)
@@ -52,6 +53,11 @@ public static class TrackingBench
         if (grainConcurrency > 0)
         {
             settings["Tracking:GrainConcurrency"] = grainConcurrency.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (batchSize > 0)
+        {
+            settings["Tracking:BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture);
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

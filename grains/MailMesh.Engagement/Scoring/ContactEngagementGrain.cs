@@ -32,22 +32,21 @@ public sealed partial class ContactEngagementGrain(
             throw new ArgumentException($"'{GrainKey}' is not an engagement key; use EngagementKeys.Contact(tenant, address).");
         }
 
-        var contact = await Contact.Get();
-        if (contact is null)
-        {
-            return new RecordResult(false, []);
-        }
-
-        var s = state.State;
+        // The turn works on a copy, taken over once the contact is known to exist: a deleted or erased contact's hits
+        // change nothing here and leave no event.
+        var s = state.State.Copy();
         var outcomes = new List<HitOutcome>(hits.Count);
         var address = Address;
         var subject = Tenant + "/" + address;
         // A batch is nearly always of one campaign: its send id (a SHA-256) is made once, not per hit.
         (string Campaign, string SendId) send = (string.Empty, string.Empty);
-        var seen = new HashSet<Guid>(s.RecentIds);
+        var events = new List<(string Type, object Payload)>(hits.Count);
+        // A turn of a few hits (hits spread over many contacts) looks each up in the list rather than hashing every
+        // remembered id first; the list holds the turn's earlier hits too.
+        var seen = hits.Count > 4 ? new HashSet<Guid>(s.RecentIds) : null;
         foreach (var hit in hits)
         {
-            if (hit.Kind is not (HitKind.Open or HitKind.Click) || !seen.Add(hit.Id))
+            if (hit.Kind is not (HitKind.Open or HitKind.Click) || (seen is null ? s.RecentIds.Contains(hit.Id) : !seen.Add(hit.Id)))
             {
                 continue;
             }
@@ -70,7 +69,7 @@ public sealed partial class ContactEngagementGrain(
                 send = (hit.CampaignId, SendId.For(Tenant, hit.CampaignId, address).ToString());
             }
 
-            RaiseEvent(hit.Kind == HitKind.Open ? "message.opened" : "message.clicked", subject, new
+            events.Add((hit.Kind == HitKind.Open ? "message.opened" : "message.clicked", new
             {
                 address,
                 campaign = hit.CampaignId,
@@ -81,18 +80,29 @@ public sealed partial class ContactEngagementGrain(
                 classification = machine ? "machine" : "human",
                 reason,
                 at = hit.At,
-            });
+            }));
         }
 
         if (outcomes.Count == 0)
         {
-            return new RecordResult(true, outcomes, state.RecordExists ? Summary() : null);
+            // Every hit was counted before (a hand-over handed over again): the contact existed then.
+            return new RecordResult(true, outcomes, state.RecordExists ? Summary(state.State) : null);
         }
 
         Forget(s);
+        var summary = Summary(s);
+        if (!await WriteContactAsync(s, summary))
+        {
+            return new RecordResult(false, []);
+        }
 
-        var summary = Summary();
-        await WriteAsync(summary);
+        state.State = s;
+        foreach (var (type, payload) in events)
+        {
+            RaiseEvent(type, subject, payload);
+        }
+
+        await state.WriteStateAsync();
         return new RecordResult(true, outcomes, summary);
     }
 
@@ -119,8 +129,8 @@ public sealed partial class ContactEngagementGrain(
             return null;
         }
 
-        var summary = Summary();
         var s = state.State;
+        var summary = Summary(s);
         if (summary.Status != EngagementStatus.Dormant)
         {
             s.DormantActionApplied = false;
@@ -136,11 +146,10 @@ public sealed partial class ContactEngagementGrain(
     }
 
     /// <inheritdoc />
-    public Task<EngagementSummary?> Get() => Task.FromResult(state.RecordExists ? Summary() : null);
+    public Task<EngagementSummary?> Get() => Task.FromResult(state.RecordExists ? Summary(state.State) : null);
 
-    private EngagementSummary Summary()
+    private EngagementSummary Summary(ContactEngagementState s)
     {
-        var s = state.State;
         return _scorer.Score(s.Days, s.LastOpenAt, s.LastClickAt, s.RawOpens, s.RawClicks, s.HumanOpens, s.HumanClicks, s.FirstSeenAt, TimeProvider.GetUtcNow());
     }
 
@@ -170,6 +179,38 @@ public sealed partial class ContactEngagementGrain(
         {
             // Deleted or erased since: the history stays here, nothing more to write.
         }
+    }
+
+    /// <summary>A turn's write to the contact before its own: the engagement when it differs from what the contact holds,
+    /// else only the question whether the contact exists. False when it does not (deleted or erased since the message
+    /// was sent); a turn that counts human hits makes one contact call instead of two. When this throws, the turn wrote
+    /// nothing and its hits are handed over again.</summary>
+    private async Task<bool> WriteContactAsync(ContactEngagementState s, EngagementSummary summary)
+    {
+        var engagement = new ContactEngagement(summary.LastOpenAt, summary.LastClickAt, summary.HumanOpens, summary.HumanClicks, summary.Score, summary.Status);
+        s.Status = summary.Status;
+        if (engagement == s.Written)
+        {
+            return await Contact.Get() is not null;
+        }
+
+        try
+        {
+            await Contact.SetEngagement(engagement);
+        }
+        catch (ContactNotFoundException)
+        {
+            // An activation that found no contact may predate a bulk import that created it: Get reads it again.
+            if (await Contact.Get() is null)
+            {
+                return false;
+            }
+
+            await Contact.SetEngagement(engagement);
+        }
+
+        s.Written = engagement;
+        return true;
     }
 
     private async Task ApplyDormantActionAsync(EngagementSummary summary)
