@@ -90,9 +90,14 @@ public sealed partial class ContactEngagementGrain
     }
 
     /// <summary>Keeps the latest <see cref="ContactEngagementState.MaxRecentIds"/> hit ids (once per batch: trimming per hit
-    /// moved the whole list each time).</summary>
+    /// moved the whole list each time) and <see cref="ContactEngagementState.MaxHandOvers"/> hand-overs.</summary>
     private static void Forget(ContactEngagementState s)
     {
+        if (s.HandOvers.Count > ContactEngagementState.MaxHandOvers)
+        {
+            s.HandOvers.RemoveRange(0, s.HandOvers.Count - ContactEngagementState.MaxHandOvers);
+        }
+
         if (s.RecentIds.Count > ContactEngagementState.MaxRecentIds)
         {
             s.RecentIds.RemoveRange(0, s.RecentIds.Count - ContactEngagementState.MaxRecentIds);

@@ -32,6 +32,12 @@ public sealed partial class ContactEngagementGrain(
             throw new ArgumentException($"'{GrainKey}' is not an engagement key; use EngagementKeys.Contact(tenant, address).");
         }
 
+        if (hits.HandOver > 0 && state.State.HandOvers.Contains(hits.HandOver))
+        {
+            // Counted before: the writer hands a hand-over over again when it could not close it.
+            return new RecordResult(true, [], state.RecordExists ? Summary(state.State) : null);
+        }
+
         // The turn works on a copy, taken over once the contact is known to exist: a deleted or erased contact's hits
         // change nothing here and leave no event.
         var s = state.State.Copy();
@@ -87,6 +93,11 @@ public sealed partial class ContactEngagementGrain(
         {
             // Every hit was counted before (a hand-over handed over again): the contact existed then.
             return new RecordResult(true, outcomes, state.RecordExists ? Summary(state.State) : null);
+        }
+
+        if (hits.HandOver > 0)
+        {
+            s.HandOvers.Add(hits.HandOver);
         }
 
         Forget(s);

@@ -10,6 +10,9 @@ public sealed class ContactEngagementState
     /// <summary>Most hit ids remembered to skip a hand-over that is retried.</summary>
     public const int MaxRecentIds = 1024;
 
+    /// <summary>Most hand-overs remembered to skip one that is handed over again.</summary>
+    public const int MaxHandOvers = 64;
+
     /// <summary>Most clicks remembered for the burst rule.</summary>
     public const int MaxRecentClicks = 32;
 
@@ -45,6 +48,10 @@ public sealed class ContactEngagementState
     [JsonConverter(typeof(GuidListJsonConverter))]
     public List<Guid> RecentIds { get; set; } = [];
 
+    /// <summary>The writer's hand-overs whose hits were recorded, oldest first: a hand-over of a whole batch of one contact's
+    /// hits (more than <see cref="MaxRecentIds"/>) is skipped whole when handed over again.</summary>
+    public List<long> HandOvers { get; set; } = [];
+
     /// <summary>The latest clicks, oldest first.</summary>
     public List<RecentClick> RecentClicks { get; set; } = [];
 
@@ -70,6 +77,7 @@ public sealed class ContactEngagementState
         HumanClicks = HumanClicks,
         FirstSeenAt = FirstSeenAt,
         RecentIds = [.. RecentIds],
+        HandOvers = [.. HandOvers],
         RecentClicks = [.. RecentClicks],
         Status = Status,
         Written = Written,

@@ -37,6 +37,7 @@ public static class EngagementServiceCollectionExtensions
             .Validate(o => o.SpillSyncInterval >= TimeSpan.Zero && o.SpillRetryAfter >= TimeSpan.FromSeconds(1),
                 "Tracking:SpillSyncInterval must be 00:00:00 or more and Tracking:SpillRetryAfter at least 00:00:01.")
             .Validate(o => o.BatchSize is >= 1 and <= 100_000, "Tracking:BatchSize must be 1-100000.")
+            .Validate(o => o.SpillBatchSize is >= 1 and <= 100_000, "Tracking:SpillBatchSize must be 1-100000.")
             .Validate(o => o.GrainConcurrency is >= 1 and <= 1024, "Tracking:GrainConcurrency must be 1-1024.")
             .Validate(o => o.MaxFormBytes is >= 1024 and <= 1_048_576 && o.MaxFormFields is >= 4 and <= 1000,
                 "Tracking:MaxFormBytes must be 1024-1048576 and Tracking:MaxFormFields 4-1000.")

@@ -10,13 +10,15 @@ public sealed record OpenHandOver(long Id, IReadOnlyList<HitRecord> Hits);
 
 public sealed partial class HitStore
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
+
+    private const string HandOverColumns = "id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, hit_ids BLOB NOT NULL";
 
     /// <summary>Stores a batch for hand-over in one transaction: the hits, as <see cref="HitState.Applied"/> with the
     /// endpoint's classification, and an open hand-over listing their ids. Until <see cref="CloseHandOverAsync"/> closes
     /// it the hand-over, not the rows' state, says the hits may not be counted yet, so the common outcome (counted as
     /// classified) costs no second write per hit.</summary>
-    /// <returns>The hand-over's id.</returns>
+    /// <returns>The hand-over's id, never used again by this store.</returns>
     public async Task<long> StoreForHandOverAsync(IReadOnlyList<HitRecord> hits, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hits);
@@ -108,21 +110,37 @@ public sealed partial class HitStore
         await using var read = connection.CreateCommand();
         read.CommandText = "PRAGMA user_version";
         var version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
-        if (version >= SchemaVersion)
+        // 1: one index for counts and reports. tracking_hits_campaign (tenant, campaign, kind) is a prefix of the report
+        // index, so every query it served the report index serves too, and each index costs a write per stored hit.
+        if (version < 1)
         {
-            return;
+            await StepAsync(connection, $"""
+                {ReportIndex};
+                DROP INDEX IF EXISTS tracking_hits_campaign;
+                PRAGMA user_version = 1;
+                """, cancellationToken).ConfigureAwait(false);
         }
 
+        // 2: hand-over ids are never used again (AUTOINCREMENT; a plain rowid takes the id of the last hand-over closed):
+        // an engagement grain remembers the hand-overs it counted by id.
+        if (version < 2)
+        {
+            await StepAsync(connection, $"""
+                CREATE TABLE tracking_handovers_2 ({HandOverColumns});
+                INSERT INTO tracking_handovers_2 (id, at, hit_ids) SELECT id, at, hit_ids FROM tracking_handovers;
+                DROP TABLE tracking_handovers;
+                ALTER TABLE tracking_handovers_2 RENAME TO tracking_handovers;
+                PRAGMA user_version = 2;
+                """, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task StepAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var step = connection.CreateCommand();
         step.Transaction = transaction;
-        // 1: one index for counts and reports. tracking_hits_campaign (tenant, campaign, kind) is a prefix of the report
-        // index, so every query it served the report index serves too, and each index costs a write per stored hit.
-        step.CommandText = $"""
-            {ReportIndex};
-            DROP INDEX IF EXISTS tracking_hits_campaign;
-            PRAGMA user_version = {SchemaVersion};
-            """;
+        step.CommandText = sql;
         await step.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -41,7 +41,7 @@ public sealed partial class HitStore : IHitStore
     /// <inheritdoc />
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await _file.CreateAsync("""
+        await using var connection = await _file.CreateAsync($"""
             CREATE TABLE IF NOT EXISTS tracking_hits (
                 id BLOB NOT NULL PRIMARY KEY,
                 tenant TEXT NOT NULL,
@@ -59,11 +59,7 @@ public sealed partial class HitStore : IHitStore
                 state INTEGER NOT NULL DEFAULT 0
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS tracking_hits_pending ON tracking_hits (at) WHERE state = 0;
-            CREATE TABLE IF NOT EXISTS tracking_handovers (
-                id INTEGER NOT NULL PRIMARY KEY,
-                at INTEGER NOT NULL,
-                hit_ids BLOB NOT NULL
-            );
+            CREATE TABLE IF NOT EXISTS tracking_handovers ({HandOverColumns});
             CREATE TABLE IF NOT EXISTS engagement_contacts (
                 tenant TEXT NOT NULL,
                 contact TEXT NOT NULL,

@@ -27,7 +27,8 @@ public interface IHitStore
     Task<HitCounts> CountAsync(string tenant, string? campaign, HitKind kind, CancellationToken cancellationToken = default);
 
     /// <summary>Stores a batch for hand-over atomically: the hits as <see cref="HitState.Applied"/> (ids already stored are
-    /// skipped) and an open hand-over listing their ids. Returns the hand-over's id.</summary>
+    /// skipped) and an open hand-over listing their ids. Returns the hand-over's id, which the store never gives another
+    /// hand-over (engagement grains skip a hand-over they counted by its id).</summary>
     Task<long> StoreForHandOverAsync(IReadOnlyList<HitRecord> hits, DateTimeOffset now, CancellationToken cancellationToken = default);
 
     /// <summary>Closes hand-over <paramref name="handOver"/> atomically with the rows that differ from what was stored

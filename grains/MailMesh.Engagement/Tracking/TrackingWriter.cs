@@ -111,7 +111,7 @@ public sealed class TrackingWriter(
             foreach (var handOver in open)
             {
                 TrackingLog.Redriving(logger, handOver.Hits.Count);
-                var (changes, contacts, _) = await HandOverAsync(handOver.Hits, HitState.Applied, cancellationToken).ConfigureAwait(false);
+                var (changes, contacts, _) = await HandOverAsync(handOver.Hits, handOver.Id, HitState.Applied, cancellationToken).ConfigureAwait(false);
                 // Closed whatever the grains did: hits whose call failed are Pending now and retried below or by the next pass.
                 await store.CloseHandOverAsync(handOver.Id, changes, contacts, cancellationToken).ConfigureAwait(false);
             }
@@ -126,7 +126,7 @@ public sealed class TrackingWriter(
             }
 
             TrackingLog.Redriving(logger, pending.Count);
-            var (changes, contacts, handedOver) = await HandOverAsync(pending, HitState.Pending, cancellationToken).ConfigureAwait(false);
+            var (changes, contacts, handedOver) = await HandOverAsync(pending, 0, HitState.Pending, cancellationToken).ConfigureAwait(false);
             try
             {
                 await store.MarkAsync(changes, cancellationToken).ConfigureAwait(false);
@@ -165,10 +165,12 @@ public sealed class TrackingWriter(
                 batch.Add(hit);
             }
 
-            // After a stop the spill is left for the next start: only the memory queue is drained.
+            // After a stop the spill is left for the next start: only the memory queue is drained. Spilled hits stay in the
+            // journal until stored, so a batch may take more of them: a deep backlog then reaches each contact with several
+            // hits in one grain turn.
             if (batch.Count < _options.BatchSize && !reader.Completion.IsCompleted)
             {
-                spill.Read(batch, _options.BatchSize - batch.Count);
+                spill.Read(batch, Math.Max(_options.BatchSize, _options.SpillBatchSize) - batch.Count);
             }
 
             var taken = batch.Count;
@@ -241,7 +243,7 @@ public sealed class TrackingWriter(
             await Task.Delay(_options.SpillRetryAfter, time).ConfigureAwait(false);
         }
 
-        var (changes, contacts, _) = await HandOverAsync(batch, HitState.Applied, CancellationToken.None).ConfigureAwait(false);
+        var (changes, contacts, _) = await HandOverAsync(batch, handOver, HitState.Applied, CancellationToken.None).ConfigureAwait(false);
         try
         {
             await store.CloseHandOverAsync(handOver, changes, contacts, CancellationToken.None).ConfigureAwait(false);
@@ -298,11 +300,12 @@ public sealed class TrackingWriter(
         return outcomes.All(o => o == SpillOutcome.Written);
     }
 
-    /// <summary>Hands opens and clicks to the engagement grains. Returns what differs from <paramref name="stored"/> with the
-    /// endpoint's classification (the rows to update), the statuses of the contacts reached, and how many hits were
-    /// handed over.</summary>
+    /// <summary>Hands opens and clicks to the engagement grains, each contact's in one call marked with
+    /// <paramref name="handOver"/> (0 for pending hits, which have none). Returns what differs from <paramref name="stored"/>
+    /// with the endpoint's classification (the rows to update), the statuses of the contacts reached, and how many hits
+    /// were handed over.</summary>
     private async Task<(List<(Guid, HitState, bool, string?)> Changes, List<(string, string, EngagementSummary)> Contacts, int HandedOver)> HandOverAsync(
-        IReadOnlyList<HitRecord> hits, HitState stored, CancellationToken cancellationToken)
+        IReadOnlyList<HitRecord> hits, long handOver, HitState stored, CancellationToken cancellationToken)
     {
         var groups = hits.Where(h => h.Kind is HitKind.Open or HitKind.Click).GroupBy(h => (h.Tenant, h.Contact)).ToList();
         var changes = new List<(Guid, HitState, bool, string?)>();
@@ -322,7 +325,8 @@ public sealed class TrackingWriter(
             var ordered = group.OrderBy(h => h.At).ToList();
             try
             {
-                var result = await grains.GetGrain<IContactEngagementGrain>(key).Record([.. ordered.Select(h => h.ToTracked())]).ConfigureAwait(false);
+                var result = await grains.GetGrain<IContactEngagementGrain>(key).Record(new TrackedHits([.. ordered.Select(h => h.ToTracked())]) { HandOver = handOver })
+                    .ConfigureAwait(false);
                 var outcomes = result.Outcomes.ToDictionary(o => o.Id);
                 lock (changes)
                 {

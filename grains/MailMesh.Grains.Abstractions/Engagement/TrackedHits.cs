@@ -24,6 +24,10 @@ public sealed class TrackedHits
     /// <summary>How many.</summary>
     public int Count => Items.Length;
 
+    /// <summary>The tracking writer's hand-over the hits belong to (0 when none): a grain that counted a hand-over skips it
+    /// when it is handed over again, however many hits it held.</summary>
+    public long HandOver { get; init; }
+
     /// <summary>Copies <paramref name="items"/> (the collection expression builder).</summary>
     public static TrackedHits Create(ReadOnlySpan<TrackedHit> items) => new([.. items]);
 

@@ -124,7 +124,7 @@ public sealed class HandOverTests
         Assert.Equal("tracking_hits_pending,tracking_hits_report", await indexes.ExecuteScalarAsync());
         await using var version = check.CreateCommand();
         version.CommandText = "PRAGMA user_version";
-        Assert.Equal(1L, await version.ExecuteScalarAsync());
+        Assert.Equal(2L, await version.ExecuteScalarAsync());
         Assert.Equal(new HitCounts(1, 1, 1, 1), await store.CountAsync("acme", "spring", HitKind.Open));
         SqliteConnection.ClearAllPools();
     }
