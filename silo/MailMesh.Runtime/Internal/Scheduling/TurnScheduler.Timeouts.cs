@@ -20,6 +20,14 @@ internal sealed partial class TurnScheduler
     /// held (<see cref="ITimedTurn.AddRef"/>) until the caller has timed it out and released it.</summary>
     public void CollectExpired(long now, List<(ITimedTurn Turn, string Detail)> expired)
     {
+        // Nearly every activation of a large silo has nothing queued or running: the sweep passes it without the lock.
+        // The counts, read without it, can miss a turn that has just arrived; the next sweep looks at that turn, a
+        // fraction of any call timeout later.
+        if (_running.Count == 0 && _requests.Count == 0)
+        {
+            return;
+        }
+
         lock (_lock)
         {
             foreach (var turn in _running)
