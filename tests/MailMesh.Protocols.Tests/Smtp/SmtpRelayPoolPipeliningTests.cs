@@ -12,26 +12,14 @@ public sealed class SmtpRelayPoolPipeliningTests
 
     private static MailSubmission Mail(string recipient) => new("s@example.org", [recipient], "Subject: t\r\n\r\nbody\r\n"u8.ToArray());
 
-    private static async Task<List<string>> ReadUntilAsync(FakeConnection c, string last, string waitingFor)
-    {
-        var lines = new List<string>();
-        do
-        {
-            lines.Add(await c.ReadLineAsync(waitingFor));
-        }
-        while (lines[^1] != last);
-
-        return lines;
-    }
-
     /// <summary>Greets with PIPELINING, accepts the session's first transaction and reads its data up to the final dot,
     /// leaving that message without its reply.</summary>
     private static async Task ServeFirstMessageToItsDotAsync(FakeConnection c)
     {
         await ScriptedRelay.GreetAsync(c, "250 PIPELINING\r\n");
-        await ReadUntilAsync(c, "DATA", "the session's first transaction");
+        await c.ReadLinesThroughAsync("DATA", "the session's first transaction");
         await c.SendAsync("250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
-        await ReadUntilAsync(c, ".", "the first message's data");
+        await c.ReadLinesThroughAsync(".", "the first message's data");
     }
 
     [Fact]
@@ -44,7 +32,7 @@ public sealed class SmtpRelayPoolPipeliningTests
             await submitted.Task;
             await ServeFirstMessageToItsDotAsync(c);
             // No reply to the first message yet: what follows was sent without waiting for it.
-            afterFirstDot.AddRange(await ReadUntilAsync(c, "DATA", "the second transaction behind the first final dot"));
+            afterFirstDot.AddRange(await c.ReadLinesThroughAsync("DATA", "the second transaction behind the first final dot"));
             await c.SendAsync("250 2.0.0 first queued\r\n250 2.1.0 ok\r\n550 5.1.1 unknown\r\n554 5.5.1 no valid recipients\r\n");
             Assert.Equal("RSET", await c.ReadLineAsync("RSET after the refused second transaction"));
             await c.SendAsync("250 2.0.0 reset\r\n");
@@ -52,7 +40,7 @@ public sealed class SmtpRelayPoolPipeliningTests
             Assert.Equal("RCPT TO:<c@example.org>", await c.ReadLineAsync("the third RCPT"));
             Assert.Equal("DATA", await c.ReadLineAsync("the third DATA"));
             await c.SendAsync("250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
-            await ReadUntilAsync(c, ".", "the third message's data");
+            await c.ReadLinesThroughAsync(".", "the third message's data");
             await c.SendAsync("250 2.0.0 third queued\r\n");
             Assert.Equal("QUIT", await c.ReadLineAsync("QUIT"));
             await c.SendAsync("221 bye\r\n");
@@ -85,7 +73,7 @@ public sealed class SmtpRelayPoolPipeliningTests
             await ServeFirstMessageToItsDotAsync(c);
             if (index == 0)
             {
-                await ReadUntilAsync(c, "DATA", "the announced transaction");
+                await c.ReadLinesThroughAsync("DATA", "the announced transaction");
                 c.Close();
                 return;
             }
@@ -119,9 +107,9 @@ public sealed class SmtpRelayPoolPipeliningTests
         {
             await submitted.Task;
             await ServeFirstMessageToItsDotAsync(c);
-            afterFirstDot.AddRange(await ReadUntilAsync(c, "DATA", "the third transaction behind the first final dot"));
+            afterFirstDot.AddRange(await c.ReadLinesThroughAsync("DATA", "the third transaction behind the first final dot"));
             await c.SendAsync("250 2.0.0 first\r\n250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
-            await ReadUntilAsync(c, ".", "the third message's data");
+            await c.ReadLinesThroughAsync(".", "the third message's data");
             await c.SendAsync("250 2.0.0 third\r\n");
             Assert.Equal("QUIT", await c.ReadLineAsync("QUIT"));
             await c.SendAsync("221 bye\r\n");

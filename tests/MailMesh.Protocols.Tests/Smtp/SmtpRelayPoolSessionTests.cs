@@ -12,18 +12,6 @@ public sealed class SmtpRelayPoolSessionTests
 
     private static MailSubmission Mail(string recipient) => new("s@example.org", [recipient], "Subject: t\r\n\r\nbody\r\n"u8.ToArray());
 
-    private static async Task<List<string>> ReadUntilAsync(FakeConnection c, string last, string waitingFor)
-    {
-        var lines = new List<string>();
-        do
-        {
-            lines.Add(await c.ReadLineAsync(waitingFor));
-        }
-        while (lines[^1] != last);
-
-        return lines;
-    }
-
     [Fact]
     public async Task SubmitAsync_QueuedWhileTheOnlySessionAwaitsItsFinalReply_OpensASecondSession()
     {
@@ -32,9 +20,9 @@ public sealed class SmtpRelayPoolSessionTests
         await using var relay = new ScriptedRelay(async (c, index) =>
         {
             await ScriptedRelay.GreetAsync(c, "250 PIPELINING\r\n");
-            await ReadUntilAsync(c, "DATA", "a session's transaction");
+            await c.ReadLinesThroughAsync("DATA", "a session's transaction");
             await c.SendAsync("250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
-            await ReadUntilAsync(c, ".", "the message's data");
+            await c.ReadLinesThroughAsync(".", "the message's data");
             if (index == 0)
             {
                 // Nothing was queued at the 354: the first session asks for no more until this reply, held back.

@@ -77,6 +77,19 @@ public sealed class FakeConnection : IAsyncDisposable
         await _stream.FlushAsync(_stop);
     }
 
+    /// <summary>Reads the lines the client sent up to and including <paramref name="last"/>.</summary>
+    public async Task<List<string>> ReadLinesThroughAsync(string last, string waitingFor)
+    {
+        var lines = new List<string>();
+        do
+        {
+            lines.Add(await ReadLineAsync(waitingFor));
+        }
+        while (lines[^1] != last);
+
+        return lines;
+    }
+
     /// <summary>Reads one line (without CRLF) the client sent; fails after 10 s saying what it waited for.</summary>
     public async Task<string> ReadLineAsync(string waitingFor = "a command line")
     {
