@@ -54,10 +54,8 @@ public sealed partial class PostgreSqlSendLog
     }
 
     /// <inheritdoc />
-    public async Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        await FindAsync(tenant, sendId, cancellationToken).ConfigureAwait(false) is { } record
-        && (await TryMarkSendingAsync(tenant, [new SendClaim(record.CampaignId, record.ContactAddress, sendId, expected, messageId)], now, cancellationToken)
-            .ConfigureAwait(false))[0];
+    public Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        SendLogBatch.ClaimOneAsync(this, tenant, sendId, expected, messageId, now, cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>One statement for the batch: the claims travel as arrays that <c>unnest</c> turns back into rows, and the
@@ -106,27 +104,8 @@ public sealed partial class PostgreSqlSendLog
     }
 
     /// <inheritdoc />
-    public async Task CompleteAsync(string tenant, SendId sendId, SendStatus status, int code, string? reply, DateTimeOffset? nextAttemptAt, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        if (status is not (SendStatus.Sent or SendStatus.Deferred or SendStatus.Failed))
-        {
-            throw new ArgumentOutOfRangeException(nameof(status), status, "a send completes as sent, deferred or failed.");
-        }
-
-        if (status == SendStatus.Deferred && nextAttemptAt is null)
-        {
-            throw new ArgumentException("a deferred record needs the time of its next attempt.", nameof(nextAttemptAt));
-        }
-
-        var record = await FindAsync(tenant, sendId, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<SendId> missed = record is null
-            ? [sendId]
-            : await CompleteAsync(tenant, [SendCompletion.Of(record, status, code, reply, nextAttemptAt)], now, cancellationToken).ConfigureAwait(false);
-        if (missed.Count != 0)
-        {
-            throw new InvalidOperationException($"send record {sendId} of tenant '{tenant}' is not being sent; its outcome ({status}) was not recorded.");
-        }
-    }
+    public Task CompleteAsync(string tenant, SendId sendId, SendStatus status, int code, string? reply, DateTimeOffset? nextAttemptAt, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        SendLogBatch.CompleteOneAsync(this, tenant, sendId, status, code, reply, nextAttemptAt, now, cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>One statement for the batch, over arrays as <see cref="TryMarkSendingAsync(string, IReadOnlyList{SendClaim},
