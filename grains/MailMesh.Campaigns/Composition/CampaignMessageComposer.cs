@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using MailMesh.Campaigns.Dkim;
@@ -37,6 +38,8 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
 
     private readonly ConcurrentDictionary<string, bool> _unsignedDomains = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, string?> _asciiDomains = new(StringComparer.Ordinal);
+    private static readonly SearchValues<char> NotInLocalPart = SearchValues.Create(" <>,\"\\@");
+    private volatile CampaignHeaderFields? _campaignFields;
 
     /// <summary>A composer over its parts.</summary>
     /// <exception cref="ArgumentException">The options have no valid return-path domain.</exception>
@@ -140,7 +143,7 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         }
 
         var utf8 = from.NeedsUtf8 || to.NeedsUtf8 || replyTo.NeedsUtf8;
-        var messageId = MessageId(request, from);
+        var messageId = $"{request.SendId}.{CampaignFields(request).MessageIdPart}@{_messageIdDomain ?? from.AsciiDomain}";
         var format = utf8 ? International : FormatOptions.Default;
         var writer = CampaignMimeWriter.Rent();
         writer.Header("From", new MailboxAddress(request.Sender.FromName ?? string.Empty, from.Header(utf8)).ToHeaderString(format));
@@ -156,9 +159,10 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         var sendId = request.SendId.ToString();
         writer.Header("List-Unsubscribe", $"<{unsubscribeUrl}>, <mailto:{_options.UnsubscribePrefix}+{sendId}@{_returnPathDomain}?subject=unsubscribe>");
         writer.Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
-        writer.Header("List-Id", HeaderEncoder.EncodeUnstructured($"<{Label(request.List ?? "all")}.{Label(request.Tenant)}.{_listIdDomain}>", format));
+        var campaign = CampaignFields(request);
+        writer.Header("List-Id", campaign.ListId);
         writer.Header("Precedence", "bulk");
-        writer.Header("Feedback-ID", HeaderEncoder.EncodeUnstructured($"{Label(request.CampaignId)}:{Label(request.Tenant)}:mailmesh", format));
+        writer.Header("Feedback-ID", campaign.FeedbackId);
         writer.Header("MIME-Version", "1.0");
         writer.Bodies(text, html);
         var content = sign ? Sign(writer.Written, from.AsciiDomain, request.Now) : writer.ToArray();
@@ -188,16 +192,32 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         return content.ToArray();
     }
 
-    private string MessageId(ComposeRequest request, ParsedAddress from)
+    /// <summary>The header values that are the same for every message of a campaign, made once for the campaign being
+    /// composed (a campaign's messages come one after another; another campaign replaces them).</summary>
+    private CampaignHeaderFields CampaignFields(ComposeRequest request)
     {
+        var fields = _campaignFields;
+        if (fields is not null && fields.Matches(request))
+        {
+            return fields;
+        }
+
         var campaign = new StringBuilder(Math.Min(request.CampaignId.Length, 64));
         foreach (var c in request.CampaignId.AsSpan(0, Math.Min(request.CampaignId.Length, 64)))
         {
             campaign.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-');
         }
 
-        var domain = _messageIdDomain ?? from.AsciiDomain;
-        return $"{request.SendId}.{campaign}@{domain}";
+        // Labels are ASCII, so the encoding needs no UTF-8 and is the same for every recipient.
+        fields = new CampaignHeaderFields(
+            request.Tenant,
+            request.CampaignId,
+            request.List,
+            HeaderEncoder.EncodeUnstructured($"<{Label(request.List ?? "all")}.{Label(request.Tenant)}.{_listIdDomain}>", FormatOptions.Default),
+            HeaderEncoder.EncodeUnstructured($"{Label(request.CampaignId)}:{Label(request.Tenant)}:mailmesh", FormatOptions.Default),
+            campaign.ToString());
+        _campaignFields = fields;
+        return fields;
     }
 
     private string WithUnsubscribeLink(string html, string unsubscribeUrl)
@@ -236,7 +256,8 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         var at = trimmed.LastIndexOf('@');
         var local = at > 0 ? trimmed[..at] : string.Empty;
         var domain = at > 0 ? AsciiDomain(trimmed[(at + 1)..]) : null;
-        if (local.Length is 0 or > 64 || domain is null || local.Any(c => char.IsControl(c) || c is ' ' or '<' or '>' or ',' or '"' or '\\' or '@'))
+        if (local.Length is 0 or > 64 || domain is null || local.AsSpan().IndexOfAny(NotInLocalPart) >= 0
+            || local.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || local.AsSpan().ContainsAnyInRange('\u007f', '\u009f'))
         {
             throw new ArgumentException($"the {what} '{address}' is not a valid address (local@domain).", what);
         }
@@ -273,6 +294,14 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         public string Display => Local + "@" + UnicodeDomain;
 
         public string Header(bool international) => Local + "@" + (international ? UnicodeDomain : AsciiDomain);
+    }
+
+    private sealed record CampaignHeaderFields(string Tenant, string CampaignId, string? List, string ListId, string FeedbackId, string MessageIdPart)
+    {
+        public bool Matches(ComposeRequest request) =>
+            string.Equals(Tenant, request.Tenant, StringComparison.Ordinal)
+            && string.Equals(CampaignId, request.CampaignId, StringComparison.Ordinal)
+            && string.Equals(List, request.List, StringComparison.Ordinal);
     }
 
     private sealed record Composed(ComposedMessage Message, string Subject, string? Html, string Text);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 
 namespace MailMesh.Campaigns.Dkim;
 
@@ -109,7 +108,7 @@ internal static class DkimCanonicalizer
         try
         {
             var length = RelaxedBody(body, buffer);
-            SHA256.HashData(buffer.AsSpan(0, length), hash);
+            OpenSslSha256.Hash(buffer.AsSpan(0, length), hash);
         }
         finally
         {

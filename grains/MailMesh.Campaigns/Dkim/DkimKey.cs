@@ -147,7 +147,7 @@ public sealed class DkimKey : IDisposable
 
         // RFC 8463: Ed25519 signs the SHA-256 hash of the data.
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(data, hash);
+        OpenSslSha256.Hash(data, hash);
         if (_ed25519 is not null)
         {
             _ed25519.Sign(hash, signature);

@@ -222,10 +222,11 @@ internal sealed partial class OpenSslEd25519 : IDisposable
         }
     }
 
-    private static CryptographicException Failure(string function) => new($"OpenSSL {function} failed: {DrainErrors()}");
+    /// <summary>The exception for a failed libcrypto call, with the thread's error queue (drained).</summary>
+    internal static CryptographicException Failure(string function) => new($"OpenSSL {function} failed: {DrainErrors()}");
 
     // The thread's OpenSSL error queue is shared with .NET's own cryptography, which reads it after its calls: leave it empty.
-    private static string DrainErrors()
+    internal static string DrainErrors()
     {
         var text = new StringBuilder();
         Span<byte> buffer = stackalloc byte[256];

@@ -95,8 +95,9 @@ public static partial class LinkRewriter
         return new TrackedHtml(document.ToHtml(), links, optedOut, text);
     }
 
-    /// <summary>Rewrites the http(s) URLs of a text part; a target already in <paramref name="links"/> keeps its index,
-    /// others get the next ones (and are added).</summary>
+    /// <summary>Rewrites the http(s) URLs of a text part; a target already in <paramref name="links"/> (the tracked
+    /// targets of the HTML part, <see cref="TrackedHtml.Links"/>) keeps its index, other trackable ones get the next ones
+    /// (and are added).</summary>
     public static string RewriteText(string text, Func<int, string, string> clickUrl, string trackingBase, IDictionary<string, int> links, IReadOnlySet<string> optedOut)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -106,13 +107,19 @@ public static partial class LinkRewriter
         {
             var url = match.Value.TrimEnd('.', ',', ';', ':', '!', '?', ')', ']', '\'', '"');
             var trailing = match.Value[url.Length..];
-            if (optedOut.Contains(url) || !IsTrackable(url, trackingBase))
+            if (optedOut.Contains(url))
             {
                 return match.Value;
             }
 
+            // A target the HTML part tracked passed IsTrackable there.
             if (!links.TryGetValue(url, out var index))
             {
+                if (!IsTrackable(url, trackingBase))
+                {
+                    return match.Value;
+                }
+
                 index = links.Count;
                 links[url] = index;
             }
@@ -124,9 +131,9 @@ public static partial class LinkRewriter
     /// <summary>Whether <paramref name="href"/> is an absolute http(s) URL outside the tracking base that fits a token.</summary>
     public static bool IsTrackable(string href, string trackingBase) =>
         (href.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || href.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-        && Uri.TryCreate(href, UriKind.Absolute, out _)
         && !UnderBase(href, trackingBase)
-        && Encoding.UTF8.GetByteCount(href) <= MaxTargetBytes;
+        && Encoding.UTF8.GetByteCount(href) <= MaxTargetBytes
+        && Uri.TryCreate(href, UriKind.Absolute, out _); // the costly check last: the message's own links fail before it
 
     private static bool UnderBase(string href, string trackingBase)
     {

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using MailMesh.Campaigns.Dkim;
 
 namespace MailMesh.Campaigns.Links;
 
@@ -22,10 +23,7 @@ public sealed class TrackingTokenCodec
     private static readonly string[] FieldNames = ["tenant", "campaign", "contact", "list"];
 
     [ThreadStatic]
-    private static IncrementalHash? t_hmac;
-
-    [ThreadStatic]
-    private static byte[]? t_hmacKey;
+    private static OpenSslSha256.Hmac? t_hmac;
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     private readonly TrackingKeyRing _keys;
@@ -163,19 +161,16 @@ public sealed class TrackingTokenCodec
 
     private static void Sign(byte[] key, ReadOnlySpan<byte> payload, Span<byte> mac)
     {
-        // One HMAC per thread and key, reset after each use: setting up an HMAC context costs more than signing a token.
+        // One HMAC per thread and key, started over after each use: setting up an HMAC context costs more than signing a token.
         var hmac = t_hmac;
-        if (hmac is null || !ReferenceEquals(t_hmacKey, key))
+        if (hmac is null || !ReferenceEquals(hmac.Key, key))
         {
             hmac?.Dispose();
-            hmac = t_hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
-            t_hmacKey = key;
+            hmac = t_hmac = new OpenSslSha256.Hmac(key);
         }
 
-        hmac.AppendData(Domain);
-        hmac.AppendData(payload);
         Span<byte> full = stackalloc byte[32];
-        hmac.GetHashAndReset(full);
+        hmac.Compute(Domain, payload, full);
         full[..MacLength].CopyTo(mac);
     }
 
