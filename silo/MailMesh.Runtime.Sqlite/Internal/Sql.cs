@@ -42,8 +42,6 @@ internal static class Sql
 
     public const string SelectLastSequence = "SELECT COALESCE(MAX(sequence), 0) FROM event_log;";
 
-    public const string SelectEventIdExists = "SELECT 1 FROM event_log WHERE event_id = $eventId;";
-
     public const int FilterTenant = 1;
     public const int FilterType = 2;
     public const int FilterSubject = 4;

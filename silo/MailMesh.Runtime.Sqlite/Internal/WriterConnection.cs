@@ -19,7 +19,6 @@ internal sealed class WriterConnection : IDisposable
     private RawStatement? _insertStateIfAbsent;
     private RawStatement? _updateStateIfMatch;
     private RawStatement? _insertEvent;
-    private RawStatement? _eventIdExists;
     private RawStatement? _upsertReminder;
     private RawStatement? _deleteReminder;
 
@@ -72,8 +71,6 @@ internal sealed class WriterConnection : IDisposable
 
     public RawStatement InsertEvent => Raw(ref _insertEvent, Sql.InsertEvent, "$eventId", "$tenant", "$type", "$subject", "$time", "$payload");
 
-    public RawStatement EventIdExists => Raw(ref _eventIdExists, Sql.SelectEventIdExists, "$eventId");
-
     public RawStatement UpsertReminder => Raw(ref _upsertReminder, Sql.UpsertReminder, "$grainType", "$grainKey", "$name", "$firstDue", "$period", "$etag");
 
     public RawStatement DeleteReminder => Raw(ref _deleteReminder, Sql.DeleteReminder, "$grainType", "$grainKey", "$name");
@@ -91,7 +88,7 @@ internal sealed class WriterConnection : IDisposable
             statement?.Dispose();
         }
 
-        foreach (var statement in new[] { _selectStateETag, _upsertState, _insertStateIfAbsent, _updateStateIfMatch, _deleteState, _insertEvent, _eventIdExists, _upsertReminder, _deleteReminder })
+        foreach (var statement in new[] { _selectStateETag, _upsertState, _insertStateIfAbsent, _updateStateIfMatch, _deleteState, _insertEvent, _upsertReminder, _deleteReminder })
         {
             statement?.Dispose();
         }
