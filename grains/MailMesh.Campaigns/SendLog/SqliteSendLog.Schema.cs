@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using MailMesh.Campaigns.SendLog.Internal;
 
 namespace MailMesh.Campaigns.SendLog;
 
@@ -47,35 +47,22 @@ public sealed partial class SqliteSendLog
         """,
     ];
 
-    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    /// <summary>Applies the next schema step inside the caller's transaction; true when there was none left.</summary>
+    private static bool MigrateOneStep(SendLogConnection connection)
     {
-        await using (var wal = connection.CreateCommand())
-        {
-            wal.CommandText = "PRAGMA journal_mode = WAL";
-            await wal.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        long version;
-        await using (var read = connection.CreateCommand())
-        {
-            read.CommandText = "PRAGMA user_version";
-            version = (long)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-
+        var version = (long)connection.Statement("PRAGMA user_version").Scalar()!;
         if (version > Migrations.Length)
         {
             throw new InvalidOperationException(
                 $"the send log schema is version {version}, newer than this build knows ({Migrations.Length}); run a newer MailMesh or restore the file.");
         }
 
-        for (var v = (int)version; v < Migrations.Length; v++)
+        if (version == Migrations.Length)
         {
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = Migrations[v] + $"\nPRAGMA user_version = {v + 1};";
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
         }
+
+        connection.Execute(Migrations[version] + $"\nPRAGMA user_version = {version + 1};");
+        return false;
     }
 }

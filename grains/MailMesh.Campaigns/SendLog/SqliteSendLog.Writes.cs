@@ -1,5 +1,4 @@
 using MailMesh.Grains.Campaigns;
-using Microsoft.Data.Sqlite;
 
 namespace MailMesh.Campaigns.SendLog;
 
@@ -14,31 +13,18 @@ public sealed partial class SqliteSendLog
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         ArgumentException.ThrowIfNullOrEmpty(campaignId);
         ArgumentNullException.ThrowIfNull(sends);
-        return WriteAsync(async (connection, transaction) =>
+        return _connection.WriteAsync(c =>
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = """
+            var insert = c.Statement("""
                 INSERT INTO send_records (tenant, campaign, contact, send_id, shard, status, attempts, last_code, queued_at, updated_at, not_before)
                 VALUES ($t, $c, $contact, $s, $shard, 0, 0, 0, $now, $now, $nb)
                 ON CONFLICT (tenant, campaign, contact) DO NOTHING
-                """;
-            command.Parameters.AddWithValue("$t", tenant);
-            command.Parameters.AddWithValue("$c", campaignId);
-            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            var contact = command.Parameters.Add("$contact", SqliteType.Text);
-            var id = command.Parameters.Add("$s", SqliteType.Blob);
-            var shard = command.Parameters.Add("$shard", SqliteType.Integer);
-            var notBefore = command.Parameters.Add("$nb", SqliteType.Integer);
-            command.Prepare();
+                """, "$t", "$c", "$now", "$contact", "$s", "$shard", "$nb")
+                .Bind(0, tenant).Bind(1, campaignId).Bind(2, now.ToUnixTimeMilliseconds());
             var added = 0;
             foreach (var send in sends)
             {
-                contact.Value = send.ContactAddress;
-                id.Value = Bytes(send.SendId);
-                shard.Value = send.Shard;
-                notBefore.Value = send.NotBefore.ToUnixTimeMilliseconds();
-                added += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                added += insert.Bind(3, send.ContactAddress).Bind(4, Bytes(send.SendId)).Bind(5, send.Shard).Bind(6, send.NotBefore.ToUnixTimeMilliseconds()).Execute();
             }
 
             return added;
@@ -54,32 +40,20 @@ public sealed partial class SqliteSendLog
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         SendLogBatch.CheckClaims(claims);
-        return WriteAsync<IReadOnlyList<bool>>(async (connection, transaction) =>
+        return _connection.WriteAsync<IReadOnlyList<bool>>(c =>
         {
-            // One prepared statement run per record inside one transaction: one commit (one WAL sync) for the batch. Each
-            // finds its row through the primary key (docs/adr/campaigns-08-keyed-send-log-writes.md).
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText =
-                "UPDATE send_records SET status = 1, attempts = attempts + 1, message_id = COALESCE($m, message_id), updated_at = $now "
-                + "WHERE tenant = $t AND campaign = $c AND contact = $contact AND send_id = $s AND status = $e";
-            command.Parameters.AddWithValue("$t", tenant);
-            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            var campaign = command.Parameters.Add("$c", SqliteType.Text);
-            var contact = command.Parameters.Add("$contact", SqliteType.Text);
-            var id = command.Parameters.Add("$s", SqliteType.Blob);
-            var messageId = command.Parameters.Add("$m", SqliteType.Text);
-            var expected = command.Parameters.Add("$e", SqliteType.Integer);
-            command.Prepare();
+            // One statement run per record inside one transaction: one commit (one WAL sync) for the batch. Each finds its
+            // row through the primary key (docs/adr/campaigns-08-keyed-send-log-writes.md).
+            var claim = c.Statement(
+                    "UPDATE send_records SET status = 1, attempts = attempts + 1, message_id = COALESCE($m, message_id), updated_at = $now "
+                    + "WHERE tenant = $t AND campaign = $c AND contact = $contact AND send_id = $s AND status = $e",
+                    "$t", "$now", "$c", "$contact", "$s", "$m", "$e")
+                .Bind(0, tenant).Bind(1, now.ToUnixTimeMilliseconds());
             var claimed = new bool[claims.Count];
             for (var i = 0; i < claims.Count; i++)
             {
-                campaign.Value = claims[i].CampaignId;
-                contact.Value = claims[i].ContactAddress;
-                id.Value = Bytes(claims[i].SendId);
-                messageId.Value = (object?)claims[i].MessageId ?? DBNull.Value;
-                expected.Value = (int)claims[i].Expected;
-                claimed[i] = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+                var (campaignId, contact, sendId, expected, messageId) = claims[i];
+                claimed[i] = claim.Bind(2, campaignId).Bind(3, contact).Bind(4, Bytes(sendId)).Bind(5, messageId).Bind(6, (int)expected).Execute() == 1;
             }
 
             return claimed;
@@ -95,35 +69,20 @@ public sealed partial class SqliteSendLog
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         SendLogBatch.CheckCompletions(outcomes);
-        return WriteAsync<IReadOnlyList<SendId>>(async (connection, transaction) =>
+        return _connection.WriteAsync<IReadOnlyList<SendId>>(c =>
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText =
-                "UPDATE send_records SET status = $st, last_code = $code, last_reply = $r, not_before = COALESCE($nb, not_before), updated_at = $now, "
-                + "first_deferred_at = CASE WHEN $st = 3 THEN COALESCE(first_deferred_at, $now) ELSE first_deferred_at END "
-                + "WHERE tenant = $t AND campaign = $c AND contact = $contact AND send_id = $s AND status = 1";
-            command.Parameters.AddWithValue("$t", tenant);
-            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            var campaign = command.Parameters.Add("$c", SqliteType.Text);
-            var contact = command.Parameters.Add("$contact", SqliteType.Text);
-            var id = command.Parameters.Add("$s", SqliteType.Blob);
-            var status = command.Parameters.Add("$st", SqliteType.Integer);
-            var code = command.Parameters.Add("$code", SqliteType.Integer);
-            var reply = command.Parameters.Add("$r", SqliteType.Text);
-            var notBefore = command.Parameters.Add("$nb", SqliteType.Integer);
-            command.Prepare();
+            var complete = c.Statement(
+                    "UPDATE send_records SET status = $st, last_code = $code, last_reply = $r, not_before = COALESCE($nb, not_before), updated_at = $now, "
+                    + "first_deferred_at = CASE WHEN $st = 3 THEN COALESCE(first_deferred_at, $now) ELSE first_deferred_at END "
+                    + "WHERE tenant = $t AND campaign = $c AND contact = $contact AND send_id = $s AND status = 1",
+                    "$t", "$now", "$c", "$contact", "$s", "$st", "$code", "$r", "$nb")
+                .Bind(0, tenant).Bind(1, now.ToUnixTimeMilliseconds());
             var missed = new List<SendId>();
             foreach (var outcome in outcomes)
             {
-                campaign.Value = outcome.CampaignId;
-                contact.Value = outcome.ContactAddress;
-                id.Value = Bytes(outcome.SendId);
-                status.Value = (int)outcome.Status;
-                code.Value = outcome.Code;
-                reply.Value = (object?)Trim(outcome.Reply) ?? DBNull.Value;
-                notBefore.Value = outcome.NextAttemptAt is { } next ? next.ToUnixTimeMilliseconds() : DBNull.Value;
-                if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+                var changed = complete.Bind(2, outcome.CampaignId).Bind(3, outcome.ContactAddress).Bind(4, Bytes(outcome.SendId)).Bind(5, (int)outcome.Status)
+                    .Bind(6, outcome.Code).Bind(7, Trim(outcome.Reply)).Bind(8, outcome.NextAttemptAt?.ToUnixTimeMilliseconds()).Execute();
+                if (changed != 1)
                 {
                     missed.Add(outcome.SendId);
                 }
@@ -141,92 +100,44 @@ public sealed partial class SqliteSendLog
             throw new ArgumentOutOfRangeException(nameof(status), status, "a record is skipped as suppressed, failed or cancelled.");
         }
 
-        return await ExecuteAsync(
-            "UPDATE send_records SET status = $st, last_reply = $r, updated_at = $now WHERE send_id = $s AND tenant = $t AND status IN (0, 3)",
-            c =>
-            {
-                Bind(c, tenant, sendId, now);
-                c.Parameters.AddWithValue("$st", (int)status);
-                c.Parameters.AddWithValue("$r", Trim(reason));
-            }, cancellationToken).ConfigureAwait(false) == 1;
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+
+        return await _connection.WriteAsync(c => c.Statement(
+                "UPDATE send_records SET status = $st, last_reply = $r, updated_at = $now WHERE send_id = $s AND tenant = $t AND status IN (0, 3)",
+                "$t", "$s", "$now", "$st", "$r")
+            .Bind(0, tenant).Bind(1, Bytes(sendId)).Bind(2, now.ToUnixTimeMilliseconds()).Bind(3, (int)status).Bind(4, Trim(reason)).Execute(), cancellationToken)
+            .ConfigureAwait(false) == 1;
     }
 
     /// <inheritdoc />
-    public Task PostponeAsync(string tenant, SendId sendId, DateTimeOffset notBefore, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        ExecuteAsync("UPDATE send_records SET not_before = $nb, updated_at = $now WHERE send_id = $s AND tenant = $t AND status IN (0, 3)", c =>
-        {
-            Bind(c, tenant, sendId, now);
-            c.Parameters.AddWithValue("$nb", notBefore.ToUnixTimeMilliseconds());
-        }, cancellationToken);
+    public Task PostponeAsync(string tenant, SendId sendId, DateTimeOffset notBefore, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant);
+        return _connection.WriteAsync(c => c.Statement(
+                "UPDATE send_records SET not_before = $nb, updated_at = $now WHERE send_id = $s AND tenant = $t AND status IN (0, 3)", "$t", "$s", "$now", "$nb")
+            .Bind(0, tenant).Bind(1, Bytes(sendId)).Bind(2, now.ToUnixTimeMilliseconds()).Bind(3, notBefore.ToUnixTimeMilliseconds()).Execute(), cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task<long> CancelPendingAsync(string tenant, string campaignId, string reason, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        WriteAsync(async (connection, transaction) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "UPDATE send_records SET status = 6, last_reply = $r, updated_at = $now WHERE tenant = $t AND campaign = $c AND status IN (0, 3)";
-            command.Parameters.AddWithValue("$t", tenant);
-            command.Parameters.AddWithValue("$c", campaignId);
-            command.Parameters.AddWithValue("$r", Trim(reason));
-            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            return (long)await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
+        _connection.WriteAsync(c => (long)c.Statement(
+                "UPDATE send_records SET status = 6, last_reply = $r, updated_at = $now WHERE tenant = $t AND campaign = $c AND status IN (0, 3)", "$t", "$c", "$r", "$now")
+            .Bind(0, tenant).Bind(1, campaignId).Bind(2, Trim(reason)).Bind(3, now.ToUnixTimeMilliseconds()).Execute(), cancellationToken);
 
     /// <inheritdoc />
     public Task<DateTimeOffset> SendingDomainFirstUseAsync(string tenant, string domain, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         ArgumentException.ThrowIfNullOrEmpty(domain);
-        return WriteAsync(async (connection, transaction) =>
+        return _connection.WriteAsync(c =>
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = """
-                INSERT INTO sending_domains (tenant, domain, first_used_at) VALUES ($t, $d, $now) ON CONFLICT (tenant, domain) DO NOTHING;
-                SELECT first_used_at FROM sending_domains WHERE tenant = $t AND domain = $d;
-                """;
-            command.Parameters.AddWithValue("$t", tenant);
-            command.Parameters.AddWithValue("$d", domain.ToLowerInvariant());
-            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            return DateTimeOffset.FromUnixTimeMilliseconds((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!);
+            c.Statement("INSERT INTO sending_domains (tenant, domain, first_used_at) VALUES ($t, $d, $now) ON CONFLICT (tenant, domain) DO NOTHING", "$t", "$d", "$now")
+                .Bind(0, tenant).Bind(1, domain.ToLowerInvariant()).Bind(2, now.ToUnixTimeMilliseconds()).Execute();
+            var first = c.Statement("SELECT first_used_at FROM sending_domains WHERE tenant = $t AND domain = $d", "$t", "$d")
+                .Bind(0, tenant).Bind(1, domain.ToLowerInvariant()).Scalar();
+            return DateTimeOffset.FromUnixTimeMilliseconds((long)first!);
         }, cancellationToken);
-    }
-
-    private static void Bind(SqliteCommand command, string tenant, SendId sendId, DateTimeOffset now)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(tenant);
-        command.Parameters.AddWithValue("$t", tenant);
-        command.Parameters.AddWithValue("$s", Bytes(sendId));
-        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
     }
 
     private static string? Trim(string? text) => text is { Length: > MaxReplyLength } ? text[..MaxReplyLength] : text;
-
-    private Task<int> ExecuteAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = sql;
-            bind(command);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }, cancellationToken);
-
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            var result = await work(connection, transaction).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return result;
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
-    }
 }

@@ -1,15 +1,17 @@
+using MailMesh.Campaigns.SendLog.Internal;
 using MailMesh.Grains.Campaigns;
 using Microsoft.Data.Sqlite;
 
 namespace MailMesh.Campaigns.SendLog;
 
 /// <summary>The send log in its own SQLite file (WAL, <c>synchronous=FULL</c> so a record marked
-/// <see cref="SendStatus.Sending"/> is on disk before the message leaves: record-then-send). Writes of this process are
-/// serialized by one gate; reads run on pooled connections beside them.</summary>
+/// <see cref="SendStatus.Sending"/> is on disk before the message leaves: record-then-send). The writes of this process
+/// and the reads of the sending path run one at a time on one kept connection; reports, counts and lookups run on pooled
+/// connections beside it.</summary>
 public sealed partial class SqliteSendLog : ISendLog, IDisposable
 {
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly SendLogConnection _connection;
 
     /// <summary>Uses (and creates) the SQLite file at <paramref name="path"/>.</summary>
     public SqliteSendLog(string path)
@@ -18,6 +20,7 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         DatabasePath = path;
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _connection = new SendLogConnection(path);
     }
 
     /// <summary>The database file.</summary>
@@ -26,15 +29,10 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
     /// <inheritdoc />
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
-        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        // One schema step per transaction, each reading the version inside it: two processes starting on one file never
+        // apply a step twice.
+        while (!await _connection.WriteAsync(MigrateOneStep, cancellationToken).ConfigureAwait(false))
         {
-            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-            await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeGate.Release();
         }
     }
 
@@ -62,48 +60,19 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
 
     /// <inheritdoc />
     public Task<IReadOnlyList<SendRecord>> ListDueAsync(string tenant, string campaignId, int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
-        // One index range per status (queued, deferred), each read in due order and cut at the limit, then merged: a
-        // single "status IN (0, 3)" range would make SQLite sort every due record of the shard for each batch. Each range
-        // also names the due index's condition, which SQLite needs to see before it uses a partial index.
-        QueryAsync($"""
-            SELECT {Columns} FROM (
-                SELECT * FROM (SELECT {Columns} FROM send_records
-                    WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 0 AND status IN (0, 3) AND not_before <= $now ORDER BY not_before LIMIT $limit)
-                UNION ALL
-                SELECT * FROM (SELECT {Columns} FROM send_records
-                    WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 3 AND status IN (0, 3) AND not_before <= $now ORDER BY not_before LIMIT $limit))
-            ORDER BY not_before, contact LIMIT $limit
-            """, c =>
-        {
-            c.Parameters.AddWithValue("$t", tenant);
-            c.Parameters.AddWithValue("$c", campaignId);
-            c.Parameters.AddWithValue("$shard", shard);
-            c.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-            c.Parameters.AddWithValue("$limit", limit);
-        }, cancellationToken);
+        _connection.ReadAsync(c => Records(c.Statement(ListDueSql, "$t", "$c", "$shard", "$now", "$limit")
+            .Bind(0, tenant).Bind(1, campaignId).Bind(2, shard).Bind(3, now.ToUnixTimeMilliseconds()).Bind(4, limit)), cancellationToken);
 
     /// <inheritdoc />
-    public async Task<DateTimeOffset?> NextDueAsync(string tenant, string campaignId, int shard, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MIN(not_before) FROM send_records WHERE tenant = $t AND campaign = $c AND shard = $shard AND status IN (0, 3)";
-        command.Parameters.AddWithValue("$t", tenant);
-        command.Parameters.AddWithValue("$c", campaignId);
-        command.Parameters.AddWithValue("$shard", shard);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
-    }
+    public Task<DateTimeOffset?> NextDueAsync(string tenant, string campaignId, int shard, CancellationToken cancellationToken = default) =>
+        _connection.ReadAsync(c => Time(c.Statement(
+                "SELECT MIN(not_before) FROM send_records WHERE tenant = $t AND campaign = $c AND shard = $shard AND status IN (0, 3)", "$t", "$c", "$shard")
+            .Bind(0, tenant).Bind(1, campaignId).Bind(2, shard).Scalar()), cancellationToken);
 
     /// <inheritdoc />
-    public async Task<DateTimeOffset?> FirstDeferredAtAsync(string tenant, SendId sendId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT first_deferred_at FROM send_records WHERE send_id = $s AND tenant = $t";
-        command.Parameters.AddWithValue("$s", Bytes(sendId));
-        command.Parameters.AddWithValue("$t", tenant);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
-    }
+    public Task<DateTimeOffset?> FirstDeferredAtAsync(string tenant, SendId sendId, CancellationToken cancellationToken = default) =>
+        _connection.ReadAsync(c => Time(c.Statement("SELECT first_deferred_at FROM send_records WHERE send_id = $s AND tenant = $t", "$s", "$t")
+            .Bind(0, Bytes(sendId)).Bind(1, tenant).Scalar()), cancellationToken);
 
     /// <inheritdoc />
     public async Task<CampaignProgress> CountAsync(string tenant, string campaignId, CancellationToken cancellationToken = default)
@@ -164,15 +133,29 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
             c.Parameters.AddWithValue("$limit", limit);
         }, cancellationToken);
 
-    /// <summary>Releases the write gate (pooled connections are closed by the provider).</summary>
-    public void Dispose() => _writeGate.Dispose();
+    /// <summary>Closes the kept connection (pooled connections are closed by the provider).</summary>
+    public void Dispose() => _connection.Dispose();
+
+    // One index range per status (queued, deferred), each read in due order and cut at the limit, then merged: a single
+    // "status IN (0, 3)" range would make SQLite sort every due record of the shard for each batch. Each range also names
+    // the due index's condition, which SQLite needs to see before it uses a partial index.
+    private const string ListDueSql = $"""
+        SELECT {Columns} FROM (
+            SELECT * FROM (SELECT {Columns} FROM send_records
+                WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 0 AND status IN (0, 3) AND not_before <= $now ORDER BY not_before LIMIT $limit)
+            UNION ALL
+            SELECT * FROM (SELECT {Columns} FROM send_records
+                WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 3 AND status IN (0, 3) AND not_before <= $now ORDER BY not_before LIMIT $limit))
+        ORDER BY not_before, contact LIMIT $limit
+        """;
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous = FULL";
+        // Reads find the database's pages in memory, not through a read system call each; reports build their index here.
+        pragma.CommandText = $"PRAGMA synchronous = FULL; PRAGMA mmap_size = {SendLogConnection.MapBytes}";
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
@@ -192,6 +175,20 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
 
         return result;
     }
+
+    private static IReadOnlyList<SendRecord> Records(SendLogStatement statement)
+    {
+        var result = new List<SendRecord>();
+        using var reader = statement.Query();
+        while (reader.Read())
+        {
+            result.Add(Read(reader));
+        }
+
+        return result;
+    }
+
+    private static DateTimeOffset? Time(object? milliseconds) => milliseconds is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
     private const string Columns = "tenant, campaign, contact, send_id, status, attempts, message_id, last_code, last_reply, queued_at, updated_at, not_before";
 
