@@ -30,6 +30,30 @@ public sealed partial class PostgreSqlHitStore
     }
 
     /// <inheritdoc />
+    /// <remarks>One statement. A silo redriving one of the parts at that moment (it was open longer than the redrive's
+    /// cutoff) hands its hits over too; the grains skip hit ids they already counted.</remarks>
+    public Task<long> MergeHandOversAsync(IReadOnlyList<long> handOvers, IReadOnlyList<HitRecord> hits, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handOvers);
+        ArgumentNullException.ThrowIfNull(hits);
+        ArgumentOutOfRangeException.ThrowIfZero(handOvers.Count);
+        var parts = handOvers.ToArray();
+        var ids = hits.Select(h => h.Id).ToArray();
+        return RunAsync($"merging {parts.Length} tracking hand-overs", async (connection, ct) =>
+        {
+            // The merged hand-over is as old as its oldest part, so a redrive's cutoff sees it as the parts would have been.
+            await using var command = new NpgsqlCommand($"""
+                WITH parts AS (DELETE FROM {_handOvers} WHERE id = ANY(@parts) RETURNING at)
+                INSERT INTO {_handOvers} (at, hit_ids) SELECT coalesce(min(at), @now), @hand_over_ids FROM parts RETURNING id
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter<long[]>("parts", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = parts });
+            command.Parameters.Add(new NpgsqlParameter<long>("now", now.ToUnixTimeMilliseconds()));
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("hand_over_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = ids });
+            return (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     /// <remarks>One statement: the marks, the contact statuses and the removal of the hand-over commit together.</remarks>
     public Task CloseHandOverAsync(
         long handOver, IReadOnlyList<(Guid Id, HitState State, bool Machine, string? Reason)> changes,

@@ -22,12 +22,7 @@ public sealed partial class HitStore
     public async Task<long> StoreForHandOverAsync(IReadOnlyList<HitRecord> hits, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hits);
-        var ids = new byte[hits.Count * 16];
-        for (var i = 0; i < hits.Count; i++)
-        {
-            hits[i].Id.TryWriteBytes(ids.AsSpan(i * 16, 16));
-        }
-
+        var ids = HandOverIds(hits);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await InsertRowsAsync(connection, transaction, hits, HitState.Applied, cancellationToken).ConfigureAwait(false);
@@ -39,6 +34,46 @@ public sealed partial class HitStore
         var id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return id;
+    }
+
+    /// <inheritdoc />
+    public async Task<long> MergeHandOversAsync(IReadOnlyList<long> handOvers, IReadOnlyList<HitRecord> hits, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handOvers);
+        ArgumentNullException.ThrowIfNull(hits);
+        ArgumentOutOfRangeException.ThrowIfZero(handOvers.Count);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var names = string.Join(", ", handOvers.Select((_, i) => "$h" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        // The merged hand-over is as old as its oldest part, so a redrive's cutoff sees it as the parts would have been.
+        command.CommandText = $"""
+            INSERT INTO tracking_handovers (at, hit_ids)
+            SELECT coalesce(min(at), $at), $ids FROM tracking_handovers WHERE id IN ({names}) RETURNING id;
+            DELETE FROM tracking_handovers WHERE id IN ({names});
+            """;
+        command.Parameters.AddWithValue("$at", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$ids", HandOverIds(hits));
+        for (var i = 0; i < handOvers.Count; i++)
+        {
+            command.Parameters.AddWithValue("$h" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), handOvers[i]);
+        }
+
+        var id = (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    private static byte[] HandOverIds(IReadOnlyList<HitRecord> hits)
+    {
+        var ids = new byte[hits.Count * 16];
+        for (var i = 0; i < hits.Count; i++)
+        {
+            hits[i].Id.TryWriteBytes(ids.AsSpan(i * 16, 16));
+        }
+
+        return ids;
     }
 
     /// <summary>Closes hand-over <paramref name="handOver"/> in one transaction with what differs from the stored rows

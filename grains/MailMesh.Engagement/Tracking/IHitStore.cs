@@ -31,6 +31,12 @@ public interface IHitStore
     /// hand-over (engagement grains skip a hand-over they counted by its id).</summary>
     Task<long> StoreForHandOverAsync(IReadOnlyList<HitRecord> hits, DateTimeOffset now, CancellationToken cancellationToken = default);
 
+    /// <summary>Replaces the open hand-overs <paramref name="handOvers"/> by one that lists <paramref name="hits"/> (the hits
+    /// of all of them, as stored), atomically, opened when the oldest of them was. Returns its id, which the store never gave
+    /// another hand-over. The writer stores a backlog batch by batch (a crash loses at most the batch being stored) and hands
+    /// the batches over together under this one id, so that a contact's hits of several batches share one grain turn.</summary>
+    Task<long> MergeHandOversAsync(IReadOnlyList<long> handOvers, IReadOnlyList<HitRecord> hits, DateTimeOffset now, CancellationToken cancellationToken = default);
+
     /// <summary>Closes hand-over <paramref name="handOver"/> atomically with the rows that differ from what was stored
     /// (<paramref name="changes"/>) and the statuses of the contacts it reached.</summary>
     Task CloseHandOverAsync(

@@ -160,25 +160,13 @@ public sealed class TrackingWriter(
                 _busy = 1;
             }
 
-            while (batch.Count < _options.BatchSize && reader.TryRead(out var hit))
-            {
-                batch.Add(hit);
-            }
-
-            // After a stop the spill is left for the next start: only the memory queue is drained. Spilled hits stay in the
-            // journal until stored, so a batch may take more of them: a deep backlog then reaches each contact with several
-            // hits in one grain turn.
-            if (batch.Count < _options.BatchSize && !reader.Completion.IsCompleted)
-            {
-                spill.Read(batch, Math.Max(_options.BatchSize, _options.SpillBatchSize) - batch.Count);
-            }
-
+            Take(batch, HandOverSize);
             var taken = batch.Count;
             if (taken > 0)
             {
                 try
                 {
-                    await ProcessAsync(batch).ConfigureAwait(false);
+                    taken = await ProcessAsync(batch).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -186,7 +174,7 @@ public sealed class TrackingWriter(
                     TrackingLog.WriterFailed(logger, e);
                 }
 
-                Interlocked.Add(ref _written, batch.Count);
+                Interlocked.Add(ref _written, taken);
                 batch.Clear();
             }
 
@@ -216,43 +204,124 @@ public sealed class TrackingWriter(
         }
     }
 
+    /// <summary>Most hits handed to the grains under one hand-over: a batch the spill journal filled up, or batches from
+    /// memory stored one by one while the writer is behind.</summary>
+    private int HandOverSize => Math.Max(_options.BatchSize, _options.SpillBatchSize);
+
+    /// <summary>Adds up to <see cref="TrackingListenerOptions.BatchSize"/> hits from memory to <paramref name="batch"/>, then
+    /// fills it from the spill journal up to <paramref name="max"/> hits. After a stop the spill is left for the next start:
+    /// only the memory queue is drained. Spilled hits stay in the journal until stored, so a batch may take more of them: a
+    /// deep backlog then reaches each contact with several hits in one grain turn.</summary>
+    private void Take(List<HitRecord> batch, int max)
+    {
+        var reader = queue.Reader;
+        var fromMemory = batch.Count + Math.Min(_options.BatchSize, max);
+        while (batch.Count < fromMemory && reader.TryRead(out var hit))
+        {
+            batch.Add(hit);
+        }
+
+        if (batch.Count < max && !reader.Completion.IsCompleted)
+        {
+            queue.Spill.Read(batch, max - batch.Count);
+        }
+    }
+
     /// <summary>Stores a batch with an open hand-over, hands it to the grains and closes the hand-over with what differs from
     /// the stored rows: three statements per hit fewer than storing hits pending and marking each afterwards. A batch the
     /// store refuses <see cref="StoreAttempts"/> times goes back to the spill journal, unhanded: a hit reaches the grains
-    /// only with its raw row, so the reports count every hit the grains do.</summary>
-    private async Task ProcessAsync(List<HitRecord> batch)
+    /// only with its raw row, so the reports count every hit the grains do. A full batch means the writer is behind: the
+    /// batches that follow it are stored one by one (a crash loses at most the one being stored, as before) and the stored
+    /// ones are handed over together, up to <see cref="HandOverSize"/> hits, so that a contact's hits of several batches
+    /// share one grain turn (docs/adr/engagement-06-stored-batches-handed-over-together.md). Hits taken here are added to
+    /// <paramref name="batch"/>.</summary>
+    private async Task<int> ProcessAsync(List<HitRecord> batch)
     {
-        long handOver;
+        var taken = batch.Count;
+        if (await StoreOrRespillAsync(batch).ConfigureAwait(false) is not { } first)
+        {
+            return taken;
+        }
+
+        var parts = new List<(long HandOver, int Start, int Count)> { (first, 0, batch.Count) };
+        // A batch taken full says more hits are waiting; one taken short, that the writer has caught up.
+        var last = batch.Count;
+        var more = new List<HitRecord>(_options.BatchSize);
+        while (last >= _options.BatchSize && batch.Count + _options.BatchSize <= HandOverSize && !queue.Reader.Completion.IsCompleted)
+        {
+            more.Clear();
+            Take(more, HandOverSize - batch.Count);
+            last = more.Count;
+            taken += last;
+            if (last == 0)
+            {
+                break;
+            }
+
+            if (await StoreOrRespillAsync(more).ConfigureAwait(false) is not { } part)
+            {
+                // Back in the spill journal, read again by a later batch; the parts stored so far are handed over.
+                break;
+            }
+
+            parts.Add((part, batch.Count, more.Count));
+            batch.AddRange(more);
+        }
+
+        if (parts.Count > 1)
+        {
+            try
+            {
+                var merged = await store.MergeHandOversAsync([.. parts.Select(p => p.HandOver)], batch, time.GetUtcNow()).ConfigureAwait(false);
+                parts = [(merged, 0, batch.Count)];
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // Handed over as stored, one hand-over at a time: the same counts, in more grain turns.
+                TrackingLog.StoreFailed(logger, e, batch.Count);
+            }
+        }
+
+        foreach (var (handOver, start, count) in parts)
+        {
+            var hits = parts.Count == 1 ? batch : batch.GetRange(start, count);
+            var (changes, contacts, _) = await HandOverAsync(hits, handOver, HitState.Applied, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await store.CloseHandOverAsync(handOver, changes, contacts, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // The hand-over stays open and is handed over again (the next pass, or the next start); the grains skip it,
+                // or the hit ids they already counted.
+                TrackingLog.StoreFailed(logger, e, changes.Count);
+            }
+        }
+
+        return taken;
+    }
+
+    /// <summary>Stores <paramref name="batch"/> with an open hand-over; when the store refuses it for good, returns it to the
+    /// spill journal (null then), waiting while neither takes it.</summary>
+    private async Task<long?> StoreOrRespillAsync(List<HitRecord> batch)
+    {
         while (true)
         {
             if (await StoreAsync(batch).ConfigureAwait(false) is { } stored)
             {
-                handOver = stored;
-                break;
+                return stored;
             }
 
             if (await ReturnToSpillAsync(batch).ConfigureAwait(false))
             {
                 // The spilled hits of the batch are in the journal again, at its end: their first records are done with.
                 queue.Spill.Commit();
-                return;
+                return null;
             }
 
             // Neither the store nor the journal takes them: they stay here, and so does every hit behind them.
             TrackingLog.StoreAndSpillFailed(logger, batch.Count, _options.SpillRetryAfter);
             await Task.Delay(_options.SpillRetryAfter, time).ConfigureAwait(false);
-        }
-
-        var (changes, contacts, _) = await HandOverAsync(batch, handOver, HitState.Applied, CancellationToken.None).ConfigureAwait(false);
-        try
-        {
-            await store.CloseHandOverAsync(handOver, changes, contacts, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
-        {
-            // The hand-over stays open and is handed over again (the next pass, or the next start); the grains skip hit ids
-            // they already counted.
-            TrackingLog.StoreFailed(logger, e, changes.Count);
         }
     }
 

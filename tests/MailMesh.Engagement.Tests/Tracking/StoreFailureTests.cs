@@ -102,6 +102,9 @@ public sealed class StoreFailureTests : IDisposable
         public Task<HitCounts> CountAsync(string tenant, string? campaign, HitKind kind, CancellationToken cancellationToken = default) =>
             inner.CountAsync(tenant, campaign, kind, cancellationToken);
 
+        public Task<long> MergeHandOversAsync(IReadOnlyList<long> handOvers, IReadOnlyList<HitRecord> hits, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+            inner.MergeHandOversAsync(handOvers, hits, now, cancellationToken);
+
         public Task CloseHandOverAsync(
             long handOver, IReadOnlyList<(Guid Id, HitState State, bool Machine, string? Reason)> changes,
             IReadOnlyList<(string Tenant, string Contact, EngagementSummary Summary)> contacts, CancellationToken cancellationToken = default) =>
