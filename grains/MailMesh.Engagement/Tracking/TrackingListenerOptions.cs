@@ -46,11 +46,9 @@ public sealed class TrackingListenerOptions
     /// <summary>Most hits taken from memory, written to SQL and handed to the grains at once.</summary>
     public int BatchSize { get; set; } = 2_000;
 
-    /// <summary>Most hits handed to the grains at once while the writer is behind: the spill journal fills a batch up to it
-    /// (it holds them until they are stored, so a crash loses none of them), and batches from memory that follow a full
-    /// one are stored one by one and handed over together up to it (a crash loses at most the one being stored). 32,768:
-    /// a backlog spread over many contacts reaches each with several hits per grain turn, and the turn, not the hit, is
-    /// what costs (a grain turn with its state write and the contact's).</summary>
+    /// <summary>Most hits of a batch that the spill journal fills up (it holds them until they are stored, so a crash
+    /// loses none of them). 32,768: a backlog spread over many contacts reaches each with several hits per grain turn,
+    /// and the turn, not the hit, is what costs (a grain turn with its state write and the contact's).</summary>
     public int SpillBatchSize { get; set; } = 32_768;
 
     /// <summary>How many engagement grains the writer calls at once. 64: a batch of many contacts' hits costs about a fifth
