@@ -8,8 +8,10 @@ namespace MailMesh.Campaigns.SendLog.Internal;
 /// another connection has committed since its last read, and a command compiles its statement again each time.</summary>
 internal sealed class SendLogConnection(string path) : IDisposable
 {
-    /// <summary>Page cache of the connection (KiB): a campaign of 100,000 records and its indexes fit in about 30 MiB.</summary>
-    public const int CacheKiB = 65_536;
+    /// <summary>Page cache of the connection (KiB). It holds what the sending path touches again and again (the due
+    /// index, the B-trees' inner pages, the pages of the batches in flight); the pages of the database file are read
+    /// through the memory map. A larger cache costs at every commit, where SQLite scans the cache's hash table.</summary>
+    public const int CacheKiB = 8_192;
 
     /// <summary>WAL size (4 KiB pages) at which a commit checkpoints: a page that many commits change in between (the
     /// due index, the B-trees' inner pages) is copied into the database once.</summary>
