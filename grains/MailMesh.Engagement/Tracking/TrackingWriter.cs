@@ -12,7 +12,7 @@ namespace MailMesh.Engagement.Tracking;
 /// for good goes back to the journal, not to the grains: no hit is counted without its stored row. A crash loses the hits
 /// still in memory (at most the queue and one batch), none of the spilled ones; hits stored but not yet handed over are
 /// handed over at the next start.</summary>
-public sealed class TrackingWriter(
+public sealed partial class TrackingWriter(
     TrackingHitQueue queue, IHitStore store, IGrainFactory grains, IOptions<TrackingListenerOptions> options, ILogger<TrackingWriter> logger, TimeProvider time)
 {
     /// <summary>How many times a batch is offered to the store before it goes back to the spill journal.</summary>
@@ -278,7 +278,7 @@ public sealed class TrackingWriter(
             catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
             {
                 // Handed over as stored, one hand-over at a time: the same counts, in more grain turns.
-                TrackingLog.StoreFailed(logger, e, batch.Count);
+                MergeFailed(logger, e, parts.Count, batch.Count);
             }
         }
 
@@ -432,4 +432,8 @@ public sealed class TrackingWriter(
         Interlocked.Add(ref _handedOver, handedOver);
         return (changes, summaries, handedOver);
     }
+
+    [LoggerMessage(EventId = 9020, Level = LogLevel.Warning,
+        Message = "Merging {Parts} stored tracking batches ({Count} hits) into one hand-over failed; each is handed over on its own")]
+    private static partial void MergeFailed(ILogger logger, Exception exception, int parts, int count);
 }
