@@ -89,12 +89,14 @@ public sealed partial class SqliteContactReadModel
         var connection = await OpenAsync().ConfigureAwait(false);
         try
         {
-            // The writer keeps up to 64 MiB of pages (the default 2 MiB is less than one import step dirties, and a page
-            // spilled before the commit is written to the WAL twice) and checkpoints every 64 MiB of WAL instead of 4 MiB,
-            // so a page changed by many commits is copied into the file once (docs/adr/audience-06-import-write-amplification.md).
+            // The writer keeps up to 16 MiB of pages (the default 2 MiB is less than one import step dirties, and a page
+            // spilled before the commit is written to the WAL twice; a bigger cache costs a walk of all of it at commits
+            // after a page split, docs/adr/storage-02-writer-page-cache.md) and checkpoints every 64 MiB of WAL instead of
+            // 4 MiB, so a page changed by many commits is copied into the file once
+            // (docs/adr/audience-06-import-write-amplification.md).
             await using (var pragma = connection.CreateCommand())
             {
-                pragma.CommandText = "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864";
+                pragma.CommandText = "PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 67108864";
                 await pragma.ExecuteNonQueryAsync().ConfigureAwait(false);
             }
 

@@ -10,8 +10,9 @@ internal static class Connections
         // busy timeout so a lock held elsewhere surfaces as an error instead of a long stall.
         Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds));
 
-    /// <summary>The writer's page cache (KiB).</summary>
-    public const int WriterCacheKiB = 65_536;
+    /// <summary>The writer's page cache (KiB): enough for what one group commit dirties. Not more: at the commit of a
+    /// transaction that split a b-tree page SQLite walks the whole cache (docs/adr/storage-02-writer-page-cache.md).</summary>
+    public const int WriterCacheKiB = 16_384;
 
     /// <summary>WAL size (4 KiB pages) at which a commit checkpoints.</summary>
     public const int CheckpointPages = 16_384;
@@ -38,7 +39,7 @@ internal static class Connections
         try
         {
             connection.Open();
-            // The writer keeps up to 64 MiB of pages cached: a transaction that dirties more pages than the cache holds
+            // The writer keeps up to 16 MiB of pages cached: a transaction that dirties more pages than the cache holds
             // spills them to the WAL before its commit and writes them again at the commit, and every miss is a read
             // system call. It checkpoints once the WAL holds 64 MiB (not the default 4 MiB): a page changed by many
             // commits in between is copied into the database once, and the checkpoint's two flushes come 16 times less
