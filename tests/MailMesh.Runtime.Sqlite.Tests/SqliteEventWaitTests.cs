@@ -34,6 +34,28 @@ public sealed class SqliteEventWaitTests : IDisposable
     }
 
     [Fact]
+    public async Task WaitForEventsAsync_StartedWithinThePollIntervalOfTheLastLook_LooksAtTheFileWhenTheIntervalEnds()
+    {
+        var time = new FakeTimeProvider();
+        var options = SqliteBackend.Options(DatabasePath);
+        options.EventPollInterval = TimeSpan.FromSeconds(1);
+        await using var reader = await SqliteStore.OpenAsync(options, timeProvider: time);
+        await using var writer = await SqliteStore.OpenAsync(SqliteBackend.Options(DatabasePath));
+        var log = new SqliteEventLog(reader);
+        Assert.Equal(0, await log.GetLastSequenceAsync());
+        await new SqliteGrainStorage(writer).ClearAsync("s", GrainId.Create("T", "acme/box"), null, [Event()]);
+        time.Advance(TimeSpan.FromMilliseconds(400));
+
+        var waiting = log.WaitForEventsAsync(0);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        Assert.False(waiting.IsCompleted, "the wait looked at the file again within the poll interval of the last look");
+        time.Advance(TimeSpan.FromMilliseconds(600));
+
+        await waiting.WaitAsync(Patience);
+        Assert.Equal(1, await log.GetLastSequenceAsync());
+    }
+
+    [Fact]
     public async Task WaitForEventsAsync_ThisStoreCommits_WakesWithoutThePoll()
     {
         var time = new FakeTimeProvider();
