@@ -52,7 +52,7 @@ public sealed class StoreFailureTests : IDisposable
 
     /// <summary>The real SQLite hit store, whose batch store fails with an <see cref="IOException"/> the next N times it is
     /// called: a disk or database outage a real file will not produce on demand.</summary>
-    private sealed class FailingHitStore(HitStore inner) : IHitStore
+    private sealed class FailingHitStore(HitStore inner) : ForwardingHitStore(inner)
     {
         private readonly Lock _gate = new();
         private int _failuresLeft;
@@ -76,7 +76,7 @@ public sealed class StoreFailureTests : IDisposable
             }
         }
 
-        public Task<long> StoreForHandOverAsync(IReadOnlyList<HitRecord> hits, DateTimeOffset now, CancellationToken cancellationToken = default)
+        public override Task<long> StoreForHandOverAsync(IReadOnlyList<HitRecord> hits, DateTimeOffset now, CancellationToken cancellationToken = default)
         {
             lock (_gate)
             {
@@ -87,48 +87,7 @@ public sealed class StoreFailureTests : IDisposable
                 }
             }
 
-            return inner.StoreForHandOverAsync(hits, now, cancellationToken);
+            return base.StoreForHandOverAsync(hits, now, cancellationToken);
         }
-
-        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
-
-        public Task InsertAsync(IReadOnlyList<HitRecord> hits, CancellationToken cancellationToken = default) => inner.InsertAsync(hits, cancellationToken);
-
-        public Task MarkAsync(IReadOnlyList<(Guid Id, HitState State, bool Machine, string? Reason)> marks, CancellationToken cancellationToken = default) =>
-            inner.MarkAsync(marks, cancellationToken);
-
-        public Task<IReadOnlyList<HitRecord>> PendingAsync(int max, CancellationToken cancellationToken = default) => inner.PendingAsync(max, cancellationToken);
-
-        public Task<HitCounts> CountAsync(string tenant, string? campaign, HitKind kind, CancellationToken cancellationToken = default) =>
-            inner.CountAsync(tenant, campaign, kind, cancellationToken);
-
-        public Task<long> MergeHandOversAsync(IReadOnlyList<long> handOvers, IReadOnlyList<HitRecord> hits, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            inner.MergeHandOversAsync(handOvers, hits, now, cancellationToken);
-
-        public Task CloseHandOverAsync(
-            long handOver, IReadOnlyList<(Guid Id, HitState State, bool Machine, string? Reason)> changes,
-            IReadOnlyList<(string Tenant, string Contact, EngagementSummary Summary)> contacts, CancellationToken cancellationToken = default) =>
-            inner.CloseHandOverAsync(handOver, changes, contacts, cancellationToken);
-
-        public Task<IReadOnlyList<OpenHandOver>> OpenHandOversAsync(DateTimeOffset openedBy, int max, CancellationToken cancellationToken = default) =>
-            inner.OpenHandOversAsync(openedBy, max, cancellationToken);
-
-        public Task UpsertContactsAsync(IReadOnlyList<(string Tenant, string Contact, EngagementSummary Summary)> contacts, CancellationToken cancellationToken = default) =>
-            inner.UpsertContactsAsync(contacts, cancellationToken);
-
-        public Task<IReadOnlyList<(string Tenant, string Contact)>> DueForRescoreAsync(
-            DateTimeOffset now, TimeSpan activeWindow, TimeSpan newWindow, TimeSpan dormantAfter, int max, CancellationToken cancellationToken = default) =>
-            inner.DueForRescoreAsync(now, activeWindow, newWindow, dormantAfter, max, cancellationToken);
-
-        public Task PrepareReportsAsync(CancellationToken cancellationToken = default) => inner.PrepareReportsAsync(cancellationToken);
-
-        public Task<HitReportCounts> ReportCountsAsync(string tenant, string? campaign, string? membersDatabase, CancellationToken cancellationToken = default) =>
-            inner.ReportCountsAsync(tenant, campaign, membersDatabase, cancellationToken);
-
-        public Task<IReadOnlyList<ReportLink>> ReportLinksAsync(string tenant, string campaign, string? membersDatabase, CancellationToken cancellationToken = default) =>
-            inner.ReportLinksAsync(tenant, campaign, membersDatabase, cancellationToken);
-
-        public Task<IReadOnlyList<HitReportHour>> ReportHoursAsync(string tenant, string? campaign, string? membersDatabase, CancellationToken cancellationToken = default) =>
-            inner.ReportHoursAsync(tenant, campaign, membersDatabase, cancellationToken);
     }
 }
