@@ -57,11 +57,14 @@ public sealed partial class BounceMailboxReader(
         {
             try
             {
+                // The last sequence is read before the events: every event up to it is committed when the read below runs,
+                // so when that read finds no new message, none is among them. Read after it, the last sequence could
+                // include a message committed in between, and moving the cursor there would pass it unprocessed.
+                var last = await events.GetLastSequenceAsync(stoppingToken).ConfigureAwait(false);
                 var batch = await events.ReadAsync(cursor + 1, options.Value.BatchSize, new EventFilter(TypePrefix: "message.received"), stoppingToken)
                     .ConfigureAwait(false);
                 if (batch.Count == 0)
                 {
-                    var last = await events.GetLastSequenceAsync(stoppingToken).ConfigureAwait(false);
                     if (last > cursor)
                     {
                         // Events after the cursor exist but none is a new message: move past them.
