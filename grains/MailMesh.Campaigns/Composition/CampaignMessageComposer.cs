@@ -143,7 +143,8 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         }
 
         var utf8 = from.NeedsUtf8 || to.NeedsUtf8 || replyTo.NeedsUtf8;
-        var messageId = $"{request.SendId}.{CampaignFields(request).MessageIdPart}@{_messageIdDomain ?? from.AsciiDomain}";
+        var campaign = CampaignFields(request);
+        var messageId = $"{request.SendId}.{campaign.MessageIdPart}@{_messageIdDomain ?? from.AsciiDomain}";
         var format = utf8 ? International : FormatOptions.Default;
         var writer = CampaignMimeWriter.Rent();
         writer.Header("From", new MailboxAddress(request.Sender.FromName ?? string.Empty, from.Header(utf8)).ToHeaderString(format));
@@ -159,7 +160,6 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         var sendId = request.SendId.ToString();
         writer.Header("List-Unsubscribe", $"<{unsubscribeUrl}>, <mailto:{_options.UnsubscribePrefix}+{sendId}@{_returnPathDomain}?subject=unsubscribe>");
         writer.Header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
-        var campaign = CampaignFields(request);
         writer.Header("List-Id", campaign.ListId);
         writer.Header("Precedence", "bulk");
         writer.Header("Feedback-ID", campaign.FeedbackId);
