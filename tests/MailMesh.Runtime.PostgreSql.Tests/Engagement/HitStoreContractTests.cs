@@ -135,6 +135,29 @@ public abstract class HitStoreContractTests : IAsyncLifetime
         Assert.Equal((id, hit), (open.Id, Assert.Single(open.Hits)));
     }
 
+    [SkippableFact]
+    public async Task MergeHandOversAsync_OpenHandOvers_ReplacesThemByOneNewIdOpenedWhenTheOldestWas()
+    {
+        HitRecord[] first = [Hit(HitKind.Open, "a@x.org", T0), Hit(HitKind.Click, "b@x.org", T0.AddSeconds(1), link: 1)];
+        HitRecord[] second = [Hit(HitKind.Open, "a@x.org", T0.AddSeconds(2))];
+        var a = await Store.StoreForHandOverAsync(first, T0);
+        var b = await Store.StoreForHandOverAsync(second, T0.AddMinutes(1));
+
+        var merged = await Store.MergeHandOversAsync([a, b], [.. first, .. second], T0.AddMinutes(2));
+
+        Assert.True(merged != a && merged != b, $"the merged hand-over reused the id of a part ({a}, {b}): {merged}");
+        var open = Assert.Single(await Store.OpenHandOversAsync(T0, 10));
+        Assert.Equal(merged, open.Id);
+        Assert.Equal([.. first, .. second], open.Hits);
+        var later = await Store.StoreForHandOverAsync([Hit(HitKind.Open, "c@x.org", T0.AddMinutes(3))], T0.AddMinutes(3));
+        Assert.True(later != a && later != b && later != merged, $"hand-over {later} reused an id given before ({a}, {b}, {merged})");
+
+        await Store.CloseHandOverAsync(merged, [(second[0].Id, HitState.Pending, false, null)], []);
+
+        Assert.Equal(later, Assert.Single(await Store.OpenHandOversAsync(T0.AddHours(1), 10)).Id);
+        Assert.Equal([second[0]], await Store.PendingAsync(10));
+    }
+
     protected static EngagementSummary Summary(string status, DateTimeOffset? lastOpen, DateTimeOffset? firstSeen = null) =>
         new(lastOpen, null, 1, 0, 1, 0, 1, 0, 1, 0, 1.0, status, firstSeen ?? lastOpen ?? T0);
 }
