@@ -1,5 +1,5 @@
 using System.Text;
-using System.Text.RegularExpressions;
+using System.Buffers;
 using AngleSharp;
 using AngleSharp.Html.Parser;
 
@@ -18,7 +18,7 @@ public sealed record TrackedHtml(string Html, IReadOnlyDictionary<string, int> L
 /// under the tracking base (unsubscribe, forms) and links carrying <c>data-mm-notrack</c> stay as they are (the
 /// attribute itself is removed from the output). The open pixel goes at the end of the body. In text, every http(s)
 /// URL is replaced the same way, reusing the HTML link's index for the same target.</summary>
-public static partial class LinkRewriter
+public static class LinkRewriter
 {
     /// <summary>The attribute that keeps a link untracked.</summary>
     public const string OptOutAttribute = "data-mm-notrack";
@@ -103,13 +103,15 @@ public static partial class LinkRewriter
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(links);
         ArgumentNullException.ThrowIfNull(optedOut);
-        return UrlPattern().Replace(text, match =>
+        StringBuilder? output = null;
+        var copied = 0;
+        for (var at = 0; NextUrl(text, at) is var (start, length) && length > 0; at = start + length)
         {
-            var url = match.Value.TrimEnd('.', ',', ';', ':', '!', '?', ')', ']', '\'', '"');
-            var trailing = match.Value[url.Length..];
+            var found = text.AsSpan(start, length);
+            var url = found.TrimEnd(".,;:!?)]'\"").ToString();
             if (optedOut.Contains(url))
             {
-                return match.Value;
+                continue;
             }
 
             // A target the HTML part tracked passed IsTrackable there.
@@ -117,15 +119,51 @@ public static partial class LinkRewriter
             {
                 if (!IsTrackable(url, trackingBase))
                 {
-                    return match.Value;
+                    continue;
                 }
 
                 index = links.Count;
                 links[url] = index;
             }
 
-            return clickUrl(index, url) + trailing;
-        });
+            output ??= new StringBuilder(text.Length + 1024);
+            output.Append(text, copied, start - copied).Append(clickUrl(index, url));
+            copied = start + url.Length;
+        }
+
+        return output is null ? text : output.Append(text, copied, text.Length - copied).ToString();
+    }
+
+    /// <summary>The next http(s) URL in <paramref name="text"/> at or after <paramref name="from"/>, as the pattern
+    /// <c>https?://[^\s&lt;&gt;"]+</c> (case-insensitive) finds it: the scheme and everything up to whitespace, '&lt;',
+    /// '&gt;' or '"'. Length 0 when there is none.</summary>
+    internal static (int Start, int Length) NextUrl(string text, int from)
+    {
+        var at = from;
+        while (true)
+        {
+            var h = text.AsSpan(at).IndexOfAny('h', 'H');
+            if (h < 0)
+            {
+                return (text.Length, 0);
+            }
+
+            at += h;
+            var rest = text.AsSpan(at);
+            var scheme = rest.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? 7 : rest.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? 8 : 0;
+            if (scheme > 0)
+            {
+                var tail = rest[scheme..];
+                var end = tail.IndexOfAny(UrlEnd);
+                var length = end < 0 ? tail.Length : end;
+                if (length > 0)
+                {
+                    return (at, scheme + length);
+                }
+            }
+
+            at++;
+        }
     }
 
     /// <summary>Whether <paramref name="href"/> is an absolute http(s) URL outside the tracking base that fits a token.</summary>
@@ -141,6 +179,8 @@ public static partial class LinkRewriter
         return href.Length > root.Length && href[root.Length] == '/' && href.AsSpan(0, root.Length).Equals(root, StringComparison.OrdinalIgnoreCase);
     }
 
-    [GeneratedRegex(@"https?://[^\s<>""]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex UrlPattern();
+    /// <summary>What ends a URL in text: the regular-expression class <c>\s</c> (char.IsWhiteSpace: U+0009-U+000D, U+0085
+    /// and the Unicode separators), '&lt;', '&gt;' and '"'.</summary>
+    private static readonly SearchValues<char> UrlEnd = SearchValues.Create(
+        [.. Enumerable.Range(0, char.MaxValue + 1).Select(c => (char)c).Where(c => char.IsWhiteSpace(c) || c is '<' or '>' or '"')]);
 }
