@@ -36,10 +36,13 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
 
     private const int MaxRememberedDomains = 10_000;
 
+    /// <summary>Most campaigns whose header values are kept; the map starts over when full.</summary>
+    private const int MaxRememberedCampaigns = 256;
+
     private readonly ConcurrentDictionary<string, bool> _unsignedDomains = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, string?> _asciiDomains = new(StringComparer.Ordinal);
     private static readonly SearchValues<char> NotInLocalPart = SearchValues.Create(" <>,\"\\@");
-    private volatile CampaignHeaderFields? _campaignFields;
+    private readonly ConcurrentDictionary<(string Tenant, string CampaignId, string? List), CampaignHeaderFields> _campaignFields = new();
 
     /// <summary>A composer over its parts.</summary>
     /// <exception cref="ArgumentException">The options have no valid return-path domain.</exception>
@@ -192,12 +195,12 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         return content.ToArray();
     }
 
-    /// <summary>The header values that are the same for every message of a campaign, made once for the campaign being
-    /// composed (a campaign's messages come one after another; another campaign replaces them).</summary>
+    /// <summary>The header values that are the same for every message of a campaign, made once per campaign and kept
+    /// for each campaign being composed (a silo sends several campaigns at once, their messages interleaved).</summary>
     private CampaignHeaderFields CampaignFields(ComposeRequest request)
     {
-        var fields = _campaignFields;
-        if (fields is not null && fields.Matches(request))
+        var key = (request.Tenant, request.CampaignId, request.List);
+        if (_campaignFields.TryGetValue(key, out var fields))
         {
             return fields;
         }
@@ -210,13 +213,15 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
 
         // Labels are ASCII, so the encoding needs no UTF-8 and is the same for every recipient.
         fields = new CampaignHeaderFields(
-            request.Tenant,
-            request.CampaignId,
-            request.List,
             HeaderEncoder.EncodeUnstructured($"<{Label(request.List ?? "all")}.{Label(request.Tenant)}.{_listIdDomain}>", FormatOptions.Default),
             HeaderEncoder.EncodeUnstructured($"{Label(request.CampaignId)}:{Label(request.Tenant)}:mailmesh", FormatOptions.Default),
             campaign.ToString());
-        _campaignFields = fields;
+        if (_campaignFields.Count >= MaxRememberedCampaigns)
+        {
+            _campaignFields.Clear();
+        }
+
+        _campaignFields[key] = fields;
         return fields;
     }
 
@@ -296,13 +301,7 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         public string Header(bool international) => Local + "@" + (international ? UnicodeDomain : AsciiDomain);
     }
 
-    private sealed record CampaignHeaderFields(string Tenant, string CampaignId, string? List, string ListId, string FeedbackId, string MessageIdPart)
-    {
-        public bool Matches(ComposeRequest request) =>
-            string.Equals(Tenant, request.Tenant, StringComparison.Ordinal)
-            && string.Equals(CampaignId, request.CampaignId, StringComparison.Ordinal)
-            && string.Equals(List, request.List, StringComparison.Ordinal);
-    }
+    private sealed record CampaignHeaderFields(string ListId, string FeedbackId, string MessageIdPart);
 
     private sealed record Composed(ComposedMessage Message, string Subject, string? Html, string Text);
 }
