@@ -38,6 +38,15 @@ internal static class ComposeProfile
         Measure("  handlebars render (subject + html)", count, i => compiled.Render(contacts[i % 64], "contact@example.net", unsubscribe, "Europe/Paris", generateText: false));
         var html = compiled.Render(contacts[1], "contact@example.net", unsubscribe, "Europe/Paris", generateText: false).Html!;
         Measure("  link rewrite + text (one pass)", count, _ => HtmlScanner.TryRewrite(html, (k, t) => urls.Click(claims, k, t), urls.Open(claims), urls.BaseUrl, withText: true));
+        var tracked = HtmlScanner.TryRewrite(html, (k, t) => urls.Click(claims, k, t), urls.Open(claims), urls.BaseUrl, withText: true)!;
+        Measure("  text part URLs", count, _ =>
+            LinkRewriter.RewriteText(tracked.Text!, (k, t) => urls.Click(claims, k, t), urls.BaseUrl, new Dictionary<string, int>(tracked.Links), tracked.OptedOut));
+        Measure("  MIME writer (text + html parts)", count, _ =>
+        {
+            var writer = CampaignMimeWriter.Rent();
+            writer.Header("Subject", "Jane, your gold offers");
+            writer.Bodies(tracked.Text!, tracked.Html);
+        });
         Measure("  one click token", count, i => urls.Click(claims, i & 7, "https://shop.example.com/p/kettle?c=C100001"));
         var sample = CampaignBench.ComposeAsync(composer, template, 1).AsTask().GetAwaiter().GetResult().Content.ToArray();
         if (signers.Find("example.com") is { } signer)
