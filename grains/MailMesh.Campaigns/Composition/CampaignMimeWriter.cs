@@ -55,7 +55,107 @@ internal sealed class CampaignMimeWriter
             return;
         }
 
-        Utf8(HeaderEncoder.Fold(name, value));
+        Folded(name, value);
+    }
+
+    /// <summary>Writes the field as <see cref="HeaderEncoder.Fold"/> folds it (at whitespace, lines of at most 78
+    /// characters where a word allows; CR removed and LF read as a space), without a string per word.</summary>
+    internal void Folded(string name, string value, int maxLineLength = 78)
+    {
+        Ensure(Encoding.UTF8.GetMaxByteCount(name.Length + (value.Length * 2) + 4));
+        Utf8(name);
+        Write(":"u8);
+        var lineLength = name.Length + 1;
+        var rest = value.AsSpan();
+        var first = true;
+        while (true)
+        {
+            // A word with the whitespace before it; CR is dropped and LF is whitespace, as Fold reads the value.
+            var space = SkipWhitespace(ref rest, out var spaceStart, out var spaceLength);
+            var word = Word(ref rest, out var wordLength);
+            if (spaceLength == 0 && wordLength == 0)
+            {
+                break;
+            }
+
+            var sepLength = first ? 1 : spaceLength;
+            var tab = !first && spaceStart == '\t';
+            var sep = first ? " ".AsSpan() : space;
+            first = false;
+            if (lineLength + sepLength + wordLength > maxLineLength && sepLength > 0)
+            {
+                Write(tab ? "\r\n\t"u8 : "\r\n "u8);
+                lineLength = 1;
+                sepLength = 0;
+                sep = [];
+            }
+
+            WithoutCr(sep);
+            WithoutCr(word);
+            lineLength += sepLength + wordLength;
+        }
+
+        Write("\r\n"u8);
+    }
+
+    /// <summary>The whitespace at the start of <paramref name="rest"/> (CR skipped, not counted), its first character
+    /// as Fold sees it (LF as a space) and its length without CRs.</summary>
+    private static ReadOnlySpan<char> SkipWhitespace(ref ReadOnlySpan<char> rest, out char start, out int length)
+    {
+        var i = 0;
+        length = 0;
+        start = '\0';
+        while (i < rest.Length && (rest[i] == '\r' || char.IsWhiteSpace(rest[i])))
+        {
+            if (rest[i] != '\r')
+            {
+                start = length == 0 ? (rest[i] == '\n' ? ' ' : rest[i]) : start;
+                length++;
+            }
+
+            i++;
+        }
+
+        var space = rest[..i];
+        rest = rest[i..];
+        return space;
+    }
+
+    private static ReadOnlySpan<char> Word(ref ReadOnlySpan<char> rest, out int length)
+    {
+        var i = 0;
+        length = 0;
+        while (i < rest.Length && (rest[i] == '\r' || !char.IsWhiteSpace(rest[i])))
+        {
+            length += rest[i] == '\r' ? 0 : 1;
+            i++;
+        }
+
+        var word = rest[..i];
+        rest = rest[i..];
+        return word;
+    }
+
+    /// <summary>Writes <paramref name="chars"/> as UTF-8 with CR left out and LF as a space.</summary>
+    private void WithoutCr(ReadOnlySpan<char> chars)
+    {
+        while (!chars.IsEmpty)
+        {
+            var stop = chars.IndexOfAny('\r', '\n');
+            var run = stop < 0 ? chars : chars[..stop];
+            _length += Encoding.UTF8.GetBytes(run, _buffer.AsSpan(_length));
+            if (stop < 0)
+            {
+                return;
+            }
+
+            if (chars[stop] == '\n')
+            {
+                _buffer[_length++] = (byte)' ';
+            }
+
+            chars = chars[(stop + 1)..];
+        }
     }
 
     /// <summary>Writes the bodies after the header fields: one text part, or multipart/alternative of the text and

@@ -5,7 +5,8 @@ using MailMesh.Mime.Writing;
 
 namespace MailMesh.Campaigns.Tests.Composition;
 
-/// <summary>The campaign MIME writer's transfer encodings, against the MIME library's on random bodies.</summary>
+/// <summary>The campaign MIME writer's transfer encodings and folded header fields, against the MIME library's on random
+/// input.</summary>
 public sealed class CampaignMimeWriterTests
 {
     [Fact]
@@ -45,6 +46,22 @@ public sealed class CampaignMimeWriterTests
             var ending = normalized.Length > 0 && normalized[^1] != (byte)'\n' ? "\r\n"u8.ToArray() : [];
             Assert.Equal(Encoding.ASCII.GetString([.. expected, .. ending]), Encoding.ASCII.GetString(body));
             Assert.All(Encoding.ASCII.GetString(body).Split("\r\n"), line => Assert.True(line.Length <= 76, $"a line of {line.Length} characters"));
+        }
+    }
+
+    [Fact]
+    public void Folded_RandomValues_FoldsAsTheMimeLibraryDoes()
+    {
+        var random = new Random(34);
+        string[] pieces = ["word", "<https://t.example.com/u/AQECawU3oAAABWJlbmNoBmxhdW5jaBJyZWFkZXJAZXhhbXBsZS5jb20>,", " ", "  ", "\t", "\r\n ", "\n", "\r", "é", "=?utf-8?q?Zo=C3=A9?=", ",", "\u00a0"];
+        for (var n = 0; n < 3_000; n++)
+        {
+            var value = string.Concat(Enumerable.Range(0, random.Next(0, 30)).Select(_ => pieces[random.Next(pieces.Length)]));
+
+            var writer = CampaignMimeWriter.Rent();
+            writer.Folded("List-Unsubscribe", value);
+
+            Assert.Equal(HeaderEncoder.Fold("List-Unsubscribe", value), Encoding.UTF8.GetString(writer.Written));
         }
     }
 
