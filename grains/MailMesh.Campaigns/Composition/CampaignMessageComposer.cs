@@ -7,7 +7,6 @@ using MailMesh.Campaigns.Templates;
 using MailMesh.Grains.Campaigns;
 using MailMesh.Grains.Contacts;
 using MailMesh.Mime.Addresses;
-using MailMesh.Mime.Headers;
 using MailMesh.Mime.Writing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -43,6 +42,7 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
     private readonly ConcurrentDictionary<string, string?> _asciiDomains = new(StringComparer.Ordinal);
     private static readonly SearchValues<char> NotInLocalPart = SearchValues.Create(" <>,\"\\@");
     private readonly ConcurrentDictionary<(string Tenant, string CampaignId, string? List), CampaignHeaderFields> _campaignFields = new();
+    private volatile CampaignHeaderFields? _lastCampaignFields;
 
     /// <summary>A composer over its parts.</summary>
     /// <exception cref="ArgumentException">The options have no valid return-path domain.</exception>
@@ -158,7 +158,7 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
 
         writer.Header("To", new MailboxAddress(string.Empty, to.Header(utf8)).ToHeaderString(format));
         writer.Header("Subject", HeaderEncoder.EncodeUnstructured(rendered.Subject, format));
-        writer.Header("Date", DateParser.Format(request.Now));
+        writer.Header("Date", DateField.Format(request.Now));
         writer.Header("Message-ID", "<" + messageId + ">");
         var sendId = request.SendId.ToString();
         writer.Header("List-Unsubscribe", $"<{unsubscribeUrl}>, <mailto:{_options.UnsubscribePrefix}+{sendId}@{_returnPathDomain}?subject=unsubscribe>");
@@ -199,9 +199,17 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
     /// for each campaign being composed (a silo sends several campaigns at once, their messages interleaved).</summary>
     private CampaignHeaderFields CampaignFields(ComposeRequest request)
     {
+        // The last campaign's values first: a campaign's messages mostly come in runs, and this skips hashing the key.
+        var last = _lastCampaignFields;
+        if (last is not null && last.Matches(request))
+        {
+            return last;
+        }
+
         var key = (request.Tenant, request.CampaignId, request.List);
         if (_campaignFields.TryGetValue(key, out var fields))
         {
+            _lastCampaignFields = fields;
             return fields;
         }
 
@@ -213,6 +221,9 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
 
         // Labels are ASCII, so the encoding needs no UTF-8 and is the same for every recipient.
         fields = new CampaignHeaderFields(
+            request.Tenant,
+            request.CampaignId,
+            request.List,
             HeaderEncoder.EncodeUnstructured($"<{Label(request.List ?? "all")}.{Label(request.Tenant)}.{_listIdDomain}>", FormatOptions.Default),
             HeaderEncoder.EncodeUnstructured($"{Label(request.CampaignId)}:{Label(request.Tenant)}:mailmesh", FormatOptions.Default),
             campaign.ToString());
@@ -222,6 +233,7 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         }
 
         _campaignFields[key] = fields;
+        _lastCampaignFields = fields;
         return fields;
     }
 
@@ -301,7 +313,13 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         public string Header(bool international) => Local + "@" + (international ? UnicodeDomain : AsciiDomain);
     }
 
-    private sealed record CampaignHeaderFields(string ListId, string FeedbackId, string MessageIdPart);
+    private sealed record CampaignHeaderFields(string Tenant, string CampaignId, string? List, string ListId, string FeedbackId, string MessageIdPart)
+    {
+        public bool Matches(ComposeRequest request) =>
+            string.Equals(Tenant, request.Tenant, StringComparison.Ordinal)
+            && string.Equals(CampaignId, request.CampaignId, StringComparison.Ordinal)
+            && string.Equals(List, request.List, StringComparison.Ordinal);
+    }
 
     private sealed record Composed(ComposedMessage Message, string Subject, string? Html, string Text);
 }
