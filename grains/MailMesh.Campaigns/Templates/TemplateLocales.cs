@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using NodaTime;
 
@@ -30,9 +31,34 @@ public static class TemplateLocales
     public static CultureInfo Culture(string? name, string what) =>
         FindCulture(name) ?? throw new ArgumentException($"{what} '{name}' is not a known locale (expected a name such as en-US or fr-FR).", what);
 
-    /// <summary>The IANA zone named <paramref name="name"/>, or null.</summary>
-    public static DateTimeZone? FindZone(string? name) =>
-        string.IsNullOrWhiteSpace(name) ? null : DateTimeZoneProviders.Tzdb.GetZoneOrNull(name.Trim());
+    /// <summary>Most zone names remembered; the map starts over when full.</summary>
+    private const int MaxRememberedZones = 1_000;
+
+    private static readonly ConcurrentDictionary<string, DateTimeZone?> Zones = new(StringComparer.Ordinal);
+
+    /// <summary>The IANA zone named <paramref name="name"/>, or null. Names are remembered: each recipient's render asks
+    /// for its zone, and the time zone database's lookup takes a lock.</summary>
+    public static DateTimeZone? FindZone(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return null;
+        }
+
+        if (Zones.TryGetValue(name, out var zone))
+        {
+            return zone;
+        }
+
+        zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(name.Trim());
+        if (Zones.Count >= MaxRememberedZones)
+        {
+            Zones.Clear();
+        }
+
+        Zones[name] = zone;
+        return zone;
+    }
 
     /// <summary>The IANA zone named <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">It is not a known IANA time zone; the message names it.</exception>
