@@ -51,21 +51,64 @@ internal sealed partial class HtmlScanner
         "color", "target", "rel", "title", "lang", "dir", "role", "name", "content", "charset", "type", "http-equiv", "data-mm-notrack", "pre",
     };
 
-    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> CommonLookup = Common.GetAlternateLookup<ReadOnlySpan<char>>();
+    /// <summary>Every name of the sets above with the sets it is in, so that one lookup per tag gives both the shared
+    /// name and what the scanner needs to know about it.</summary>
+    private static readonly Dictionary<string, NameKind> Known = KnownNames();
 
-    private static bool IsVoid(string name) => Void.Contains(name);
+    private static readonly Dictionary<string, NameKind>.AlternateLookup<ReadOnlySpan<char>> KnownLookup = Known.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    /// <summary>The lower-case form of a tag or attribute name.</summary>
-    private static string Name(ReadOnlySpan<char> raw)
+    /// <summary>The sets a name is in.</summary>
+    [Flags]
+    private enum NameKind
     {
+        None = 0,
+        Unsupported = 1,
+        ClosesParagraph = 2,
+        Special = 4,
+        HeadContent = 8,
+        Void = 16,
+    }
+
+    /// <summary>The lower-case form of a tag or attribute name, and the sets it is in.</summary>
+    private static string Name(ReadOnlySpan<char> raw, out NameKind kind)
+    {
+        string? known;
         if (raw.IndexOfAnyInRange('A', 'Z') < 0)
         {
-            return CommonLookup.TryGetValue(raw, out var known) ? known : raw.ToString();
+            if (KnownLookup.TryGetValue(raw, out known, out kind))
+            {
+                return known;
+            }
+
+            return raw.ToString();
         }
 
         Span<char> lower = raw.Length <= 64 ? stackalloc char[raw.Length] : new char[raw.Length];
         raw.ToLowerInvariant(lower);
-        return CommonLookup.TryGetValue(lower, out var common) ? common : lower.ToString();
+        if (KnownLookup.TryGetValue(lower, out known, out kind))
+        {
+            return known;
+        }
+
+        return lower.ToString();
+    }
+
+    private static Dictionary<string, NameKind> KnownNames()
+    {
+        var known = new Dictionary<string, NameKind>(StringComparer.Ordinal);
+        foreach (var (set, kind) in new[]
+        {
+            (Common, NameKind.None), (Unsupported, NameKind.Unsupported), (ClosesParagraph, NameKind.ClosesParagraph), (Special, NameKind.Special),
+            (HeadContent, NameKind.HeadContent), (Void, NameKind.Void),
+        })
+        {
+            foreach (var name in set)
+            {
+                known[name] = known.GetValueOrDefault(name) | kind;
+            }
+        }
+
+        return known;
     }
 
     /// <summary>Text or an attribute value with its character references resolved, or null for a reference the scanner

@@ -236,7 +236,7 @@ internal sealed partial class HtmlScanner
             i++;
         }
 
-        var name = Name(html.AsSpan(nameStart, i - nameStart));
+        var name = Name(html.AsSpan(nameStart, i - nameStart), out var kind);
         _attributes.Clear();
         var selfClosing = false;
         while (true)
@@ -276,7 +276,7 @@ internal sealed partial class HtmlScanner
                 i++;
             }
 
-            var attributeName = Name(html.AsSpan(attributeStart, i - attributeStart));
+            var attributeName = Name(html.AsSpan(attributeStart, i - attributeStart), out _);
             var j = i;
             while (j < html.Length && IsSpace(html[j]))
             {
@@ -324,12 +324,12 @@ internal sealed partial class HtmlScanner
 
         _pos = i;
         _sawTag = true;
-        return endTag ? EndTag(name, tagStart) : StartTag(name, selfClosing);
+        return endTag ? EndTag(name, kind, tagStart) : StartTag(name, kind, selfClosing);
     }
 
-    private bool StartTag(string name, bool selfClosing)
+    private bool StartTag(string name, NameKind kind, bool selfClosing)
     {
-        if (Unsupported.Contains(name) || (selfClosing && !IsVoid(name)))
+        if ((kind & NameKind.Unsupported) != 0 || (selfClosing && (kind & NameKind.Void) == 0))
         {
             return false;
         }
@@ -366,10 +366,10 @@ internal sealed partial class HtmlScanner
                     return Attributes();
                 }
 
-                if (HeadContent.Contains(name))
+                if ((kind & NameKind.HeadContent) != 0)
                 {
                     _phase = Phase.BeforeBody;
-                    return Attributes() && Open(name, text: false);
+                    return Attributes() && Open(name, kind, text: false);
                 }
 
                 _phase = Phase.InBody;
@@ -380,21 +380,21 @@ internal sealed partial class HtmlScanner
                 break;
         }
 
-        if (name is "html" or "head" or "body" || !Allowed(name))
+        if (name is "html" or "head" or "body" || !Allowed(name, kind))
         {
             return false;
         }
 
         if (name == "tr" && _stack[^1].Name == "table")
         {
-            _stack.Add(new Frame("tbody", Implied: true));
+            _stack.Add(new Frame("tbody", NameKind.Special, Implied: true));
         }
 
-        return Attributes() && Open(name, text: true) && TrackLink(name);
+        return Attributes() && Open(name, kind, text: true) && TrackLink(name);
     }
 
     /// <summary>Whether <paramref name="name"/> may start here without the parser closing, moving or dropping anything.</summary>
-    private bool Allowed(string name)
+    private bool Allowed(string name, NameKind kind)
     {
         var top = _stack.Count > 0 ? _stack[^1].Name : null;
         switch (top)
@@ -416,7 +416,7 @@ internal sealed partial class HtmlScanner
             return false;
         }
 
-        if ((ClosesParagraph.Contains(name) && InButtonScope("p"))
+        if (((kind & NameKind.ClosesParagraph) != 0 && InButtonScope("p"))
             || (name is "h1" or "h2" or "h3" or "h4" or "h5" or "h6" && top is "h1" or "h2" or "h3" or "h4" or "h5" or "h6"))
         {
             return false;
@@ -431,9 +431,9 @@ internal sealed partial class HtmlScanner
         };
     }
 
-    private bool Open(string name, bool text)
+    private bool Open(string name, NameKind kind, bool text)
     {
-        if (IsVoid(name))
+        if ((kind & NameKind.Void) != 0)
         {
             if (text && _text is not null && _skipFrom < 0)
             {
@@ -458,7 +458,7 @@ internal sealed partial class HtmlScanner
             return false;
         }
 
-        _stack.Add(new Frame(name, Href: href));
+        _stack.Add(new Frame(name, kind, Href: href));
         if (_skipFrom < 0 && (!text || HtmlTextWriter.IsSkipped(name)))
         {
             _skipFrom = _stack.Count - 1;
@@ -496,7 +496,7 @@ internal sealed partial class HtmlScanner
         return false;
     }
 
-    private bool EndTag(string name, int tagStart)
+    private bool EndTag(string name, NameKind kind, int tagStart)
     {
         switch (_phase)
         {
@@ -533,7 +533,7 @@ internal sealed partial class HtmlScanner
             return true;
         }
 
-        if (_stack.Count == 0 || IsVoid(name))
+        if (_stack.Count == 0 || (kind & NameKind.Void) != 0)
         {
             return false;
         }
@@ -691,7 +691,7 @@ internal sealed partial class HtmlScanner
                 return true;
             }
 
-            if (Special.Contains(open) && open is not ("address" or "div" or "p"))
+            if ((_stack[i].Kind & NameKind.Special) != 0 && open is not ("address" or "div" or "p"))
             {
                 return false;
             }
@@ -715,7 +715,7 @@ internal sealed partial class HtmlScanner
 
     private static bool IsSpace(char c) => c is ' ' or '\t' or '\n' or '\f';
 
-    private readonly record struct Frame(string Name, bool Implied = false, int ListItems = 0, string? Href = null);
+    private readonly record struct Frame(string Name, NameKind Kind, bool Implied = false, int ListItems = 0, string? Href = null);
 
     private readonly record struct Attribute(string Name, int Start, int End, int ValueStart, int ValueEnd);
 }
