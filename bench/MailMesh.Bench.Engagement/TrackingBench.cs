@@ -16,11 +16,15 @@ namespace MailMesh.Bench.Engagement;
 /// <summary>Open-pixel and click-redirect requests/s of the tracking listener under wrk (100 connections over loopback),
 /// against nginx serving a static 1x1 GIF and a fixed 302 in the same run; then counts the events to show none was lost.
 /// Usage: <c>MailMesh.Bench.Engagement [--duration 10] [--warmup 10] [--connections 100] [--threads 2] [--writer-only N]
-/// [--contacts N [--campaigns M]] [--grain-concurrency N] [--batch-size N]</c>
+/// [--contacts N [--campaigns M]] [--grain-concurrency N] [--batch-size N] [--spill-batch-size N] [--queue-capacity N]
+/// [--yield-above N] [--yield-while-spilling 0|1]</c>
 /// (<c>--writer-only</c>: no HTTP, N hits queued straight to the writer twice, the CPU per hit of the second round;
 /// <c>--contacts</c>: the hits of N contacts over M campaigns, with a browser's User-Agent, instead of one contact's
 /// machine hits, see <see cref="Spread"/>; nginx gets the same paths and header; <c>--grain-concurrency</c>: the writer's
-/// <c>Tracking:GrainConcurrency</c> instead of its default; <c>--batch-size</c>: its <c>Tracking:BatchSize</c>). The warm-up (per
+/// <c>Tracking:GrainConcurrency</c> instead of its default; <c>--batch-size</c> and <c>--spill-batch-size</c>: its
+/// <c>Tracking:BatchSize</c> and <c>Tracking:SpillBatchSize</c>; <c>--queue-capacity</c>: its <c>Tracking:QueueCapacity</c> (a
+/// large one spills nothing); <c>--yield-above</c> and <c>--yield-while-spilling</c>: its <c>Tracking:Writer:YieldAbove</c>
+/// (0: never yield) and <c>Tracking:Writer:YieldWhileSpilling</c>). The warm-up (per
 /// endpoint) lets tiered compilation finish: with 3 s on a loaded machine, a third of the measured CPU was the JIT
 /// recompiling hot methods (tier 0, instrumented, tier 1), a cost a long-running silo pays once; 5 s rounds of both
 /// endpoints follow until a round compiles fewer than 50 methods (at most 6).</summary>
@@ -37,6 +41,10 @@ public static class TrackingBench
         var campaigns = Option(args, "--campaigns", 1);
         var grainConcurrency = Option(args, "--grain-concurrency", 0);
         var batchSize = Option(args, "--batch-size", 0);
+        var spillBatchSize = Option(args, "--spill-batch-size", 0);
+        var queueCapacity = Option(args, "--queue-capacity", 0);
+        var yieldAbove = Option(args, "--yield-above", -1);
+        var yieldWhileSpilling = Option(args, "--yield-while-spilling", -1);
         var wrk = Tools.Find("wrk");
         var nginxPath = Tools.Find("nginx", "/usr/sbin/nginx");
         if (wrk is null || nginxPath is null)
@@ -58,6 +66,26 @@ public static class TrackingBench
         if (batchSize > 0)
         {
             settings["Tracking:BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (spillBatchSize > 0)
+        {
+            settings["Tracking:SpillBatchSize"] = spillBatchSize.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (queueCapacity > 0)
+        {
+            settings["Tracking:QueueCapacity"] = queueCapacity.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (yieldAbove >= 0)
+        {
+            settings["Tracking:Writer:YieldAbove"] = yieldAbove.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (yieldWhileSpilling >= 0)
+        {
+            settings["Tracking:Writer:YieldWhileSpilling"] = yieldWhileSpilling == 0 ? "false" : "true";
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
@@ -119,14 +147,18 @@ public static class TrackingBench
             })
             {
                 var peerResult = await runner.RunAsync(peer, duration, nginx.CpuTime, script).ConfigureAwait(false);
+                var queue = silo.Services.GetRequiredService<TrackingHitQueue>();
+                var spilledBefore = queue.Spilled;
                 var ourResult = await runner.RunAsync(ours, duration, ourCpu, script).ConfigureAwait(false);
                 // The writer may still hold hits of this run: its CPU to finish them belongs to these requests too.
-                var queue = silo.Services.GetRequiredService<TrackingHitQueue>();
                 var (backlog, spilled) = (queue.Depth, queue.Spill.Hits);
+                var (spilledInRun, takenInRun) = (queue.Spilled - spilledBefore, ourResult.Requests - backlog - spilled);
                 var before = ourCpu();
+                var drainWall = Stopwatch.StartNew();
                 await writer.WaitIdleAsync().ConfigureAwait(false);
                 var drain = ourCpu() - before;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  writer backlog after the run {backlog} hits in memory and {spilled} in the spill journal, drained with {drain.TotalSeconds:F2} s CPU"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  during the run {spilledInRun} hits went to the spill journal and the writer took {takenInRun}; backlog after it {backlog} hits in memory and {spilled} in the spill journal, drained in {drainWall.Elapsed.TotalSeconds:F1} s with {drain.TotalSeconds:F2} s CPU"));
                 results.Add((name, peerResult, ourResult, ourResult.CpuMicrosPerRequest + drain.TotalMicroseconds / Math.Max(ourResult.Requests, 1)));
             }
 

@@ -42,6 +42,10 @@ public static class EngagementServiceCollectionExtensions
             .Validate(o => o.MaxFormBytes is >= 1024 and <= 1_048_576 && o.MaxFormFields is >= 4 and <= 1000,
                 "Tracking:MaxFormBytes must be 1024-1048576 and Tracking:MaxFormFields 4-1000.")
             .ValidateOnStart();
+        services.AddOptions<TrackingWriterOptions>().Bind(configuration.GetSection(TrackingWriterOptions.Section))
+            .Validate(o => o.YieldAbove >= 0 && o.YieldLimit >= TimeSpan.Zero && o.YieldLimit <= TimeSpan.FromMinutes(10),
+                "Tracking:Writer:YieldAbove must be 0 or more (0: never yield) and Tracking:Writer:YieldLimit 00:00:00-00:10:00.")
+            .ValidateOnStart();
         services.AddOptions<ClassificationOptions>().Bind(configuration.GetSection(TrackingListenerOptions.Section + ":Classification"));
         services.AddOptions<EngagementOptions>().Bind(configuration.GetSection(EngagementOptions.Section))
             .Validate(o => o.ScoreHalfLife > TimeSpan.Zero && o.ScoreScale > 0 && o.ActiveWindow > TimeSpan.Zero && o.DormantAfter > o.ActiveWindow,

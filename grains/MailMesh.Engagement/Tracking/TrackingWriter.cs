@@ -13,12 +13,15 @@ namespace MailMesh.Engagement.Tracking;
 /// still in memory (at most the queue and one batch), none of the spilled ones; hits stored but not yet handed over are
 /// handed over at the next start.</summary>
 public sealed partial class TrackingWriter(
-    TrackingHitQueue queue, IHitStore store, IGrainFactory grains, IOptions<TrackingListenerOptions> options, ILogger<TrackingWriter> logger, TimeProvider time)
+    TrackingHitQueue queue, IHitStore store, IGrainFactory grains, IOptions<TrackingListenerOptions> options, IOptions<TrackingWriterOptions> writerOptions,
+    ILogger<TrackingWriter> logger, TimeProvider time)
 {
     /// <summary>How many times a batch is offered to the store before it goes back to the spill journal.</summary>
     internal const int StoreAttempts = 4;
 
     private readonly TrackingListenerOptions _options = options.Value;
+    private readonly TrackingWriterOptions _writerOptions = writerOptions.Value;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly object _gate = new();
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
@@ -47,6 +50,7 @@ public sealed partial class TrackingWriter(
             TrackingLog.SpillFailed(logger, e, _options.SpillDirectory ?? "", _options.SpillRetryAfter);
         }
 
+        _markTime = time.GetTimestamp();
         _loop = Task.Run(RunAsync, CancellationToken.None);
     }
 
@@ -55,6 +59,8 @@ public sealed partial class TrackingWriter(
     /// (logged with their count).</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        // A yielding writer resumes at once: the memory queue is drained now, not when arrivals slow down.
+        await _stopping.CancelAsync().ConfigureAwait(false);
         queue.Complete();
         if (_loop is null)
         {
@@ -153,6 +159,11 @@ public sealed partial class TrackingWriter(
         var batch = new List<HitRecord>(_options.BatchSize);
         while (true)
         {
+            if (_mayYield && !_stopping.IsCancellationRequested && ArrivingFast() && QueueCanHold(queue.Refused))
+            {
+                await YieldAsync().ConfigureAwait(false);
+            }
+
             // Taken before reading: a spill write that lands after the read below still wakes the wait.
             var spillWritten = spill.NextWrite;
             lock (_gate)
@@ -178,15 +189,9 @@ public sealed partial class TrackingWriter(
                 batch.Clear();
             }
 
-            TaskCompletionSource done;
-            lock (_gate)
-            {
-                _busy = 0;
-                done = _progress;
-                _progress = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-
-            done.TrySetResult();
+            // Less than a batch left: the writer has caught up, and may yield to the endpoints again.
+            _mayYield |= queue.Depth + queue.Spill.Hits < _options.BatchSize;
+            Progressed(busy: false);
             if (taken > 0)
             {
                 continue;
