@@ -73,7 +73,10 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async Task<SubmissionResult> SubmitAsync(MailSubmission mail, CancellationToken cancellationToken = default)
+    /// <remarks>Without a cancellation token the caller awaits the queued submission itself: the runner's reply resumes
+    /// the caller directly (on its scheduler, or the thread pool), where a continuation of this method first took a
+    /// thread-pool work item of its own for every message.</remarks>
+    public Task<SubmissionResult> SubmitAsync(MailSubmission mail, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mail);
         ArgumentNullException.ThrowIfNull(mail.Recipients);
@@ -82,10 +85,14 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
         var envelope = Prepare(mail, outcomes);
         if (envelope is null)
         {
-            return Result(outcomes);
+            return Task.FromResult(Result(outcomes));
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<SubmissionResult>(cancellationToken);
+        }
+
         var submission = new Submission(mail, envelope, outcomes, cancellationToken);
         bool start;
         lock (_lock)
@@ -104,6 +111,13 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
             StartRunner();
         }
 
+        // The submission completes its continuations asynchronously, so a caller never runs on the runner's thread.
+        return cancellationToken.CanBeCanceled ? CancellableAsync(submission, cancellationToken) : submission.Task;
+    }
+
+    /// <summary>Waits for a submission whose caller may cancel it while it is queued.</summary>
+    private static async Task<SubmissionResult> CancellableAsync(Submission submission, CancellationToken cancellationToken)
+    {
         using var registration = cancellationToken.UnsafeRegister(static state => ((Submission)state!).CancelWhileQueued(), submission);
         return await submission.Task.ConfigureAwait(false);
     }
