@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Text;
 using MailMesh.Campaigns.Dkim;
 using MailMesh.Campaigns.Links;
@@ -123,8 +124,8 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
             return url;
         }
 
-        var links = new Dictionary<string, int>(StringComparer.Ordinal);
-        IReadOnlySet<string> optedOut = new HashSet<string>(StringComparer.Ordinal);
+        Dictionary<string, int>? links = null;
+        IReadOnlySet<string> optedOut = FrozenSet<string>.Empty;
         var text = rendered.Text;
         if (request.Track && html is not null)
         {
@@ -137,12 +138,12 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
 
         if (!text.Contains(unsubscribeUrl, StringComparison.Ordinal))
         {
-            text = text.TrimEnd('\n') + "\n\n-- \n" + _options.UnsubscribeText + ": " + unsubscribeUrl + "\n";
+            text = $"{text.AsSpan().TrimEnd('\n')}\n\n-- \n{_options.UnsubscribeText}: {unsubscribeUrl}\n";
         }
 
         if (request.Track)
         {
-            text = LinkRewriter.RewriteText(text, Click, _trackingBase, links, optedOut);
+            text = LinkRewriter.RewriteText(text, Click, _trackingBase, links ?? new Dictionary<string, int>(StringComparer.Ordinal), optedOut);
         }
 
         var utf8 = from.NeedsUtf8 || to.NeedsUtf8 || replyTo.NeedsUtf8;
