@@ -37,19 +37,6 @@ public sealed class HandOverGroupingTests
         await silo.DrainAsync();
     }
 
-    private static async Task AssertEveryHitCountedOnceAsync(TrackingSilo silo, int count)
-    {
-        var opens = await silo.Store.CountAsync("acme", "spring", HitKind.Open);
-        var clicks = await silo.Store.CountAsync("acme", "spring", HitKind.Click);
-        Assert.Equal(count, opens.Raw + clicks.Raw);
-        Assert.Equal(count, (await silo.EventsAsync("acme", "message")).Count);
-        var jane = (await silo.ContactAsync())!.Engagement;
-        var joe = (await silo.ContactAsync("joe@example.com"))!.Engagement;
-        Assert.Equal(count, jane.Opens + jane.Clicks + joe.Opens + joe.Clicks);
-        Assert.Empty(await silo.Store.OpenHandOversAsync(silo.Time.GetUtcNow().AddMinutes(1), 10));
-        Assert.Empty(await silo.Store.PendingAsync(10));
-    }
-
     [Fact]
     public async Task Writer_BacklogOfFullBatches_StoresEachAndHandsThemOverAsOne()
     {
@@ -64,7 +51,7 @@ public sealed class HandOverGroupingTests
         Assert.Equal(3, merged.Count);
         Assert.Equal(2, store.Closed.Count);
         Assert.True(store.Closed[0] > merged.Max(), $"merged hand-over {store.Closed[0]} reuses an id of its parts {string.Join(", ", merged)}");
-        await AssertEveryHitCountedOnceAsync(silo, 14);
+        await silo.AssertEveryHitCountedOnceAsync(14);
     }
 
     [Fact]
@@ -78,7 +65,7 @@ public sealed class HandOverGroupingTests
 
         var merged = Assert.Single(store.Merged);
         Assert.Equal([.. merged, store.Closed[^1]], store.Closed);
-        await AssertEveryHitCountedOnceAsync(silo, 14);
+        await silo.AssertEveryHitCountedOnceAsync(14);
     }
 
     [Fact]
@@ -101,7 +88,7 @@ public sealed class HandOverGroupingTests
 
         Assert.Empty(store.Merged);
         Assert.Equal(store.Stored.Count, store.Closed.Count);
-        await AssertEveryHitCountedOnceAsync(silo, 6);
+        await silo.AssertEveryHitCountedOnceAsync(6);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using MailMesh.Blobs;
 using MailMesh.Campaigns.Links;
 using MailMesh.Engagement.Tracking;
 using MailMesh.Grains.Contacts;
+using MailMesh.Grains.Engagement;
 using MailMesh.Runtime;
 using MailMesh.Runtime.Hosting;
 using MailMesh.Runtime.Storage;
@@ -99,6 +100,23 @@ public sealed class TrackingSilo : IAsyncDisposable
 
     public Task<ContactInfo?> ContactAsync(string address = "jane@example.com", string tenant = "acme") =>
         Grains.GetGrain<IContactGrain>(ContactAddress.KeyFor(tenant, address)).Get();
+
+    /// <summary>Asserts that the writer stored and handed over every one of <paramref name="count"/> hits of campaign
+    /// <c>spring</c> on jane and joe exactly once: in the hit store, as events and in the contacts' counts, with nothing
+    /// refused, left pending or left in an open hand-over.</summary>
+    public async Task AssertEveryHitCountedOnceAsync(int count)
+    {
+        var opens = await Store.CountAsync("acme", "spring", HitKind.Open);
+        var clicks = await Store.CountAsync("acme", "spring", HitKind.Click);
+        Assert.Equal(count, opens.Raw + clicks.Raw);
+        Assert.Equal(count, (await EventsAsync("acme", "message")).Count);
+        var jane = (await ContactAsync())!.Engagement;
+        var joe = (await ContactAsync("joe@example.com"))!.Engagement;
+        Assert.Equal(count, jane.Opens + jane.Clicks + joe.Opens + joe.Clicks);
+        Assert.Equal(0, Queue.Refused);
+        Assert.Empty(await Store.OpenHandOversAsync(Time.GetUtcNow().AddMinutes(1), 10));
+        Assert.Empty(await Store.PendingAsync(10));
+    }
 
     public async Task<IReadOnlyList<EventRecord>> EventsAsync(string tenant, string typePrefix) =>
         await Silo.Services.GetRequiredService<IEventLog>().ReadAsync(1, 1_000_000, new EventFilter(tenant, typePrefix));

@@ -86,18 +86,6 @@ public sealed class WriterYieldTests
         }
     }
 
-    private static async Task AssertEveryHitCountedOnceAsync(TrackingSilo silo, int count)
-    {
-        var opens = await silo.Store.CountAsync("acme", "spring", HitKind.Open);
-        var clicks = await silo.Store.CountAsync("acme", "spring", HitKind.Click);
-        Assert.Equal(count, opens.Raw + clicks.Raw);
-        Assert.Equal(count, (await silo.EventsAsync("acme", "message")).Count);
-        var jane = (await silo.ContactAsync())!.Engagement;
-        var joe = (await silo.ContactAsync("joe@example.com"))!.Engagement;
-        Assert.Equal(count, jane.Opens + jane.Clicks + joe.Opens + joe.Clicks);
-        Assert.Equal(0, silo.Queue.Refused);
-    }
-
     [Fact]
     public async Task Writer_HitsArriveFast_StoresNothingUntilArrivalsSlowThenCountsEveryHit()
     {
@@ -127,7 +115,7 @@ public sealed class WriterYieldTests
 
         Assert.False(silo.Writer.IsYielding);
         Assert.Equal(6 * Burst, store.Stored.Sum());
-        await AssertEveryHitCountedOnceAsync(silo, 6 * Burst);
+        await silo.AssertEveryHitCountedOnceAsync(6 * Burst);
     }
 
     [Fact]
@@ -151,7 +139,7 @@ public sealed class WriterYieldTests
         await silo.DrainAsync();
 
         Assert.False(silo.Writer.IsYielding);
-        await AssertEveryHitCountedOnceAsync(silo, 11 * Burst);
+        await silo.AssertEveryHitCountedOnceAsync(11 * Burst);
     }
 
     [Fact]
@@ -178,7 +166,7 @@ public sealed class WriterYieldTests
         await silo.DrainAsync();
 
         Assert.Equal(4 * Burst - 16, silo.Queue.Spilled);
-        await AssertEveryHitCountedOnceAsync(silo, 4 * Burst);
+        await silo.AssertEveryHitCountedOnceAsync(4 * Burst);
     }
 
     [Theory]
@@ -195,7 +183,7 @@ public sealed class WriterYieldTests
         await silo.DrainAsync();
 
         Assert.Equal(16, store.Stored.Sum());
-        await AssertEveryHitCountedOnceAsync(silo, 16);
+        await silo.AssertEveryHitCountedOnceAsync(16);
     }
 
     [Fact]
@@ -213,6 +201,6 @@ public sealed class WriterYieldTests
         }
 
         Assert.Equal(9, store.Stored.Sum());
-        await AssertEveryHitCountedOnceAsync(silo, 9);
+        await silo.AssertEveryHitCountedOnceAsync(9);
     }
 }
