@@ -148,11 +148,11 @@ public static class TrackingBench
             {
                 var peerResult = await runner.RunAsync(peer, duration, nginx.CpuTime, script).ConfigureAwait(false);
                 var queue = silo.Services.GetRequiredService<TrackingHitQueue>();
-                var spilledBefore = queue.Spilled;
+                var (spilledBefore, writtenBefore) = (queue.Spilled, writer.Written);
                 var ourResult = await runner.RunAsync(ours, duration, ourCpu, script).ConfigureAwait(false);
                 // The writer may still hold hits of this run: its CPU to finish them belongs to these requests too.
                 var (backlog, spilled) = (queue.Depth, queue.Spill.Hits);
-                var (spilledInRun, takenInRun) = (queue.Spilled - spilledBefore, ourResult.Requests - backlog - spilled);
+                var (spilledInRun, takenInRun) = (queue.Spilled - spilledBefore, writer.Written - writtenBefore);
                 var before = ourCpu();
                 var drainWall = Stopwatch.StartNew();
                 await writer.WaitIdleAsync().ConfigureAwait(false);
