@@ -1,3 +1,4 @@
+using MailMesh.Campaigns.Templates;
 using MailMesh.Grains.Campaigns;
 
 namespace MailMesh.Campaigns.Sending;
@@ -21,7 +22,7 @@ public static class CampaignValidator
         Require(definition.Sender.ReplyTo is null || IsAddress(definition.Sender.ReplyTo), "sender.reply_to", $"'{definition.Sender.ReplyTo}' is not an address (local@domain).");
         Require(definition.Sender.FromName is null || (definition.Sender.FromName.Length <= 200 && !definition.Sender.FromName.Any(char.IsControl)),
             "sender.from_name", "the from name is at most 200 characters without line breaks or control characters.");
-        Require(SendWindowCalendar.FindZone(definition.TimeZone) is not null, "time_zone",
+        Require(TemplateLocales.FindZone(definition.TimeZone) is not null, "time_zone",
             $"'{definition.TimeZone}' is not a known IANA time zone (e.g. Europe/Paris, America/New_York, UTC).");
         Require(definition.Windows is not null, "windows", "the windows are required (empty: any time).");
         for (var i = 0; i < definition.Windows!.Count; i++)

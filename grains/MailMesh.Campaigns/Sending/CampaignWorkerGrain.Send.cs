@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MailMesh.Campaigns.Composition;
 using MailMesh.Campaigns.SendLog;
+using MailMesh.Campaigns.Templates;
 using MailMesh.Grains.Campaigns;
 using MailMesh.Grains.Contacts;
 using MailMesh.Protocols.Smtp;
@@ -87,7 +88,7 @@ public sealed partial class CampaignWorkerGrain
             return (null, null);
         }
 
-        var zone = contact!.Attributes.TryGetValue("time_zone", out var tz) ? SendWindowCalendar.FindZone(tz.String) ?? _zone! : _zone!;
+        var zone = contact!.Attributes.TryGetValue("time_zone", out var tz) ? TemplateLocales.FindZone(tz.String) ?? _zone! : _zone!;
         var allowed = _calendar!.NextAllowed(now, zone, SendSpread.Offset(record.SendId, definition.SpreadMinutes));
         if (allowed > now)
         {

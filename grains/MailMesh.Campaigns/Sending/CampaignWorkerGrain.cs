@@ -1,6 +1,7 @@
 using MailMesh.Audience.Contacts;
 using MailMesh.Campaigns.Composition;
 using MailMesh.Campaigns.SendLog;
+using MailMesh.Campaigns.Templates;
 using MailMesh.Grains.Campaigns;
 using MailMesh.Protocols.Smtp;
 using MailMesh.Runtime;
@@ -55,7 +56,7 @@ public sealed partial class CampaignWorkerGrain(
         {
             _work = work;
             _calendar = new SendWindowCalendar(work.Definition.Windows);
-            _zone = SendWindowCalendar.FindZone(work.Definition.TimeZone) ?? DateTimeZone.Utc;
+            _zone = TemplateLocales.FindZone(work.Definition.TimeZone) ?? DateTimeZone.Utc;
             _throttle = new SendThrottle(work.Definition.Throttle, _options.Ramp, work.SendingDomainSince, work.Shards);
             _deferral = CampaignDeferral(deferralPolicy.Options, work.Definition.MaxDeferral);
             _problem = null;

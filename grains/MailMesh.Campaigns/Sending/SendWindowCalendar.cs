@@ -17,10 +17,6 @@ public sealed class SendWindowCalendar
         _windows = windows;
     }
 
-    /// <summary>The zone named <paramref name="id"/> (IANA), or null when unknown.</summary>
-    public static DateTimeZone? FindZone(string? id) =>
-        string.IsNullOrWhiteSpace(id) ? null : DateTimeZoneProviders.Tzdb.GetZoneOrNull(id.Trim());
-
     /// <summary>The earliest instant at or after <paramref name="now"/> at which a recipient in <paramref name="zone"/>
     /// whose spread offset is <paramref name="spread"/> may be mailed.</summary>
     public DateTimeOffset NextAllowed(DateTimeOffset now, DateTimeZone zone, TimeSpan spread)

@@ -1,4 +1,5 @@
 using MailMesh.Campaigns.Sending;
+using MailMesh.Campaigns.Templates;
 using MailMesh.Grains.Campaigns;
 using NodaTime;
 
@@ -8,7 +9,7 @@ public sealed class SendWindowCalendarTests
 {
     private static readonly DayOfWeek[] Weekdays = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday];
 
-    private static DateTimeZone Zone(string id) => SendWindowCalendar.FindZone(id)!;
+    private static DateTimeZone Zone(string id) => TemplateLocales.FindZone(id)!;
 
     [Fact]
     public void NextAllowed_NoWindows_IsNow()
