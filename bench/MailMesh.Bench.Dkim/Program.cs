@@ -24,12 +24,20 @@ using (var rsaKey = DkimKey.FromPem(rsaPem))
 using (var edKey = DkimKey.FromEd25519Seed(seed))
 using (var managedKey = DkimKey.ManagedEd25519FromSeed(seed))
 {
+
     results.Add(Measure("rsa-sha256 (OpenSSL via .NET)", new DkimSigner("example.com", "bench", rsaKey), signatures));
     results.Add(Measure("ed25519-sha256 (" + DkimKey.Ed25519Implementation + ")", new DkimSigner("example.com", "bench", edKey), signatures));
     results.Add(Measure("ed25519-sha256 (managed)", new DkimSigner("example.com", "bench", managedKey), Math.Max(20, signatures / 50)));
     var data = message.AsSpan(0, 700).ToArray();
     MeasureKeyOnly("  key only, rsa", rsaKey, data, signatures);
     MeasureKeyOnly("  key only, ed25519", edKey, data, signatures);
+    if (OpenSslEd25519.IsAvailable && SodiumEd25519.IsAvailable)
+    {
+        // The system libcrypto, which signed before libsodium did (docs/adr/campaigns-14-ed25519-by-libsodium.md).
+        using var openSslKey = DkimKey.OpenSslEd25519FromSeed(seed);
+        results.Add(Measure("ed25519-sha256 (openssl)", new DkimSigner("example.com", "bench", openSslKey), signatures));
+        MeasureKeyOnly("  key only, ed25519 (openssl)", openSslKey, data, signatures);
+    }
 }
 
 if (peer)

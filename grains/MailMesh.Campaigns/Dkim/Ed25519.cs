@@ -6,7 +6,7 @@ namespace MailMesh.Campaigns.Dkim;
 /// <summary>Ed25519 signing (RFC 8032 section 5.1, PureEdDSA), which the BCL does not offer. Written for clarity over
 /// speed with <see cref="BigInteger"/> arithmetic in extended coordinates and a table of base-point multiples. Signing
 /// only: verification is done by the receivers (and, in the tests, by an independent implementation).</summary>
-internal sealed class Ed25519
+internal sealed class Ed25519 : IEd25519Signer
 {
     private static readonly BigInteger P = BigInteger.Pow(2, 255) - 19;
     private static readonly BigInteger L = BigInteger.Pow(2, 252) + BigInteger.Parse("27742317777372353535851937790883648493", System.Globalization.CultureInfo.InvariantCulture);
@@ -51,6 +51,22 @@ internal sealed class Ed25519
 
     /// <summary>The 32-byte public key.</summary>
     public byte[] PublicKey { get; }
+
+    /// <inheritdoc />
+    public void Sign(ReadOnlySpan<byte> message, Span<byte> signature)
+    {
+        if (signature.Length < 64)
+        {
+            throw new ArgumentException($"An Ed25519 signature is 64 bytes; the buffer has {signature.Length}.", nameof(signature));
+        }
+
+        Sign(message).CopyTo(signature);
+    }
+
+    /// <summary>Nothing to release: the key lives in managed memory.</summary>
+    public void Dispose()
+    {
+    }
 
     /// <summary>The 64-byte signature of <paramref name="message"/>.</summary>
     public byte[] Sign(ReadOnlySpan<byte> message)

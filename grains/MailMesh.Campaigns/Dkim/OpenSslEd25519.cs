@@ -12,7 +12,7 @@ namespace MailMesh.Campaigns.Dkim;
 /// initialized for the key: a one-shot Ed25519 <c>EVP_DigestSign</c> leaves nothing behind, so the next signature skips
 /// <c>EVP_DigestSignInit</c> (about a twelfth of a signature; a new context costs about a fifth). Should a libcrypto
 /// refuse a second signature on one initialization, the context is initialized again and this key stops reusing them.</summary>
-internal sealed partial class OpenSslEd25519 : IDisposable
+internal sealed partial class OpenSslEd25519 : IEd25519Signer
 {
     private const string Library = "libcrypto.so.3";
     private const int EvpPkeyEd25519 = 1087; // NID_ED25519

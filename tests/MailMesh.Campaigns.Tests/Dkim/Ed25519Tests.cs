@@ -105,7 +105,7 @@ public sealed class Ed25519Tests
     {
         RequireOpenSsl();
         var seed = SHA256.HashData("same seed"u8);
-        using var native = DkimKey.FromEd25519Seed(seed);
+        using var native = DkimKey.OpenSslEd25519FromSeed(seed);
         using var managed = DkimKey.ManagedEd25519FromSeed(seed);
 
         var nativeField = new DkimSigner("example.com", "ed", native).SignatureField(Message, Now);
@@ -190,7 +190,10 @@ public sealed class Ed25519Tests
     {
         var implementation = DkimKey.Ed25519Implementation;
 
-        Assert.Equal(OpenSslEd25519.IsAvailable ? "openssl" : $"managed ({OpenSslEd25519.UnavailableReason})", implementation);
+        var expected = SodiumEd25519.IsAvailable ? "libsodium"
+            : OpenSslEd25519.IsAvailable ? $"openssl ({SodiumEd25519.UnavailableReason})"
+            : $"managed ({SodiumEd25519.UnavailableReason}; {OpenSslEd25519.UnavailableReason})";
+        Assert.Equal(expected, implementation);
     }
 
     private static void RequireOpenSsl() =>
