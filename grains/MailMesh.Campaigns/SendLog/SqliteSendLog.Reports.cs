@@ -40,9 +40,10 @@ public sealed partial class SqliteSendLog : ISendLogReports
         await InitializeAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        // Covers the report queries: counts by status, the ever-deferred count and the hourly series read the index alone
-        // (the contact, part of the key, comes with every index entry for the segment join).
-        command.CommandText = "CREATE INDEX IF NOT EXISTS send_records_report ON send_records (tenant, campaign, status, updated_at, first_deferred_at)";
+        // Covers the report queries: counts by status, the ever-deferred count and the hourly series read the index alone,
+        // the contact included for the segment join. (A file of schema version 4 or older had it without the contact, which
+        // its key-ordered table added to every index entry; the upgrade to version 5 drops it with the old table.)
+        command.CommandText = "CREATE INDEX IF NOT EXISTS send_records_report ON send_records (tenant, campaign, status, updated_at, first_deferred_at, contact)";
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -45,6 +45,37 @@ public sealed partial class SqliteSendLog
         DROP INDEX send_records_due;
         CREATE INDEX send_records_due ON send_records (tenant, campaign, shard, status, not_before) WHERE status IN (0, 3);
         """,
+        // A rowid table with a unique index on the key, where the key used to be the table (docs/adr/campaigns-15-rowid-send-records.md):
+        // planning appends rows in plan order, the id index's entries shrink from the id and the three key strings to the id
+        // and a rowid (fewer leaves for planning's random inserts), a claim or an outcome rewrites its row in place instead
+        // of deleting and inserting a record of the key-ordered B-tree, and the due index leads to rows by rowid. The key
+        // index is written once, at planning. The rows are copied once, in key order.
+        """
+        CREATE TABLE send_records_v5 (
+            tenant TEXT NOT NULL,
+            campaign TEXT NOT NULL,
+            contact TEXT NOT NULL,
+            send_id BLOB NOT NULL,
+            shard INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            message_id TEXT NULL,
+            last_code INTEGER NOT NULL,
+            last_reply TEXT NULL,
+            queued_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            not_before INTEGER NOT NULL,
+            first_deferred_at INTEGER NULL
+        );
+        INSERT INTO send_records_v5 (tenant, campaign, contact, send_id, shard, status, attempts, message_id, last_code, last_reply, queued_at, updated_at, not_before, first_deferred_at)
+        SELECT tenant, campaign, contact, send_id, shard, status, attempts, message_id, last_code, last_reply, queued_at, updated_at, not_before, first_deferred_at
+        FROM send_records ORDER BY tenant, campaign, contact;
+        DROP TABLE send_records;
+        ALTER TABLE send_records_v5 RENAME TO send_records;
+        CREATE UNIQUE INDEX send_records_key ON send_records (tenant, campaign, contact);
+        CREATE INDEX send_records_send_id ON send_records (send_id);
+        CREATE INDEX send_records_due ON send_records (tenant, campaign, shard, status, not_before) WHERE status IN (0, 3);
+        """,
     ];
 
     /// <summary>Applies the next schema step inside the caller's transaction; true when there was none left.</summary>

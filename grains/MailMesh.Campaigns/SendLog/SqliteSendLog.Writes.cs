@@ -43,7 +43,7 @@ public sealed partial class SqliteSendLog
         return _connection.WriteAsync<IReadOnlyList<bool>>(c =>
         {
             // One statement run per record inside one transaction: one commit (one WAL sync) for the batch. Each finds its
-            // row through the primary key (docs/adr/campaigns-08-keyed-send-log-writes.md).
+            // row through its key (docs/adr/campaigns-08-keyed-send-log-writes.md).
             var claim = c.Statement(
                     "UPDATE send_records SET status = 1, attempts = attempts + 1, message_id = COALESCE($m, message_id), updated_at = $now "
                     + "WHERE tenant = $t AND campaign = $c AND contact = $contact AND send_id = $s AND status = $e",

@@ -32,7 +32,7 @@ public sealed class SqliteSendLogSchemaTests : IDisposable
             Assert.Equal(1, (await log.CountAsync("acme", "c1")).Queued);
         }
 
-        Assert.Equal(4L, await ScalarAsync("PRAGMA user_version"));
+        Assert.Equal(5L, await ScalarAsync("PRAGMA user_version"));
         Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'send_records_status'"));
     }
 
@@ -65,7 +65,7 @@ public sealed class SqliteSendLogSchemaTests : IDisposable
             Assert.Equal((2L, 1L, 1L), (progress.Planned, progress.Queued, progress.Sent));
         }
 
-        Assert.Equal(4L, await ScalarAsync("PRAGMA user_version"));
+        Assert.Equal(5L, await ScalarAsync("PRAGMA user_version"));
         Assert.Equal(1L, await ScalarAsync("SELECT COUNT(*) FROM send_records INDEXED BY send_records_due WHERE status IN (0, 3)"));
     }
 
