@@ -10,17 +10,22 @@ namespace MailMesh.Campaigns.Sending;
 
 public sealed partial class CampaignWorkerGrain
 {
-    /// <summary>Sends the due records of one batch: re-reads their contacts together, prepares each in order (skip,
-    /// postpone, throttle, compose) until a throttle says wait, claims the prepared ones in one commit, submits them all at
-    /// once and records their outcomes as they come in (docs/adr/campaigns-05-batched-send-log.md). Returns how long to
-    /// wait when a throttle or the turn limit stopped the batch.</summary>
-    private async Task<TimeSpan?> SendRecordsAsync(CampaignWork work, IReadOnlyList<SendRecord> due, long started)
+    /// <summary>Lists the shard's next due records, re-reads their contacts together and prepares each in order (skip,
+    /// postpone, throttle, compose) until a throttle or the turn limit says wait (docs/adr/campaigns-05-batched-send-log.md).
+    /// Nothing is claimed: <see cref="SendPreparedAsync"/> claims and sends what is ready.</summary>
+    private async Task<PreparedBatch> PrepareBatchAsync(CampaignWork work, CancellationToken cancellationToken)
     {
+        var started = TimeProvider.GetTimestamp();
+        var due = await sendLog.ListDueAsync(work.Tenant, work.CampaignId, work.Shard, TimeProvider.GetUtcNow(), BatchSize, cancellationToken);
+        var ready = new List<Prepared>(due.Count);
+        if (due.Count == 0)
+        {
+            return new PreparedBatch(work, ready, 0, null);
+        }
+
         var stage = Stopwatch.GetTimestamp();
         var contacts = await ReadContactsAsync(work.Tenant, due);
         stage = CampaignMetrics.Stage("contacts", stage);
-
-        var ready = new List<Prepared>(due.Count);
         TimeSpan? wake = null;
         for (var i = 0; i < due.Count && _running && _problem is null; i++)
         {
@@ -43,13 +48,35 @@ public sealed partial class CampaignWorkerGrain
             }
         }
 
-        stage = CampaignMetrics.Stage("compose", stage);
-        if (ready.Count > 0)
+        CampaignMetrics.Stage("compose", stage);
+        return new PreparedBatch(work, ready, due.Count, wake);
+    }
+
+    /// <summary>A batch prepared in an earlier turn, while the batch before it was sent: its contacts are read again just
+    /// before its claim, and a recipient deleted, suppressed or taken off the list since its preparation is skipped as
+    /// preparation would have skipped it (docs/adr/campaigns-17-prepare-while-sending.md).</summary>
+    private async Task<PreparedBatch> RecheckAsync(PreparedBatch batch)
+    {
+        var work = batch.Work;
+        var records = batch.Ready.ConvertAll(p => p.Record);
+        var stage = Stopwatch.GetTimestamp();
+        var contacts = await ReadContactsAsync(work.Tenant, records);
+        CampaignMetrics.Stage("recheck", stage);
+        var now = TimeProvider.GetUtcNow();
+        var kept = new List<Prepared>(records.Count);
+        for (var i = 0; i < records.Count; i++)
         {
-            await SendPreparedAsync(work, ready, stage);
+            if (SuppressionReason(contacts[i], work.Definition.List) is { } reason)
+            {
+                await SkipSuppressedAsync(work, records[i], contacts[i], reason, now);
+            }
+            else
+            {
+                kept.Add(batch.Ready[i]);
+            }
         }
 
-        return wake;
+        return batch with { Ready = kept };
     }
 
     /// <summary>The batch's contacts as stored now, read together: from the grain store in one query where it can, else
@@ -78,13 +105,7 @@ public sealed partial class CampaignWorkerGrain
         var now = TimeProvider.GetUtcNow();
         if (SuppressionReason(contact, definition.List) is { } reason)
         {
-            if (await sendLog.SkipAsync(work.Tenant, record.SendId, SendStatus.Suppressed, reason, now))
-            {
-                state.State.Suppressed++;
-                _dirty = true;
-                CampaignMetrics.Skip(contact, definition.List);
-            }
-
+            await SkipSuppressedAsync(work, record, contact, reason, now);
             return (null, null);
         }
 
@@ -127,18 +148,33 @@ public sealed partial class CampaignWorkerGrain
         }
     }
 
+    private async Task SkipSuppressedAsync(CampaignWork work, SendRecord record, ContactInfo? contact, string reason, DateTimeOffset now)
+    {
+        if (await sendLog.SkipAsync(work.Tenant, record.SendId, SendStatus.Suppressed, reason, now))
+        {
+            state.State.Suppressed++;
+            _dirty = true;
+            CampaignMetrics.Skip(contact, work.Definition.List);
+        }
+    }
+
     /// <summary>Record, then send: the claim of the whole batch commits before any of its messages leaves, and a claimed
     /// record is never claimed again, whatever happens to its submission. Outcomes are recorded in one commit per group
-    /// of replies (those in within <see cref="OutcomeFlushInterval"/> of the first reply still open).</summary>
-    private async Task SendPreparedAsync(CampaignWork work, List<Prepared> ready, long stage)
+    /// of replies (those in within <see cref="OutcomeFlushInterval"/> of the first reply still open). While the relay has
+    /// the batch, the next one is prepared beside it, unclaimed, and returned for the next turn
+    /// (docs/adr/campaigns-17-prepare-while-sending.md).</summary>
+    private async Task<PreparedBatch?> SendPreparedAsync(PreparedBatch batch, CancellationToken cancellationToken)
     {
+        var (work, ready, _, _) = batch;
+        var stage = Stopwatch.GetTimestamp();
         var claims = new SendClaim[ready.Count];
         for (var i = 0; i < ready.Count; i++)
         {
             claims[i] = SendClaim.Of(ready[i].Record, ready[i].Message.MessageId);
         }
 
-        var claimed = await sendLog.TryMarkSendingAsync(work.Tenant, claims, TimeProvider.GetUtcNow());
+        // The claim is not cut short by the turn's cancellation: once begun, it commits and its messages go out.
+        var claimed = await sendLog.TryMarkSendingAsync(work.Tenant, claims, TimeProvider.GetUtcNow(), CancellationToken.None);
         stage = CampaignMetrics.Stage("claim", stage);
         var pending = new List<Task<Submitted>>(ready.Count);
         for (var i = 0; i < ready.Count; i++)
@@ -149,6 +185,26 @@ public sealed partial class CampaignWorkerGrain
             }
         }
 
+        // Only a full batch that nothing stopped has a next one to prepare. Its records are listed after this batch's
+        // claim has committed, so none of this batch's is among them.
+        var following = pending.Count > 0 && batch.Wake is null && batch.Due >= BatchSize && _running && _problem is null
+            ? PrepareBatchAsync(work, cancellationToken)
+            : null;
+        var recording = RecordRepliesAsync(work, pending, stage);
+        if (following is null)
+        {
+            await recording;
+            return null;
+        }
+
+        // Both finish before the turn goes on: a failure of either ends the turn with this batch recorded as far as it got.
+        await Task.WhenAll(recording, following);
+        return await following;
+    }
+
+    /// <summary>Records the replies of a submitted batch in groups as they come in.</summary>
+    private async Task RecordRepliesAsync(CampaignWork work, List<Task<Submitted>> pending, long stage)
+    {
         var replies = new List<Submitted>(pending.Count);
         while (pending.Count > 0)
         {
@@ -321,6 +377,10 @@ public sealed partial class CampaignWorkerGrain
 
     /// <summary>Longest the outcomes of replies already in wait for the rest of their batch before they are recorded.</summary>
     private static readonly TimeSpan OutcomeFlushInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>A shard's batch as prepared: the records composed and ready to claim, how many were due (a full batch
+    /// means more may be), and how long to wait before the next when a throttle or the turn limit stopped it.</summary>
+    private sealed record PreparedBatch(CampaignWork Work, List<Prepared> Ready, int Due, TimeSpan? Wake);
 
     /// <summary>A record whose message is composed and may be claimed.</summary>
     private sealed record Prepared(SendRecord Record, ComposedMessage Message);

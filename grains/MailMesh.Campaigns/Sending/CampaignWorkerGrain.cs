@@ -45,6 +45,9 @@ public sealed partial class CampaignWorkerGrain(
     private bool _dirty;
     private TaskCompletionSource? _tick;
 
+    // The next batch, prepared (not claimed) while the last one was sent; the next turn claims it, right away.
+    private PreparedBatch? _carried;
+
     /// <summary>The key of shard <paramref name="shard"/> of campaign <paramref name="campaignId"/>.</summary>
     public static string KeyFor(string tenant, string campaignId, int shard) => $"{tenant}/{campaignId}/shard-{shard}";
 
@@ -61,6 +64,7 @@ public sealed partial class CampaignWorkerGrain(
             _deferral = CampaignDeferral(deferralPolicy.Options, work.Definition.MaxDeferral);
             _problem = null;
             _refusals = 0;
+            _carried = null;
         }
 
         // A batch that threw (a store or call failure) left no timer: the campaign's next drive tick restarts the shard.
@@ -77,6 +81,7 @@ public sealed partial class CampaignWorkerGrain(
     public async Task Stop()
     {
         _running = false;
+        _carried = null;
         _timer?.Dispose();
         _timer = null;
         if (_tick is { } tick)
@@ -125,10 +130,8 @@ public sealed partial class CampaignWorkerGrain(
 
     private async Task SendBatchAsync(CampaignWork work, CancellationToken cancellationToken)
     {
-        var started = TimeProvider.GetTimestamp();
-        var now = TimeProvider.GetUtcNow();
-        var due = await sendLog.ListDueAsync(work.Tenant, work.CampaignId, work.Shard, now, Math.Clamp(_options.BatchSize, 1, 10_000), cancellationToken);
-        var wake = due.Count > 0 ? await SendRecordsAsync(work, due, started) : null;
+        var batch = TakeCarried(work) is { } carried ? await RecheckAsync(carried) : await PrepareBatchAsync(work, cancellationToken);
+        var following = batch.Ready.Count > 0 ? await SendPreparedAsync(batch, cancellationToken) : null;
         if (_problem is not null)
         {
             _running = false;
@@ -137,14 +140,19 @@ public sealed partial class CampaignWorkerGrain(
         await FlushAsync();
         if (!_running)
         {
+            // A batch prepared beside the last one is dropped unclaimed: its records are still due.
             return;
         }
 
-        if (wake is null && due.Count >= _options.BatchSize)
+        if (following is { Ready.Count: > 0 })
         {
-            wake = TimeSpan.Zero;
+            _carried = following;
+            Arm(TimeSpan.Zero);
+            return;
         }
 
+        var last = following ?? batch;
+        var wake = last.Wake ?? (last.Due >= BatchSize ? TimeSpan.Zero : null);
         if (wake is null)
         {
             var next = await sendLog.NextDueAsync(work.Tenant, work.CampaignId, work.Shard, cancellationToken);
@@ -154,6 +162,16 @@ public sealed partial class CampaignWorkerGrain(
 
         Arm(wake.Value);
     }
+
+    /// <summary>The batch prepared in the last turn for this work, taken (a new generation of the work drops it).</summary>
+    private PreparedBatch? TakeCarried(CampaignWork work)
+    {
+        var carried = _carried;
+        _carried = null;
+        return carried is not null && ReferenceEquals(carried.Work, work) ? carried : null;
+    }
+
+    private int BatchSize => Math.Clamp(_options.BatchSize, 1, 10_000);
 
     private async Task FlushAsync()
     {

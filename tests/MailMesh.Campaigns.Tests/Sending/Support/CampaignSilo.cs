@@ -22,6 +22,8 @@ public sealed class CampaignSilo : IAsyncDisposable
 
     private readonly IMailSubmitter _relay;
 
+    private Action<IServiceCollection>? _services;
+
     private CampaignSilo(string directory, IReadOnlyDictionary<string, string?> settings, ScriptedSubmitter submitter, IMailSubmitter? relay)
     {
         Directory = directory;
@@ -67,10 +69,10 @@ public sealed class CampaignSilo : IAsyncDisposable
     public bool WithoutRelay { get; private init; }
 
     /// <summary>Starts a silo in <paramref name="directory"/> (a new temporary one when null); <paramref name="relay"/>
-    /// replaces the scripted submitter.</summary>
+    /// replaces the scripted submitter; <paramref name="services"/> registers last (to replace a service).</summary>
     public static async Task<CampaignSilo> StartAsync(
         IReadOnlyDictionary<string, string?>? overrides = null, string? directory = null, IMailSubmitter? relay = null, bool fakeComposition = false,
-        bool withoutRelay = false)
+        bool withoutRelay = false, Action<IServiceCollection>? services = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "mailmesh-campaign-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -80,7 +82,7 @@ public sealed class CampaignSilo : IAsyncDisposable
             settings[key] = value;
         }
 
-        var silo = new CampaignSilo(directory, settings, new ScriptedSubmitter(), relay) { FakeComposition = fakeComposition, WithoutRelay = withoutRelay };
+        var silo = new CampaignSilo(directory, settings, new ScriptedSubmitter(), relay) { FakeComposition = fakeComposition, WithoutRelay = withoutRelay, _services = services };
         silo.Silo = await silo.Build().StartAsync();
         return silo;
     }
@@ -197,6 +199,8 @@ public sealed class CampaignSilo : IAsyncDisposable
                 services.AddSingleton<ICampaignMessageComposer, TestComposer>();
                 services.AddGrain<ITemplateDirectoryGrain, TestTemplateDirectoryGrain>();
             }
+
+            _services?.Invoke(services);
         });
     }
 }

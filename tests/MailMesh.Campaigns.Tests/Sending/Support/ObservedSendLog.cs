@@ -4,11 +4,13 @@ using MailMesh.Grains.Campaigns;
 
 namespace MailMesh.Campaigns.Tests.Sending.Support;
 
-/// <summary>The real send log, with a signal when a record is postponed (a send window) so tests wait on that instead of
-/// polling.</summary>
+/// <summary>The real send log, with a signal when a record is postponed (a send window) and when a batch of due records
+/// was listed, so tests wait on that instead of polling.</summary>
 public sealed class ObservedSendLog(ISendLog inner) : ISendLog
 {
     private readonly ConcurrentDictionary<SendId, TaskCompletionSource<DateTimeOffset>> _postponed = new();
+    private readonly ConcurrentDictionary<int, TaskCompletionSource<IReadOnlyList<SendRecord>>> _listings = new();
+    private int _listed;
 
     /// <summary>Completes with the new due time once <paramref name="id"/> has been postponed.</summary>
     public Task<DateTimeOffset> WhenPostponed(SendId id) => Signal(id).Task;
@@ -24,8 +26,19 @@ public sealed class ObservedSendLog(ISendLog inner) : ISendLog
     public Task<int> EnqueueAsync(string tenant, string campaignId, IReadOnlyList<PlannedSend> sends, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         inner.EnqueueAsync(tenant, campaignId, sends, now, cancellationToken);
 
-    public Task<IReadOnlyList<SendRecord>> ListDueAsync(string tenant, string campaignId, int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
-        inner.ListDueAsync(tenant, campaignId, shard, now, limit, cancellationToken);
+    /// <summary>Completes with the records of the <paramref name="n"/>-th non-empty due listing (1-based) once it was read.</summary>
+    public Task<IReadOnlyList<SendRecord>> WhenListed(int n) => Listing(n).Task;
+
+    public async Task<IReadOnlyList<SendRecord>> ListDueAsync(string tenant, string campaignId, int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    {
+        var due = await inner.ListDueAsync(tenant, campaignId, shard, now, limit, cancellationToken);
+        if (due.Count > 0)
+        {
+            Listing(Interlocked.Increment(ref _listed)).TrySetResult(due);
+        }
+
+        return due;
+    }
 
     public Task<DateTimeOffset?> NextDueAsync(string tenant, string campaignId, int shard, CancellationToken cancellationToken = default) =>
         inner.NextDueAsync(tenant, campaignId, shard, cancellationToken);
@@ -66,6 +79,9 @@ public sealed class ObservedSendLog(ISendLog inner) : ISendLog
     public Task<SendRecord?> FindAsync(string tenant, SendId sendId, CancellationToken cancellationToken = default) => inner.FindAsync(tenant, sendId, cancellationToken);
 
     public Task<SendRecord?> FindAnyTenantAsync(SendId sendId, CancellationToken cancellationToken = default) => inner.FindAnyTenantAsync(sendId, cancellationToken);
+
+    private TaskCompletionSource<IReadOnlyList<SendRecord>> Listing(int n) =>
+        _listings.GetOrAdd(n, _ => new TaskCompletionSource<IReadOnlyList<SendRecord>>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     private TaskCompletionSource<DateTimeOffset> Signal(SendId id) =>
         _postponed.GetOrAdd(id, _ => new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously));
