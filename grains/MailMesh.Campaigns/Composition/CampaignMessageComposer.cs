@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Text;
@@ -7,7 +6,6 @@ using MailMesh.Campaigns.Links;
 using MailMesh.Campaigns.Templates;
 using MailMesh.Grains.Campaigns;
 using MailMesh.Grains.Contacts;
-using MailMesh.Mime.Addresses;
 using MailMesh.Mime.Writing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -32,16 +30,21 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
     private readonly string _listIdDomain;
     private readonly string? _messageIdDomain;
     private readonly ILogger _logger;
+    private readonly bool _unsubscribeTextHasUrl;
     private static readonly FormatOptions International = new() { International = true };
 
     private const int MaxRememberedDomains = 10_000;
+    private const int MaxRetainedTextCapacity = 256 * 1024;
+
+    // One builder per thread for the text part, reused by the next message once the text is taken out of it.
+    [ThreadStatic]
+    private static StringBuilder? t_text;
 
     /// <summary>Most campaigns whose header values are kept; the map starts over when full.</summary>
     private const int MaxRememberedCampaigns = 256;
 
     private readonly ConcurrentDictionary<string, bool> _unsignedDomains = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, string?> _asciiDomains = new(StringComparer.Ordinal);
-    private static readonly SearchValues<char> NotInLocalPart = SearchValues.Create(" <>,\"\\@");
+    private readonly ConcurrentDictionary<string, DomainForms?> _asciiDomains = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Tenant, string CampaignId, string? List), CampaignHeaderFields> _campaignFields = new();
     private volatile CampaignHeaderFields? _lastCampaignFields;
 
@@ -64,6 +67,7 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         _listIdDomain = CompositionOptions.AsciiDomain(_options.ListIdDomain) ?? _returnPathDomain;
         _messageIdDomain = CompositionOptions.AsciiDomain(_options.MessageIdDomain);
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _unsubscribeTextHasUrl = LinkRewriter.NextUrl(_options.UnsubscribeText ?? string.Empty, 0).Length > 0;
     }
 
     /// <summary>The template compiler (and its cache).</summary>
@@ -94,9 +98,9 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(request.Template);
         ArgumentNullException.ThrowIfNull(request.Sender);
-        var from = Address(request.Sender.FromAddress, "sender address");
+        var campaign = CampaignFields(request);
+        var sender = campaign.SenderFields(request.Sender, this);
         var to = Address(request.Recipient, "recipient");
-        var replyTo = request.Sender.ReplyTo is { } r ? Address(r, "reply-to address") : default;
         // Tokens name the address the mail goes to: a test send with a contact's data to a tester's address must not let
         // the tester unsubscribe (or click for) the contact.
         // A contact's address is stored normalized, so a recipient spelled exactly the same needs no second normalization.
@@ -131,33 +135,27 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         {
             var tracked = LinkRewriter.RewriteHtml(html, Click, _urls.Open(claims), _trackingBase, withText: oneParse);
             html = tracked.Html;
-            links = new Dictionary<string, int>(tracked.Links, StringComparer.Ordinal);
+            // The sink's map is this message's own: the text part adds its targets to it rather than to a copy.
+            links = tracked.Links is Dictionary<string, int> own && own.Comparer == StringComparer.Ordinal
+                ? own
+                : new Dictionary<string, int>(tracked.Links, StringComparer.Ordinal);
             optedOut = tracked.OptedOut;
             text = tracked.Text ?? text;
         }
 
-        if (!text.Contains(unsubscribeUrl, StringComparison.Ordinal))
-        {
-            text = $"{text.AsSpan().TrimEnd('\n')}\n\n-- \n{_options.UnsubscribeText}: {unsubscribeUrl}\n";
-        }
+        text = TextWithFooter(text, unsubscribeUrl, request.Track ? (Click, links ?? new Dictionary<string, int>(StringComparer.Ordinal), optedOut) : null);
 
-        if (request.Track)
-        {
-            text = LinkRewriter.RewriteText(text, Click, _trackingBase, links ?? new Dictionary<string, int>(StringComparer.Ordinal), optedOut);
-        }
-
-        var utf8 = from.NeedsUtf8 || to.NeedsUtf8 || replyTo.NeedsUtf8;
-        var campaign = CampaignFields(request);
-        var messageId = $"{request.SendId}.{campaign.MessageIdPart}@{_messageIdDomain ?? from.AsciiDomain}";
+        var utf8 = sender.From.NeedsUtf8 || to.NeedsUtf8 || sender.ReplyTo.NeedsUtf8;
+        var messageId = $"{request.SendId}.{campaign.MessageIdPart}@{_messageIdDomain ?? sender.From.AsciiDomain}";
         var format = utf8 ? International : FormatOptions.Default;
         var writer = CampaignMimeWriter.Rent();
-        writer.Header("From", new MailboxAddress(request.Sender.FromName ?? string.Empty, from.Header(utf8)).ToHeaderString(format));
-        if (replyTo.Local is not null)
+        writer.Header("From", sender.FromHeader(utf8));
+        if (sender.ReplyTo.Local is not null)
         {
-            writer.Header("Reply-To", new MailboxAddress(string.Empty, replyTo.Header(utf8)).ToHeaderString(format));
+            writer.Header("Reply-To", sender.ReplyToHeader(utf8)!);
         }
 
-        writer.Header("To", new MailboxAddress(string.Empty, to.Header(utf8)).ToHeaderString(format));
+        writer.Header("To", ToHeader(to, utf8));
         writer.Header("Subject", HeaderEncoder.EncodeUnstructured(rendered.Subject, format));
         writer.Header("Date", DateField.Format(request.Now));
         writer.Header("Message-ID", "<" + messageId + ">");
@@ -169,7 +167,7 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         writer.Header("Feedback-ID", campaign.FeedbackId);
         writer.Header("MIME-Version", "1.0");
         writer.Bodies(text, html);
-        var content = sign ? Sign(writer.Written, from.AsciiDomain, request.Now) : writer.ToArray();
+        var content = sign ? Sign(writer.Written, sender.From.AsciiDomain, request.Now) : writer.ToArray();
 
         var message = new ComposedMessage(
             ReturnPath.Format(_options.ReturnPathPrefix, request.SendId, _returnPathDomain), to.Envelope, messageId, content, utf8, rendered.MissingFields);
@@ -250,6 +248,58 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         return bodyEnd < 0 ? html + footer : html.Insert(bodyEnd, footer);
     }
 
+    /// <summary>The text part with the unsubscribe footer when it does not show the unsubscribe URL yet, and its URLs
+    /// rewritten for tracking when <paramref name="tracking"/> is given, made in one buffer: the footer is appended after
+    /// the rewriting (its only URL, under the tracking base, is never rewritten) unless the footer's own text holds a URL.</summary>
+    private string TextWithFooter(
+        string text, string unsubscribeUrl, (Func<int, string, string> Click, Dictionary<string, int> Links, IReadOnlySet<string> OptedOut)? tracking)
+    {
+        var footer = !text.Contains(unsubscribeUrl, StringComparison.Ordinal);
+        if (footer && (tracking is null || _unsubscribeTextHasUrl))
+        {
+            // Without tracking there is nothing else to do; a URL in the footer's text is tracked with the rest.
+            text = $"{text.AsSpan().TrimEnd('\n')}\n\n-- \n{_options.UnsubscribeText}: {unsubscribeUrl}\n";
+            footer = false;
+        }
+
+        if (tracking is not { } t)
+        {
+            return text;
+        }
+
+        var output = t_text ?? new StringBuilder(text.Length + 1024);
+        t_text = null;
+        try
+        {
+            if (!LinkRewriter.RewriteText(text, t.Click, _trackingBase, t.Links, t.OptedOut, output) && !footer)
+            {
+                return text;
+            }
+
+            if (footer)
+            {
+                var end = output.Length;
+                while (end > 0 && output[end - 1] == '\n')
+                {
+                    end--;
+                }
+
+                output.Length = end;
+                output.Append("\n\n-- \n").Append(_options.UnsubscribeText).Append(": ").Append(unsubscribeUrl).Append('\n');
+            }
+
+            return output.ToString();
+        }
+        finally
+        {
+            if (output.Capacity <= MaxRetainedTextCapacity)
+            {
+                output.Clear();
+                t_text = output;
+            }
+        }
+    }
+
     /// <summary>A DNS-label-safe form of a name (lower case letters, digits and '-', at most 63).</summary>
     private static string Label(string value)
     {
@@ -267,55 +317,27 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         return sb.Length == 0 ? "x" : sb.ToString().Trim('-') is { Length: > 0 } trimmed ? trimmed : "x";
     }
 
-    private ParsedAddress Address(string address, string what)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(address, what);
-        var trimmed = address.Trim();
-        var at = trimmed.LastIndexOf('@');
-        var local = at > 0 ? trimmed[..at] : string.Empty;
-        var domain = at > 0 ? AsciiDomain(trimmed[(at + 1)..]) : null;
-        if (local.Length is 0 or > 64 || domain is null || local.AsSpan().IndexOfAny(NotInLocalPart) >= 0
-            || local.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || local.AsSpan().ContainsAnyInRange('\u007f', '\u009f'))
-        {
-            throw new ArgumentException($"the {what} '{address}' is not a valid address (local@domain).", what);
-        }
-
-        return new ParsedAddress(local, domain, trimmed[(at + 1)..], !Ascii.IsValid(local));
-    }
-
-    /// <summary>The ASCII form of <paramref name="domain"/> (see <see cref="CompositionOptions.AsciiDomain"/>), remembered:
-    /// a campaign's recipients share few domains, and the IDNA mapping costs more than the rest of the address check.</summary>
-    private string? AsciiDomain(string domain)
-    {
-        if (_asciiDomains.TryGetValue(domain, out var ascii))
-        {
-            return ascii;
-        }
-
-        ascii = CompositionOptions.AsciiDomain(domain);
-        if (_asciiDomains.Count >= MaxRememberedDomains)
-        {
-            _asciiDomains.Clear();
-        }
-
-        _asciiDomains[domain] = ascii;
-        return ascii;
-    }
-
     [LoggerMessage(EventId = 8101, Level = LogLevel.Warning, Message = "No DKIM key is configured for sender domain {Domain}: its campaign mail goes out unsigned")]
     private static partial void LogUnsigned(ILogger logger, string domain);
 
-    private readonly record struct ParsedAddress(string? Local, string AsciiDomain, string UnicodeDomain, bool NeedsUtf8)
-    {
-        public string Envelope => Local + "@" + AsciiDomain;
-
-        public string Display => Local + "@" + UnicodeDomain;
-
-        public string Header(bool international) => Local + "@" + (international ? UnicodeDomain : AsciiDomain);
-    }
-
     private sealed record CampaignHeaderFields(string Tenant, string CampaignId, string? List, string ListId, string FeedbackId, string MessageIdPart)
     {
+        private volatile SenderHeaderFields? _sender;
+
+        /// <summary>The checked sender and its header values, kept for the campaign's last sender (mostly its only one).</summary>
+        public SenderHeaderFields SenderFields(CampaignSender sender, CampaignMessageComposer composer)
+        {
+            var kept = _sender;
+            if (kept is not null && (ReferenceEquals(kept.Sender, sender) || kept.Sender.Equals(sender)))
+            {
+                return kept;
+            }
+
+            kept = composer.Sender(sender);
+            _sender = kept;
+            return kept;
+        }
+
         public bool Matches(ComposeRequest request) =>
             string.Equals(Tenant, request.Tenant, StringComparison.Ordinal)
             && string.Equals(CampaignId, request.CampaignId, StringComparison.Ordinal)

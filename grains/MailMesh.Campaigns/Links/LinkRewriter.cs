@@ -101,9 +101,19 @@ public static class LinkRewriter
     public static string RewriteText(string text, Func<int, string, string> clickUrl, string trackingBase, IDictionary<string, int> links, IReadOnlySet<string> optedOut)
     {
         ArgumentNullException.ThrowIfNull(text);
+        var output = new StringBuilder(text.Length + 1024);
+        return RewriteText(text, clickUrl, trackingBase, links, optedOut, output) ? output.ToString() : text;
+    }
+
+    /// <summary>Appends <paramref name="text"/> to <paramref name="output"/> with its URLs rewritten as
+    /// <see cref="RewriteText(string, Func{int, string, string}, string, IDictionary{string, int}, IReadOnlySet{string})"/>
+    /// does; false when it holds none to rewrite.</summary>
+    internal static bool RewriteText(
+        string text, Func<int, string, string> clickUrl, string trackingBase, IDictionary<string, int> links, IReadOnlySet<string> optedOut, StringBuilder output)
+    {
+        ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(links);
         ArgumentNullException.ThrowIfNull(optedOut);
-        StringBuilder? output = null;
         var copied = 0;
         for (var at = 0; NextUrl(text, at) is var (start, length) && length > 0; at = start + length)
         {
@@ -126,12 +136,12 @@ public static class LinkRewriter
                 links[url] = index;
             }
 
-            output ??= new StringBuilder(text.Length + 1024);
             output.Append(text, copied, start - copied).Append(clickUrl(index, url));
             copied = start + url.Length;
         }
 
-        return output is null ? text : output.Append(text, copied, text.Length - copied).ToString();
+        output.Append(text, copied, text.Length - copied);
+        return copied > 0;
     }
 
     /// <summary>The next http(s) URL in <paramref name="text"/> at or after <paramref name="from"/>, as the pattern

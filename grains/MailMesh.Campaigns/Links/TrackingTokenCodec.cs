@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using MailMesh.Campaigns.Dkim;
@@ -48,6 +49,7 @@ public sealed class TrackingTokenCodec
     /// <summary>The token for <paramref name="claims"/> between <paramref name="before"/> and <paramref name="after"/>
     /// (a URL around it), as one string.</summary>
     /// <exception cref="ArgumentException">As <see cref="Encode(TrackingClaims)"/>.</exception>
+    [SkipLocalsInit] // the buffers are written before they are read; zeroing 1 KB per token was a measurable share
     internal string Encode(TrackingClaims claims, string before, string after)
     {
         ArgumentNullException.ThrowIfNull(claims);

@@ -47,7 +47,7 @@ internal sealed partial class HtmlScanner
     {
         ArgumentNullException.ThrowIfNull(html);
         var text = new HtmlTextWriter();
-        return new HtmlScanner(Normalize(html), text, null).Run() ? text.ToString() : null;
+        return new HtmlScanner(Normalize(html), text, null).Run() ? text.Finish() : null;
     }
 
     /// <summary>Rewrites the links of <paramref name="html"/> as <see cref="LinkRewriter.RewriteHtml"/> does (and
@@ -64,7 +64,7 @@ internal sealed partial class HtmlScanner
             return null;
         }
 
-        return new TrackedHtml(links.Finish(), links.Links, links.OptedOut, text?.ToString());
+        return new TrackedHtml(links.Finish(), links.Links, links.OptedOut, text?.Finish());
     }
 
     /// <summary>CR LF and CR become LF, as the parser's input stream does.</summary>

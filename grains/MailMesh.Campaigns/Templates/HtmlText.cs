@@ -32,7 +32,7 @@ public static class HtmlText
         ArgumentNullException.ThrowIfNull(document);
         var writer = new HtmlTextWriter();
         Walk(writer, document.Body ?? (INode)document, preformatted: false);
-        return writer.ToString();
+        return writer.Finish();
     }
 
     private static void Walk(HtmlTextWriter writer, INode node, bool preformatted)

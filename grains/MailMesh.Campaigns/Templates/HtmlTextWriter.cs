@@ -19,10 +19,22 @@ internal sealed class HtmlTextWriter
 
     private static readonly SearchValues<char> Whitespace = SearchValues.Create(" \t\r\n\f\u00a0");
 
-    private readonly StringBuilder _text = new();
+    // One text buffer per thread, reused by the next writer once the text is taken out of it (Finish).
+    [ThreadStatic]
+    private static StringBuilder? t_text;
+    private const int MaxRetainedCapacity = 64 * 1024;
+
+    private readonly StringBuilder _text;
     private readonly List<int> _links = [];
     private int _pendingBreaks;
     private bool _pendingSpace;
+
+    /// <summary>A writer with an empty text.</summary>
+    public HtmlTextWriter()
+    {
+        _text = t_text ?? new StringBuilder(1024);
+        t_text = null;
+    }
 
     /// <summary>Whether the element and everything in it is left out of the text.</summary>
     public static bool IsSkipped(string name) => Skipped.Contains(name);
@@ -143,8 +155,21 @@ internal sealed class HtmlTextWriter
         }
     }
 
-    /// <summary>The text: each line without trailing whitespace, no empty lines at the start or the end, ending with LF.</summary>
-    public override string ToString()
+    /// <summary>The text: each line without trailing whitespace, no empty lines at the start or the end, ending with LF.
+    /// The writer is done then: its buffer goes to the next writer on this thread.</summary>
+    public string Finish()
+    {
+        var text = Trimmed();
+        if (_text.Capacity <= MaxRetainedCapacity)
+        {
+            _text.Clear();
+            t_text = _text;
+        }
+
+        return text;
+    }
+
+    private string Trimmed()
     {
         var length = _text.Length;
         var buffer = ArrayPool<char>.Shared.Rent(Math.Max(length, 1));
@@ -189,12 +214,34 @@ internal sealed class HtmlTextWriter
             return;
         }
 
-        var shown = _text.ToString(before, _text.Length - before).Trim();
-        var target = href.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase) ? href[7..] : href;
-        if (!string.Equals(shown, target, StringComparison.OrdinalIgnoreCase) && !string.Equals(shown, href, StringComparison.OrdinalIgnoreCase))
+        // The link's text is compared where it lies (copied out of the builder, not made a string).
+        var length = _text.Length - before;
+        var rented = length > 256 ? ArrayPool<char>.Shared.Rent(length) : null;
+        Span<char> copy = rented is null ? stackalloc char[256] : rented;
+        _text.CopyTo(before, copy, length);
+        var shown = copy[..length].Trim();
+        var target = href.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase) ? href.AsSpan(7) : href;
+        var differs = !shown.Equals(target, StringComparison.OrdinalIgnoreCase) && !shown.Equals(href, StringComparison.OrdinalIgnoreCase);
+        var empty = shown.IsEmpty;
+        if (rented is not null)
         {
-            Word(shown.Length == 0 ? href : "(" + href + ")", spaceBefore: shown.Length > 0);
+            ArrayPool<char>.Shared.Return(rented);
         }
+
+        if (!differs)
+        {
+            return;
+        }
+
+        if (empty)
+        {
+            Word(href);
+            return;
+        }
+
+        _pendingSpace = true;
+        Flush();
+        _text.Append('(').Append(href).Append(')');
     }
 
     private void Word(string word, bool spaceBefore = false)
