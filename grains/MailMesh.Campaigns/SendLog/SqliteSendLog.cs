@@ -60,7 +60,7 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
 
     /// <inheritdoc />
     public Task<IReadOnlyList<SendRecord>> ListDueAsync(string tenant, string campaignId, int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
-        _connection.ReadAsync(c => Records(c.Statement(ListDueSql, "$t", "$c", "$shard", "$now", "$limit")
+        _connection.ReadAsync(c => Records(c.Query(ListDueSql, "$t", "$c", "$shard", "$now", "$limit")
             .Bind(0, tenant).Bind(1, campaignId).Bind(2, shard).Bind(3, now.ToUnixTimeMilliseconds()).Bind(4, limit)), cancellationToken);
 
     /// <inheritdoc />
@@ -176,10 +176,10 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
         return result;
     }
 
-    private static IReadOnlyList<SendRecord> Records(SendLogStatement statement)
+    private static IReadOnlyList<SendRecord> Records(SendLogQuery query)
     {
         var result = new List<SendRecord>();
-        using var reader = statement.Query();
+        using var reader = query.Run();
         while (reader.Read())
         {
             result.Add(Read(reader));

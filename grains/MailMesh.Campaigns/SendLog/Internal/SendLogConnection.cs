@@ -23,8 +23,12 @@ internal sealed class SendLogConnection(string path) : IDisposable
     /// <summary>How much of the database file the connection maps into memory for reading.</summary>
     public const long MapBytes = 1L << 30;
 
+    /// <summary>How long a statement waits for a lock another connection holds on the file.</summary>
+    public const int BusySeconds = 30;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, SendLogStatement> _statements = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SendLogQuery> _queries = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
     private bool _disposed;
 
@@ -38,7 +42,8 @@ internal sealed class SendLogConnection(string path) : IDisposable
         RunAsync(work, transaction: true, cancellationToken);
 
     /// <summary>The statement for <paramref name="sql"/>, compiled the first time it is asked for on this connection, with
-    /// its parameters declared in the order given; their values are those of its last run until set again.</summary>
+    /// its parameters in the order given (checked against the SQL); their values are those of its last run until set
+    /// again.</summary>
     public SendLogStatement Statement(string sql, params string[] parameterNames)
     {
         if (!_statements.TryGetValue(sql, out var statement))
@@ -48,6 +53,19 @@ internal sealed class SendLogConnection(string path) : IDisposable
         }
 
         return statement;
+    }
+
+    /// <summary>The query for <paramref name="sql"/>, compiled the first time it is asked for on this connection, as
+    /// <see cref="Statement"/>, for statements that return rows.</summary>
+    public SendLogQuery Query(string sql, params string[] parameterNames)
+    {
+        if (!_queries.TryGetValue(sql, out var query))
+        {
+            query = new SendLogQuery(Open(), sql, parameterNames);
+            _queries.Add(sql, query);
+        }
+
+        return query;
     }
 
     /// <summary>Runs <paramref name="sql"/> once, not kept (schema changes, pragmas).</summary>
@@ -123,13 +141,15 @@ internal sealed class SendLogConnection(string path) : IDisposable
             DataSource = path,
             // Kept open for the log's lifetime; the driver's pool would also keep the file open after Dispose.
             Pooling = false,
-            DefaultTimeout = 30,
+            DefaultTimeout = BusySeconds,
         }.ToString());
         try
         {
             connection.Open();
             using var pragmas = connection.CreateCommand();
-            pragmas.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -{CacheKiB}; " +
+            // The statements run straight through SQLitePCL, without the driver's retries while the file is locked: SQLite
+            // waits for the lock itself, as long as the driver would.
+            pragmas.CommandText = $"PRAGMA busy_timeout = {BusySeconds * 1000}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -{CacheKiB}; " +
                 $"PRAGMA mmap_size = {MapBytes}; PRAGMA wal_autocheckpoint = {CheckpointPages}; PRAGMA journal_size_limit = {WalLimitBytes};";
             pragmas.ExecuteNonQuery();
         }
@@ -173,6 +193,12 @@ internal sealed class SendLogConnection(string path) : IDisposable
         }
 
         _statements.Clear();
+        foreach (var query in _queries.Values)
+        {
+            query.Dispose();
+        }
+
+        _queries.Clear();
         _connection?.Dispose();
         _connection = null;
     }
