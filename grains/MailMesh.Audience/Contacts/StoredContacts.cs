@@ -29,14 +29,64 @@ public sealed class StoredContacts
 
     /// <summary>The contacts of <paramref name="tenant"/> at the normalized <paramref name="addresses"/>, in order; null
     /// where none is stored.</summary>
-    public async Task<ContactInfo?[]> GetManyAsync(string tenant, IReadOnlyList<string> addresses, CancellationToken cancellationToken = default)
+    public Task<ContactInfo?[]> GetManyAsync(string tenant, IReadOnlyList<string> addresses, CancellationToken cancellationToken = default) =>
+        GetManyAsync(tenant, addresses, versions: null, cancellationToken);
+
+    /// <summary>As <see cref="GetManyAsync(string, IReadOnlyList{string}, CancellationToken)"/>, and each stored contact's
+    /// version (its ETag; null where none is stored) in <paramref name="versions"/>, for <see cref="ChangedAsync"/>.</summary>
+    public async Task<ContactInfo?[]> GetManyAsync(string tenant, IReadOnlyList<string> addresses, string?[]? versions, CancellationToken cancellationToken = default)
+    {
+        if (versions is not null && versions.Length != addresses.Count)
+        {
+            throw new ArgumentException($"{versions.Length} versions for {addresses.Count} addresses.", nameof(versions));
+        }
+
+        var stored = await ReadAsync(tenant, addresses, cancellationToken).ConfigureAwait(false);
+        var contacts = new ContactInfo?[stored.Count];
+        for (var i = 0; i < contacts.Length; i++)
+        {
+            if (stored[i] is { } row && JsonSerializer.Deserialize(row.Payload, _state) is { } state)
+            {
+                // The state is this call's own copy: the answer may share its collections.
+                contacts[i] = ContactEditor.InfoOfFinal(tenant, addresses[i], state);
+            }
+
+            if (versions is not null)
+            {
+                versions[i] = stored[i]?.ETag;
+            }
+        }
+
+        return contacts;
+    }
+
+    /// <summary>Whether each contact was written, created or deleted since <paramref name="versions"/> were read (true
+    /// where its stored version differs), in order. Decodes no state: the cheap check before reading changed ones again.</summary>
+    public async Task<bool[]> ChangedAsync(string tenant, IReadOnlyList<string> addresses, IReadOnlyList<string?> versions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        if (versions.Count != addresses.Count)
+        {
+            throw new ArgumentException($"{versions.Count} versions for {addresses.Count} addresses.", nameof(versions));
+        }
+
+        var stored = await ReadAsync(tenant, addresses, cancellationToken).ConfigureAwait(false);
+        var changed = new bool[stored.Count];
+        for (var i = 0; i < changed.Length; i++)
+        {
+            changed[i] = !string.Equals(stored[i]?.ETag, versions[i], StringComparison.Ordinal);
+        }
+
+        return changed;
+    }
+
+    private async Task<IReadOnlyList<StoredState?>> ReadAsync(string tenant, IReadOnlyList<string> addresses, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         ArgumentNullException.ThrowIfNull(addresses);
-        var contacts = new ContactInfo?[addresses.Count];
         if (addresses.Count == 0)
         {
-            return contacts;
+            return [];
         }
 
         var ids = new GrainId[addresses.Count];
@@ -45,16 +95,6 @@ public sealed class StoredContacts
             ids[i] = new GrainId(ContactGrain.GrainType, ContactAddress.KeyFor(tenant, addresses[i]));
         }
 
-        var stored = await _storage.ReadManyAsync(ContactGrain.StateName, ids, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < contacts.Length; i++)
-        {
-            if (stored[i] is { } row && JsonSerializer.Deserialize(row.Payload, _state) is { } state)
-            {
-                // The state is this call's own copy: the answer may share its collections.
-                contacts[i] = ContactEditor.InfoOfFinal(tenant, addresses[i], state);
-            }
-        }
-
-        return contacts;
+        return await _storage.ReadManyAsync(ContactGrain.StateName, ids, cancellationToken).ConfigureAwait(false);
     }
 }

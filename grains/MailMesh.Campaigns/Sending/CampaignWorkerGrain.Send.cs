@@ -24,7 +24,8 @@ public sealed partial class CampaignWorkerGrain
         }
 
         var stage = Stopwatch.GetTimestamp();
-        var contacts = await ReadContactsAsync(work.Tenant, due);
+        var versions = new string?[due.Count];
+        var contacts = await ReadContactsAsync(work.Tenant, due, versions);
         stage = CampaignMetrics.Stage("contacts", stage);
         TimeSpan? wake = null;
         for (var i = 0; i < due.Count && _running && _problem is null; i++)
@@ -44,7 +45,7 @@ public sealed partial class CampaignWorkerGrain
 
             if (message is not null)
             {
-                ready.Add(new Prepared(due[i], message));
+                ready.Add(new Prepared(due[i], message, versions[i]));
             }
         }
 
@@ -52,25 +53,42 @@ public sealed partial class CampaignWorkerGrain
         return new PreparedBatch(work, ready, due.Count, wake);
     }
 
-    /// <summary>A batch prepared in an earlier turn, while the batch before it was sent: its contacts are read again just
-    /// before its claim, and a recipient deleted, suppressed or taken off the list since its preparation is skipped as
-    /// preparation would have skipped it (docs/adr/campaigns-17-prepare-while-sending.md).</summary>
+    /// <summary>A batch prepared in an earlier turn, while the batch before it was sent: just before its claim, each
+    /// contact written since its preparation is read again, and a recipient deleted, suppressed or taken off the list
+    /// meanwhile is skipped as preparation would have skipped it (docs/adr/campaigns-17-prepare-while-sending.md).</summary>
     private async Task<PreparedBatch> RecheckAsync(PreparedBatch batch)
     {
         var work = batch.Work;
-        var records = batch.Ready.ConvertAll(p => p.Record);
         var stage = Stopwatch.GetTimestamp();
-        var contacts = await ReadContactsAsync(work.Tenant, records);
+        var changed = await ChangedContactsAsync(work.Tenant, batch.Ready);
+        if (changed.Count == 0)
+        {
+            CampaignMetrics.Stage("recheck", stage);
+            return batch;
+        }
+
+        var contacts = await ReadContactsAsync(work.Tenant, changed.ConvertAll(i => batch.Ready[i].Record), versions: null);
         CampaignMetrics.Stage("recheck", stage);
         var now = TimeProvider.GetUtcNow();
-        var kept = new List<Prepared>(records.Count);
-        for (var i = 0; i < records.Count; i++)
+        var skipped = new HashSet<int>();
+        for (var j = 0; j < changed.Count; j++)
         {
-            if (SuppressionReason(contacts[i], work.Definition.List) is { } reason)
+            if (SuppressionReason(contacts[j], work.Definition.List) is { } reason)
             {
-                await SkipSuppressedAsync(work, records[i], contacts[i], reason, now);
+                await SkipSuppressedAsync(work, batch.Ready[changed[j]].Record, contacts[j], reason, now);
+                skipped.Add(changed[j]);
             }
-            else
+        }
+
+        if (skipped.Count == 0)
+        {
+            return batch;
+        }
+
+        var kept = new List<Prepared>(batch.Ready.Count - skipped.Count);
+        for (var i = 0; i < batch.Ready.Count; i++)
+        {
+            if (!skipped.Contains(i))
             {
                 kept.Add(batch.Ready[i]);
             }
@@ -79,9 +97,44 @@ public sealed partial class CampaignWorkerGrain
         return batch with { Ready = kept };
     }
 
-    /// <summary>The batch's contacts as stored now, read together: from the grain store in one query where it can, else
-    /// through their grains.</summary>
-    private async Task<IReadOnlyList<ContactInfo?>> ReadContactsAsync(string tenant, IReadOnlyList<SendRecord> due)
+    /// <summary>The positions in <paramref name="ready"/> whose contact may have changed since it was read: those whose
+    /// stored version differs, where the grain store keeps versions; else all.</summary>
+    private async Task<List<int>> ChangedContactsAsync(string tenant, List<Prepared> ready)
+    {
+        var changed = new List<int>();
+        if (_storedContacts is null)
+        {
+            for (var i = 0; i < ready.Count; i++)
+            {
+                changed.Add(i);
+            }
+
+            return changed;
+        }
+
+        var addresses = new string[ready.Count];
+        var versions = new string?[ready.Count];
+        for (var i = 0; i < ready.Count; i++)
+        {
+            addresses[i] = ready[i].Record.ContactAddress;
+            versions[i] = ready[i].ContactVersion;
+        }
+
+        var flags = await _storedContacts.ChangedAsync(tenant, addresses, versions);
+        for (var i = 0; i < flags.Length; i++)
+        {
+            if (flags[i])
+            {
+                changed.Add(i);
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>The batch's contacts as stored now, read together: from the grain store in one query where it can (with
+    /// each contact's version in <paramref name="versions"/> when given), else through their grains.</summary>
+    private async Task<IReadOnlyList<ContactInfo?>> ReadContactsAsync(string tenant, IReadOnlyList<SendRecord> due, string?[]? versions)
     {
         if (_storedContacts is not null)
         {
@@ -91,7 +144,7 @@ public sealed partial class CampaignWorkerGrain
                 addresses[i] = due[i].ContactAddress;
             }
 
-            return await _storedContacts.GetManyAsync(tenant, addresses);
+            return await _storedContacts.GetManyAsync(tenant, addresses, versions);
         }
 
         return await Task.WhenAll(due.Select(r => GrainFactory.GetGrain<IContactGrain>(ContactAddress.KeyFor(tenant, r.ContactAddress)).Get()));
@@ -237,7 +290,7 @@ public sealed partial class CampaignWorkerGrain
     /// <summary>Hands one claimed message to the relay; never throws but for cancellation.</summary>
     private async Task<Submitted> SubmitAsync(Prepared prepared)
     {
-        var (record, message) = prepared;
+        var (record, message, _) = prepared;
         using var submission = CampaignMetrics.StartSubmission();
         RecipientOutcome outcome;
         string relay;
@@ -382,8 +435,9 @@ public sealed partial class CampaignWorkerGrain
     /// means more may be), and how long to wait before the next when a throttle or the turn limit stopped it.</summary>
     private sealed record PreparedBatch(CampaignWork Work, List<Prepared> Ready, int Due, TimeSpan? Wake);
 
-    /// <summary>A record whose message is composed and may be claimed.</summary>
-    private sealed record Prepared(SendRecord Record, ComposedMessage Message);
+    /// <summary>A record whose message is composed and may be claimed, and the version of the contact it was composed
+    /// from (null where the grain store keeps none).</summary>
+    private sealed record Prepared(SendRecord Record, ComposedMessage Message, string? ContactVersion);
 
     /// <summary>A claimed record and the relay's answer to its message.</summary>
     private sealed record Submitted(SendRecord Record, string MessageId, RecipientOutcome Outcome, string Relay);
