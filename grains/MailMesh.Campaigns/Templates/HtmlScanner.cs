@@ -212,12 +212,19 @@ internal sealed partial class HtmlScanner
 
         if (_text is not null && _skipFrom < 0)
         {
-            if (Decode(span) is not { } data)
+            // Text without a character reference goes to the writer where it lies.
+            if (!span.Contains('&'))
+            {
+                _text.Text(span, _preDepth > 0);
+            }
+            else if (Decode(span) is { } data)
+            {
+                _text.Text(data, _preDepth > 0);
+            }
+            else
             {
                 return false;
             }
-
-            _text.Text(data, _preDepth > 0);
         }
 
         return true;
@@ -634,7 +641,8 @@ internal sealed partial class HtmlScanner
             return true;
         }
 
-        var href = AttributeValue(_attributes[first]);
+        // Open already decoded an a element's first href for the text part (and refused an undecodable one).
+        var href = name == "a" ? _stack[^1].Href : AttributeValue(_attributes[first]);
         if (href is null)
         {
             return false;

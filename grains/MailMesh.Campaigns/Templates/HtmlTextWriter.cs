@@ -109,11 +109,11 @@ internal sealed class HtmlTextWriter
     }
 
     /// <summary>Character data (entities decoded).</summary>
-    public void Text(string data, bool preformatted)
+    public void Text(ReadOnlySpan<char> data, bool preformatted)
     {
         if (preformatted)
         {
-            var lines = data.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+            var lines = data.ToString().Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
             for (var i = 0; i < lines.Length; i++)
             {
                 if (i > 0)
@@ -132,7 +132,7 @@ internal sealed class HtmlTextWriter
         }
 
         // The words between whitespace characters, each run of whitespace one pending space (no string per word).
-        var rest = data.AsSpan();
+        var rest = data;
         var first = true;
         while (true)
         {
