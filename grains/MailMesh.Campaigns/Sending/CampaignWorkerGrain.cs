@@ -16,7 +16,9 @@ namespace MailMesh.Campaigns.Sending;
 /// pause or cancel gets in within seconds): it re-reads the batch's contacts (suppressed or not on the list → suppressed
 /// record), and per record waits for the recipient's send window, takes the throttles and composes; then it commits the
 /// composed records as <see cref="SendStatus.Sending"/> in one transaction and only then submits them, together, and
-/// records the replies in groups as they come in. Its events are written with its state at the end of each turn.</summary>
+/// records the replies in groups as they come in. While the relay has a full batch, the turn prepares the next one
+/// beside it; that batch is claimed in the next turn, after its contacts are checked again
+/// (docs/adr/campaigns-17-prepare-while-sending.md). Its events are written with its state at the end of each turn.</summary>
 public sealed partial class CampaignWorkerGrain(
     [PersistentState("campaign-worker")] IPersistentState<CampaignWorkerState> state,
     ISendLog sendLog,
