@@ -1,0 +1,54 @@
+using MailMesh.Audience.Contacts;
+using MailMesh.Campaigns.Tests.Sending.Support;
+using MailMesh.Grains.Contacts;
+using MailMesh.Runtime;
+using MailMesh.Runtime.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace MailMesh.Campaigns.Tests.Sending;
+
+/// <summary>The versions a prepared batch keeps of its contacts tell which ones changed before its claim
+/// (docs/adr/campaigns-17-prepare-while-sending.md).</summary>
+public sealed class StoredContactVersionsTests : IAsyncLifetime
+{
+    private CampaignSilo _silo = null!;
+
+    public async Task InitializeAsync() => _silo = await CampaignSilo.StartAsync();
+
+    public async Task DisposeAsync() => await _silo.DisposeAsync();
+
+    [Fact]
+    public async Task ChangedAsync_AfterSuppressDeleteOrNoChange_FlagsExactlyTheWrittenContacts()
+    {
+        string[] addresses = ["kept@example.com", "suppressed@example.com", "deleted@example.com", "nobody@example.com"];
+        await _silo.SeedAsync(addresses[..3]);
+        var contacts = new StoredContacts(
+            _silo.Silo.Services.GetRequiredService<IGrainStorageBatch>(),
+            _silo.Silo.Services.GetRequiredService<IOptions<GrainRuntimeOptions>>().Value.JsonOptions);
+        var versions = new string?[addresses.Length];
+
+        var read = await contacts.GetManyAsync(CampaignSilo.Tenant, addresses, versions);
+        var unchanged = await contacts.ChangedAsync(CampaignSilo.Tenant, addresses, versions);
+        await _silo.Contact(addresses[1]).Suppress(SuppressionReason.HardBounced, "550 5.1.1 no such user");
+        await _silo.Contact(addresses[2]).Delete();
+        var changed = await contacts.ChangedAsync(CampaignSilo.Tenant, addresses, versions);
+
+        Assert.Equal([true, true, true, false], read.Select(c => c is not null));
+        Assert.Equal([true, true, true, false], versions.Select(v => v is not null));
+        Assert.Equal([false, false, false, false], unchanged);
+        Assert.Equal([false, true, true, false], changed);
+    }
+
+    [Fact]
+    public async Task ChangedAsync_VersionsOfAnotherLength_ThrowsNamingBothCounts()
+    {
+        var contacts = new StoredContacts(
+            _silo.Silo.Services.GetRequiredService<IGrainStorageBatch>(),
+            _silo.Silo.Services.GetRequiredService<IOptions<GrainRuntimeOptions>>().Value.JsonOptions);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => contacts.ChangedAsync(CampaignSilo.Tenant, ["a@example.com"], []));
+
+        Assert.Contains("0 versions for 1 addresses", error.Message, StringComparison.Ordinal);
+    }
+}
