@@ -105,22 +105,7 @@ public sealed class SqliteSendLogRowidUpgradeTests : IDisposable
         return Convert.ToHexString(bytes);
     }
 
-    private async Task ExecuteAsync(string sql)
-    {
-        Directory.CreateDirectory(_directory);
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task ExecuteAsync(string sql) => SendLogFile.ExecuteAsync(DatabasePath, sql);
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<long> ScalarAsync(string sql) => SendLogFile.ScalarAsync(DatabasePath, sql);
 }
