@@ -14,6 +14,7 @@ public sealed class StoredContacts
 {
     private readonly IGrainStorageBatch _storage;
     private readonly JsonTypeInfo<ContactState> _state;
+    private readonly bool _generalDefault;
 
     /// <summary>Reads through <paramref name="storage"/> states written with <paramref name="json"/> (the runtime's
     /// options).</summary>
@@ -22,7 +23,8 @@ public sealed class StoredContacts
         ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(json);
         _storage = storage;
-        _state = ContactStateJson.IsGeneralDefault(json)
+        _generalDefault = ContactStateJson.IsGeneralDefault(json);
+        _state = _generalDefault
             ? ContactStateJsonContext.Default.ContactState
             : (JsonTypeInfo<ContactState>)json.GetTypeInfo(typeof(ContactState));
     }
@@ -45,7 +47,7 @@ public sealed class StoredContacts
         var contacts = new ContactInfo?[stored.Count];
         for (var i = 0; i < contacts.Length; i++)
         {
-            if (stored[i] is { } row && JsonSerializer.Deserialize(row.Payload, _state) is { } state)
+            if (stored[i] is { } row && Decode(row.Payload) is { } state)
             {
                 // The state is this call's own copy: the answer may share its collections.
                 contacts[i] = ContactEditor.InfoOfFinal(tenant, addresses[i], state);
@@ -79,6 +81,11 @@ public sealed class StoredContacts
 
         return changed;
     }
+
+    /// <summary>The stored state: read directly when the runtime writes with the general defaults and the payload has the
+    /// shape it writes, otherwise by the serializer (which also reports what is wrong with a broken one).</summary>
+    private ContactState? Decode(byte[] payload) =>
+        _generalDefault && ContactStateReader.TryRead(payload, out var state) ? state : JsonSerializer.Deserialize(payload, _state);
 
     private async Task<IReadOnlyList<StoredState?>> ReadAsync(string tenant, IReadOnlyList<string> addresses, CancellationToken cancellationToken)
     {
