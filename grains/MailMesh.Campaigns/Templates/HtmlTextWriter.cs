@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Frozen;
 using System.Text;
 
 namespace MailMesh.Campaigns.Templates;
@@ -9,13 +10,15 @@ namespace MailMesh.Campaigns.Templates;
 /// <c>pre</c>). Lines end with LF.</summary>
 internal sealed class HtmlTextWriter
 {
-    private static readonly HashSet<string> Skipped = new(StringComparer.OrdinalIgnoreCase) { "head", "script", "style", "template", "noscript", "title" };
+    // Frozen: looked up for every element of every message, where a hash set's case-insensitive hashing was a visible share.
+    private static readonly FrozenSet<string> Skipped =
+        new[] { "head", "script", "style", "template", "noscript", "title" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
-    private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly FrozenSet<string> Blocks = new[]
     {
         "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "tr", "blockquote", "section", "article", "header", "footer",
         "main", "nav", "aside", "form", "pre", "address", "center", "dl", "dt", "dd", "figure", "figcaption", "hr", "li",
-    };
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     private static readonly SearchValues<char> Whitespace = SearchValues.Create(" \t\r\n\f\u00a0");
 
