@@ -187,7 +187,9 @@ public sealed class SmtpRelayPoolServerTests
         }
 
         Assert.Equal(3, pool.ConnectionsOpened);
-        Assert.Equal(1, pool.OpenConnections);
+        // A session that reached its limit says QUIT after its last caller has the result, so the second one may still be
+        // waiting for the relay's 221 when the fifth message is done.
+        Assert.True(SpinWait.SpinUntil(() => pool.OpenConnections == 1, TestTimeout.Step), $"{pool.OpenConnections} sessions still open.");
     }
 
     [ServerFact(Server.SmtpSink)]
