@@ -2,7 +2,11 @@ using System.Text;
 using System.Text.Json;
 using MailMesh.Api.V1;
 using MailMesh.Client;
+using MailMesh.Relays.Positions;
+using MailMesh.Relays.RabbitMq;
+using MailMesh.Runtime;
 using MailMesh.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 
 namespace MailMesh.Relays.Tests;
@@ -25,6 +29,7 @@ public sealed class RabbitMqRelayTests
 
         await using (var first = await RelaySilo.StartAsync(dataDirectory, args))
         {
+            await WaitForFirstPositionAsync(first);
             using var tenantClient = await CreateTenantAsync(first, tenant);
             await tenantClient.Mailboxes.CreateAsync(new CreateMailboxRequest { Name = "inbox", DisplayName = "Inbox" });
             // Another tenant's mailbox: same type, other routing key, not bound.
@@ -54,6 +59,24 @@ public sealed class RabbitMqRelayTests
         var created = await silo.Client.Admin.CreateTenantAsync(new CreateTenantRequest { TenantId = tenant, DisplayName = tenant });
         s_tenantKey = created.AdminKey.Secret;
         return new MailMeshClient(silo.Client.Channel.Address, new GrpcChannelOptions { ApiKey = created.AdminKey.Secret });
+    }
+
+    /// <summary>Waits until the relay took its first position, the end of the log at its first start: events appended
+    /// before that are not relayed, by design.</summary>
+    private static async Task WaitForFirstPositionAsync(RelaySilo silo)
+    {
+        var position = silo.App.Services.GetRequiredService<IGrainFactory>()
+            .GetGrain<IRelayPositionGrain>(RelayPositionGrain.KeyFor(RabbitMqEventRelay.PositionName));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (await position.Get() is null)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the RabbitMQ relay took no position within 60 s");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>Reads messages (acknowledging them) until <paramref name="count"/> more arrived.</summary>
