@@ -40,9 +40,11 @@ public sealed class SqliteSendLogShardLayoutTests : IDisposable
         var due = await log.ListDueAsync("acme", "c1", 1, T0, 3);
         var claimed = await log.TryMarkSendingAsync("acme", due.Select(r => new SendClaim("c1", r.ContactAddress, r.SendId, SendStatus.Queued, null)).ToArray(), T0);
 
+        var counts = await log.CountAsync("acme", "c1");
+
         Assert.Equal(["r1@example.com", "r3@example.com", "r5@example.com"], due.Select(r => r.ContactAddress).ToArray());
         Assert.All(claimed, Assert.True);
-        Assert.Equal((5L, 3L), ((await log.CountAsync("acme", "c1")).Queued, (await log.CountAsync("acme", "c1")).Sending));
+        Assert.Equal((5L, 3L), (counts.Queued, counts.Sending));
     }
 
     public void Dispose()
