@@ -25,6 +25,25 @@ public sealed class SqliteStateBatch : IGrainStorageBatch, IEventLogRedaction
     /// <inheritdoc />
     public Task<IReadOnlyList<StoredState?>> ReadManyAsync(string stateName, IReadOnlyList<GrainId> grains, CancellationToken cancellationToken = default)
     {
+        CheckRead(stateName, grains);
+        return _store.ExecuteReadAsync($"reading state '{stateName}' of {grains.Count} grains", (stateName, grains), static (reader, args) =>
+            Read(reader, "etag, payload", args.stateName, args.grains, static row => new StoredState(row.GetFieldValue<byte[]>(2), row.GetString(1))),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Selects the ETag alone: SQLite decodes a row's columns up to the last one asked for, and the payload
+    /// (a contact's state is about 1.3 KB) is neither decoded nor copied (docs/adr/storage-04-state-versions-read.md).</remarks>
+    public Task<IReadOnlyList<string?>> ReadETagsAsync(string stateName, IReadOnlyList<GrainId> grains, CancellationToken cancellationToken = default)
+    {
+        CheckRead(stateName, grains);
+        return _store.ExecuteReadAsync($"reading the ETags of state '{stateName}' of {grains.Count} grains", (stateName, grains), static (reader, args) =>
+            Read(reader, "etag", args.stateName, args.grains, static row => row.GetString(1)),
+            cancellationToken);
+    }
+
+    private static void CheckRead(string stateName, IReadOnlyList<GrainId> grains)
+    {
         StorageArguments.Name(stateName, "state name", nameof(stateName));
         ArgumentNullException.ThrowIfNull(grains);
         CheckCount(grains.Count, nameof(grains));
@@ -32,36 +51,38 @@ public sealed class SqliteStateBatch : IGrainStorageBatch, IEventLogRedaction
         {
             StorageArguments.Grain(grain, nameof(grains));
         }
+    }
 
-        return _store.ExecuteReadAsync($"reading state '{stateName}' of {grains.Count} grains", (stateName, grains), static (reader, args) =>
+    /// <summary>The rows of <paramref name="ids"/>, each made by <paramref name="make"/> from a row of grain_key and
+    /// <paramref name="columns"/>, in the order of <paramref name="ids"/> (default where none is stored).</summary>
+    private static IReadOnlyList<T?> Read<T>(ReaderConnection reader, string columns, string name, IReadOnlyList<GrainId> ids, Func<SqliteDataReader, T> make)
+        where T : class
+    {
+        var found = new Dictionary<(string Type, string Key), T>();
+        // The keys of each grain type go in one JSON array bound as one parameter (binding hundreds of named
+        // parameters costs a name lookup each, a linear scan in SQLite); IN (subquery) seeks the key index once per
+        // key, in key order.
+        foreach (var type in ids.Select(g => g.Type).Distinct(StringComparer.Ordinal))
         {
-            var (name, ids) = args;
-            var found = new Dictionary<(string Type, string Key), StoredState>();
-            // The keys of each grain type go in one JSON array bound as one parameter (binding hundreds of named
-            // parameters costs a name lookup each, a linear scan in SQLite); IN (subquery) seeks the key index once per
-            // key, in key order.
-            foreach (var type in ids.Select(g => g.Type).Distinct(StringComparer.Ordinal))
+            using var command = reader.Connection.CreateCommand();
+            command.CommandText = $"SELECT grain_key, {columns} FROM grain_state WHERE state_name = $n AND grain_type = $t AND grain_key IN (SELECT value FROM json_each($k));";
+            command.Parameters.AddWithValue("$n", name);
+            command.Parameters.AddWithValue("$t", type);
+            command.Parameters.AddWithValue("$k", KeysJson(ids, type));
+            using var row = command.ExecuteReader();
+            while (row.Read())
             {
-                using var command = reader.Connection.CreateCommand();
-                command.CommandText = "SELECT grain_key, etag, payload FROM grain_state WHERE state_name = $n AND grain_type = $t AND grain_key IN (SELECT value FROM json_each($k));";
-                command.Parameters.AddWithValue("$n", name);
-                command.Parameters.AddWithValue("$t", type);
-                command.Parameters.AddWithValue("$k", KeysJson(ids, type));
-                using var row = command.ExecuteReader();
-                while (row.Read())
-                {
-                    found[(type, row.GetString(0))] = new StoredState(row.GetFieldValue<byte[]>(2), row.GetString(1));
-                }
+                found[(type, row.GetString(0))] = make(row);
             }
+        }
 
-            var result = new StoredState?[ids.Count];
-            for (var i = 0; i < ids.Count; i++)
-            {
-                result[i] = found.GetValueOrDefault((ids[i].Type, ids[i].Key));
-            }
+        var result = new T?[ids.Count];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            result[i] = found.GetValueOrDefault((ids[i].Type, ids[i].Key));
+        }
 
-            return (IReadOnlyList<StoredState?>)result;
-        }, cancellationToken);
+        return result;
     }
 
     private static string KeysJson(IReadOnlyList<GrainId> ids, string type)

@@ -107,4 +107,41 @@ public sealed class SqliteStateBatchTests : IAsyncLifetime
         Assert.Equal(batch[0].ETag, read!.ETag);
         Assert.Equal("A2", Encoding.UTF8.GetString(read.Payload));
     }
+
+    [Fact]
+    public async Task ReadETagsAsync_MixedTypesAndMissingRows_AnswersEachGrainsETagInOrder()
+    {
+        var written = await _batch.WriteManyAsync(
+            [Write("a", "A", null), Write("b", "B", null), new("s", new GrainId("U", "acme/a"), Encoding.UTF8.GetBytes("UA"), null, [])]);
+        await _batch.WriteManyAsync([new("other", Grain("c"), Encoding.UTF8.GetBytes("C"), null, [])]);
+
+        var etags = await _batch.ReadETagsAsync("s", [Grain("b"), new GrainId("U", "acme/a"), Grain("c"), Grain("a"), new GrainId("U", "acme/b")]);
+
+        Assert.Equal([written[1].ETag, written[2].ETag, null, written[0].ETag, null], etags);
+    }
+
+    [Fact]
+    public async Task ReadETagsAsync_AfterWriteAndClear_AnswersTheETagsAReadWouldHold()
+    {
+        var first = await _batch.WriteManyAsync([Write("a", "A1", null), Write("b", "B1", null)]);
+        await _batch.WriteManyAsync([Write("a", "A2", first[0].ETag)]);
+        await new SqliteGrainStorage(_store).ClearAsync("s", Grain("b"), first[1].ETag, []);
+
+        var etags = await _batch.ReadETagsAsync("s", [Grain("a"), Grain("b")]);
+
+        var stored = await _batch.ReadManyAsync("s", [Grain("a"), Grain("b")]);
+        Assert.Equal(stored.Select(s => s?.ETag), etags);
+        Assert.NotEqual(first[0].ETag, etags[0]);
+        Assert.Null(etags[1]);
+    }
+
+    [Fact]
+    public async Task ReadETagsAsync_MoreThanOneCallMayRead_ThrowsBeforeReading()
+    {
+        var grains = Enumerable.Range(0, SqliteStateBatch.MaxBatch + 1).Select(i => Grain("k" + i)).ToArray();
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => _batch.ReadETagsAsync("s", grains));
+
+        Assert.Equal("grains", error.ParamName);
+    }
 }

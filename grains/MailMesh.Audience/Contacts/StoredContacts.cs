@@ -63,20 +63,22 @@ public sealed class StoredContacts
     }
 
     /// <summary>Whether each contact was written, created or deleted since <paramref name="versions"/> were read (true
-    /// where its stored version differs), in order. Decodes no state: the cheap check before reading changed ones again.</summary>
+    /// where its stored version differs), in order. Reads only the versions, no state: the cheap check before reading
+    /// changed ones again (docs/adr/audience-09-contact-versions-recheck.md).</summary>
     public async Task<bool[]> ChangedAsync(string tenant, IReadOnlyList<string> addresses, IReadOnlyList<string?> versions, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(addresses);
         ArgumentNullException.ThrowIfNull(versions);
         if (versions.Count != addresses.Count)
         {
             throw new ArgumentException($"{versions.Count} versions for {addresses.Count} addresses.", nameof(versions));
         }
 
-        var stored = await ReadAsync(tenant, addresses, cancellationToken).ConfigureAwait(false);
+        var stored = await ReadVersionsAsync(tenant, addresses, cancellationToken).ConfigureAwait(false);
         var changed = new bool[stored.Count];
         for (var i = 0; i < changed.Length; i++)
         {
-            changed[i] = !string.Equals(stored[i]?.ETag, versions[i], StringComparison.Ordinal);
+            changed[i] = !string.Equals(stored[i], versions[i], StringComparison.Ordinal);
         }
 
         return changed;
@@ -89,19 +91,26 @@ public sealed class StoredContacts
 
     private async Task<IReadOnlyList<StoredState?>> ReadAsync(string tenant, IReadOnlyList<string> addresses, CancellationToken cancellationToken)
     {
+        var ids = Ids(tenant, addresses);
+        return ids.Length == 0 ? [] : await _storage.ReadManyAsync(ContactGrain.StateName, ids, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<string?>> ReadVersionsAsync(string tenant, IReadOnlyList<string> addresses, CancellationToken cancellationToken)
+    {
+        var ids = Ids(tenant, addresses);
+        return ids.Length == 0 ? [] : await _storage.ReadETagsAsync(ContactGrain.StateName, ids, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static GrainId[] Ids(string tenant, IReadOnlyList<string> addresses)
+    {
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         ArgumentNullException.ThrowIfNull(addresses);
-        if (addresses.Count == 0)
-        {
-            return [];
-        }
-
         var ids = new GrainId[addresses.Count];
         for (var i = 0; i < ids.Length; i++)
         {
             ids[i] = new GrainId(ContactGrain.GrainType, ContactAddress.KeyFor(tenant, addresses[i]));
         }
 
-        return await _storage.ReadManyAsync(ContactGrain.StateName, ids, cancellationToken).ConfigureAwait(false);
+        return ids;
     }
 }

@@ -9,6 +9,21 @@ public interface IGrainStorageBatch
     /// where none is stored).</summary>
     Task<IReadOnlyList<StoredState?>> ReadManyAsync(string stateName, IReadOnlyList<GrainId> grains, CancellationToken cancellationToken = default);
 
+    /// <summary>Reads only the ETags of the state rows of <paramref name="grains"/>: one entry per grain, in order (null
+    /// where none is stored). For checking whether states changed since they were read, without reading them again.
+    /// A provider that cannot read less answers from <see cref="ReadManyAsync"/>.</summary>
+    async Task<IReadOnlyList<string?>> ReadETagsAsync(string stateName, IReadOnlyList<GrainId> grains, CancellationToken cancellationToken = default)
+    {
+        var stored = await ReadManyAsync(stateName, grains, cancellationToken).ConfigureAwait(false);
+        var etags = new string?[stored.Count];
+        for (var i = 0; i < etags.Length; i++)
+        {
+            etags[i] = stored[i]?.ETag;
+        }
+
+        return etags;
+    }
+
     /// <summary>Writes every row with its events in one transaction: all of them or none. Each row is ETag-checked as
     /// <see cref="IGrainStorage.WriteAsync"/> does.</summary>
     /// <returns>One result per write, in order.</returns>

@@ -51,4 +51,45 @@ public sealed class StoredContactVersionsTests : IAsyncLifetime
 
         Assert.Contains("0 versions for 1 addresses", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ChangedAsync_ReadsTheStoredVersionsOnly_NotTheStates()
+    {
+        string[] addresses = ["kept@example.com", "suppressed@example.com", "nobody@example.com"];
+        await _silo.SeedAsync(addresses[..2]);
+        var storage = new CountingStateBatch(_silo.Silo.Services.GetRequiredService<IGrainStorageBatch>());
+        var contacts = new StoredContacts(storage, _silo.Silo.Services.GetRequiredService<IOptions<GrainRuntimeOptions>>().Value.JsonOptions);
+        var versions = new string?[addresses.Length];
+        await contacts.GetManyAsync(CampaignSilo.Tenant, addresses, versions);
+        await _silo.Contact(addresses[1]).Suppress(SuppressionReason.HardBounced, "550 5.1.1 no such user");
+
+        var changed = await contacts.ChangedAsync(CampaignSilo.Tenant, addresses, versions);
+
+        Assert.Equal([false, true, false], changed);
+        Assert.Equal(1, storage.StateReads);
+        Assert.Equal(1, storage.VersionReads);
+    }
+
+    /// <summary>Counts the reads of whole states and of versions alone.</summary>
+    private sealed class CountingStateBatch(IGrainStorageBatch inner) : IGrainStorageBatch
+    {
+        public int StateReads { get; private set; }
+
+        public int VersionReads { get; private set; }
+
+        public Task<IReadOnlyList<StoredState?>> ReadManyAsync(string stateName, IReadOnlyList<GrainId> grains, CancellationToken cancellationToken = default)
+        {
+            StateReads++;
+            return inner.ReadManyAsync(stateName, grains, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<string?>> ReadETagsAsync(string stateName, IReadOnlyList<GrainId> grains, CancellationToken cancellationToken = default)
+        {
+            VersionReads++;
+            return inner.ReadETagsAsync(stateName, grains, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<WriteResult>> WriteManyAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken = default) =>
+            inner.WriteManyAsync(writes, cancellationToken);
+    }
 }
