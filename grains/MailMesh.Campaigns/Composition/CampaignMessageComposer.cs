@@ -112,8 +112,11 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
 
         // With tracking and no text template, the text is made from the same parse of the HTML as the link rewriting.
         var oneParse = request.Track && request.Template.Text is null && request.Template.Html is not null;
-        var rendered = _compiler.Compile(request.Template).Render(request.Contact, to.Display, unsubscribeUrl, request.TimeZone, generateText: !oneParse);
-        var html = rendered.Html is null ? null : WithUnsubscribeLink(rendered.Html, unsubscribeUrl);
+        var compiled = _compiler.Compile(request.Template);
+        var track = request.Track && request.Template.Html is not null;
+        var rendered = compiled.Render(request.Contact, to.Display, unsubscribeUrl, request.TimeZone, generateText: !oneParse, markValues: track);
+        var marked = rendered.Marked;
+        var html = rendered.Html is null ? null : WithUnsubscribeLink(rendered.Html, unsubscribeUrl, ref marked);
         // A link index names one target, and a target often appears more than once (in the HTML, again in the text):
         // sign each once per message.
         var clickUrls = new Dictionary<int, string>();
@@ -133,7 +136,9 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         var text = rendered.Text;
         if (request.Track && html is not null)
         {
-            var tracked = LinkRewriter.RewriteHtml(html, Click, _urls.Open(claims), _trackingBase, withText: oneParse);
+            var tracked = marked is not null
+                ? LinkRewriter.RewriteMarkedHtml(marked, compiled.HtmlPlans, Click, _urls.Open(claims), _trackingBase, withText: oneParse)
+                : LinkRewriter.RewriteHtml(html, Click, _urls.Open(claims), _trackingBase, withText: oneParse);
             html = tracked.Html;
             // The sink's map is this message's own: the text part adds its targets to it rather than to a copy.
             links = tracked.Links is Dictionary<string, int> own && own.Comparer == StringComparer.Ordinal
@@ -236,16 +241,27 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         return fields;
     }
 
-    private string WithUnsubscribeLink(string html, string unsubscribeUrl)
+    /// <summary>The HTML with the unsubscribe footer when it does not show the unsubscribe URL yet; <paramref name="marked"/>
+    /// (the places of the HTML's values) follows, with the footer's URL as a value of its own, or becomes null.</summary>
+    private string WithUnsubscribeLink(string html, string unsubscribeUrl, ref MarkedHtml? marked)
     {
         if (html.Contains(unsubscribeUrl, StringComparison.Ordinal))
         {
             return html;
         }
 
-        var footer = $"<p style=\"font-size:12px;color:#666666\"><a href=\"{unsubscribeUrl}\">{System.Net.WebUtility.HtmlEncode(_options.UnsubscribeText)}</a></p>";
+        var prefix = "<p style=\"font-size:12px;color:#666666\"><a href=\"";
+        var suffix = $"\">{System.Net.WebUtility.HtmlEncode(_options.UnsubscribeText)}</a></p>";
         var bodyEnd = html.LastIndexOf("</body", StringComparison.OrdinalIgnoreCase);
-        return bodyEnd < 0 ? html + footer : html.Insert(bodyEnd, footer);
+        var at = bodyEnd < 0 ? html.Length : bodyEnd;
+        if (marked is not null && !marked.InValue(at))
+        {
+            marked = marked.Insert(at, prefix, unsubscribeUrl, suffix);
+            return marked.Html;
+        }
+
+        marked = null;
+        return string.Concat(html.AsSpan(0, at), prefix, unsubscribeUrl, suffix) + html[at..];
     }
 
     /// <summary>The text part with the unsubscribe footer when it does not show the unsubscribe URL yet, and its URLs

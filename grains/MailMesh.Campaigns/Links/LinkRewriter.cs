@@ -44,6 +44,17 @@ public static class LinkRewriter
             ?? RewriteParsedHtml(html, clickUrl, pixelUrl, trackingBase, withText);
     }
 
+    /// <summary>Rewrites as <see cref="RewriteHtml(string, Func{int, string, string}, string?, string, bool)"/> does, with
+    /// the pass planned once per shape of the template where the places of the values allow it.</summary>
+    internal static TrackedHtml RewriteMarkedHtml(
+        Templates.MarkedHtml marked, Templates.HtmlScanner.HtmlPlans plans, Func<int, string, string> clickUrl, string? pixelUrl, string trackingBase, bool withText)
+    {
+        ArgumentNullException.ThrowIfNull(marked);
+        ArgumentNullException.ThrowIfNull(clickUrl);
+        return Templates.HtmlScanner.TryRewrite(marked, plans, clickUrl, pixelUrl, trackingBase, withText)
+            ?? RewriteParsedHtml(marked.Html, clickUrl, pixelUrl, trackingBase, withText);
+    }
+
     /// <summary>Rewrites through a full AngleSharp parse (any HTML).</summary>
     internal static TrackedHtml RewriteParsedHtml(string html, Func<int, string, string> clickUrl, string? pixelUrl, string trackingBase, bool withText)
     {

@@ -11,7 +11,11 @@ namespace MailMesh.Campaigns.Templates;
 /// <param name="Html">The HTML part, or null.</param>
 /// <param name="Text">The text part (generated from the HTML when the template has none).</param>
 /// <param name="MissingFields">Fields printed with no value (and no default), in first-seen order.</param>
-public sealed record RenderedTemplate(string Subject, string? Html, string Text, IReadOnlyList<string> MissingFields);
+public sealed record RenderedTemplate(string Subject, string? Html, string Text, IReadOnlyList<string> MissingFields)
+{
+    /// <summary>The HTML with the places of its escaped values, when asked for and the template allows it.</summary>
+    internal MarkedHtml? Marked { get; init; }
+}
 
 /// <summary>A compiled template; thread-safe, render it for as many recipients as needed.</summary>
 public sealed class CompiledTemplate
@@ -19,11 +23,13 @@ public sealed class CompiledTemplate
     private readonly HandlebarsTemplate<object, object> _subject;
     private readonly HandlebarsTemplate<object, object>? _html;
     private readonly HandlebarsTemplate<object, object>? _text;
+    private readonly HandlebarsTemplate<object, object>? _markedHtml;
 
     internal CompiledTemplate(
         TemplateDefinition definition, CultureInfo culture, HandlebarsTemplate<object, object> subject, HandlebarsTemplate<object, object>? html,
-        HandlebarsTemplate<object, object>? text)
+        HandlebarsTemplate<object, object>? text, HandlebarsTemplate<object, object>? markedHtml = null)
     {
+        _markedHtml = markedHtml;
         Definition = definition;
         Culture = culture;
         _subject = subject;
@@ -33,6 +39,9 @@ public sealed class CompiledTemplate
 
     /// <summary>The template it was compiled from.</summary>
     public TemplateDefinition Definition { get; }
+
+    /// <summary>The plans of the HTML pass for this template's shapes.</summary>
+    internal HtmlScanner.HtmlPlans HtmlPlans { get; } = new();
 
     /// <summary>The template's locale (for recipients without a valid <c>locale</c> attribute).</summary>
     public CultureInfo Culture { get; }
@@ -45,7 +54,7 @@ public sealed class CompiledTemplate
 
     /// <summary>Renders for <paramref name="contact"/>; without <paramref name="generateText"/>, a template with no text
     /// part gives an empty <see cref="RenderedTemplate.Text"/> (for a caller that makes it from its own parse of the HTML).</summary>
-    internal RenderedTemplate Render(ContactInfo? contact, string email, string unsubscribeUrl, string timeZone, bool generateText)
+    internal RenderedTemplate Render(ContactInfo? contact, string email, string unsubscribeUrl, string timeZone, bool generateText, bool markValues = false)
     {
         var zone = TemplateLocales.Zone(timeZone, "time zone");
         var culture = Culture;
@@ -62,23 +71,37 @@ public sealed class CompiledTemplate
             }
         }
 
-        return Render(TemplateModel.For(contact, email, unsubscribeUrl), culture, zone, generateText);
+        return Render(TemplateModel.For(contact, email, unsubscribeUrl), culture, zone, generateText, markValues);
     }
 
     /// <summary>Renders with <paramref name="fields"/>, formatting for <paramref name="culture"/> in <paramref name="zone"/>.</summary>
     public RenderedTemplate Render(IReadOnlyDictionary<string, object?> fields, CultureInfo culture, DateTimeZone zone) =>
-        Render(fields, culture, zone, generateText: true);
+        Render(fields, culture, zone, generateText: true, markValues: false);
 
-    private RenderedTemplate Render(IReadOnlyDictionary<string, object?> fields, CultureInfo culture, DateTimeZone zone, bool generateText)
+    private RenderedTemplate Render(IReadOnlyDictionary<string, object?> fields, CultureInfo culture, DateTimeZone zone, bool generateText, bool markValues)
     {
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentNullException.ThrowIfNull(culture);
         ArgumentNullException.ThrowIfNull(zone);
         using var scope = RenderScope.Begin(culture, zone);
         var subject = OneLine(_subject(fields));
-        var html = _html?.Invoke(fields);
+        MarkedHtml? marked = null;
+        string? html;
+        if (markValues && _markedHtml is not null)
+        {
+            MarkingEncoder.Reset();
+            var withMarkers = _markedHtml(fields);
+            marked = MarkedHtml.Strip(withMarkers, MarkingEncoder.Reset());
+            // A marker character in a value or in raw output: the part as it is, without the places of its values.
+            html = marked?.Html ?? _html!(fields);
+        }
+        else
+        {
+            html = _html?.Invoke(fields);
+        }
+
         var text = _text is not null ? _text(fields) : generateText ? HtmlText.FromHtml(html ?? string.Empty) : string.Empty;
-        return new RenderedTemplate(subject, html, text, scope.Missing.ToArray());
+        return new RenderedTemplate(subject, html, text, scope.Missing.ToArray()) { Marked = marked };
     }
 
     /// <summary>Renders once with no fields so that a runtime-only failure (a helper that cannot be resolved) is a

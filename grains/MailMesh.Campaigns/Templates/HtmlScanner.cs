@@ -15,6 +15,7 @@ internal sealed partial class HtmlScanner
     private readonly string _html;
     private readonly HtmlTextWriter? _text;
     private readonly LinkSink? _links;
+    private readonly PlanRecorder? _record;
     private readonly List<Frame> _stack = [];
     private readonly List<Attribute> _attributes = [];
     private int _pos;
@@ -26,12 +27,16 @@ internal sealed partial class HtmlScanner
     private bool _dropNewline;
     private bool _unreadable;
 
-    private HtmlScanner(string html, HtmlTextWriter? text, LinkSink? links)
+    private HtmlScanner(string html, HtmlTextWriter? text, LinkSink? links, PlanRecorder? record = null)
     {
         _html = html;
         _text = text;
         _links = links;
+        _record = record;
     }
+
+    /// <summary>Whether the text part is being made (or recorded).</summary>
+    private bool Writes => _text is not null || _record is { WithText: true };
 
     private enum Phase
     {
@@ -177,6 +182,7 @@ internal sealed partial class HtmlScanner
         if (_dropNewline)
         {
             _dropNewline = false;
+            _record?.DropCheck(start);
             if (html[start] == '\n')
             {
                 start++;
@@ -188,6 +194,7 @@ internal sealed partial class HtmlScanner
         }
 
         var span = html.AsSpan(start, end - start);
+        _record?.TextRun(start, end);
         var whitespace = span.IndexOfAnyExcept(" \t\n\f") < 0;
         switch (_phase)
         {
@@ -208,6 +215,12 @@ internal sealed partial class HtmlScanner
         if (!whitespace && InTable())
         {
             return false;
+        }
+
+        if (_record is not null && Writes && _skipFrom < 0)
+        {
+            _record.Text(start, end, _preDepth > 0);
+            return !span.Contains('&') || Decode(span) is not null;
         }
 
         if (_text is not null && _skipFrom < 0)
@@ -313,6 +326,7 @@ internal sealed partial class HtmlScanner
                     }
 
                     (valueStart, valueEnd, i) = (j + 1, close, close + 1);
+                    _record?.QuotedValue(valueStart, valueEnd);
                 }
                 else
                 {
@@ -442,9 +456,17 @@ internal sealed partial class HtmlScanner
     {
         if ((kind & NameKind.Void) != 0)
         {
-            if (text && _text is not null && _skipFrom < 0)
+            if (text && Writes && _skipFrom < 0)
             {
-                _text.Start(name, name == "img" ? Value("alt") : null, 0);
+                var alt = name == "img" ? Value("alt") : null;
+                if (_record is not null)
+                {
+                    _record.Start(name, name == "img" ? ValueRange("alt") : ValueSpan.None, 0);
+                }
+                else
+                {
+                    _text!.Start(name, alt, 0);
+                }
             }
 
             return !_unreadable;
@@ -465,15 +487,19 @@ internal sealed partial class HtmlScanner
             return false;
         }
 
-        _stack.Add(new Frame(name, kind, Href: href));
+        _stack.Add(new Frame(name, kind, Href: href, HrefRange: href is null ? ValueSpan.None : ValueRange("href")));
         if (_skipFrom < 0 && (!text || HtmlTextWriter.IsSkipped(name)))
         {
             _skipFrom = _stack.Count - 1;
         }
 
-        if (_text is not null && _skipFrom < 0)
+        if (_skipFrom < 0)
         {
-            _text.Start(name, null, ordered);
+            _text?.Start(name, null, ordered);
+            if (_record is { WithText: true })
+            {
+                _record.Start(name, ValueSpan.None, ordered);
+            }
         }
 
         if (name == "pre")
@@ -536,6 +562,7 @@ internal sealed partial class HtmlScanner
             }
 
             _links?.Pixel(tagStart);
+            _record?.Pixel(tagStart);
             _phase = name == "body" ? Phase.AfterBody : Phase.AfterHtml;
             return true;
         }
@@ -565,6 +592,10 @@ internal sealed partial class HtmlScanner
         else if (_skipFrom < 0)
         {
             _text?.End(frame.Name, frame.Href);
+            if (_record is { WithText: true })
+            {
+                _record.End(frame.Name, frame.Href is null ? ValueSpan.None : frame.HrefRange);
+            }
         }
 
         if (frame.Name == "pre")
@@ -584,13 +615,14 @@ internal sealed partial class HtmlScanner
 
         if (_phase == Phase.InBody)
         {
-            if (_links is { WantsPixel: true } && _stack.Count > 0)
+            if ((_links is { WantsPixel: true } || _record is { WantsPixel: true }) && _stack.Count > 0)
             {
                 // The pixel would land inside the open elements, not at the end of the body.
                 return false;
             }
 
             _links?.Pixel(_html.Length);
+            _record?.Pixel(_html.Length);
         }
 
         while (_stack.Count > 0)
@@ -609,6 +641,7 @@ internal sealed partial class HtmlScanner
             if (attribute.Name == LinkRewriter.OptOutAttribute)
             {
                 _links?.Remove(attribute.Start, attribute.End);
+                _record?.Remove(attribute.Start, attribute.End);
             }
         }
 
@@ -618,7 +651,7 @@ internal sealed partial class HtmlScanner
     /// <summary>Tracks an <c>a</c> or <c>area</c> href.</summary>
     private bool TrackLink(string name)
     {
-        if (_links is null || name is not ("a" or "area"))
+        if ((_links is null && _record is null) || name is not ("a" or "area"))
         {
             return true;
         }
@@ -648,7 +681,14 @@ internal sealed partial class HtmlScanner
             return false;
         }
 
-        _links.Link(href.Trim(), _attributes[first].Start, _attributes[first].End, optOut);
+        var link = _attributes[first];
+        if (_record is not null)
+        {
+            _record.Link(new ValueSpan(link.ValueStart, link.ValueEnd), link.Start, link.End, optOut);
+            return true;
+        }
+
+        _links!.Link(href.Trim(), link.Start, link.End, optOut);
         return true;
     }
 
@@ -665,6 +705,20 @@ internal sealed partial class HtmlScanner
         }
 
         return null;
+    }
+
+    /// <summary>Where the first <paramref name="attributeName"/> attribute's value lies (recorded plans decode it again).</summary>
+    private ValueSpan ValueRange(string attributeName)
+    {
+        foreach (var attribute in _attributes)
+        {
+            if (attribute.Name == attributeName)
+            {
+                return new ValueSpan(attribute.ValueStart, attribute.ValueEnd);
+            }
+        }
+
+        return ValueSpan.None;
     }
 
     private string? AttributeValue(Attribute attribute) =>
@@ -723,7 +777,7 @@ internal sealed partial class HtmlScanner
 
     private static bool IsSpace(char c) => c is ' ' or '\t' or '\n' or '\f';
 
-    private readonly record struct Frame(string Name, NameKind Kind, bool Implied = false, int ListItems = 0, string? Href = null);
+    private readonly record struct Frame(string Name, NameKind Kind, bool Implied = false, int ListItems = 0, string? Href = null, ValueSpan HrefRange = default);
 
     private readonly record struct Attribute(string Name, int Start, int End, int ValueStart, int ValueEnd);
 }

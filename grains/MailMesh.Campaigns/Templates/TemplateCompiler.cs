@@ -24,6 +24,7 @@ public sealed partial class TemplateCompiler
 
     private readonly IHandlebars _html;
     private readonly IHandlebars _plain;
+    private readonly IHandlebars _markedHtml;
     private readonly Lock _compileLock = new();
     private readonly ConcurrentDictionary<string, CompiledTemplate> _cache = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<TemplateDefinition, CompiledTemplate> _byInstance = new();
@@ -33,8 +34,14 @@ public sealed partial class TemplateCompiler
     {
         _html = Handlebars.Create(new HandlebarsConfiguration { ThrowOnUnresolvedBindingExpression = false });
         _plain = Handlebars.Create(new HandlebarsConfiguration { NoEscape = true, ThrowOnUnresolvedBindingExpression = false });
+        // The same HTML escaping with each escaped value marked, for the HTML pass planned per shape (campaigns-19).
+        _markedHtml = Handlebars.Create(new HandlebarsConfiguration
+        {
+            ThrowOnUnresolvedBindingExpression = false, TextEncoder = new MarkingEncoder(new HandlebarsConfiguration().TextEncoder ?? new HtmlEncoder()),
+        });
         TemplateHelpers.Register(_html);
         TemplateHelpers.Register(_plain);
+        TemplateHelpers.Register(_markedHtml);
     }
 
     /// <summary>How many compiled templates are cached.</summary>
@@ -96,7 +103,11 @@ public sealed partial class TemplateCompiler
             throw new TemplateException(problems);
         }
 
-        var compiled = new CompiledTemplate(template, culture, subject!, html, text);
+        // A source that holds a marker character itself renders without markers (its HTML pass scans the whole part).
+        var markedHtml = html is null || template.Html is null || template.Html.AsSpan().IndexOfAny(MarkedHtml.Open, MarkedHtml.Close) >= 0
+            ? null
+            : CompilePart("html", template.Html, _markedHtml, problems);
+        var compiled = new CompiledTemplate(template, culture, subject!, html, text, markedHtml);
         compiled.CheckRuntime();
         return compiled;
     }
