@@ -138,16 +138,21 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
 
     // One index range per status (queued, deferred), each read in due order and cut at the limit, then merged: a single
     // "status IN (0, 3)" range would make SQLite sort every due record of the shard for each batch. Each range also names
-    // the due index's condition, which SQLite needs to see before it uses a partial index.
-    private const string ListDueSql = $"""
+    // the due index's condition, which SQLite needs to see before it uses a partial index. The limits are an expression,
+    // not the bare parameter: SQLite plans with the value bound to a bare LIMIT parameter and so marks the kept statement
+    // stale whenever that parameter is bound again, and every listing compiled the statement again (docs/adr/campaigns-21-limits-without-replanning.md).
+    internal const string ListDueSql = $"""
         SELECT {Columns} FROM (
             SELECT * FROM (SELECT {Columns} FROM send_records
-                WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 0 AND status IN (0, 3) AND not_before <= $now ORDER BY not_before LIMIT $limit)
+                WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 0 AND status IN (0, 3) AND not_before <= $now ORDER BY not_before LIMIT {Limit})
             UNION ALL
             SELECT * FROM (SELECT {Columns} FROM send_records
-                WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 3 AND status IN (0, 3) AND not_before <= $now ORDER BY not_before LIMIT $limit))
-        ORDER BY not_before, contact LIMIT $limit
+                WHERE tenant = $t AND campaign = $c AND shard = $shard AND status = 3 AND status IN (0, 3) AND not_before <= $now ORDER BY not_before LIMIT {Limit}))
+        ORDER BY not_before, contact LIMIT {Limit}
         """;
+
+    /// <summary>The listing's limit, bound as <c>$limit</c> (see <see cref="ListDueSql"/>).</summary>
+    private const string Limit = "CAST($limit AS INTEGER)";
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {

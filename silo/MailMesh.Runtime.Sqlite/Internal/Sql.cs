@@ -66,7 +66,10 @@ internal static class Sql
             where += " AND subject = $subject";
         }
 
-        return $"SELECT sequence, event_id, tenant, type, subject, time, payload FROM event_log WHERE {where} ORDER BY sequence LIMIT $max;";
+        // The limit is an expression, not the bare parameter: SQLite plans with the value bound to a bare LIMIT parameter
+        // and so marks the compiled statement stale whenever that parameter is bound again, and each read compiled it
+        // again (docs/adr/campaigns-21-limits-without-replanning.md).
+        return $"SELECT sequence, event_id, tenant, type, subject, time, payload FROM event_log WHERE {where} ORDER BY sequence LIMIT CAST($max AS INTEGER);";
     }
 
     public const string UpsertReminder = """
