@@ -229,21 +229,27 @@ public sealed partial class CampaignWorkerGrain
         // The claim is not cut short by the turn's cancellation: once begun, it commits and its messages go out.
         var claimed = await sendLog.TryMarkSendingAsync(work.Tenant, claims, TimeProvider.GetUtcNow(), CancellationToken.None);
         stage = CampaignMetrics.Stage("claim", stage);
-        var pending = new List<Task<Submitted>>(ready.Count);
+        var submitted = 0;
+        for (var i = 0; i < ready.Count; i++)
+        {
+            submitted += claimed[i] ? 1 : 0;
+        }
+
+        var replies = new ReplyGroups<Submitted>(submitted, TimeProvider, OutcomeFlushInterval, Reply);
         for (var i = 0; i < ready.Count; i++)
         {
             if (claimed[i])
             {
-                pending.Add(SubmitAsync(ready[i]));
+                Submit(ready[i], replies);
             }
         }
 
         // Only a full batch that nothing stopped has a next one to prepare. Its records are listed after this batch's
         // claim has committed, so none of this batch's is among them.
-        var following = pending.Count > 0 && batch.Wake is null && batch.Due >= BatchSize && _running && _problem is null
+        var following = submitted > 0 && batch.Wake is null && batch.Due >= BatchSize && _running && _problem is null
             ? PrepareBatchAsync(work, cancellationToken)
             : null;
-        var recording = RecordRepliesAsync(work, pending, stage);
+        var recording = RecordRepliesAsync(work, replies, stage);
         if (following is null)
         {
             await recording;
@@ -255,68 +261,37 @@ public sealed partial class CampaignWorkerGrain
         return await following;
     }
 
-    /// <summary>Records the replies of a submitted batch in groups as they come in.</summary>
-    private async Task RecordRepliesAsync(CampaignWork work, List<Task<Submitted>> pending, long stage)
+    /// <summary>Records the replies of a submitted batch in groups as they come in: one commit for the whole batch when
+    /// the relay answers quickly, and a slow reply never holds the others' outcomes back longer than the flush interval.</summary>
+    private async Task RecordRepliesAsync(CampaignWork work, ReplyGroups<Submitted> replies, long stage)
     {
-        var replies = new List<Submitted>(pending.Count);
-        while (pending.Count > 0)
+        using (replies)
         {
-            // Wait for the first reply, then for the rest up to the flush interval: one commit for the whole batch when the
-            // relay answers quickly, and a slow reply never holds the others' outcomes back longer than the interval.
-            await Task.WhenAny(pending);
-            using (var flush = new CancellationTokenSource())
+            while (replies.HasMore)
             {
-                await Task.WhenAny(Task.WhenAll(pending), Task.Delay(OutcomeFlushInterval, TimeProvider, flush.Token));
-                await flush.CancelAsync();
+                var group = await replies.NextAsync();
+                stage = CampaignMetrics.Stage("submit", stage);
+                await RecordAsync(work, group);
+                stage = CampaignMetrics.Stage("record", stage);
             }
-
-            stage = CampaignMetrics.Stage("submit", stage);
-            replies.Clear();
-            pending.RemoveAll(task =>
-            {
-                if (!task.IsCompleted)
-                {
-                    return false;
-                }
-
-                replies.Add(task.Result);
-                return true;
-            });
-            await RecordAsync(work, replies);
-            stage = CampaignMetrics.Stage("record", stage);
         }
     }
 
-    /// <summary>Hands one claimed message to the relay; never throws but for cancellation.</summary>
-    private async Task<Submitted> SubmitAsync(Prepared prepared)
+    /// <summary>Hands one claimed message to the relay; its outcome reaches <paramref name="replies"/> on the thread
+    /// that finishes it.</summary>
+    private void Submit(Prepared prepared, ReplyGroups<Submitted> replies)
     {
         var (record, message, _) = prepared;
-        using var submission = CampaignMetrics.StartSubmission();
-        RecipientOutcome outcome;
-        string relay;
-        try
-        {
-            var result = await submitter.SubmitAsync(new MailSubmission(message.EnvelopeFrom, [message.Recipient], message.Content)
+        submitter.Submit(
+            new MailSubmission(message.EnvelopeFrom, [message.Recipient], message.Content)
             {
                 EnvelopeId = record.SendId.ToString(),
                 ReturnHeadersOnly = true,
                 Notify = DsnNotify.Failure | DsnNotify.Delay,
                 RequiresSmtpUtf8 = message.RequiresSmtpUtf8,
-            });
-            outcome = result.Recipients[0];
-            relay = result.Relay;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // The submitter promises an outcome for everything a relay can do; this is a fault whose effect on the wire is
-            // unknown, so the recipient is failed (never retried: at most one message).
-            CampaignLog.SubmitterFault(logger, record.SendId.ToString(), e);
-            outcome = new RecipientOutcome(message.Recipient, SubmissionStatus.Failed, 0, null, "the submission failed: " + e.Message);
-            relay = "";
-        }
-
-        submission.End(outcome.Status);
-        return new Submitted(record, message.MessageId, outcome, relay);
+            },
+            replies,
+            new InFlight(prepared, CampaignMetrics.StartSubmission()));
     }
 
     /// <summary>Records a group of replies in one commit, then counts them and raises their events.</summary>

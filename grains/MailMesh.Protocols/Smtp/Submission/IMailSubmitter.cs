@@ -8,6 +8,41 @@ public interface IMailSubmitter
     /// <summary>Submits <paramref name="mail"/> and reports each recipient's outcome.</summary>
     /// <exception cref="OperationCanceledException">Cancelled before an outcome was known.</exception>
     Task<SubmissionResult> SubmitAsync(MailSubmission mail, CancellationToken cancellationToken = default);
+
+    /// <summary>Submits <paramref name="mail"/> and hands the finished submission (its result, or the fault that stopped
+    /// it) to <paramref name="receiver"/> with <paramref name="state"/>, once, on whatever thread finished it: a caller
+    /// that gathers many submissions' results needs no continuation of its own per message. Never throws: a submission
+    /// that cannot start reaches the receiver faulted.</summary>
+    void Submit(MailSubmission mail, ISubmissionReceiver receiver, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(receiver);
+        Task<SubmissionResult> submission;
+        try
+        {
+            submission = SubmitAsync(mail);
+        }
+        catch (Exception e)
+        {
+            submission = Task.FromException<SubmissionResult>(e);
+        }
+
+        submission.ContinueWith(
+            static (done, s) =>
+            {
+                var (to, state) = ((ISubmissionReceiver, object?))s!;
+                to.Received(done, state);
+            },
+            (receiver, state), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+}
+
+/// <summary>Takes the finished submissions of <see cref="IMailSubmitter.Submit"/>.</summary>
+public interface ISubmissionReceiver
+{
+    /// <summary>Called once per submission with its finished task (completed, faulted or cancelled) and the caller's
+    /// state, on the thread that finished it (a relay session's own, in the pool): it must return quickly and never
+    /// block or throw.</summary>
+    void Received(Task<SubmissionResult> submission, object? state);
 }
 
 /// <summary>What DSN notifications to ask for (RFC 3461 NOTIFY); only sent when the relay offers DSN.</summary>

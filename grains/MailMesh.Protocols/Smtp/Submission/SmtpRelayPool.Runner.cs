@@ -295,22 +295,42 @@ public sealed partial class SmtpRelayPool
         }
     }
 
-    /// <summary>One queued submission and its caller's completion.</summary>
-    private sealed class Submission(MailSubmission mail, SmtpEnvelope envelope, RecipientOutcome?[] outcomes, CancellationToken cancellationToken)
-        : TaskCompletionSource<SubmissionResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>One queued submission and its caller's completion: awaited (its continuations run asynchronously, never
+    /// on the runner's thread), or handed to a receiver that the finishing thread calls inline.</summary>
+    private sealed class Submission : TaskCompletionSource<SubmissionResult>
     {
         private const int Queued = 0;
         private const int Taken = 1;
         private const int Cancelled = 2;
+        private readonly ISubmissionReceiver? _receiver;
+        private readonly object? _receiverState;
         private int _state;
 
-        public MailSubmission Mail => mail;
+        public Submission(MailSubmission mail, SmtpEnvelope envelope, RecipientOutcome?[] outcomes, CancellationToken cancellationToken,
+            ISubmissionReceiver? receiver, object? state)
+            : base(receiver is null ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None)
+        {
+            Mail = mail;
+            Envelope = envelope;
+            Outcomes = outcomes;
+            CancellationToken = cancellationToken;
+            if (receiver is not null)
+            {
+                _receiver = receiver;
+                _receiverState = state;
+                Task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(Deliver);
+            }
+        }
 
-        public SmtpEnvelope Envelope => envelope;
+        private void Deliver() => _receiver!.Received(Task, _receiverState);
 
-        public RecipientOutcome?[] Outcomes => outcomes;
+        public MailSubmission Mail { get; }
 
-        public CancellationToken CancellationToken => cancellationToken;
+        public SmtpEnvelope Envelope { get; }
+
+        public RecipientOutcome?[] Outcomes { get; }
+
+        public CancellationToken CancellationToken { get; }
 
         /// <summary>The caller's activity, restored around its transaction (a runner serves many callers).</summary>
         public Activity? Parent { get; } = Activity.Current;
@@ -329,7 +349,7 @@ public sealed partial class SmtpRelayPool
         {
             if (Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued)
             {
-                TrySetCanceled(cancellationToken);
+                TrySetCanceled(CancellationToken);
             }
         }
     }

@@ -93,7 +93,54 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
             return Task.FromCanceled<SubmissionResult>(cancellationToken);
         }
 
-        var submission = new Submission(mail, envelope, outcomes, cancellationToken);
+        // The submission completes its continuations asynchronously, so a caller never runs on the runner's thread.
+        var submission = new Submission(mail, envelope, outcomes, cancellationToken, receiver: null, state: null);
+        Enqueue(submission);
+        return cancellationToken.CanBeCanceled ? CancellableAsync(submission, cancellationToken) : submission.Task;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The runner that finishes the submission calls <paramref name="receiver"/> itself, right after the relay's
+    /// answer: no continuation, thread-pool work item or scheduler post per message
+    /// (docs/adr/campaigns-22-reply-groups.md).</remarks>
+    public void Submit(MailSubmission mail, ISubmissionReceiver receiver, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(receiver);
+        Submission? submission = null;
+        Task<SubmissionResult> finished;
+        try
+        {
+            ArgumentNullException.ThrowIfNull(mail);
+            ArgumentNullException.ThrowIfNull(mail.Recipients);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var outcomes = new RecipientOutcome?[mail.Recipients.Count];
+            var envelope = Prepare(mail, outcomes);
+            if (envelope is not null)
+            {
+                submission = new Submission(mail, envelope, outcomes, CancellationToken.None, receiver, state);
+                Enqueue(submission);
+                return;
+            }
+
+            finished = Task.FromResult(Result(outcomes));
+        }
+        catch (Exception e)
+        {
+            if (submission is not null)
+            {
+                // Queued or not, it finishes once, through its receiver.
+                submission.TrySetException(e);
+                return;
+            }
+
+            finished = Task.FromException<SubmissionResult>(e);
+        }
+
+        receiver.Received(finished, state);
+    }
+
+    private void Enqueue(Submission submission)
+    {
         bool start;
         lock (_lock)
         {
@@ -110,9 +157,6 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
         {
             StartRunner();
         }
-
-        // The submission completes its continuations asynchronously, so a caller never runs on the runner's thread.
-        return cancellationToken.CanBeCanceled ? CancellableAsync(submission, cancellationToken) : submission.Task;
     }
 
     /// <summary>Waits for a submission whose caller may cancel it while it is queued.</summary>
