@@ -38,6 +38,10 @@ internal static class ComposeProfile
         Measure("  handlebars render (subject + html)", count, i => compiled.Render(contacts[i % 64], "contact@example.net", unsubscribe, "Europe/Paris", generateText: false));
         var html = compiled.Render(contacts[1], "contact@example.net", unsubscribe, "Europe/Paris", generateText: false).Html!;
         Measure("  link rewrite + text (one pass)", count, _ => HtmlScanner.TryRewrite(html, (k, t) => urls.Click(claims, k, t), urls.Open(claims), urls.BaseUrl, withText: true));
+        var marked = Enumerable.Range(0, 64)
+            .Select(i => compiled.Render(contacts[i], "contact@example.net", unsubscribe, "Europe/Paris", generateText: false, markValues: true).Marked!).ToArray();
+        Measure("  link rewrite + text (planned per shape)", count, i =>
+            HtmlScanner.TryRewrite(marked[i % 64], compiled.HtmlPlans, (k, t) => urls.Click(claims, k, t), urls.Open(claims), urls.BaseUrl, withText: true));
         var tracked = HtmlScanner.TryRewrite(html, (k, t) => urls.Click(claims, k, t), urls.Open(claims), urls.BaseUrl, withText: true)!;
         Measure("  text part URLs", count, _ =>
             LinkRewriter.RewriteText(tracked.Text!, (k, t) => urls.Click(claims, k, t), urls.BaseUrl, new Dictionary<string, int>(tracked.Links), tracked.OptedOut));

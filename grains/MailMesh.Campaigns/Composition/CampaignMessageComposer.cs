@@ -261,7 +261,7 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         }
 
         marked = null;
-        return string.Concat(html.AsSpan(0, at), prefix, unsubscribeUrl, suffix) + html[at..];
+        return html.Insert(at, prefix + unsubscribeUrl + suffix);
     }
 
     /// <summary>The text part with the unsubscribe footer when it does not show the unsubscribe URL yet, and its URLs

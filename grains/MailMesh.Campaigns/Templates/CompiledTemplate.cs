@@ -23,11 +23,11 @@ public sealed class CompiledTemplate
     private readonly HandlebarsTemplate<object, object> _subject;
     private readonly HandlebarsTemplate<object, object>? _html;
     private readonly HandlebarsTemplate<object, object>? _text;
-    private readonly HandlebarsTemplate<object, object>? _markedHtml;
+    private readonly HandlebarsTemplate<TextWriter, object, object>? _markedHtml;
 
     internal CompiledTemplate(
         TemplateDefinition definition, CultureInfo culture, HandlebarsTemplate<object, object> subject, HandlebarsTemplate<object, object>? html,
-        HandlebarsTemplate<object, object>? text, HandlebarsTemplate<object, object>? markedHtml = null)
+        HandlebarsTemplate<object, object>? text, HandlebarsTemplate<TextWriter, object, object>? markedHtml = null)
     {
         _markedHtml = markedHtml;
         Definition = definition;
@@ -89,11 +89,18 @@ public sealed class CompiledTemplate
         string? html;
         if (markValues && _markedHtml is not null)
         {
-            MarkingEncoder.Reset();
-            var withMarkers = _markedHtml(fields);
-            marked = MarkedHtml.Strip(withMarkers, MarkingEncoder.Reset());
-            // A marker character in a value or in raw output: the part as it is, without the places of its values.
-            html = marked?.Html ?? _html!(fields);
+            var writer = ValueRecordingWriter.Rent();
+            RecordingScope.Current = writer;
+            try
+            {
+                _markedHtml(writer, fields, null!);
+            }
+            finally
+            {
+                RecordingScope.Current = null;
+            }
+
+            (html, marked) = writer.Finish();
         }
         else
         {

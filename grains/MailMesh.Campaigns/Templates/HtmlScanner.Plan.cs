@@ -255,6 +255,8 @@ internal sealed partial class HtmlScanner
 
             var text = withText ? new HtmlTextWriter() : null;
             var links = new LinkSink(html, clickUrl, pixelUrl, trackingBase);
+            // A link's href, decoded for the link, again for the text part when its element ends.
+            var (lastHrefAt, lastHref) = (-1, (string?)null);
             foreach (var op in _ops)
             {
                 switch (op.Kind)
@@ -286,7 +288,7 @@ internal sealed partial class HtmlScanner
                         break;
                     case OpKind.End:
                         string? href = null;
-                        if (!op.A.IsNone && (href = Decode(Slice(html, op.A, shifts))) is null)
+                        if (!op.A.IsNone && (href = op.A.Start == lastHrefAt ? lastHref : Decode(Slice(html, op.A, shifts))) is null)
                         {
                             return Abandon(links, text);
                         }
@@ -301,6 +303,8 @@ internal sealed partial class HtmlScanner
                         {
                             return Abandon(links, text);
                         }
+
+                        (lastHrefAt, lastHref) = (op.A.Start, target);
 
                         links.Link(target.Trim(), Map(op.B.Start, shifts), Map(op.B.End, shifts), op.N != 0);
                         break;

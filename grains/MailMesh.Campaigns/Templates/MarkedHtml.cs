@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using HandlebarsDotNet;
 
@@ -9,14 +8,6 @@ namespace MailMesh.Campaigns.Templates;
 /// number of loop turns), which lets the HTML pass be planned once per shape (docs/adr/campaigns-19-html-pass-per-shape.md).</summary>
 internal sealed class MarkedHtml
 {
-    /// <summary>Opens an escaped value in the marked rendering (a private-use character, refused in template sources).</summary>
-    public const char Open = '\uE000';
-
-    /// <summary>Closes an escaped value in the marked rendering.</summary>
-    public const char Close = '\uE001';
-
-    private static readonly SearchValues<char> Markers = SearchValues.Create([Open, Close]);
-
     private MarkedHtml(string html, int[] starts, int[] lengths)
     {
         Html = html;
@@ -33,65 +24,23 @@ internal sealed class MarkedHtml
     /// <summary>The length of each escaped value.</summary>
     public int[] Lengths { get; }
 
-    /// <summary>The HTML of <paramref name="marked"/> without its markers, with the values' places; null when the markers
-    /// are not exactly the <paramref name="values"/> pairs the encoder wrote (a value or raw output held a marker
-    /// character itself), in which case the part must be rendered again without markers.</summary>
-    public static MarkedHtml? Strip(string marked, int values)
-    {
-        var html = new StringBuilder(marked.Length);
-        var starts = new List<int>(values);
-        var lengths = new List<int>(values);
-        var opens = 0;
-        var open = -1;
-        var at = 0;
-        while (true)
-        {
-            var next = marked.AsSpan(at).IndexOfAny(Markers);
-            if (next < 0)
-            {
-                html.Append(marked, at, marked.Length - at);
-                break;
-            }
-
-            html.Append(marked, at, next);
-            at += next;
-            if (marked[at] == Open)
-            {
-                if (open >= 0)
-                {
-                    return null;
-                }
-
-                open = html.Length;
-                opens++;
-            }
-            else
-            {
-                if (open < 0)
-                {
-                    return null;
-                }
-
-                if (html.Length > open)
-                {
-                    starts.Add(open);
-                    lengths.Add(html.Length - open);
-                }
-
-                open = -1;
-            }
-
-            at++;
-        }
-
-        return open >= 0 || opens != values ? null : new MarkedHtml(html.ToString(), [.. starts], [.. lengths]);
-    }
+    /// <summary>A rendered HTML part with the places of its values.</summary>
+    public static MarkedHtml From(string html, List<int> starts, List<int> lengths) => new(html, [.. starts], [.. lengths]);
 
     /// <summary>This HTML with <paramref name="prefix"/>, <paramref name="value"/> (a value of its own, as a hole) and
     /// <paramref name="suffix"/> inserted at <paramref name="at"/>, which must not lie inside a value.</summary>
     public MarkedHtml Insert(int at, string prefix, string value, string suffix)
     {
-        var html = string.Concat(Html.AsSpan(0, at), prefix, value, suffix) + Html[at..];
+        var html = string.Create(Html.Length + prefix.Length + value.Length + suffix.Length, (Html, at, prefix, value, suffix), static (span, parts) =>
+        {
+            var (whole, at, prefix, value, suffix) = parts;
+            whole.AsSpan(0, at).CopyTo(span);
+            span = span[at..];
+            prefix.CopyTo(span);
+            value.CopyTo(span[prefix.Length..]);
+            suffix.CopyTo(span[(prefix.Length + value.Length)..]);
+            whole.AsSpan(at).CopyTo(span[(prefix.Length + value.Length + suffix.Length)..]);
+        });
         var grow = prefix.Length + value.Length + suffix.Length;
         var starts = new List<int>(Starts.Length + 1);
         var lengths = new List<int>(Starts.Length + 1);
@@ -133,21 +82,88 @@ internal sealed class MarkedHtml
     }
 }
 
-/// <summary>The HTML environment's encoder with each escaped value wrapped in <see cref="MarkedHtml.Open"/> and
-/// <see cref="MarkedHtml.Close"/>; counts the values it wrote on this thread (<see cref="Reset"/>).</summary>
-internal sealed class MarkingEncoder(ITextEncoder inner) : ITextEncoder
+/// <summary>Collects a rendering of the HTML part and where its escaped values lie: <see cref="MarkingEncoder"/> tells it
+/// when a value starts and ends. One per thread, reused.</summary>
+internal sealed class ValueRecordingWriter : TextWriter
 {
     [ThreadStatic]
-    private static int t_values;
+    private static ValueRecordingWriter? t_writer;
+    private const int MaxRetainedCapacity = 256 * 1024;
 
-    /// <summary>Starts counting for one rendering on this thread; the count of the previous one.</summary>
-    public static int Reset()
+    private readonly StringBuilder _html = new(4096);
+    private readonly List<int> _starts = [];
+    private readonly List<int> _lengths = [];
+    private int _open = -1;
+    private bool _lost;
+
+    public override Encoding Encoding => Encoding.Unicode;
+
+    /// <summary>This thread's writer, emptied.</summary>
+    public static ValueRecordingWriter Rent()
     {
-        var values = t_values;
-        t_values = 0;
-        return values;
+        var writer = t_writer ?? new ValueRecordingWriter();
+        t_writer = null;
+        writer._html.Clear();
+        writer._starts.Clear();
+        writer._lengths.Clear();
+        (writer._open, writer._lost) = (-1, false);
+        return writer;
     }
 
+    /// <summary>The HTML written (and the writer handed back), with the places of its values unless a value was written
+    /// where they could not be followed.</summary>
+    public (string Html, MarkedHtml? Marked) Finish()
+    {
+        var html = _html.ToString();
+        var marked = _lost || _open >= 0 ? null : MarkedHtml.From(html, _starts, _lengths);
+        if (_html.Capacity <= MaxRetainedCapacity)
+        {
+            t_writer = this;
+        }
+
+        return (html, marked);
+    }
+
+    /// <summary>An escaped value starts.</summary>
+    public void BeginValue()
+    {
+        _lost |= _open >= 0;
+        _open = _html.Length;
+    }
+
+    /// <summary>The escaped value ends.</summary>
+    public void EndValue()
+    {
+        if (_open < 0)
+        {
+            _lost = true;
+            return;
+        }
+
+        if (_html.Length > _open)
+        {
+            _starts.Add(_open);
+            _lengths.Add(_html.Length - _open);
+        }
+
+        _open = -1;
+    }
+
+    public void MarkLost() => _lost = true;
+
+    public override void Write(char value) => _html.Append(value);
+
+    public override void Write(string? value) => _html.Append(value);
+
+    public override void Write(char[] buffer, int index, int count) => _html.Append(buffer, index, count);
+
+    public override void Write(ReadOnlySpan<char> buffer) => _html.Append(buffer);
+}
+
+/// <summary>The HTML environment's encoder that tells a <see cref="ValueRecordingWriter"/> where each escaped value
+/// starts and ends (docs/adr/campaigns-19-html-pass-per-shape.md).</summary>
+internal sealed class MarkingEncoder(ITextEncoder inner) : ITextEncoder
+{
     public void Encode(StringBuilder? text, TextWriter target)
     {
         if (text is null || text.Length == 0)
@@ -155,9 +171,9 @@ internal sealed class MarkingEncoder(ITextEncoder inner) : ITextEncoder
             return;
         }
 
-        Wrap(target);
+        var writer = Begin(target);
         inner.Encode(text, target);
-        target.Write(MarkedHtml.Close);
+        writer?.EndValue();
     }
 
     public void Encode(string? text, TextWriter target)
@@ -167,9 +183,9 @@ internal sealed class MarkingEncoder(ITextEncoder inner) : ITextEncoder
             return;
         }
 
-        Wrap(target);
+        var writer = Begin(target);
         inner.Encode(text, target);
-        target.Write(MarkedHtml.Close);
+        writer?.EndValue();
     }
 
     public void Encode<T>(T? text, TextWriter target)
@@ -180,14 +196,34 @@ internal sealed class MarkingEncoder(ITextEncoder inner) : ITextEncoder
             return;
         }
 
-        Wrap(target);
+        var writer = Begin(target);
         inner.Encode<T>(text, target);
-        target.Write(MarkedHtml.Close);
+        writer?.EndValue();
     }
 
-    private static void Wrap(TextWriter target)
+    private static ValueRecordingWriter? Begin(TextWriter target)
     {
-        t_values++;
-        target.Write(MarkedHtml.Open);
+        if (target is ValueRecordingWriter writer)
+        {
+            writer.BeginValue();
+            return writer;
+        }
+
+        // Another writer (a wrapper): the places are lost for the rendering that writes through it.
+        RecordingScope.Current?.MarkLost();
+        return null;
+    }
+}
+
+/// <summary>The writer of the rendering in progress on this thread (for values written through a wrapper).</summary>
+internal static class RecordingScope
+{
+    [ThreadStatic]
+    private static ValueRecordingWriter? t_current;
+
+    public static ValueRecordingWriter? Current
+    {
+        get => t_current;
+        set => t_current = value;
     }
 }

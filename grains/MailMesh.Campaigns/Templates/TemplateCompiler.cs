@@ -34,7 +34,8 @@ public sealed partial class TemplateCompiler
     {
         _html = Handlebars.Create(new HandlebarsConfiguration { ThrowOnUnresolvedBindingExpression = false });
         _plain = Handlebars.Create(new HandlebarsConfiguration { NoEscape = true, ThrowOnUnresolvedBindingExpression = false });
-        // The same HTML escaping with each escaped value marked, for the HTML pass planned per shape (campaigns-19).
+        // The same HTML escaping, telling the writer where each escaped value lies, for the HTML pass planned per shape
+        // (campaigns-19).
         _markedHtml = Handlebars.Create(new HandlebarsConfiguration
         {
             ThrowOnUnresolvedBindingExpression = false, TextEncoder = new MarkingEncoder(new HandlebarsConfiguration().TextEncoder ?? new HtmlEncoder()),
@@ -103,10 +104,7 @@ public sealed partial class TemplateCompiler
             throw new TemplateException(problems);
         }
 
-        // A source that holds a marker character itself renders without markers (its HTML pass scans the whole part).
-        var markedHtml = html is null || template.Html is null || template.Html.AsSpan().IndexOfAny(MarkedHtml.Open, MarkedHtml.Close) >= 0
-            ? null
-            : CompilePart("html", template.Html, _markedHtml, problems);
+        var markedHtml = html is null || template.Html is null ? null : CompileRecording(template.Html);
         var compiled = new CompiledTemplate(template, culture, subject!, html, text, markedHtml);
         compiled.CheckRuntime();
         return compiled;
@@ -131,6 +129,24 @@ public sealed partial class TemplateCompiler
         catch (HandlebarsException e)
         {
             problems.Add(Diagnostic(part, source, e.Message));
+            return null;
+        }
+    }
+
+    /// <summary>The HTML part compiled to write to a <see cref="ValueRecordingWriter"/> that learns where its escaped values
+    /// lie (campaigns-19); null should it not compile so (the part is then rendered as a string and scanned whole).</summary>
+    private HandlebarsTemplate<TextWriter, object, object>? CompileRecording(string source)
+    {
+        try
+        {
+            lock (_compileLock)
+            {
+                using var reader = new StringReader(source);
+                return _markedHtml.Compile(reader);
+            }
+        }
+        catch (HandlebarsException)
+        {
             return null;
         }
     }

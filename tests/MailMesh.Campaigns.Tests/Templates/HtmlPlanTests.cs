@@ -115,8 +115,7 @@ public sealed class HtmlPlanTests
             }
         }
 
-        // Contacts b and e carry values the scanner refuses (a character reference it leaves to the parser, raw markup
-        // is not used here); f has a CR in a value; g a marker character (rendered again without markers).
+        // Contact f has a CR and a NUL in its values (scanned whole).
         Assert.True(replayed >= 4, $"only {replayed} of {Contacts.Length} recipients were served by a plan");
         Assert.True(compiled.HtmlPlans.Count >= 4);
     }
@@ -136,12 +135,14 @@ public sealed class HtmlPlanTests
     }
 
     [Fact]
-    public void Render_MarkerCharacterInTheSource_RendersWithoutMarks()
+    public void Render_MarkedValues_AreTheEscapedValuesWhereTheyLie()
     {
-        var compiled = new TemplateCompiler().Compile(new TemplateDefinition("t", "s", "<p>\uE000 {{first_name}}</p>", null));
-        var rendered = compiled.Render(Contacts[0], "a@example.net", Unsubscribe, "Europe/Paris", generateText: false, markValues: true);
-        Assert.Null(rendered.Marked);
-        Assert.Equal("<p>\uE000 Jane</p>", rendered.Html);
+        var compiled = new TemplateCompiler().Compile(new TemplateDefinition("t", "s", "<p title=\"{{code}}\">{{first_name}}{{{note}}}{{tier}}{{note}}</p>", null));
+        var rendered = compiled.Render(Contacts[1], "b@example.net", Unsubscribe, "Europe/Paris", generateText: false, markValues: true);
+        var marked = rendered.Marked!;
+        Assert.Equal(
+            ["C1&amp;2", "Amélie O&#x27;Brien &amp; &lt;Sons&gt; &quot;q&quot;", "silver", "   "],
+            marked.Starts.Select((s, i) => marked.Html.Substring(s, marked.Lengths[i])));
     }
 
     [Fact]
