@@ -384,7 +384,7 @@ public sealed partial class SmtpClient
             throw SmtpProtocolException.Malformed($"'{reply}' is not a reply code SMTP uses here (2xx-5xx) while waiting for {WaitingFor}");
         }
 
-        return SmtpResponse.From(reply);
+        return reply.Response;
     }
 
     /// <summary>The session's write buffer, empty, holding at least <paramref name="sizeHint"/> bytes. One buffer serves every

@@ -56,26 +56,87 @@ internal sealed record SmtpReply(int Code, IReadOnlyList<string> Lines)
 
     public string TextWithoutEnhancedCode => EnhancedCode is { } e && Text.StartsWith(e, StringComparison.Ordinal) ? Text[e.Length..].TrimStart() : Text;
 
+    private SmtpResponse? _response;
+
+    /// <summary>The reply as the client's callers see it, made once (a repeated reply is read as the same object).</summary>
+    public SmtpResponse Response => _response ??= SmtpResponse.From(this);
+
     public override string ToString() => $"{Code} {Text}";
 }
 
 /// <summary>Reads CRLF-terminated reply lines from a buffered block that compacts unread bytes. A reply already
 /// buffered (the replies to a pipelined group usually arrive in one segment) is read without suspending, and each line
-/// costs one string: its text, decoded after the code is checked on the bytes.</summary>
+/// costs one string: its text, decoded after the code is checked on the bytes. A one-line reply the server sent before
+/// in this session, word for word (the 250s to MAIL and RCPT, the 354 to DATA: three of a pipelined message's four
+/// replies), is matched on its bytes and read as the same reply object, without parsing or allocating.</summary>
 internal sealed class SmtpReader(Stream stream, int maxLineLength)
 {
+    /// <summary>How many distinct one-line replies a session remembers, and the longest one it keeps.</summary>
+    private const int RepeatedReplies = 8;
+    private const int MaxRepeatedLength = 128;
+
     private readonly byte[] _buffer = new byte[Math.Max(4096, maxLineLength + 2)];
+    private readonly (byte[] Line, SmtpReply Reply)[] _repeated = new (byte[], SmtpReply)[RepeatedReplies];
+    private int _repeatedCount;
+    private int _nextRepeated;
     private int _start;
     private int _end;
 
+    // Where the line last read lies in the buffer (valid until the next read into it).
+    private int _lastLineStart;
+    private int _lastLineLength;
+
+    /// <summary>Reads the next reply: at once when it is buffered and was seen before, else parsed.</summary>
+    public ValueTask<SmtpReply> ReadReplyAsync(CancellationToken cancellationToken) =>
+        TryReadRepeated() is { } repeated ? new ValueTask<SmtpReply>(repeated) : ReadNewReplyAsync(cancellationToken);
+
+    /// <summary>The buffered next line's reply when it is a one-line reply seen before in this session (consumed), else null.</summary>
+    private SmtpReply? TryReadRepeated()
+    {
+        var span = _buffer.AsSpan(_start, _end - _start);
+        var lf = span.IndexOf((byte)'\n');
+        if (lf < 4)
+        {
+            return null;
+        }
+
+        var line = span[..(span[lf - 1] == '\r' ? lf - 1 : lf)];
+        for (var i = 0; i < _repeatedCount; i++)
+        {
+            if (line.SequenceEqual(_repeated[i].Line))
+            {
+                _start += lf + 1;
+                return _repeated[i].Reply;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Keeps a one-line reply to be matched later, in place of the one kept longest (a reply that differs every
+    /// time, like a queue id, takes one place in turn and the repeated ones come back after it).</summary>
+    private void Remember(ReadOnlySpan<byte> line, SmtpReply reply)
+    {
+        if (line.Length > MaxRepeatedLength)
+        {
+            return;
+        }
+
+        _repeated[_nextRepeated] = (line.ToArray(), reply);
+        _nextRepeated = (_nextRepeated + 1) % RepeatedReplies;
+        _repeatedCount = Math.Max(_repeatedCount, _nextRepeated == 0 ? RepeatedReplies : _nextRepeated);
+    }
+
     // Pooled builders: a session suspends here once or twice per message, waiting for the server.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<SmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
+    private async ValueTask<SmtpReply> ReadNewReplyAsync(CancellationToken cancellationToken)
     {
         var first = await ReadLineAsync(cancellationToken).ConfigureAwait(false);
         if (first.IsLast)
         {
-            return new SmtpReply(first.Code, [first.Text]);
+            var reply = new SmtpReply(first.Code, [first.Text]);
+            Remember(_buffer.AsSpan(_lastLineStart, _lastLineLength), reply);
+            return reply;
         }
 
         var lines = new List<string> { first.Text };
@@ -109,7 +170,9 @@ internal sealed class SmtpReader(Stream stream, int maxLineLength)
             var lf = span.IndexOf((byte)'\n');
             if (lf >= 0)
             {
-                var line = Parse(span[..(lf > 0 && span[lf - 1] == '\r' ? lf - 1 : lf)]);
+                _lastLineStart = _start;
+                _lastLineLength = lf > 0 && span[lf - 1] == '\r' ? lf - 1 : lf;
+                var line = Parse(span[.._lastLineLength]);
                 _start += lf + 1;
                 return line;
             }
