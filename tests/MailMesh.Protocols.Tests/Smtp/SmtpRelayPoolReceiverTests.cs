@@ -51,6 +51,7 @@ public sealed class SmtpRelayPoolReceiverTests
             await c.SendAsync("221 bye\r\n");
         });
         var pool = new SmtpRelayPool(OneSession(relay.Port));
+        IMailSubmitter submitter = pool;
         Receiver? receiver = null;
 
         // Called on the runner, the first receiver holds the session: the second reply cannot come in meanwhile.
@@ -58,8 +59,8 @@ public sealed class SmtpRelayPoolReceiverTests
         {
             Expected = 2,
         };
-        pool.Submit(Mail("a@example.org"), receiver, "first");
-        pool.Submit(Mail("b@example.org"), receiver, "second");
+        submitter.Submit(Mail("a@example.org"), receiver, "first");
+        submitter.Submit(Mail("b@example.org"), receiver, "second");
         submitted.SetResult();
 
         await receiver.All.Task.Within(TestTimeout.Step * 2, "both submissions to reach the receiver");
@@ -75,10 +76,11 @@ public sealed class SmtpRelayPoolReceiverTests
     public async Task Submit_InvalidRecipientOrDisposedPool_ReachesTheReceiverAtOnce()
     {
         var pool = new SmtpRelayPool(OneSession(1));
+        IMailSubmitter submitter = pool;
         var receiver = new Receiver { Expected = 2 };
-        pool.Submit(Mail("not an address"), receiver, "invalid");
+        submitter.Submit(Mail("not an address"), receiver, "invalid");
         await pool.DisposeAsync();
-        pool.Submit(Mail("a@example.org"), receiver, "disposed");
+        submitter.Submit(Mail("a@example.org"), receiver, "disposed");
 
         var received = receiver.Arrivals.ToArray();
         Assert.Equal(["invalid", "disposed"], received.Select(r => r.Name));
