@@ -341,12 +341,17 @@ internal sealed partial class HtmlScanner
         }
     }
 
-    /// <summary>The plans of one template's shapes (at most <see cref="MaxShapes"/>; a shape beyond them is scanned
-    /// whole). Thread-safe.</summary>
+    /// <summary>The plans of one template's shapes (at most <see cref="MaxShapes"/> and <see cref="MaxPlannedChars"/> of
+    /// skeletons; a shape beyond them is scanned whole). Thread-safe.</summary>
     internal sealed class HtmlPlans
     {
         /// <summary>Most shapes planned per template.</summary>
         public const int MaxShapes = 64;
+
+        /// <summary>Most characters of skeletons kept per template (a long template with many shapes stops planning).</summary>
+        public const int MaxPlannedChars = 1_000_000;
+
+        private int _plannedChars;
 
         private readonly ConcurrentDictionary<int, HtmlPlan> _plans = new();
 
@@ -360,11 +365,12 @@ internal sealed partial class HtmlScanner
             var key = HtmlPlan.Key(marked, withText, wantsPixel);
             if (!_plans.TryGetValue(key, out var plan))
             {
-                if (_plans.Count >= MaxShapes)
+                if (_plans.Count >= MaxShapes || Volatile.Read(ref _plannedChars) + marked.Html.Length > MaxPlannedChars)
                 {
                     return null;
                 }
 
+                Interlocked.Add(ref _plannedChars, marked.Html.Length);
                 plan = _plans.GetOrAdd(key, HtmlPlan.Make(marked, withText, wantsPixel));
             }
 

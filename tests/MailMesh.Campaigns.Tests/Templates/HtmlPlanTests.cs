@@ -156,6 +156,22 @@ public sealed class HtmlPlanTests
         Assert.Equal(["Jane", "gold", "https://u"], inserted.Starts.Select((s, i) => inserted.Html.Substring(s, inserted.Lengths[i])));
     }
 
+    [Fact]
+    public void Find_MoreShapesThanKept_ScansTheRestWhole()
+    {
+        var compiled = new TemplateCompiler().Compile(new TemplateDefinition("t", "s", "<ul>{{#each products}}<li>{{this}}</li>{{/each}}</ul>", null));
+        var found = 0;
+        for (var n = 1; n <= HtmlScanner.HtmlPlans.MaxShapes + 6; n++)
+        {
+            var contact = Contact("n" + n, "N", "t", "c", "l", "x", [.. Enumerable.Range(0, n).Select(i => "p" + i)]);
+            var marked = compiled.Render(contact, contact.Address, Unsubscribe, "Europe/Paris", generateText: false, markValues: true).Marked!;
+            found += compiled.HtmlPlans.Find(marked, true, true) is null ? 0 : 1;
+        }
+
+        Assert.Equal(HtmlScanner.HtmlPlans.MaxShapes, compiled.HtmlPlans.Count);
+        Assert.Equal(HtmlScanner.HtmlPlans.MaxShapes, found);
+    }
+
     private static void AssertSame(TrackedHtml expected, TrackedHtml actual, string what)
     {
         Assert.True(expected.Html == actual.Html, $"HTML differs ({what}):\n{expected.Html}\n---\n{actual.Html}");
