@@ -8,6 +8,9 @@ namespace MailMesh.Campaigns.Templates;
 /// absent attribute.</summary>
 internal readonly record struct ValueSpan(int Start, int End)
 {
+    /// <summary>How many values lie before <see cref="Start"/> and before <see cref="End"/> (set in a plan's calls).</summary>
+    public (int Start, int End) Before { get; init; }
+
     public static ValueSpan None { get; } = new(-1, -1);
 
     public bool IsNone => Start < 0;
@@ -152,7 +155,18 @@ internal sealed partial class HtmlScanner
                 }
             }
 
-            return new HtmlPlan(skeleton, holes, usable ? [.. recorder.Ops] : [], [.. checks], usable, withText, wantsPixel);
+            var ops = usable ? recorder.Ops.Select(op => op with { A = Counted(op.A, holes), B = Counted(op.B, holes) }).ToArray() : [];
+            return new HtmlPlan(skeleton, holes, ops, [.. checks.Select(c => Counted(c, holes))], usable, withText, wantsPixel);
+        }
+
+        /// <summary><paramref name="span"/> with the count of values before each end (placeholders before it).</summary>
+        private static ValueSpan Counted(ValueSpan span, int[] holes) =>
+            span.IsNone ? span : span with { Before = (Before(span.Start, holes), Before(span.End, holes)) };
+
+        private static int Before(int at, int[] holes)
+        {
+            var before = Array.BinarySearch(holes, at);
+            return before < 0 ? ~before : before;
         }
 
         /// <summary>The skeleton of <paramref name="marked"/> and its placeholders' positions.</summary>
@@ -296,7 +310,7 @@ internal sealed partial class HtmlScanner
                         text?.End(op.Name!, href);
                         break;
                     case OpKind.Remove:
-                        links.Remove(Map(op.A.Start, shifts), Map(op.A.End, shifts));
+                        links.Remove(op.A.Start + shifts[op.A.Before.Start], op.A.End + shifts[op.A.Before.End]);
                         break;
                     case OpKind.Link:
                         if (Decode(Slice(html, op.A, shifts)) is not { } target)
@@ -306,10 +320,10 @@ internal sealed partial class HtmlScanner
 
                         (lastHrefAt, lastHref) = (op.A.Start, target);
 
-                        links.Link(target.Trim(), Map(op.B.Start, shifts), Map(op.B.End, shifts), op.N != 0);
+                        links.Link(target.Trim(), op.B.Start + shifts[op.B.Before.Start], op.B.End + shifts[op.B.Before.End], op.N != 0);
                         break;
                     case OpKind.Pixel:
-                        links.Pixel(Map(op.A.Start, shifts));
+                        links.Pixel(op.A.Start + shifts[op.A.Before.Start]);
                         break;
                 }
             }
@@ -325,19 +339,12 @@ internal sealed partial class HtmlScanner
             return null;
         }
 
-        /// <summary>The recipient's position of skeleton position <paramref name="at"/>.</summary>
-        private int Map(int at, ReadOnlySpan<int> shifts)
+        /// <summary>The recipient's characters of skeleton span <paramref name="span"/>: each end moved by the lengths of
+        /// the values before it, less their placeholders.</summary>
+        private static ReadOnlySpan<char> Slice(string html, ValueSpan span, ReadOnlySpan<int> shifts)
         {
-            // Values before 'at' are those whose placeholder lies before it.
-            var before = Array.BinarySearch(_holes, at);
-            before = before < 0 ? ~before : before;
-            return at + shifts[before];
-        }
-
-        private ReadOnlySpan<char> Slice(string html, ValueSpan span, ReadOnlySpan<int> shifts)
-        {
-            var start = Map(span.Start, shifts);
-            return html.AsSpan(start, Map(span.End, shifts) - start);
+            var start = span.Start + shifts[span.Before.Start];
+            return html.AsSpan(start, span.End + shifts[span.Before.End] - start);
         }
     }
 
