@@ -487,7 +487,7 @@ internal sealed partial class HtmlScanner
             return false;
         }
 
-        _stack.Add(new Frame(name, kind, Href: href, HrefRange: href is null ? ValueSpan.None : ValueRange("href")));
+        _stack.Add(new Frame(name, kind, Href: href, HrefRange: href is null || _record is null ? ValueSpan.None : ValueRange("href")));
         if (_skipFrom < 0 && (!text || HtmlTextWriter.IsSkipped(name)))
         {
             _skipFrom = _stack.Count - 1;
