@@ -101,7 +101,29 @@ public sealed partial class CampaignGrain
         if (before is { Queued: 0, Deferred: 0 } && !busy)
         {
             await CompleteAsync();
+            return;
         }
+
+        if (!S.Planned)
+        {
+            PlanOnAtOnce();
+        }
+    }
+
+    /// <summary>While part of the audience is still to plan, the next tick follows this one at once instead of after the
+    /// drive interval: planning then keeps ahead of the workers, who drain what is planned faster than the interval brings
+    /// more (docs/adr/campaigns-23-planning-ahead-of-the-workers.md). Each tick is still a turn of its own, so a pause or
+    /// cancel queued meanwhile runs between two ticks.</summary>
+    private void PlanOnAtOnce()
+    {
+        if (_drive is null)
+        {
+            return;
+        }
+
+        // Called at the end of a tick: disposing its timer cancels only the token this tick no longer uses.
+        _drive.Dispose();
+        _drive = RegisterTimer(DriveAsync, TimeSpan.Zero, _options.DriveInterval);
     }
 
     private async Task PlanPageAsync()

@@ -22,7 +22,9 @@ public sealed class CampaignsOptions
     /// restart (at least 1 s, default 10 s).</summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often a sending campaign plans the next pages and checks for completion (default 1 s).</summary>
+    /// <summary>How often a sending campaign checks for completion and keeps its workers running (default 1 s). While part
+    /// of its audience is still to plan, a tick that planned <see cref="PlanPagesPerTick"/> pages is followed at once by
+    /// the next.</summary>
     public TimeSpan DriveInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Segment members read per planning page (1-1000, default 1000).</summary>

@@ -118,6 +118,33 @@ public sealed class CampaignGrainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Schedule_AudienceOfManyPlanningTicks_IsPlannedAndMailedWithoutWaitingADriveIntervalPerTick()
+    {
+        // One page of 2 per tick and an hour between ticks: a campaign that planned one tick per interval would mail 2.
+        var silo = await StartAsync(new Dictionary<string, string?>
+        {
+            ["Campaigns:DriveInterval"] = "01:00:00",
+            ["Campaigns:PlanPageSize"] = "2",
+            ["Campaigns:PlanPagesPerTick"] = "1",
+        });
+        var addresses = Addresses(21);
+        await silo.SeedAsync(addresses);
+        await silo.Campaign("c1").Create(CampaignSilo.Definition());
+
+        await silo.Campaign("c1").Schedule(null);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (silo.Submitter.PerRecipient().Count < addresses.Length && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var counts = silo.Submitter.PerRecipient();
+        Assert.Equal(addresses.Length, counts.Count);
+        Assert.All(counts.Values, n => Assert.Equal(1, n));
+        Assert.Equal(addresses.Length, (await silo.Campaign("c1").Get())!.Progress.Planned);
+    }
+
+    [Fact]
     public async Task Send_ContactSuppressedAfterPlanning_IsNeverMailed()
     {
         // Batches of one: the contact is suppressed while the first recipient's batch is in flight, before its own batch.
