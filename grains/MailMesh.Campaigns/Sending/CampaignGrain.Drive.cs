@@ -8,6 +8,9 @@ public sealed partial class CampaignGrain
 {
     private IDisposable? _drive;
 
+    /// <summary>The queued count of the last drive tick once all is planned, and when it was read (for <see cref="DrainTime"/>).</summary>
+    private (long Queued, long At)? _lastPending;
+
     /// <inheritdoc />
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -58,6 +61,7 @@ public sealed partial class CampaignGrain
 
     private void StopDriving()
     {
+        _lastPending = null;
         CampaignMetrics.Progress(GrainKey, null);
         _drive?.Dispose();
         _drive = null;
@@ -104,26 +108,44 @@ public sealed partial class CampaignGrain
             return;
         }
 
+        // While part of the audience is still to plan, the next tick follows this one at once: planning then keeps ahead of
+        // the workers, who drain what is planned faster than the drive interval brings more. Once all is planned, the next
+        // tick comes when the workers should have sent what is queued, if that is sooner than the interval, so completion
+        // is seen soon after the last send (docs/adr/campaigns-23-planning-ahead-of-the-workers.md).
         if (!S.Planned)
         {
-            PlanOnAtOnce();
+            NextTickIn(TimeSpan.Zero);
+        }
+        else if (before is { } pending && DrainTime(pending) is { } drain)
+        {
+            NextTickIn(drain);
         }
     }
 
-    /// <summary>While part of the audience is still to plan, the next tick follows this one at once instead of after the
-    /// drive interval: planning then keeps ahead of the workers, who drain what is planned faster than the interval brings
-    /// more (docs/adr/campaigns-23-planning-ahead-of-the-workers.md). Each tick is still a turn of its own, so a pause or
-    /// cancel queued meanwhile runs between two ticks.</summary>
-    private void PlanOnAtOnce()
+    /// <summary>When the queued records will all be sent at the rate seen since the last tick (see
+    /// <see cref="DriveTicks.DrainTime"/>); remembers this count for the next tick.</summary>
+    private TimeSpan? DrainTime(PendingSends pending)
+    {
+        var now = TimeProvider.GetTimestamp();
+        var last = _lastPending;
+        _lastPending = (pending.Queued, now);
+        return last is { } before
+            ? DriveTicks.DrainTime(before.Queued, pending, TimeProvider.GetElapsedTime(before.At, now), _options.DriveInterval)
+            : null;
+    }
+
+    /// <summary>Brings the next tick to <paramref name="due"/> from now; ticks go on every drive interval after it. Called at
+    /// the end of a tick, so disposing its timer cancels only the token this tick no longer uses. Each tick stays a turn of
+    /// its own: a pause or cancel queued meanwhile runs between two ticks.</summary>
+    private void NextTickIn(TimeSpan due)
     {
         if (_drive is null)
         {
             return;
         }
 
-        // Called at the end of a tick: disposing its timer cancels only the token this tick no longer uses.
         _drive.Dispose();
-        _drive = RegisterTimer(DriveAsync, TimeSpan.Zero, _options.DriveInterval);
+        _drive = RegisterTimer(DriveAsync, due, _options.DriveInterval);
     }
 
     private async Task PlanPageAsync()
