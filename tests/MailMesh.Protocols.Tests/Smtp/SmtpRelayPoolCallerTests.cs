@@ -16,20 +16,7 @@ public sealed class SmtpRelayPoolCallerTests
     public async Task SubmitAsync_WithoutCancellation_CallerBlockingInItsContinuationDoesNotHoldTheRunner()
     {
         var submitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var relay = new ScriptedRelay(async (c, index) =>
-        {
-            await submitted.Task;
-            await ScriptedRelay.GreetAsync(c, "250 PIPELINING\r\n");
-            await c.ReadLinesThroughAsync("DATA", "the first transaction");
-            await c.SendAsync("250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
-            await c.ReadLinesThroughAsync(".", "the first message's data");
-            await c.ReadLinesThroughAsync("DATA", "the second transaction behind the first final dot");
-            await c.SendAsync("250 2.0.0 first\r\n250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
-            await c.ReadLinesThroughAsync(".", "the second message's data");
-            await c.SendAsync("250 2.0.0 second\r\n");
-            Assert.Equal("QUIT", await c.ReadLineAsync("QUIT"));
-            await c.SendAsync("221 bye\r\n");
-        });
+        await using var relay = ScriptedRelay.TwoPipelinedMessages(submitted.Task);
         var pool = new SmtpRelayPool(OneSession(relay.Port));
         var first = pool.SubmitAsync(Mail("a@example.org"));
         var second = pool.SubmitAsync(Mail("b@example.org"));

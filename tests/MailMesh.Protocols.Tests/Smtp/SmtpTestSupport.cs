@@ -59,6 +59,24 @@ internal sealed class ScriptedRelay : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>A relay whose one session, once <paramref name="go"/> completes, takes two messages pipelined behind each
+    /// other with PIPELINING, answers the first ("250 2.0.0 first") only once the second's transaction has arrived behind
+    /// its final dot, then the second ("250 2.0.0 second"), and ends with QUIT.</summary>
+    public static ScriptedRelay TwoPipelinedMessages(Task go) => new(async (c, _) =>
+    {
+        await go;
+        await GreetAsync(c, "250 PIPELINING\r\n");
+        await c.ReadLinesThroughAsync("DATA", "the first transaction");
+        await c.SendAsync("250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
+        await c.ReadLinesThroughAsync(".", "the first message's data");
+        await c.ReadLinesThroughAsync("DATA", "the second transaction behind the first final dot");
+        await c.SendAsync("250 2.0.0 first\r\n250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
+        await c.ReadLinesThroughAsync(".", "the second message's data");
+        await c.SendAsync("250 2.0.0 second\r\n");
+        Assert.Equal("QUIT", await c.ReadLineAsync("QUIT"));
+        await c.SendAsync("221 bye\r\n");
+    });
+
     public int Accepted { get; private set; }
 
     /// <summary>Completes with the first failed session script (or never).</summary>
