@@ -50,8 +50,12 @@ public sealed class ClientTests(GrpcServerFixture fixture) : IClassFixture<GrpcS
     {
         using var channel = Channel();
 
-        var e = await Assert.ThrowsAsync<MailMeshRpcException>(() => channel.UnaryAsync<EchoRequest, EchoReply>(
-            Unary, new EchoRequest { Text = "client-deadline", WaitForCancellation = true }, new CallOptions { Timeout = TimeSpan.FromMilliseconds(200) }));
+        // The deadline leaves the request time to reach its handler on a loaded machine: with 200 ms, a call cut short
+        // before the server dispatched it left no handler to see the deadline.
+        var call = channel.UnaryAsync<EchoRequest, EchoReply>(
+            Unary, new EchoRequest { Text = "client-deadline", WaitForCancellation = true }, new CallOptions { Timeout = TimeSpan.FromSeconds(2) });
+        await Wait.For(fixture.Server.Echo.Started("client-deadline"), "the handler to start");
+        var e = await Assert.ThrowsAsync<MailMeshRpcException>(() => call);
 
         Assert.Equal(ClientStatus.DeadlineExceeded, e.StatusCode);
         await Wait.For(fixture.Server.Echo.CancellationObserved("client-deadline"), "the handler to see the deadline sent as grpc-timeout");
