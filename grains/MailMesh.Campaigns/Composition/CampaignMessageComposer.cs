@@ -31,6 +31,10 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
     private readonly string? _messageIdDomain;
     private readonly ILogger _logger;
     private readonly bool _unsubscribeTextHasUrl;
+
+    /// <summary>The HTML unsubscribe footer around its URL (the text after the URL is made once from the options).</summary>
+    private const string FooterPrefix = "<p style=\"font-size:12px;color:#666666\"><a href=\"";
+    private readonly string _footerSuffix;
     private static readonly FormatOptions International = new() { International = true };
 
     private const int MaxRememberedDomains = 10_000;
@@ -68,6 +72,7 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
         _messageIdDomain = CompositionOptions.AsciiDomain(_options.MessageIdDomain);
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _unsubscribeTextHasUrl = LinkRewriter.NextUrl(_options.UnsubscribeText ?? string.Empty, 0).Length > 0;
+        _footerSuffix = $"\">{System.Net.WebUtility.HtmlEncode(_options.UnsubscribeText)}</a></p>";
     }
 
     /// <summary>The template compiler (and its cache).</summary>
@@ -250,18 +255,16 @@ public sealed partial class CampaignMessageComposer : ICampaignMessageComposer
             return html;
         }
 
-        var prefix = "<p style=\"font-size:12px;color:#666666\"><a href=\"";
-        var suffix = $"\">{System.Net.WebUtility.HtmlEncode(_options.UnsubscribeText)}</a></p>";
         var bodyEnd = html.LastIndexOf("</body", StringComparison.OrdinalIgnoreCase);
         var at = bodyEnd < 0 ? html.Length : bodyEnd;
         if (marked is not null && !marked.InValue(at))
         {
-            marked = marked.Insert(at, prefix, unsubscribeUrl, suffix);
+            marked = marked.Insert(at, FooterPrefix, unsubscribeUrl, _footerSuffix);
             return marked.Html;
         }
 
         marked = null;
-        return html.Insert(at, prefix + unsubscribeUrl + suffix);
+        return html.Insert(at, FooterPrefix + unsubscribeUrl + _footerSuffix);
     }
 
     /// <summary>The text part with the unsubscribe footer when it does not show the unsubscribe URL yet, and its URLs

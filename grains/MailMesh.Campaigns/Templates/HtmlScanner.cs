@@ -458,14 +458,13 @@ internal sealed partial class HtmlScanner
         {
             if (text && Writes && _skipFrom < 0)
             {
-                var alt = name == "img" ? Value("alt") : null;
                 if (_record is not null)
                 {
                     _record.Start(name, name == "img" ? ValueRange("alt") : ValueSpan.None, 0);
                 }
                 else
                 {
-                    _text!.Start(name, alt, 0);
+                    _text!.Start(name, name == "img" ? Value("alt") : null, 0);
                 }
             }
 

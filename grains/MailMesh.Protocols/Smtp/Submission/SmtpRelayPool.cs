@@ -78,11 +78,7 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
     /// thread-pool work item of its own for every message.</remarks>
     public Task<SubmissionResult> SubmitAsync(MailSubmission mail, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(mail);
-        ArgumentNullException.ThrowIfNull(mail.Recipients);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var outcomes = new RecipientOutcome?[mail.Recipients.Count];
-        var envelope = Prepare(mail, outcomes);
+        var envelope = Admit(mail, out var outcomes);
         if (envelope is null)
         {
             return Task.FromResult(Result(outcomes));
@@ -110,11 +106,7 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
         Task<SubmissionResult> finished;
         try
         {
-            ArgumentNullException.ThrowIfNull(mail);
-            ArgumentNullException.ThrowIfNull(mail.Recipients);
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var outcomes = new RecipientOutcome?[mail.Recipients.Count];
-            var envelope = Prepare(mail, outcomes);
+            var envelope = Admit(mail, out var outcomes);
             if (envelope is not null)
             {
                 submission = new Submission(mail, envelope, outcomes, CancellationToken.None, receiver, state);
@@ -137,6 +129,17 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
         }
 
         receiver.Received(finished, state);
+    }
+
+    /// <summary>Checks <paramref name="mail"/> and the pool, and makes the envelope of the recipients the relay must take:
+    /// null when none (every outcome is then known in <paramref name="outcomes"/>).</summary>
+    private SmtpEnvelope? Admit(MailSubmission mail, out RecipientOutcome?[] outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(mail);
+        ArgumentNullException.ThrowIfNull(mail.Recipients);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        outcomes = new RecipientOutcome?[mail.Recipients.Count];
+        return Prepare(mail, outcomes);
     }
 
     private void Enqueue(Submission submission)
