@@ -86,13 +86,15 @@ internal static class GrainPathBench
             }
 
             var jitMeasured = JitSnapshot.Take();
+            var (allocatedBefore, collectionsBefore) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0));
             using var stages = new StageListener();
             var offset = sink?.DumpLength ?? 0;
             GC.Collect();
             var sinkBefore = SinkCpu.Seconds(host, port);
             var (wall, cpu, progress) = await RunCampaignAsync(grains, events, "bench", "everyone");
             var sinkCpu = SinkCpu.Seconds(host, port) - sinkBefore;
-            Console.WriteLine($"JIT during the measured campaign: {JitSnapshot.Take() - jitMeasured}");
+            Console.WriteLine($"JIT during the measured campaign: {JitSnapshot.Take() - jitMeasured}; allocated " +
+                $"{(GC.GetTotalAllocatedBytes() - allocatedBefore) / 1024.0 / o.Messages:F1} KiB/msg, {GC.CollectionCount(0) - collectionsBefore} collections");
             var received = sink?.RecipientsFrom(offset);
             Console.WriteLine($"MailMesh:    {o.Messages} recipients scheduled → completed in {wall:F2} s = {o.Messages / wall:F0} msg/s, " +
                 $"CPU {cpu:F2} s ({cpu * 1e6 / o.Messages:F0} µs/msg, whole process); sink CPU {sinkCpu * 1e6 / o.Messages:F0} µs/msg; " +
