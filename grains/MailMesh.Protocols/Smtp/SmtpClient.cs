@@ -138,6 +138,12 @@ public sealed partial class SmtpClient : IAsyncDisposable
         SmtpLog.Connected(_logger, _options.Host, _options.EffectivePort, _options.Tls);
     }
 
+    /// <summary>From now on the replies of this session are read on the runtime's socket event thread, and what follows a
+    /// reply up to the next wait for the server runs there too (internal/ADR protocols-03): only for callers whose
+    /// continuations are short and never block, like the relay pool's runners. False when the runtime does not allow it
+    /// or the session is not connected.</summary>
+    internal bool ReadOnSocketThread() => _socket is { } socket && InlineSocketCompletions.TryEnable(socket);
+
     /// <summary>Ends the session politely (QUIT) and closes the connection.</summary>
     public async Task QuitAsync(CancellationToken cancellationToken = default)
     {

@@ -75,6 +75,12 @@ public sealed class SmtpRelayOptions
     /// <summary>Use BDAT when the relay offers CHUNKING (default true).</summary>
     public bool UseChunking { get; set; } = true;
 
+    /// <summary>Replies from the relay are handled on the runtime's socket event thread, up to the next write (default true;
+    /// docs/adr/protocols-03-relay-replies-on-the-socket-thread.md): one thread woken per reply instead of two. Receivers of
+    /// <see cref="IMailSubmitter.Submit"/> are then called on that thread, so they must return quickly; turn this off when
+    /// one cannot.</summary>
+    public bool RepliesOnSocketThread { get; set; } = true;
+
     /// <summary>Retry scheduling of deferred recipients (<c>Campaigns:Relay:Deferral</c>), used by <see cref="DeferralPolicy"/>.</summary>
     public DeferralPolicyOptions Deferral { get; set; } = new();
 

@@ -269,6 +269,12 @@ public sealed partial class SmtpRelayPool : IMailSubmitter, IAsyncDisposable
                 await login.ConfigureAwait(false);
             }
 
+            if (_options.RepliesOnSocketThread)
+            {
+                // Only once the session is open: connecting, TLS and AUTH stay off the event thread.
+                client.ReadOnSocketThread();
+            }
+
             PoolLog.Opened(_logger, Relay, client.Capabilities.Pipelining, client.Capabilities.Chunking);
             return new PooledSession(client);
         }
