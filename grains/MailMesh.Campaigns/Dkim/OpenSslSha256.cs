@@ -3,61 +3,76 @@ using System.Security.Cryptography;
 
 namespace MailMesh.Campaigns.Dkim;
 
-/// <summary>SHA-256 and HMAC-SHA256 through the system OpenSSL 3 libcrypto with contexts that are kept and reused, for
-/// the hashes made for every campaign message (the DKIM body and header hashes, the tracking tokens). .NET's own
-/// <see cref="SHA256.HashData(ReadOnlySpan{byte}, Span{byte})"/> and <see cref="IncrementalHash"/> reach the same library
-/// through a shim that clears the thread's error queue on every call and creates and frees a context for each one-shot
-/// hash: about 1 µs of a 700-byte hash and of a tracking token's HMAC, against 0.3–0.6 µs on a kept context
-/// (docs/adr/campaigns-11-crypto-calls.md). Where the library is absent (<see cref="IsAvailable"/>) both fall back to
+/// <summary>SHA-256 and HMAC-SHA256 through the system OpenSSL 3 libcrypto's SHA-256 functions on a state held in managed
+/// memory (docs/adr/campaigns-20-sha256-state-in-managed-memory.md), for the hashes made for every campaign message (the
+/// DKIM body and header hashes, the tracking tokens). The state (<c>SHA256_CTX</c>, plain data) lives on the caller's
+/// stack; an HMAC keeps the states after its key's inner and outer pads and starts each MAC from copies of them, so a
+/// token costs its own compression blocks and five short calls, with no context allocated, copied or freed by the library
+/// and no handle to count. .NET's <see cref="SHA256.HashData(ReadOnlySpan{byte}, Span{byte})"/> and
+/// <see cref="IncrementalHash"/> reach the same library through a shim that clears the thread's error queue on every call
+/// and creates a context per one-shot hash. Where the functions are absent (<see cref="IsAvailable"/>) both fall back to
 /// .NET's implementations, with the same results.</summary>
 internal static partial class OpenSslSha256
 {
     private const string Library = "libcrypto.so.3";
 
-    private static readonly Lazy<Algorithms?> Fetched = new(Fetch);
+    /// <summary>Room for a <c>SHA256_CTX</c> (112 bytes in every OpenSSL: eight words of state, two of length, sixteen of
+    /// block, two counters), with a margin.</summary>
+    internal const int StateSize = 128;
 
-    [ThreadStatic]
-    private static ContextHandle? t_digest;
+    private const int BlockSize = 64;
+
+    /// <summary>The longest input given to a call that skips the GC transition (a tracking token's payload is at most
+    /// about 3 KB, hashed in about 2 µs); longer input goes through an ordinary call, which lets the GC suspend the thread
+    /// while it hashes.</summary>
+    private const int MaxShortCall = 4096;
+
+    private static readonly Lazy<bool> Proved = new(Prove);
 
     /// <summary>Whether the system libcrypto hashes here.</summary>
-    public static bool IsAvailable => Fetched.Value is not null;
+    public static bool IsAvailable => Proved.Value;
 
     /// <summary>Writes the SHA-256 of <paramref name="data"/> to <paramref name="hash"/> (32 bytes).</summary>
     public static void Hash(ReadOnlySpan<byte> data, Span<byte> hash)
     {
-        if (Fetched.Value is not { } algorithms)
+        if (!Proved.Value)
         {
             SHA256.HashData(data, hash);
             return;
         }
 
-        // One digest context per thread, initialized again for each hash (initializing a kept context allocates nothing).
-        var context = t_digest ??= ContextHandle.Digest();
-        var length = 0u;
-        if (DigestInit(context, algorithms.Sha256, 0) != 1
-            || DigestUpdate(context, data, (nuint)data.Length) != 1
-            || DigestFinal(context, hash, ref length) != 1
-            || length != 32)
+        Span<byte> state = stackalloc byte[StateSize];
+        if (Init(state) != 1)
         {
-            t_digest = null;
-            context.Dispose();
-            throw OpenSslEd25519.Failure("SHA-256 digest");
+            throw OpenSslEd25519.Failure("SHA256_Init");
         }
+
+        Append(state, data);
+        Final(hash, state);
     }
 
-    /// <summary>An HMAC-SHA256 with one key, computed again and again on one context (not thread-safe: one per thread).</summary>
+    /// <summary>An HMAC-SHA256 with one key, computed again and again from the key's kept pads (not thread-safe: one per
+    /// thread).</summary>
     internal sealed class Hmac : IDisposable
     {
-        private readonly ContextHandle? _context;
+        // The SHA-256 states after the key's inner pad and after its outer pad (RFC 2104), StateSize bytes each.
+        private readonly byte[]? _pads;
         private readonly IncrementalHash? _managed;
 
         /// <summary>An HMAC with <paramref name="key"/> (kept by reference: see <see cref="Key"/>).</summary>
         public Hmac(byte[] key)
+            : this(key, Proved.Value)
+        {
+        }
+
+        /// <summary>An HMAC with <paramref name="key"/> on libcrypto when <paramref name="native"/> (and it is available),
+        /// else on .NET's implementation (for comparisons).</summary>
+        internal Hmac(byte[] key, bool native)
         {
             Key = key;
-            if (Fetched.Value is { } algorithms)
+            if (native && Proved.Value)
             {
-                _context = ContextHandle.Mac(algorithms, key);
+                _pads = Pads(key);
             }
             else
             {
@@ -80,170 +95,112 @@ internal static partial class OpenSslSha256
                 return;
             }
 
-            // Initializing without a key starts over from the key's inner and outer pads, computed once.
-            var length = (nuint)0;
-            if (MacInit(_context!, 0, 0, 0) != 1
-                || MacUpdate(_context!, first, (nuint)first.Length) != 1
-                || MacUpdate(_context!, second, (nuint)second.Length) != 1
-                || MacFinal(_context!, mac, ref length, (nuint)mac.Length) != 1
-                || length != 32)
-            {
-                throw OpenSslEd25519.Failure("HMAC-SHA256");
-            }
+            Span<byte> state = stackalloc byte[StateSize];
+            Span<byte> inner = stackalloc byte[32];
+            _pads.AsSpan(0, StateSize).CopyTo(state);
+            Append(state, first);
+            Append(state, second);
+            Final(inner, state);
+            _pads.AsSpan(StateSize, StateSize).CopyTo(state);
+            Append(state, inner);
+            Final(mac, state);
         }
 
         /// <inheritdoc />
-        public void Dispose()
-        {
-            _context?.Dispose();
-            _managed?.Dispose();
-        }
-    }
+        public void Dispose() => _managed?.Dispose();
 
-    private static Algorithms? Fetch()
-    {
-        try
+        /// <summary>The states after the inner and after the outer pad of <paramref name="key"/> (a key longer than a block
+        /// is hashed first, RFC 2104).</summary>
+        private static byte[] Pads(byte[] key)
         {
-            var sha256 = MdFetch(0, "SHA256", null);
-            var hmac = MacFetch(0, "HMAC", null);
-            if (sha256 == 0 || hmac == 0)
+            Span<byte> block = stackalloc byte[BlockSize];
+            block.Clear();
+            if (key.Length > BlockSize)
             {
-                OpenSslEd25519.DrainErrors();
-                return null;
-            }
-
-            // Parameters that name the HMAC's digest, kept for the life of the process like the fetched algorithms.
-            var name = Marshal.StringToCoTaskMemUTF8("digest");
-            var value = Marshal.StringToCoTaskMemUTF8("SHA256");
-            var algorithms = new Algorithms(sha256, hmac, [new OsslParam(name, 4, value, 6, 0), default]); // 4: OSSL_PARAM_UTF8_STRING
-
-            // Prove both on known answers (FIPS 180-2 "abc", RFC 4231 test case 2) before any message depends on them.
-            Span<byte> mac = stackalloc byte[32];
-            using (var digest = ContextHandle.Digest())
-            {
-                var length = 0u;
-                if (DigestInit(digest, sha256, 0) != 1 || DigestUpdate(digest, "abc"u8, 3) != 1 || DigestFinal(digest, mac, ref length) != 1
-                    || Convert.ToHexStringLower(mac) != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-                {
-                    OpenSslEd25519.DrainErrors();
-                    return null;
-                }
-            }
-
-            using (var context = ContextHandle.Mac(algorithms, "Jefe"u8.ToArray()))
-            {
-                var length = (nuint)0;
-                if (MacInit(context, 0, 0, 0) != 1 || MacUpdate(context, "what do ya want "u8, 16) != 1
-                    || MacUpdate(context, "for nothing?"u8, 12) != 1 || MacFinal(context, mac, ref length, 32) != 1
-                    || Convert.ToHexStringLower(mac) != "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-                {
-                    OpenSslEd25519.DrainErrors();
-                    return null;
-                }
-            }
-
-            return algorithms;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException or CryptographicException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>The fetched SHA-256 (<c>EVP_MD*</c>) and HMAC (<c>EVP_MAC*</c>) and the HMAC's parameters.</summary>
-    private sealed record Algorithms(nint Sha256, nint Hmac, OsslParam[] HmacParameters);
-
-    /// <summary>An <c>OSSL_PARAM</c>.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private readonly record struct OsslParam(nint Key, uint DataType, nint Data, nuint DataSize, nuint ReturnSize);
-
-    /// <summary>An <c>EVP_MD_CTX*</c> or <c>EVP_MAC_CTX*</c>, freed once (also when a thread that kept one ends).</summary>
-    private sealed class ContextHandle : SafeHandle
-    {
-        private bool _mac;
-
-        public ContextHandle()
-            : base(0, ownsHandle: true)
-        {
-        }
-
-        public override bool IsInvalid => handle == 0;
-
-        public static ContextHandle Digest()
-        {
-            var context = MdContextNew();
-            return context.IsInvalid ? throw OpenSslEd25519.Failure("EVP_MD_CTX_new") : context;
-        }
-
-        public static ContextHandle Mac(Algorithms algorithms, byte[] key)
-        {
-            var context = MacContextNew(algorithms.Hmac);
-            if (context.IsInvalid)
-            {
-                throw OpenSslEd25519.Failure("EVP_MAC_CTX_new");
-            }
-
-            context._mac = true;
-            if (MacInitKeyed(context, key, (nuint)key.Length, algorithms.HmacParameters) != 1)
-            {
-                context.Dispose();
-                throw OpenSslEd25519.Failure("EVP_MAC_init");
-            }
-
-            return context;
-        }
-
-        protected override bool ReleaseHandle()
-        {
-            if (_mac)
-            {
-                MacContextFree(handle);
+                Hash(key, block);
             }
             else
             {
-                MdContextFree(handle);
+                key.CopyTo(block);
+            }
+
+            var pads = new byte[2 * StateSize];
+            Span<byte> pad = stackalloc byte[BlockSize];
+            for (var half = 0; half < 2; half++)
+            {
+                var with = half == 0 ? (byte)0x36 : (byte)0x5c;
+                for (var i = 0; i < BlockSize; i++)
+                {
+                    pad[i] = (byte)(block[i] ^ with);
+                }
+
+                var state = pads.AsSpan(half * StateSize, StateSize);
+                if (Init(state) != 1)
+                {
+                    throw OpenSslEd25519.Failure("SHA256_Init");
+                }
+
+                Append(state, pad);
+            }
+
+            CryptographicOperations.ZeroMemory(block);
+            CryptographicOperations.ZeroMemory(pad);
+            return pads;
+        }
+    }
+
+    private static void Append(Span<byte> state, ReadOnlySpan<byte> data)
+    {
+        var done = data.Length <= MaxShortCall ? UpdateShort(state, data, (nuint)data.Length) : Update(state, data, (nuint)data.Length);
+        if (done != 1)
+        {
+            throw OpenSslEd25519.Failure("SHA256_Update");
+        }
+    }
+
+    private static void Final(Span<byte> hash, Span<byte> state)
+    {
+        if (hash.Length < 32 || FinalShort(hash, state) != 1)
+        {
+            throw OpenSslEd25519.Failure("SHA256_Final");
+        }
+    }
+
+    private static bool Prove()
+    {
+        try
+        {
+            // Known answers (FIPS 180-2 "abc", RFC 4231 test case 2) before any message depends on the functions.
+            Span<byte> state = stackalloc byte[StateSize];
+            Span<byte> hash = stackalloc byte[32];
+            if (Init(state) != 1 || UpdateShort(state, "abc"u8, 3) != 1 || FinalShort(hash, state) != 1
+                || Convert.ToHexStringLower(hash) != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+            {
+                OpenSslEd25519.DrainErrors();
+                return false;
             }
 
             return true;
         }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return false;
+        }
     }
 
-    [LibraryImport(Library, EntryPoint = "EVP_MD_fetch", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint MdFetch(nint libraryContext, string algorithm, string? properties);
+    [LibraryImport(Library, EntryPoint = "SHA256_Init")]
+    [SuppressGCTransition]
+    private static partial int Init(Span<byte> state);
 
-    [LibraryImport(Library, EntryPoint = "EVP_MD_CTX_new")]
-    private static partial ContextHandle MdContextNew();
+    // Hashing a long input must let the GC suspend the thread: an ordinary call.
+    [LibraryImport(Library, EntryPoint = "SHA256_Update")]
+    private static partial int Update(Span<byte> state, ReadOnlySpan<byte> data, nuint length);
 
-    [LibraryImport(Library, EntryPoint = "EVP_MD_CTX_free")]
-    private static partial void MdContextFree(nint context);
+    [LibraryImport(Library, EntryPoint = "SHA256_Update")]
+    [SuppressGCTransition]
+    private static partial int UpdateShort(Span<byte> state, ReadOnlySpan<byte> data, nuint length);
 
-    [LibraryImport(Library, EntryPoint = "EVP_DigestInit_ex")]
-    private static partial int DigestInit(ContextHandle context, nint digest, nint engine);
-
-    [LibraryImport(Library, EntryPoint = "EVP_DigestUpdate")]
-    private static partial int DigestUpdate(ContextHandle context, ReadOnlySpan<byte> data, nuint length);
-
-    [LibraryImport(Library, EntryPoint = "EVP_DigestFinal_ex")]
-    private static partial int DigestFinal(ContextHandle context, Span<byte> hash, ref uint length);
-
-    [LibraryImport(Library, EntryPoint = "EVP_MAC_fetch", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint MacFetch(nint libraryContext, string algorithm, string? properties);
-
-    [LibraryImport(Library, EntryPoint = "EVP_MAC_CTX_new")]
-    private static partial ContextHandle MacContextNew(nint mac);
-
-    [LibraryImport(Library, EntryPoint = "EVP_MAC_CTX_free")]
-    private static partial void MacContextFree(nint context);
-
-    [LibraryImport(Library, EntryPoint = "EVP_MAC_init")]
-    private static partial int MacInitKeyed(ContextHandle context, ReadOnlySpan<byte> key, nuint length, OsslParam[] parameters);
-
-    [LibraryImport(Library, EntryPoint = "EVP_MAC_init")]
-    private static partial int MacInit(ContextHandle context, nint key, nuint length, nint parameters);
-
-    [LibraryImport(Library, EntryPoint = "EVP_MAC_update")]
-    private static partial int MacUpdate(ContextHandle context, ReadOnlySpan<byte> data, nuint length);
-
-    [LibraryImport(Library, EntryPoint = "EVP_MAC_final")]
-    private static partial int MacFinal(ContextHandle context, Span<byte> mac, ref nuint length, nuint size);
+    [LibraryImport(Library, EntryPoint = "SHA256_Final")]
+    [SuppressGCTransition]
+    private static partial int FinalShort(Span<byte> hash, Span<byte> state);
 }

@@ -48,6 +48,34 @@ public sealed class OpenSslSha256Tests
         }
     }
 
+    [Theory]
+    [InlineData(32)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(131)]
+    public void Hmac_KeyOfLength_NativeAndManagedEqualDotNetHmac(int keyLength)
+    {
+        // A key longer than a block is hashed before its pads are made (RFC 2104); the pads' kept states must not leak
+        // one MAC's input into the next.
+        var random = new Random(keyLength);
+        var key = new byte[keyLength];
+        random.NextBytes(key);
+        using var native = new OpenSslSha256.Hmac(key);
+        using var managed = new OpenSslSha256.Hmac(key, native: false);
+        Span<byte> mac = stackalloc byte[32];
+        foreach (var length in (int[])[0, 1, 46, 47, 110, 4096, 4097, 20_000])
+        {
+            var payload = new byte[length];
+            random.NextBytes(payload);
+            byte[] joined = [.. "mailmesh-tracking\0"u8, .. payload];
+            var expected = HMACSHA256.HashData(key, joined);
+            native.Compute("mailmesh-tracking\0"u8, payload, mac);
+            Assert.Equal(expected, mac.ToArray());
+            managed.Compute("mailmesh-tracking\0"u8, payload, mac);
+            Assert.Equal(expected, mac.ToArray());
+        }
+    }
+
     [Fact]
     public void Hmac_Rfc4231Case2_GivesItsMac()
     {
