@@ -160,31 +160,35 @@ public static class LinkRewriter
     /// '&gt;' or '"'. Length 0 when there is none.</summary>
     internal static (int Start, int Length) NextUrl(string text, int from)
     {
-        var at = from;
-        while (true)
+        // Every URL has "://" four or five characters in, rarer in text than the letter h: find it, then look back for the
+        // scheme (only one of the two can end just before it).
+        for (var at = from + 4; at < text.Length;)
         {
-            var h = text.AsSpan(at).IndexOfAny('h', 'H');
-            if (h < 0)
+            var found = text.AsSpan(at).IndexOf("://", StringComparison.Ordinal);
+            if (found < 0)
             {
-                return (text.Length, 0);
+                break;
             }
 
-            at += h;
-            var rest = text.AsSpan(at);
-            var scheme = rest.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? 7 : rest.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? 8 : 0;
-            if (scheme > 0)
+            var colon = at + found;
+            var start = colon - 5 >= from && text.AsSpan(colon - 5, 5).Equals("https", StringComparison.OrdinalIgnoreCase) ? colon - 5
+                : text.AsSpan(colon - 4, 4).Equals("http", StringComparison.OrdinalIgnoreCase) ? colon - 4
+                : -1;
+            if (start >= 0)
             {
-                var tail = rest[scheme..];
+                var tail = text.AsSpan(colon + 3);
                 var end = tail.IndexOfAny(UrlEnd);
                 var length = end < 0 ? tail.Length : end;
                 if (length > 0)
                 {
-                    return (at, scheme + length);
+                    return (start, colon + 3 - start + length);
                 }
             }
 
-            at++;
+            at = colon + 1;
         }
+
+        return (text.Length, 0);
     }
 
     /// <summary>Whether <paramref name="href"/> is an absolute http(s) URL outside the tracking base that fits a token.</summary>

@@ -188,14 +188,15 @@ internal sealed partial class HtmlScanner
             return (skeleton.ToString(), holes);
         }
 
-        /// <summary>The shape key of <paramref name="marked"/>: its values' count and the lengths of the text between them
-        /// (equal keys are confirmed by comparing the text itself, <see cref="Matches"/>).</summary>
-        public static int Key(MarkedHtml marked, bool withText, bool wantsPixel)
+        /// <summary>The shape key of <paramref name="marked"/> (whose values take <paramref name="valueChars"/>): its values'
+        /// count and the lengths of the text between them (equal keys are confirmed by comparing the text itself,
+        /// <see cref="Matches"/>).</summary>
+        public static int Key(MarkedHtml marked, int valueChars, bool withText, bool wantsPixel)
         {
             var hash = new HashCode();
             hash.Add(withText);
             hash.Add(wantsPixel);
-            hash.Add(marked.Html.Length - Sum(marked.Lengths));
+            hash.Add(marked.Html.Length - valueChars);
             var at = 0;
             for (var i = 0; i < marked.Starts.Length; i++)
             {
@@ -205,6 +206,9 @@ internal sealed partial class HtmlScanner
 
             return hash.ToHashCode();
         }
+
+        /// <summary>How many characters <paramref name="marked"/>'s values take.</summary>
+        public static int ValueChars(MarkedHtml marked) => Sum(marked.Lengths);
 
         private static int Sum(int[] values)
         {
@@ -217,10 +221,11 @@ internal sealed partial class HtmlScanner
             return sum;
         }
 
-        /// <summary>Whether <paramref name="marked"/> has this plan's shape: the same text outside its values.</summary>
-        public bool Matches(MarkedHtml marked, bool withText, bool wantsPixel)
+        /// <summary>Whether <paramref name="marked"/> has this plan's shape: the same text outside its values
+        /// (<paramref name="valueChars"/> long, <see cref="ValueChars"/>).</summary>
+        public bool Matches(MarkedHtml marked, int valueChars, bool withText, bool wantsPixel)
         {
-            if (withText != _withText || wantsPixel != _wantsPixel || marked.Starts.Length != _holes.Length || marked.Html.Length - Sum(marked.Lengths) + _holes.Length != _skeleton.Length)
+            if (withText != _withText || wantsPixel != _wantsPixel || marked.Starts.Length != _holes.Length || marked.Html.Length - valueChars + _holes.Length != _skeleton.Length)
             {
                 return false;
             }
@@ -358,6 +363,7 @@ internal sealed partial class HtmlScanner
         /// <summary>Most characters of skeletons kept per template (a long template with many shapes stops planning).</summary>
         public const int MaxPlannedChars = 1_000_000;
 
+        private readonly Lock _planning = new();
         private int _plannedChars;
 
         private readonly ConcurrentDictionary<int, HtmlPlan> _plans = new();
@@ -369,20 +375,30 @@ internal sealed partial class HtmlScanner
         /// cannot be planned or the plans are full.</summary>
         public HtmlPlan? Find(MarkedHtml marked, bool withText, bool wantsPixel)
         {
-            var key = HtmlPlan.Key(marked, withText, wantsPixel);
+            var valueChars = HtmlPlan.ValueChars(marked);
+            var key = HtmlPlan.Key(marked, valueChars, withText, wantsPixel);
             if (!_plans.TryGetValue(key, out var plan))
             {
-                if (_plans.Count >= MaxShapes || Volatile.Read(ref _plannedChars) + marked.Html.Length > MaxPlannedChars)
+                // A new shape is planned once, under the lock: workers meeting it together wait for the one plan (and its
+                // characters are counted once) instead of each scanning it.
+                lock (_planning)
                 {
-                    return null;
-                }
+                    if (!_plans.TryGetValue(key, out plan))
+                    {
+                        if (_plans.Count >= MaxShapes || _plannedChars + marked.Html.Length > MaxPlannedChars)
+                        {
+                            return null;
+                        }
 
-                Interlocked.Add(ref _plannedChars, marked.Html.Length);
-                plan = _plans.GetOrAdd(key, HtmlPlan.Make(marked, withText, wantsPixel));
+                        plan = HtmlPlan.Make(marked, withText, wantsPixel);
+                        _plannedChars += marked.Html.Length;
+                        _plans[key] = plan;
+                    }
+                }
             }
 
             // A key shared by two shapes serves the first one; the other is scanned whole.
-            return plan.Usable && plan.Matches(marked, withText, wantsPixel) ? plan : null;
+            return plan.Usable && plan.Matches(marked, valueChars, withText, wantsPixel) ? plan : null;
         }
     }
 }
