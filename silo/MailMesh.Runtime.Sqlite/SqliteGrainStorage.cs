@@ -1,6 +1,5 @@
 using MailMesh.Runtime.Sqlite.Internal;
 using MailMesh.Runtime.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace MailMesh.Runtime.Sqlite;
 
@@ -8,7 +7,6 @@ namespace MailMesh.Runtime.Sqlite;
 /// state change's events appended to <c>event_log</c> in the same transaction.</summary>
 public sealed class SqliteGrainStorage : IGrainStorage
 {
-    private const int SqliteConstraintUnique = 2067;
     private readonly SqliteStore _store;
 
     /// <summary>Creates the provider over <paramref name="store"/> (which it does not own).</summary>
@@ -104,37 +102,8 @@ public sealed class SqliteGrainStorage : IGrainStorage
         return new WriteResult(etag, AppendEvents(writer, change.Events));
     }
 
-    private static long[] AppendEvents(WriterConnection writer, IReadOnlyList<EventDraft> events)
-    {
-        if (events.Count == 0)
-        {
-            return [];
-        }
-
-        var sequences = new long[events.Count];
-        var insert = writer.InsertEvent;
-        for (var i = 0; i < events.Count; i++)
-        {
-            var e = events[i];
-            insert.Bind(0, e.EventId.ToString("D")).Bind(1, e.Tenant).Bind(2, e.Type).Bind(3, e.Subject)
-                .Bind(4, Text.Time(e.Time)).Bind(5, e.PayloadJson);
-            try
-            {
-                insert.Execute();
-                sequences[i] = writer.LastInsertRowId;
-            }
-            catch (SqliteException error) when (error.SqliteExtendedErrorCode == SqliteConstraintUnique)
-            {
-                throw new StorageException(
-                    $"Event {e.EventId} ({e.Type} about {e.Subject}) is already in the event log: event ids must be unique. " +
-                    "Nothing was written.",
-                    isTransient: false,
-                    error);
-            }
-        }
-
-        return sequences;
-    }
+    private static long[] AppendEvents(WriterConnection writer, IReadOnlyList<EventDraft> events) =>
+        events.Count == 0 ? [] : EventRows.Append(writer, events);
 
     private sealed record Change(
         string StateName, GrainId Grain, byte[]? Payload, string? ExpectedETag, IReadOnlyList<EventDraft> Events, string UpdatedAt);

@@ -27,7 +27,7 @@ public sealed class SqliteStateBatch : IGrainStorageBatch, IEventLogRedaction
     {
         CheckRead(stateName, grains);
         return _store.ExecuteReadAsync($"reading state '{stateName}' of {grains.Count} grains", (stateName, grains), static (reader, args) =>
-            Read(reader, "etag, payload", args.stateName, args.grains, static row => new StoredState(row.GetFieldValue<byte[]>(2), row.GetString(1))),
+            Read(reader, StateColumns.ETagAndPayload, args.stateName, args.grains, static row => new StoredState(row.GetFieldValue<byte[]>(2), row.GetString(1))),
             cancellationToken);
     }
 
@@ -38,7 +38,7 @@ public sealed class SqliteStateBatch : IGrainStorageBatch, IEventLogRedaction
     {
         CheckRead(stateName, grains);
         return _store.ExecuteReadAsync($"reading the ETags of state '{stateName}' of {grains.Count} grains", (stateName, grains), static (reader, args) =>
-            Read(reader, "etag", args.stateName, args.grains, static row => row.GetString(1)),
+            Read(reader, StateColumns.ETag, args.stateName, args.grains, static row => row.GetString(1)),
             cancellationToken);
     }
 
@@ -53,23 +53,20 @@ public sealed class SqliteStateBatch : IGrainStorageBatch, IEventLogRedaction
         }
     }
 
-    /// <summary>The rows of <paramref name="ids"/>, each made by <paramref name="make"/> from a row of grain_key and
-    /// <paramref name="columns"/>, in the order of <paramref name="ids"/> (default where none is stored).</summary>
-    private static IReadOnlyList<T?> Read<T>(ReaderConnection reader, string columns, string name, IReadOnlyList<GrainId> ids, Func<SqliteDataReader, T> make)
+    /// <summary>The rows of <paramref name="ids"/>, each made by <paramref name="make"/> from a row of grain_key and the
+    /// <paramref name="columns"/> the reader's statement selects, in the order of <paramref name="ids"/> (default where none
+    /// is stored).</summary>
+    private static IReadOnlyList<T?> Read<T>(ReaderConnection reader, StateColumns columns, string name, IReadOnlyList<GrainId> ids, Func<SqliteDataReader, T> make)
         where T : class
     {
         var found = new Dictionary<(string Type, string Key), T>();
         // The keys of each grain type go in one JSON array bound as one parameter (binding hundreds of named
         // parameters costs a name lookup each, a linear scan in SQLite); IN (subquery) seeks the key index once per
-        // key, in key order.
+        // key, in key order. The statement is the reader connection's, compiled once: a command of its own per read compiled
+        // it again each time (a campaign batch reads its contacts and, before its claim, their versions).
         foreach (var type in ids.Select(g => g.Type).Distinct(StringComparer.Ordinal))
         {
-            using var command = reader.Connection.CreateCommand();
-            command.CommandText = $"SELECT grain_key, {columns} FROM grain_state WHERE state_name = $n AND grain_type = $t AND grain_key IN (SELECT value FROM json_each($k));";
-            command.Parameters.AddWithValue("$n", name);
-            command.Parameters.AddWithValue("$t", type);
-            command.Parameters.AddWithValue("$k", KeysJson(ids, type));
-            using var row = command.ExecuteReader();
+            using var row = reader.SelectStates(columns).Bind(0, name).Bind(1, type).Bind(2, KeysJson(ids, type)).Query();
             while (row.Read())
             {
                 found[(type, row.GetString(0))] = make(row);
@@ -193,25 +190,7 @@ public sealed class SqliteStateBatch : IGrainStorageBatch, IEventLogRedaction
                 throw new InconsistentStateException(write.StateName, grain, write.ExpectedETag, stored);
             }
 
-            var sequences = new long[write.Events.Count];
-            for (var e = 0; e < write.Events.Count; e++)
-            {
-                var draft = write.Events[e];
-                try
-                {
-                    writer.InsertEvent.Bind(0, draft.EventId.ToString("D")).Bind(1, draft.Tenant).Bind(2, draft.Type).Bind(3, draft.Subject)
-                        .Bind(4, Text.Time(draft.Time)).Bind(5, draft.PayloadJson).Execute();
-                }
-                catch (SqliteException error) when (error.SqliteExtendedErrorCode == 2067)
-                {
-                    throw new StorageException(
-                        $"Event {draft.EventId} ({draft.Type} about {draft.Subject}) is already in the event log: event ids must be unique. Nothing was written.",
-                        isTransient: false, error);
-                }
-
-                sequences[e] = writer.LastInsertRowId;
-            }
-
+            var sequences = write.Events.Count == 0 ? [] : EventRows.Append(writer, write.Events);
             results[i] = new WriteResult(etag, sequences);
         }
 

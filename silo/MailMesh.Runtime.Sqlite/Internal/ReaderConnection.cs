@@ -12,6 +12,8 @@ internal sealed class ReaderConnection : IDisposable
     private Statement? _lastSequence;
     private Statement? _grainReminders;
     private Statement? _allReminders;
+    private Statement? _selectETags;
+    private Statement? _selectStates;
 
     public ReaderConnection(string path, SqliteStorageOptions options)
     {
@@ -28,6 +30,12 @@ internal sealed class ReaderConnection : IDisposable
     public Statement GrainReminders => Prepare(ref _grainReminders, Sql.SelectGrainReminders, "$grainType", "$grainKey");
 
     public Statement AllReminders => Prepare(ref _allReminders, Sql.SelectAllReminders);
+
+    /// <summary>The states (grain_key and <paramref name="columns"/>) of the keys in a JSON array, of one state name and
+    /// grain type; parameters: $n, $t, $k.</summary>
+    public Statement SelectStates(StateColumns columns) => columns == StateColumns.ETag
+        ? Prepare(ref _selectETags, Sql.SelectStates("etag"), "$n", "$t", "$k")
+        : Prepare(ref _selectStates, Sql.SelectStates("etag, payload"), "$n", "$t", "$k");
 
     /// <summary>The event read statement for a filter shape; parameters: $from, $max, then $tenant, $type,
     /// $typeLow, $typeHigh, $subject as the shape includes them.</summary>
@@ -66,6 +74,16 @@ internal sealed class ReaderConnection : IDisposable
         _lastSequence?.Dispose();
         _grainReminders?.Dispose();
         _allReminders?.Dispose();
+        _selectETags?.Dispose();
+        _selectStates?.Dispose();
         Connection.Dispose();
     }
+}
+
+/// <summary>What a bulk state read selects besides the key: the ETag alone (docs/adr/storage-04-state-versions-read.md),
+/// or the ETag and the payload.</summary>
+internal enum StateColumns
+{
+    ETag,
+    ETagAndPayload,
 }

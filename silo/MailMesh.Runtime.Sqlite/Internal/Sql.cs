@@ -9,6 +9,11 @@ internal static class Sql
     public const string SelectState =
         "SELECT etag, payload FROM grain_state WHERE state_name = $stateName AND grain_type = $grainType AND grain_key = $grainKey;";
 
+    /// <summary>The bulk read of states by key: grain_key and <paramref name="columns"/> of the keys in the JSON array $k,
+    /// of state $n and grain type $t.</summary>
+    public static string SelectStates(string columns) =>
+        $"SELECT grain_key, {columns} FROM grain_state WHERE state_name = $n AND grain_type = $t AND grain_key IN (SELECT value FROM json_each($k));";
+
     public const string UpsertState = """
         INSERT INTO grain_state (state_name, grain_type, grain_key, etag, payload, updated_at)
         VALUES ($stateName, $grainType, $grainKey, $etag, $payload, $updatedAt)
@@ -33,13 +38,9 @@ internal static class Sql
         "DELETE FROM grain_state WHERE state_name = $stateName AND grain_type = $grainType AND grain_key = $grainKey;";
 
     // sequence is an INTEGER PRIMARY KEY left to SQLite: max + 1 inside a write transaction, so commit order
-    // is sequence order and a rolled-back insert leaves no gap (rows are never deleted). The writer reads the
-    // assigned value with sqlite3_last_insert_rowid (cheaper than RETURNING).
-    public const string InsertEvent = """
-        INSERT INTO event_log (event_id, tenant, type, subject, time, payload)
-        VALUES ($eventId, $tenant, $type, $subject, $time, $payload);
-        """;
-
+    // is sequence order and a rolled-back insert leaves no gap (rows are never deleted). The writer inserts a write's
+    // events several rows per statement (EventRows) and reads the assigned values with sqlite3_last_insert_rowid
+    // (cheaper than RETURNING).
     public const string SelectLastSequence = "SELECT COALESCE(MAX(sequence), 0) FROM event_log;";
 
     public const int FilterTenant = 1;

@@ -18,7 +18,7 @@ internal sealed class WriterConnection : IDisposable
     private RawStatement? _deleteState;
     private RawStatement? _insertStateIfAbsent;
     private RawStatement? _updateStateIfMatch;
-    private RawStatement? _insertEvent;
+    private readonly RawStatement?[] _insertEvents = new RawStatement?[EventRows.RunSizes.Length];
     private RawStatement? _upsertReminder;
     private RawStatement? _deleteReminder;
 
@@ -69,7 +69,18 @@ internal sealed class WriterConnection : IDisposable
 
     public RawStatement DeleteState => Raw(ref _deleteState, Sql.DeleteState, "$stateName", "$grainType", "$grainKey");
 
-    public RawStatement InsertEvent => Raw(ref _insertEvent, Sql.InsertEvent, "$eventId", "$tenant", "$type", "$subject", "$time", "$payload");
+    /// <summary>The INSERT of <paramref name="rows"/> events (one of <see cref="EventRows.RunSizes"/>), parameters ?1.. row by row.</summary>
+    public RawStatement InsertEvents(int rows)
+    {
+        var slot = Array.IndexOf(EventRows.RunSizes, rows);
+        if (slot < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), rows, "not one of the event log's run sizes.");
+        }
+
+        return _insertEvents[slot] ??= new RawStatement(
+            Connection, EventRows.InsertSql(rows), [.. Enumerable.Range(1, rows * EventRows.ColumnsPerRow).Select(n => "?" + n.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+    }
 
     public RawStatement UpsertReminder => Raw(ref _upsertReminder, Sql.UpsertReminder, "$grainType", "$grainKey", "$name", "$firstDue", "$period", "$etag");
 
@@ -88,7 +99,7 @@ internal sealed class WriterConnection : IDisposable
             statement?.Dispose();
         }
 
-        foreach (var statement in new[] { _selectStateETag, _upsertState, _insertStateIfAbsent, _updateStateIfMatch, _deleteState, _insertEvent, _upsertReminder, _deleteReminder })
+        foreach (var statement in (RawStatement?[])[_selectStateETag, _upsertState, _insertStateIfAbsent, _updateStateIfMatch, _deleteState, _upsertReminder, _deleteReminder, .. _insertEvents])
         {
             statement?.Dispose();
         }

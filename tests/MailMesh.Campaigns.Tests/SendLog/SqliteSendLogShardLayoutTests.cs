@@ -30,6 +30,41 @@ public sealed class SqliteSendLogShardLayoutTests : IDisposable
     }
 
     [Fact]
+    public async Task EnqueueAsync_PageOfRunsWithRepeats_AddsEachRecipientOnceWithItsShardAndDueTime()
+    {
+        // 1,001 records plus repeats go in as runs of 64, 16, 4 and 1 rows per statement (docs/adr/storage-05-multi-row-appends.md):
+        // a repeat inside a run, one in a later run and a page planned again must each be left as they are.
+        var page = Enumerable.Range(0, 1001).Select(i => Plan($"u{i:D4}@example.com", i % 4) with { NotBefore = T0.AddSeconds(i) }).ToList();
+        using var log = new SqliteSendLog(DatabasePath);
+        await log.InitializeAsync();
+
+        var added = await log.EnqueueAsync("acme", "c1", [.. page, page[0], page[999], page[4] with { NotBefore = T0.AddDays(1) }], T0);
+        var again = await log.EnqueueAsync("acme", "c1", page[900..], T0);
+
+        Assert.Equal((1001, 0), (added, again));
+        Assert.Equal(1001, (await log.CountAsync("acme", "c1")).Queued);
+        var records = new List<SendRecord>();
+        for (string? after = null; ;)
+        {
+            var chunk = await log.ListAsync("acme", "c1", after, 500);
+            if (chunk.Count == 0)
+            {
+                break;
+            }
+
+            records.AddRange(chunk);
+            after = chunk[^1].ContactAddress;
+        }
+
+        Assert.Equal(page.Select(p => (p.ContactAddress, p.SendId, (DateTimeOffset?)p.NotBefore)), records.Select(r => (r.ContactAddress, r.SendId, r.NextAttemptAt)));
+        for (var shard = 0; shard < 4; shard++)
+        {
+            var due = await log.ListDueAsync("acme", "c1", shard, T0.AddDays(2), 1001);
+            Assert.Equal(page.Where(p => p.Shard == shard).Select(p => p.ContactAddress), due.Select(r => r.ContactAddress));
+        }
+    }
+
+    [Fact]
     public async Task ListDueAsync_ShardStoredAsOneRun_ReturnsItsRecordsInPlanOrderAndClaimsThemAll()
     {
         using var log = new SqliteSendLog(DatabasePath);
