@@ -22,6 +22,37 @@ public sealed class DkimCanonicalizerTests
         Assert.Equal(expected, Encoding.Latin1.GetString(output, 0, written));
     }
 
+    [Fact]
+    public void SingleSpacedValue_RandomValues_EqualsTheGeneralRelaxedValueWhereItApplies()
+    {
+        var random = new Random(20);
+        string[] pieces = ["a", "Bc", "<x@example.com>", " ", "  ", "\t", "\r\n", "\r\n ", "\r\n\t", "\r", "\n", "=?utf-8?q?x?=", "\u00e9", ","];
+        var simple = 0;
+        for (var n = 0; n < 20_000; n++)
+        {
+            var value = Encoding.Latin1.GetBytes(string.Concat(Enumerable.Range(0, random.Next(0, 10)).Select(_ => pieces[random.Next(pieces.Length)])));
+            var general = new byte[value.Length + 2];
+            var fast = new byte[value.Length + 2];
+
+            var expected = DkimCanonicalizer.RelaxedValue(value, general);
+            var written = DkimCanonicalizer.SingleSpacedValue(value, fast);
+
+            if (written >= 0)
+            {
+                simple++;
+                Assert.Equal(general.AsSpan(0, expected).ToArray(), fast.AsSpan(0, written).ToArray());
+            }
+            else
+            {
+                // Refused only where a tab, a bare CR or LF, or a run of spaces remains once the CRLFs are gone.
+                var unfolded = Encoding.Latin1.GetString(value).Replace("\r\n", string.Empty, StringComparison.Ordinal);
+                Assert.True(unfolded.IndexOfAny(['\t', '\r', '\n']) >= 0 || unfolded.Contains("  ", StringComparison.Ordinal), unfolded);
+            }
+        }
+
+        Assert.InRange(simple, 2_000, 18_000);
+    }
+
     [Theory]
     [InlineData(" C \r\nD \t E\r\n\r\n\r\n", " C\r\nD E\r\n")] // RFC 6376 3.4.5
     [InlineData("a\nb\n", "a\r\nb\r\n")]
