@@ -15,62 +15,25 @@ public sealed partial class SqliteSendLog
         ArgumentNullException.ThrowIfNull(sends);
         return _connection.WriteAsync(c =>
         {
+            var insert = c.Statement("""
+                INSERT INTO send_records (tenant, campaign, contact, send_id, shard, status, attempts, last_code, queued_at, updated_at, not_before)
+                VALUES ($t, $c, $contact, $s, $shard, 0, 0, 0, $now, $now, $nb)
+                ON CONFLICT (tenant, campaign, contact) DO NOTHING
+                """, "$t", "$c", "$now", "$contact", "$s", "$shard", "$nb")
+                .Bind(0, tenant).Bind(1, campaignId).Bind(2, now.ToUnixTimeMilliseconds());
             // Each shard's records go in as one run of rows (the order within a shard kept): a batch of a shard is then
             // rows side by side on a few pages, so its claim and its outcome rewrite and flush those few pages instead of
             // a share of every page of the plan, where the shards' rows interleave
-            // (docs/adr/campaigns-18-send-records-by-shard.md). They go in several rows per statement, so SQLite's cursors
-            // on the table and its indexes stay where the last row went in (docs/adr/storage-05-multi-row-appends.md).
-            var ordered = sends.OrderBy(s => s.Shard).ToArray();
+            // (docs/adr/campaigns-18-send-records-by-shard.md).
             var added = 0;
-            var next = 0;
-            foreach (var (size, sql, parameters) in EnqueueRuns)
+            foreach (var send in sends.OrderBy(s => s.Shard))
             {
-                while (ordered.Length - next >= size)
-                {
-                    var insert = c.Statement(sql, parameters)
-                        .Bind(0, tenant).Bind(1, campaignId).Bind(2, now.ToUnixTimeMilliseconds());
-                    for (var row = 0; row < size; row++)
-                    {
-                        var send = ordered[next + row];
-                        var first = 3 + (row * EnqueueColumnsPerRow);
-                        insert.Bind(first, send.ContactAddress).Bind(first + 1, Bytes(send.SendId)).Bind(first + 2, send.Shard)
-                            .Bind(first + 3, send.NotBefore.ToUnixTimeMilliseconds());
-                    }
-
-                    added += insert.Execute();
-                    next += size;
-                }
+                added += insert.Bind(3, send.ContactAddress).Bind(4, Bytes(send.SendId)).Bind(5, send.Shard).Bind(6, send.NotBefore.ToUnixTimeMilliseconds()).Execute();
             }
 
             return added;
         }, cancellationToken);
     }
-
-    private const int EnqueueColumnsPerRow = 4;
-
-    /// <summary>The planning INSERTs by rows per statement, largest first; a page of the plan is cut greedily into runs of
-    /// these sizes.</summary>
-    private static readonly (int Rows, string Sql, string[] Parameters)[] EnqueueRuns =
-        [.. new[] { 64, 16, 4, 1 }.Select(rows => (rows, EnqueueSql(rows), EnqueueParameters(rows)))];
-
-    /// <summary>The planning INSERT of <paramref name="rows"/> records: ?1 tenant, ?2 campaign, ?3 now, then per row the
-    /// contact, the send id, the shard and the due time.</summary>
-    private static string EnqueueSql(int rows)
-    {
-        var sql = new System.Text.StringBuilder(
-            "INSERT INTO send_records (tenant, campaign, contact, send_id, shard, status, attempts, last_code, queued_at, updated_at, not_before) VALUES ");
-        for (var row = 0; row < rows; row++)
-        {
-            var first = 4 + (row * EnqueueColumnsPerRow);
-            sql.Append(row == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture,
-                $"(?1, ?2, ?{first}, ?{first + 1}, ?{first + 2}, 0, 0, 0, ?3, ?3, ?{first + 3})");
-        }
-
-        return sql.Append(" ON CONFLICT (tenant, campaign, contact) DO NOTHING").ToString();
-    }
-
-    private static string[] EnqueueParameters(int rows) =>
-        [.. Enumerable.Range(1, 3 + (rows * EnqueueColumnsPerRow)).Select(n => "?" + n.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
     /// <inheritdoc />
     public Task<bool> TryMarkSendingAsync(string tenant, SendId sendId, SendStatus expected, string? messageId, DateTimeOffset now, CancellationToken cancellationToken = default) =>

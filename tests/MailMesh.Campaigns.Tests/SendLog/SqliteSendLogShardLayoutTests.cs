@@ -32,8 +32,7 @@ public sealed class SqliteSendLogShardLayoutTests : IDisposable
     [Fact]
     public async Task EnqueueAsync_PageOfRunsWithRepeats_AddsEachRecipientOnceWithItsShardAndDueTime()
     {
-        // 1,001 records plus repeats go in as runs of 64, 16, 4 and 1 rows per statement (docs/adr/storage-05-multi-row-appends.md):
-        // a repeat inside a run, one in a later run and a page planned again must each be left as they are.
+        // A repeat of an earlier record of the page, one much later in it and a page planned again are each left as they are.
         var page = Enumerable.Range(0, 1001).Select(i => Plan($"u{i:D4}@example.com", i % 4) with { NotBefore = T0.AddSeconds(i) }).ToList();
         using var log = new SqliteSendLog(DatabasePath);
         await log.InitializeAsync();
