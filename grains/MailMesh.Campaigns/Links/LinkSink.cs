@@ -45,7 +45,11 @@ internal sealed class LinkSink
     public void Remove(int start, int end) => Edit(start, end, null);
 
     /// <summary>A link to <paramref name="href"/> whose href attribute spans [<paramref name="start"/>, <paramref name="end"/>).</summary>
-    public void Link(string href, int start, int end, bool optedOut)
+    public void Link(string href, int start, int end, bool optedOut) => Link(href, start, end, optedOut, trackable: null);
+
+    /// <summary>A link as <see cref="Link(string, int, int, bool)"/>, with <paramref name="trackable"/> when the caller
+    /// knows what <see cref="LinkRewriter.IsTrackable"/> says of <paramref name="href"/> under this sink's tracking base.</summary>
+    public void Link(string href, int start, int end, bool optedOut, bool? trackable)
     {
         if (optedOut)
         {
@@ -53,7 +57,7 @@ internal sealed class LinkSink
             return;
         }
 
-        if (!LinkRewriter.IsTrackable(href, _trackingBase))
+        if (!(trackable ?? LinkRewriter.IsTrackable(href, _trackingBase)))
         {
             return;
         }

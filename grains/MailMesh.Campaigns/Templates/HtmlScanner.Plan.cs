@@ -115,8 +115,13 @@ internal sealed partial class HtmlScanner
         private readonly bool _withText;
         private readonly bool _wantsPixel;
 
+        // By op: the link whose href holds no value (the same text for every recipient of the shape), decoded and checked
+        // on its first replay.
+        private readonly FixedLink?[] _fixedLinks;
+
         private HtmlPlan(string skeleton, int[] holes, Op[] ops, ValueSpan[] checks, bool usable, bool withText, bool wantsPixel)
         {
+            _fixedLinks = new FixedLink?[ops.Length];
             _withText = withText;
             _wantsPixel = wantsPixel;
             _skeleton = skeleton;
@@ -276,8 +281,9 @@ internal sealed partial class HtmlScanner
             var links = new LinkSink(html, clickUrl, pixelUrl, trackingBase);
             // A link's href, decoded for the link, again for the text part when its element ends.
             var (lastHrefAt, lastHref) = (-1, (string?)null);
-            foreach (var op in _ops)
+            for (var i = 0; i < _ops.Length; i++)
             {
+                var op = _ops[i];
                 switch (op.Kind)
                 {
                     case OpKind.Text:
@@ -318,6 +324,27 @@ internal sealed partial class HtmlScanner
                         links.Remove(op.A.Start + shifts[op.A.Before.Start], op.A.End + shifts[op.A.Before.End]);
                         break;
                     case OpKind.Link:
+                        var (start, end) = (op.B.Start + shifts[op.B.Before.Start], op.B.End + shifts[op.B.Before.End]);
+                        if (op.A.Before.Start == op.A.Before.End)
+                        {
+                            // No value inside the href: its target and whether it is tracked are the shape's own.
+                            var known = _fixedLinks[i];
+                            if (known is null || !string.Equals(known.TrackingBase, trackingBase, StringComparison.Ordinal))
+                            {
+                                if (Decode(Slice(html, op.A, shifts)) is not { } decoded)
+                                {
+                                    return Abandon(links, text);
+                                }
+
+                                var trimmed = decoded.Trim();
+                                _fixedLinks[i] = known = new FixedLink(decoded, trimmed, trackingBase, LinkRewriter.IsTrackable(trimmed, trackingBase));
+                            }
+
+                            (lastHrefAt, lastHref) = (op.A.Start, known.Decoded);
+                            links.Link(known.Target, start, end, op.N != 0, known.Trackable);
+                            break;
+                        }
+
                         if (Decode(Slice(html, op.A, shifts)) is not { } target)
                         {
                             return Abandon(links, text);
@@ -325,7 +352,7 @@ internal sealed partial class HtmlScanner
 
                         (lastHrefAt, lastHref) = (op.A.Start, target);
 
-                        links.Link(target.Trim(), op.B.Start + shifts[op.B.Before.Start], op.B.End + shifts[op.B.Before.End], op.N != 0);
+                        links.Link(target.Trim(), start, end, op.N != 0);
                         break;
                     case OpKind.Pixel:
                         links.Pixel(op.A.Start + shifts[op.A.Before.Start]);
@@ -335,6 +362,10 @@ internal sealed partial class HtmlScanner
 
             return new TrackedHtml(links.Finish(), links.Links, links.OptedOut, text?.Finish());
         }
+
+        /// <summary>A link of the shape whose href holds no value: the href decoded, its target (trimmed), and whether
+        /// it is tracked under <paramref name="TrackingBase"/>.</summary>
+        private sealed record FixedLink(string Decoded, string Target, string TrackingBase, bool Trackable);
 
         private static TrackedHtml? Abandon(LinkSink links, HtmlTextWriter? text)
         {

@@ -172,6 +172,31 @@ public sealed class HtmlPlanTests
         Assert.Equal(HtmlScanner.HtmlPlans.MaxShapes, found);
     }
 
+    [Fact]
+    public void Replay_FixedHrefsUnderTwoTrackingBases_GivesEachBasesFullScan()
+    {
+        // A link with no value in its href is decoded and checked once for the shape, and again for another tracking base.
+        var compiled = new TemplateCompiler().Compile(new TemplateDefinition(
+            "fixed", "s", "<html><body><p>{{first_name}} <a href=\"https://t.example.com/x\">x</a> <a href=\" https://shop.example.com/s?a=1&amp;b=2 \">s</a></p></body></html>", null));
+        var replays = 0;
+        foreach (var trackingBase in (string[])[Base, "https://other.example.com", Base])
+        {
+            foreach (var contact in Contacts)
+            {
+                var marked = compiled.Render(contact, contact.Address, Unsubscribe, "Europe/Paris", generateText: false, markValues: true).Marked!;
+                var full = HtmlScanner.TryRewrite(marked.Html, Click, Pixel, trackingBase, withText: true);
+                if (compiled.HtmlPlans.Find(marked, withText: true, wantsPixel: true)?.Replay(marked, Click, Pixel, trackingBase, withText: true) is { } replayed)
+                {
+                    replays++;
+                    AssertSame(full!, replayed, $"{trackingBase}, {contact.Address}");
+                    Assert.Equal(trackingBase == Base ? ["https://shop.example.com/s?a=1&b=2"] : ["https://t.example.com/x", "https://shop.example.com/s?a=1&b=2"], replayed.Links.Keys);
+                }
+            }
+        }
+
+        Assert.True(replays >= 3 * 4, $"{replays} replays"); // most recipients replay under each base
+    }
+
     private static void AssertSame(TrackedHtml expected, TrackedHtml actual, string what)
     {
         Assert.True(expected.Html == actual.Html, $"HTML differs ({what}):\n{expected.Html}\n---\n{actual.Html}");
