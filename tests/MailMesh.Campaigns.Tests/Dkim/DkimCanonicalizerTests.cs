@@ -23,6 +23,28 @@ public sealed class DkimCanonicalizerTests
     }
 
     [Fact]
+    public void EveryLfAfterCr_RandomBodies_AgreesWithALineByLineCheck()
+    {
+        var random = new Random(25);
+        string[] pieces = ["line", "\r\n", "\n", "\r", "x", new string('a', 61), new string('b', 130)];
+        var bare = 0;
+        for (var n = 0; n < 5_000; n++)
+        {
+            var body = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, random.Next(0, 40)).Select(_ => pieces[random.Next(pieces.Length)])));
+            var expected = true;
+            for (var i = 0; i < body.Length; i++)
+            {
+                expected &= body[i] != (byte)'\n' || (i > 0 && body[i - 1] == (byte)'\r');
+            }
+
+            bare += expected ? 0 : 1;
+            Assert.Equal(expected, DkimCanonicalizer.EveryLfAfterCr(body));
+        }
+
+        Assert.InRange(bare, 500, 4_500);
+    }
+
+    [Fact]
     public void SingleSpacedValue_RandomValues_EqualsTheGeneralRelaxedValueWhereItApplies()
     {
         var random = new Random(20);
