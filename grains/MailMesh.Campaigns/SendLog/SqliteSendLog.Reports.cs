@@ -34,6 +34,13 @@ public interface ISendLogReports
 
 public sealed partial class SqliteSendLog : ISendLogReports
 {
+    // The report index holds only records that have an outcome or were ever deferred: a record enters it once, when the
+    // relay answers it (or when it is suppressed or cancelled), where an index of every record moved its entry at planning,
+    // at the claim and at the outcome. Queued records are counted from the due index, and records being sent are what is
+    // left of the campaign's count in the key index (docs/adr/campaigns-24-report-index-of-outcomes.md). Queries name the
+    // index's condition for SQLite to use it.
+    private const string ReportIndexCondition = "(s.status >= 2 OR s.first_deferred_at IS NOT NULL)";
+
     /// <inheritdoc />
     public async Task PrepareReportsAsync(CancellationToken cancellationToken = default)
     {
@@ -41,9 +48,13 @@ public sealed partial class SqliteSendLog : ISendLogReports
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         // Covers the report queries: counts by status, the ever-deferred count and the hourly series read the index alone,
-        // the contact included for the segment join. (A file of schema version 4 or older had it without the contact, which
-        // its key-ordered table added to every index entry; the upgrade to version 5 drops it with the old table.)
-        command.CommandText = "CREATE INDEX IF NOT EXISTS send_records_report ON send_records (tenant, campaign, status, updated_at, first_deferred_at, contact)";
+        // the contact included for the segment join. Files written before it have send_records_report, an index of every
+        // record, which this drops once.
+        command.CommandText = """
+            DROP INDEX IF EXISTS send_records_report;
+            CREATE INDEX IF NOT EXISTS send_records_outcomes ON send_records (tenant, campaign, status, updated_at, first_deferred_at, contact)
+                WHERE status >= 2 OR first_deferred_at IS NOT NULL;
+            """;
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -53,28 +64,7 @@ public sealed partial class SqliteSendLog : ISendLogReports
         ArgumentException.ThrowIfNullOrEmpty(tenant);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var members = await ReportMembers.AttachAsync(connection, membersDatabase, cancellationToken).ConfigureAwait(false);
-        var counts = new long[7];
-        long deferredOnce = 0;
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = $"""
-                SELECT s.status, count(*), count(s.first_deferred_at) FROM send_records s {ReportMembers.Join(membersDatabase, "s")}
-                WHERE s.tenant = $t {(campaign is null ? "" : "AND s.campaign = $c")} GROUP BY s.status
-                """;
-            BindReportScope(command, tenant, campaign);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                var status = reader.GetInt32(0);
-                if (status is >= 0 and < 7)
-                {
-                    counts[status] = reader.GetInt64(1);
-                }
-
-                deferredOnce += reader.GetInt64(2);
-            }
-        }
-
+        var (counts, deferredOnce) = await CountByStatusAsync(connection, tenant, campaign, membersDatabase, cancellationToken).ConfigureAwait(false);
         return new SendLogReportCounts(counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6], deferredOnce);
     }
 
@@ -91,7 +81,7 @@ public sealed partial class SqliteSendLog : ISendLogReports
             // A sent record is final, so its last change is when the relay accepted it.
             command.CommandText = $"""
                 SELECT s.updated_at / 3600000 AS hour, count(*) FROM send_records s {ReportMembers.Join(membersDatabase, "s")}
-                WHERE s.tenant = $t {(campaign is null ? "" : "AND s.campaign = $c")} AND s.status = 2 GROUP BY hour ORDER BY hour
+                WHERE {Scope(campaign)} AND s.status = 2 AND {ReportIndexCondition} GROUP BY hour ORDER BY hour
                 """;
             BindReportScope(command, tenant, campaign);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -103,6 +93,59 @@ public sealed partial class SqliteSendLog : ISendLogReports
 
         return hours;
     }
+
+    /// <summary>Records by status (indexed by <see cref="MailMesh.Grains.Campaigns.SendStatus"/>) and the ever-deferred count, in one read transaction
+    /// of three index passes: the report index for records with an outcome or a deferral, the due index for queued records,
+    /// the key index for all of them (records being sent are the rest). Without the report index (a log whose reports were
+    /// never prepared) the first pass reads the table.</summary>
+    private static async Task<(long[] Counts, long DeferredOnce)> CountByStatusAsync(
+        SqliteConnection connection, string tenant, string? campaign, string? membersDatabase, CancellationToken cancellationToken)
+    {
+        var join = ReportMembers.Join(membersDatabase, "s");
+        var counts = new long[7];
+        long deferredOnce = 0, all = 0;
+        await using var transaction = connection.BeginTransaction(deferred: true);
+        foreach (var sql in new[]
+        {
+            $"SELECT s.status, count(*), count(s.first_deferred_at) FROM send_records s {join} WHERE {Scope(campaign)} AND {ReportIndexCondition} GROUP BY s.status",
+            // Named: with a members join SQLite would rather walk the key index, which has the contact but not the status.
+            $"SELECT s.status, count(*), 0 FROM send_records s INDEXED BY send_records_due {join} WHERE {Scope(campaign)} AND s.status = 0 AND s.status IN (0, 3) GROUP BY s.status",
+            $"SELECT -1, count(*), 0 FROM send_records s {join} WHERE {Scope(campaign)}",
+        })
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            BindReportScope(command, tenant, campaign);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var status = reader.GetInt32(0);
+                if (status == -1)
+                {
+                    all = reader.GetInt64(1);
+                }
+                else if (status == 0)
+                {
+                    // Queued records that were deferred before are in both passes; the due index has them all.
+                    counts[0] = reader.GetInt64(1);
+                }
+                else if (status is >= 1 and < 7)
+                {
+                    counts[status] = reader.GetInt64(1);
+                }
+
+                deferredOnce += reader.GetInt64(2);
+            }
+        }
+
+        // The report pass counted only the records being sent that were once deferred; every other one is in no pass but
+        // the last.
+        counts[1] = all - counts.Sum() + counts[1];
+        return (counts, deferredOnce);
+    }
+
+    private static string Scope(string? campaign) => campaign is null ? "s.tenant = $t" : "s.tenant = $t AND s.campaign = $c";
 
     private static void BindReportScope(SqliteCommand command, string tenant, string? campaign)
     {

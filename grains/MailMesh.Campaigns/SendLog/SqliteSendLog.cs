@@ -78,22 +78,8 @@ public sealed partial class SqliteSendLog : ISendLog, IDisposable
     public async Task<CampaignProgress> CountAsync(string tenant, string campaignId, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        // One pass over the campaign's rows: the due index holds only the records still to send (CountPendingAsync).
-        command.CommandText = "SELECT status, COUNT(*) FROM send_records WHERE tenant = $t AND campaign = $c GROUP BY status";
-        command.Parameters.AddWithValue("$t", tenant);
-        command.Parameters.AddWithValue("$c", campaignId);
-        var counts = new long[7];
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var status = reader.GetInt32(0);
-            if (status is >= 0 and < 7)
-            {
-                counts[status] += reader.GetInt64(1);
-            }
-        }
-
+        // Index passes only, where the report index exists (the silo's report service prepares it at start-up).
+        var (counts, _) = await CountByStatusAsync(connection, tenant, campaignId, null, cancellationToken).ConfigureAwait(false);
         return new CampaignProgress(counts.Sum(), counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6]);
     }
 

@@ -252,8 +252,20 @@ public abstract partial class SendLogContractTests : IAsyncLifetime
         var campaign = await reports.ReportCountsAsync("acme", "c1", null);
         var tenant = await reports.ReportCountsAsync("acme", null, null);
 
-        Assert.Equal((1L, 0L, 3L, 1L, 1L, 1L, 0L, 2L, 7L), Tuple(campaign));
-        Assert.Equal((1L, 0L, 4L, 1L, 1L, 1L, 0L, 2L, 8L), Tuple(tenant));
+        Assert.Equal((1L, 2L, 3L, 1L, 1L, 1L, 0L, 3L, 9L), Tuple(campaign));
+        Assert.Equal((1L, 2L, 4L, 1L, 1L, 1L, 0L, 3L, 10L), Tuple(tenant));
+        Assert.Equal(new CampaignProgress(9, 1, 2, 3, 1, 1, 1, 0), await Log.CountAsync("acme", "c1"));
+    }
+
+    [SkippableFact]
+    public async Task ReportCountsAsync_ReportsNeverPrepared_CountsTheSame()
+    {
+        await SeedReportAsync();
+
+        var counts = await ((ISendLogReports)Log).ReportCountsAsync("acme", "c1", null);
+
+        Assert.Equal((1L, 2L, 3L, 1L, 1L, 1L, 0L, 3L, 9L), Tuple(counts));
+        Assert.Equal(new CampaignProgress(9, 1, 2, 3, 1, 1, 1, 0), await Log.CountAsync("acme", "c1"));
     }
 
     [SkippableFact]
@@ -273,14 +285,14 @@ public abstract partial class SendLogContractTests : IAsyncLifetime
         await SeedReportAsync();
         var members = Path.Combine(Path.GetTempPath(), "mailmesh-sendlog-tests", Guid.NewGuid().ToString("N") + ".members.db");
         Directory.CreateDirectory(Path.GetDirectoryName(members)!);
-        WriteMembers(members, "a@example.com", "e@example.com", "nobody@example.com");
+        WriteMembers(members, "a@example.com", "e@example.com", "i@example.com", "nobody@example.com");
         try
         {
             var reports = (ISendLogReports)Log;
             var counts = await reports.ReportCountsAsync("acme", "c1", members);
             var hours = await reports.ReportSentPerHourAsync("acme", "c1", members);
 
-            Assert.Equal((0L, 0L, 1L, 1L, 0L, 0L, 0L, 1L, 2L), Tuple(counts));
+            Assert.Equal((0L, 1L, 1L, 1L, 0L, 0L, 0L, 2L, 3L), Tuple(counts));
             Assert.Equal([(T0.ToUnixTimeMilliseconds() / 3_600_000, 1L)], hours);
             await Assert.ThrowsAsync<FileNotFoundException>(() => reports.ReportCountsAsync("acme", "c1", members + ".missing"));
         }
@@ -292,10 +304,12 @@ public abstract partial class SendLogContractTests : IAsyncLifetime
     }
 
     /// <summary>Campaign c1 of acme: a, b sent in T0's hour; c sent in the next hour after a deferral; d failed; e
-    /// deferred; f suppressed; g queued. Campaign c2 of acme: a sent. Tenant globex: a sent.</summary>
+    /// deferred; f suppressed; g queued; h being sent; i being sent again after a deferral. Campaign c2 of acme: a sent.
+    /// Tenant globex: a sent.</summary>
     private async Task SeedReportAsync()
     {
-        string[] c1 = ["a@example.com", "b@example.com", "c@example.com", "d@example.com", "e@example.com", "f@example.com", "g@example.com"];
+        string[] c1 = ["a@example.com", "b@example.com", "c@example.com", "d@example.com", "e@example.com", "f@example.com", "g@example.com",
+            "h@example.com", "i@example.com"];
         await Log.EnqueueAsync("acme", "c1", [.. c1.Select(a => Plan(a))], T0);
         await Log.EnqueueAsync("acme", "c2", [Plan("a@example.com", campaign: "c2")], T0);
         await Log.EnqueueAsync("globex", "c1", [Plan("a@example.com", tenant: "globex")], T0);
@@ -307,6 +321,9 @@ public abstract partial class SendLogContractTests : IAsyncLifetime
         await CompleteAsync("acme", "c1", "d@example.com", SendStatus.Queued, SendStatus.Failed, T0.AddMinutes(8));
         await CompleteAsync("acme", "c1", "e@example.com", SendStatus.Queued, SendStatus.Deferred, T0.AddMinutes(9));
         Assert.True(await Log.SkipAsync("acme", Plan("f@example.com").SendId, SendStatus.Suppressed, "suppressed", T0.AddMinutes(10)));
+        Assert.True(await Log.TryMarkSendingAsync("acme", SendId.For("acme", "c1", "h@example.com"), SendStatus.Queued, "<m>", T0.AddMinutes(11)));
+        await CompleteAsync("acme", "c1", "i@example.com", SendStatus.Queued, SendStatus.Deferred, T0.AddMinutes(12));
+        Assert.True(await Log.TryMarkSendingAsync("acme", SendId.For("acme", "c1", "i@example.com"), SendStatus.Deferred, "<m>", T0.AddMinutes(80)));
         await CompleteAsync("acme", "c2", "a@example.com", SendStatus.Queued, SendStatus.Sent, T0.AddDays(2));
         await CompleteAsync("globex", "c1", "a@example.com", SendStatus.Queued, SendStatus.Sent, T0.AddMinutes(5));
     }

@@ -86,6 +86,32 @@ public sealed class SqliteSendLogSchemaTests : IDisposable
         Assert.Equal((9L, 5L, 1L, 3L), (progress.Planned, progress.Queued, progress.Sending, progress.Sent));
     }
 
+    [Fact]
+    public async Task PrepareReportsAsync_FileWithTheIndexOfEveryRecord_IndexesOnlyRecordsWithAnOutcomeOrADeferral()
+    {
+        using var log = new SqliteSendLog(DatabasePath);
+        await log.InitializeAsync();
+        var sends = Enumerable.Range(0, 5).Select(i => $"r{i}@example.com").Select(a => new PlannedSend(a, SendId.For("acme", "c1", a), 0, T0)).ToArray();
+        await log.EnqueueAsync("acme", "c1", sends, T0);
+        // The file as the report service left it before: an index of every record.
+        await ExecuteAsync("CREATE INDEX send_records_report ON send_records (tenant, campaign, status, updated_at, first_deferred_at, contact)");
+        Assert.All(await log.TryMarkSendingAsync("acme", sends.Take(4).Select(s => new SendClaim("c1", s.ContactAddress, s.SendId, SendStatus.Queued, null)).ToArray(), T0),
+            Assert.True);
+        Assert.Empty(await log.CompleteAsync("acme", [
+            new SendCompletion("c1", sends[0].ContactAddress, sends[0].SendId, SendStatus.Sent, 250, "ok", null),
+            new SendCompletion("c1", sends[1].ContactAddress, sends[1].SendId, SendStatus.Deferred, 451, "later", T0.AddHours(1))], T0));
+
+        await ((ISendLogReports)log).PrepareReportsAsync();
+        await ((ISendLogReports)log).PrepareReportsAsync();
+
+        Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'send_records_report'"));
+        // The sent and the deferred record; not the two being sent nor the queued one.
+        Assert.Equal(2L, await ScalarAsync(
+            "SELECT COUNT(*) FROM send_records s INDEXED BY send_records_outcomes WHERE s.tenant = 'acme' AND s.campaign = 'c1' AND (s.status >= 2 OR s.first_deferred_at IS NOT NULL)"));
+        Assert.Equal(new SendLogReportCounts(1, 2, 1, 1, 0, 0, 0, 1), await ((ISendLogReports)log).ReportCountsAsync("acme", "c1", null));
+        Assert.Equal(new CampaignProgress(5, 1, 2, 1, 1, 0, 0, 0), await log.CountAsync("acme", "c1"));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
