@@ -242,29 +242,23 @@ public abstract partial class SendLogContractTests : IAsyncLifetime
         Assert.Equal(1000, (await Log.FindAsync("acme", send.SendId))!.LastReply!.Length);
     }
 
-    [SkippableFact]
-    public async Task ReportCountsAsync_MixedStatuses_CountsEachStatusAndEverDeferredInScope()
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ReportCountsAsync_MixedStatuses_CountsEachStatusAndEverDeferredInScope(bool prepared)
     {
         await SeedReportAsync();
         var reports = (ISendLogReports)Log;
-        await reports.PrepareReportsAsync();
+        if (prepared)
+        {
+            await reports.PrepareReportsAsync();
+        }
 
         var campaign = await reports.ReportCountsAsync("acme", "c1", null);
         var tenant = await reports.ReportCountsAsync("acme", null, null);
 
         Assert.Equal((1L, 2L, 3L, 1L, 1L, 1L, 0L, 3L, 9L), Tuple(campaign));
         Assert.Equal((1L, 2L, 4L, 1L, 1L, 1L, 0L, 3L, 10L), Tuple(tenant));
-        Assert.Equal(new CampaignProgress(9, 1, 2, 3, 1, 1, 1, 0), await Log.CountAsync("acme", "c1"));
-    }
-
-    [SkippableFact]
-    public async Task ReportCountsAsync_ReportsNeverPrepared_CountsTheSame()
-    {
-        await SeedReportAsync();
-
-        var counts = await ((ISendLogReports)Log).ReportCountsAsync("acme", "c1", null);
-
-        Assert.Equal((1L, 2L, 3L, 1L, 1L, 1L, 0L, 3L, 9L), Tuple(counts));
         Assert.Equal(new CampaignProgress(9, 1, 2, 3, 1, 1, 1, 0), await Log.CountAsync("acme", "c1"));
     }
 
