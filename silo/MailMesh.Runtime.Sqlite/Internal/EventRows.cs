@@ -53,10 +53,7 @@ internal static class EventRows
                 var insert = writer.InsertEvents(size);
                 for (var row = 0; row < size; row++)
                 {
-                    var e = events[next + row];
-                    var first = row * ColumnsPerRow;
-                    insert.Bind(first, e.EventId.ToString("D")).Bind(first + 1, e.Tenant).Bind(first + 2, e.Type).Bind(first + 3, e.Subject)
-                        .Bind(first + 4, Text.Time(e.Time)).Bind(first + 5, e.PayloadJson);
+                    Bind(insert, row, events[next + row]);
                 }
 
                 try
@@ -87,19 +84,26 @@ internal static class EventRows
         var insert = writer.InsertEvents(1);
         for (var i = start; i < start + count; i++)
         {
-            var e = events[i];
             try
             {
-                insert.Bind(0, e.EventId.ToString("D")).Bind(1, e.Tenant).Bind(2, e.Type).Bind(3, e.Subject).Bind(4, Text.Time(e.Time)).Bind(5, e.PayloadJson)
-                    .Execute();
+                Bind(insert, 0, events[i]);
+                insert.Execute();
             }
             catch (SqliteException error) when (error.SqliteExtendedErrorCode == ConstraintUnique)
             {
-                return DuplicateOf(e, error);
+                return DuplicateOf(events[i], error);
             }
         }
 
         return DuplicateOf(events[start], runError);
+    }
+
+    /// <summary>Binds <paramref name="e"/> as row <paramref name="row"/> of an INSERT of <see cref="InsertSql"/>.</summary>
+    private static void Bind(RawStatement insert, int row, EventDraft e)
+    {
+        var first = row * ColumnsPerRow;
+        insert.Bind(first, e.EventId.ToString("D")).Bind(first + 1, e.Tenant).Bind(first + 2, e.Type).Bind(first + 3, e.Subject)
+            .Bind(first + 4, Text.Time(e.Time)).Bind(first + 5, e.PayloadJson);
     }
 
     private static StorageException DuplicateOf(EventDraft e, SqliteException error) =>
